@@ -1,0 +1,46 @@
+// `npm test`: typecheck, Node unit tests, in-browser GPU tests, then the Playwright end-to-end suite.
+// Finds a Chromium first and says what to install when there is none.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { findChromium } from './chromium.mjs';
+
+function browserOrExplain() {
+  const found = findChromium();
+  if (found) return found;
+  // Playwright's own Chromium, if `npx playwright install chromium` was run (needs the network).
+  try {
+    const r = spawnSync(process.execPath, ['-e', "import('playwright').then(m=>console.log(m.chromium.executablePath()))"], { encoding: 'utf8' });
+    const p = r.stdout.trim();
+    if (p && existsSync(p)) return p;
+  } catch {
+    /* fall through to the message */
+  }
+  if (process.env.CI !== 'true') {
+    console.log('No Chromium found; trying `npx playwright install chromium` ...');
+    const r = spawnSync('npx', ['playwright', 'install', 'chromium'], { stdio: 'inherit' });
+    if (r.status === 0) return browserOrExplain();
+  }
+  console.error(
+    '\nThe GPU and end-to-end tests need Chromium with WebGPU and none was found.\n' +
+      'Install one of:\n' +
+      '  Debian/Ubuntu:  sudo apt-get install -y chromium      (then /usr/bin/chromium is used)\n' +
+      '  Google Chrome:  https://www.google.com/chrome/        (/usr/bin/google-chrome)\n' +
+      '  Playwright:     npx playwright install chromium       (needs internet)\n' +
+      'or point CHROMIUM_PATH at a Chromium/Chrome executable.\n',
+  );
+  process.exit(1);
+}
+
+function step(name, cmd, args) {
+  console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`);
+  const t0 = Date.now();
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  console.log(`=== ${name}: ${r.status === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+process.env.CHROMIUM_PATH ||= browserOrExplain();
+step('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
+step('unit', 'npx', ['vitest', 'run', '--project', 'unit']);
+step('gpu', 'npx', ['vitest', 'run', '--project', 'gpu']);
+if (existsSync('playwright.config.ts') && existsSync('tests/e2e')) step('e2e', 'npx', ['playwright', 'test']);

@@ -1,0 +1,72 @@
+// The GPU context: adapter, device with the limits the engine needs, error plumbing.
+// This folder is the only code that calls device.create*; everything else asks it.
+import { PipelineCache } from './pipelines';
+
+export interface GpuErrorInfo {
+  kind: 'lost' | 'validation' | 'out-of-memory' | 'internal';
+  message: string;
+}
+
+export interface Gpu {
+  device: GPUDevice;
+  adapterName: string;
+  limits: GPUSupportedLimits;
+  hasTimestamps: boolean;
+  pipelines: PipelineCache;
+  /** Every uncaptured error and device loss, in order; listeners turn them into UI messages. */
+  onError: Set<(e: GpuErrorInfo) => void>;
+}
+
+export class WebGpuUnavailableError extends Error {
+  override name = 'WebGpuUnavailableError';
+}
+
+/** Asks for the adapter's real buffer limits: im2col at batch 128 exceeds the 128 MiB default. */
+export async function createGpu(opts: { powerPreference?: GPUPowerPreference } = {}): Promise<Gpu> {
+  if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu) {
+    throw new WebGpuUnavailableError(
+      'WebGPU is not available in this browser. Use a recent Chrome or Edge; on Linux start it with ' +
+        '--enable-unsafe-webgpu --enable-features=Vulkan, or enable chrome://flags/#enable-unsafe-webgpu.',
+    );
+  }
+  const adapter = await navigator.gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
+  if (!adapter) throw new WebGpuUnavailableError('WebGPU is present but no GPU adapter was found (is the GPU blocklisted?).');
+  const want: (keyof GPUSupportedLimits)[] = [
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxStorageBuffersPerShaderStage',
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeInvocationsPerWorkgroup',
+    'maxComputeWorkgroupSizeX',
+    'maxComputeWorkgroupSizeY',
+    'maxComputeWorkgroupsPerDimension',
+  ];
+  const requiredLimits: Record<string, number> = {};
+  for (const k of want) requiredLimits[k] = adapter.limits[k] as number;
+  const hasTimestamps = adapter.features.has('timestamp-query');
+  const device = await adapter.requestDevice({
+    label: 'resnet-playground',
+    requiredLimits,
+    requiredFeatures: hasTimestamps ? ['timestamp-query'] : [],
+  });
+  const info = adapter.info;
+  const adapterName = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+  const gpu: Gpu = {
+    device,
+    adapterName,
+    limits: device.limits,
+    hasTimestamps,
+    pipelines: new PipelineCache(device),
+    onError: new Set(),
+  };
+  const emit = (e: GpuErrorInfo) => gpu.onError.forEach((fn) => fn(e));
+  device.addEventListener('uncapturederror', (ev) => {
+    const err = (ev as GPUUncapturedErrorEvent).error;
+    const kind = err instanceof GPUOutOfMemoryError ? 'out-of-memory' : err instanceof GPUValidationError ? 'validation' : 'internal';
+    emit({ kind, message: err.message });
+  });
+  void device.lost.then((info) => {
+    if (info.reason !== 'destroyed') emit({ kind: 'lost', message: `GPU device lost: ${info.message || info.reason}` });
+  });
+  return gpu;
+}

@@ -1,0 +1,17 @@
+// ReLU forward and backward (shaders/relu.wgsl).
+import code from '../../shaders/relu.wgsl?raw';
+import type { Gpu } from '../gpu/gpu';
+import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
+
+const def: KernelDef = { name: 'relu', code, bindings: ['read', 'read', 'rw', 'uniform'] };
+const WG = 256;
+
+/** y = max(x, 0) over `count` elements. */
+export function reluForward(gpu: Gpu, label: string, count: number, x: BufferRef, y: BufferRef): Promise<Dispatch> {
+  return prepare(gpu, def, { entry: 'forward', label, buffers: [x, x, y], uniforms: packUniforms([count]), grid: grid1d(count, WG), constants: { WG } });
+}
+
+/** dx = dy * (y > 0), with y the forward output. */
+export function reluBackward(gpu: Gpu, label: string, count: number, dy: BufferRef, y: BufferRef, dx: BufferRef): Promise<Dispatch> {
+  return prepare(gpu, def, { entry: 'backward', label, buffers: [dy, y, dx], uniforms: packUniforms([count]), grid: grid1d(count, WG), constants: { WG } });
+}
