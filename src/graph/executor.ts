@@ -1,0 +1,73 @@
+// Compiles a static graph once: plans activation memory by liveness, creates the slot buffers, lowers every
+// node to prepared dispatches. A step then only records those dispatches (in node order, for the phases asked
+// for) into a compute pass: nothing is created per step.
+import type { Gpu } from '../gpu/gpu';
+import { createStorage } from '../gpu/buffers';
+import { record, type BufferRef, type Dispatch } from '../kernels/kernel';
+import type { Graph, Phase, Tensor } from './ir';
+import { lower, scratchBytes } from './lower';
+import { assignSlots, graphLifetimes, type SlotPlan } from './planner';
+
+export interface CompiledGraph {
+  graph: Graph;
+  plan: SlotPlan;
+  /** The buffer (slot or persistent) of every tensor that has one. */
+  refs: Map<number, BufferRef>;
+  /** Records the dispatches of the given phases, in node order. */
+  record(pass: GPUComputePassEncoder, phases: ReadonlySet<Phase>): void;
+  dispatchCount(phases: ReadonlySet<Phase>): number;
+  destroy(): void;
+}
+
+/**
+ * `persistent` returns the buffer of every non-activation tensor (inputs, parameters, statistics, gradients,
+ * metrics). Tensors in `keep` stay valid after the step (results read back later).
+ */
+export async function compileGraph(gpu: Gpu, graph: Graph, label: string, persistent: (t: Tensor) => BufferRef, keep: ReadonlySet<number> = new Set()): Promise<CompiledGraph> {
+  const nodes = graph.nodes;
+  const lifetimes = graphLifetimes(graph, nodes, (n) => scratchBytes(graph, n), keep);
+  const plan = assignSlots(lifetimes);
+  const slots = plan.slotBytes.map((bytes, i) => createStorage(gpu, `${label}.slot${i}`, bytes));
+  const refs = new Map<number, BufferRef>();
+  const slotRef = (key: string): BufferRef => {
+    const s = plan.slotOf.get(key);
+    if (s === undefined) throw new Error(`${label}: ${key} has no memory slot`);
+    return { buffer: slots[s] };
+  };
+  for (const t of graph.tensors) {
+    if (t.role === 'activation') {
+      if (plan.slotOf.has(String(t.id))) refs.set(t.id, slotRef(String(t.id)));
+    } else refs.set(t.id, persistent(t));
+  }
+  const lowered: { phase: Phase; dispatches: Dispatch[] }[] = [];
+  for (const node of nodes) {
+    const dispatches = await lower(
+      {
+        gpu,
+        graph,
+        ref: (id) => {
+          const r = refs.get(id);
+          if (!r) throw new Error(`${label}: tensor ${graph.tensors[id].name} has no buffer`);
+          return r;
+        },
+        scratch: (i) => (plan.slotOf.has(`scratch:${node.id}:${i}`) ? slotRef(`scratch:${node.id}:${i}`) : undefined),
+      },
+      node,
+    );
+    lowered.push({ phase: node.phase, dispatches });
+  }
+  return {
+    graph,
+    plan,
+    refs,
+    record(pass, phases) {
+      for (const l of lowered) if (phases.has(l.phase)) record(pass, l.dispatches);
+    },
+    dispatchCount(phases) {
+      return lowered.reduce((a, l) => a + (phases.has(l.phase) ? l.dispatches.length : 0), 0);
+    },
+    destroy() {
+      slots.forEach((s) => s.destroy());
+    },
+  };
+}

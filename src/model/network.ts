@@ -1,0 +1,320 @@
+// A built network on the GPU: parameter/gradient/momentum arenas (llm.c style: one buffer each, every tensor at a
+// 256-byte aligned offset), BN statistics in their own arena (SGD must not touch them), and compiled graphs per
+// (BN mode, batch size): the training graph at the configured batch is built up front, others on first use.
+import type { Gpu } from '../gpu/gpu';
+import { createStorage, readBuffer } from '../gpu/buffers';
+import { type BufferRef } from '../kernels/kernel';
+import { sgd, setSgdHyper } from '../kernels/sgd';
+import type { Dispatch } from '../kernels/kernel';
+import { record } from '../kernels/kernel';
+import { appendBackward } from '../graph/autodiff';
+import { compileGraph, type CompiledGraph } from '../graph/executor';
+import { numel, type Phase, type Tensor } from '../graph/ir';
+import { resolveConfig, type ModelConfig, type ResolvedConfig } from './config';
+import { buildNetGraph, type NetGraph } from './resnet';
+import { initialState } from './init';
+
+const ALIGN_FLOATS = 64; // 256 bytes: minStorageBufferOffsetAlignment
+const IMAGE_FLOATS = 3 * 32 * 32;
+
+export interface SgdOptions {
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+}
+
+interface Arena {
+  buffer: GPUBuffer;
+  offsets: Map<string, { offset: number; count: number }>;
+  floats: number;
+}
+
+function makeArena(gpu: Gpu, label: string, entries: { name: string; count: number }[]): Arena {
+  const offsets = new Map<string, { offset: number; count: number }>();
+  let at = 0;
+  for (const e of entries) {
+    offsets.set(e.name, { offset: at, count: e.count });
+    at += Math.ceil(e.count / ALIGN_FLOATS) * ALIGN_FLOATS;
+  }
+  const floats = Math.max(at, ALIGN_FLOATS);
+  return { buffer: createStorage(gpu, label, floats * 4), offsets, floats };
+}
+
+interface Built {
+  net: NetGraph;
+  compiled: CompiledGraph;
+  images: GPUBuffer;
+  labels: GPUBuffer;
+  metrics: GPUBuffer;
+  batch: number;
+}
+
+const PH_TRAIN: ReadonlySet<Phase> = new Set(['forward', 'running', 'backward']);
+const PH_GRAD: ReadonlySet<Phase> = new Set(['forward', 'backward']);
+const PH_FWD_TRAIN: ReadonlySet<Phase> = new Set(['forward', 'running']);
+const PH_FWD: ReadonlySet<Phase> = new Set(['forward']);
+
+export class Network {
+  readonly config: ResolvedConfig;
+  readonly batchSize: number;
+  private readonly params: Arena;
+  private readonly grads: Arena;
+  private readonly momentum: Arena;
+  private readonly states: Arena;
+  private readonly order: { name: string; shape: number[]; kind: 'param' | 'state' }[];
+  private readonly built = new Map<string, Built>();
+  private sgdDispatch!: Dispatch;
+  private lastHyper = '';
+  private destroyed = false;
+
+  private constructor(
+    private readonly gpu: Gpu,
+    cfg: ResolvedConfig,
+    batchSize: number,
+    private readonly template: NetGraph,
+  ) {
+    this.config = cfg;
+    this.batchSize = batchSize;
+    const t = template.b.graph.tensors;
+    this.order = template.stateOrder.map((p) => ({ name: p.name, shape: t[p.id].shape, kind: t[p.id].role === 'param' ? 'param' : 'state' }));
+    const pe = template.params.map((p) => ({ name: p.name, count: numel(t[p.id].shape) }));
+    const se = template.states.map((p) => ({ name: p.name, count: numel(t[p.id].shape) }));
+    this.params = makeArena(gpu, 'params', pe);
+    this.grads = makeArena(gpu, 'grads', pe);
+    this.momentum = makeArena(gpu, 'momentum', pe);
+    this.states = makeArena(gpu, 'bn_stats', se);
+  }
+
+  static async create(gpu: Gpu, config: ModelConfig, opts: { batchSize: number; seed: number }): Promise<Network> {
+    const cfg = resolveConfig(config);
+    if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new Error(`batch size must be a positive integer, not ${opts.batchSize}`);
+    const template = buildNetGraph(cfg, opts.batchSize, 'train');
+    const net = new Network(gpu, cfg, opts.batchSize, template);
+    try {
+      net.setState(initialState(template.b.graph, template.stateOrder, opts.seed));
+      net.sgdDispatch = await sgd(gpu, 'sgd', net.params.floats, { buffer: net.params.buffer }, { buffer: net.grads.buffer }, { buffer: net.momentum.buffer });
+      await net.graphFor('train', opts.batchSize);
+    } catch (e) {
+      net.destroy();
+      throw e;
+    }
+    return net;
+  }
+
+  stateNames(): string[] {
+    return this.order.map((o) => o.name);
+  }
+
+  /** Shapes of every state tensor, in state-dict order. */
+  stateShapes(): { name: string; shape: number[]; kind: 'param' | 'state' }[] {
+    return this.order.map((o) => ({ ...o, shape: [...o.shape] }));
+  }
+
+  async getState(): Promise<Record<string, Float32Array>> {
+    const [p, s] = await Promise.all([this.readArena(this.params), this.readArena(this.states)]);
+    const out: Record<string, Float32Array> = {};
+    for (const o of this.order) {
+      const arena = o.kind === 'param' ? this.params : this.states;
+      const at = arena.offsets.get(o.name)!;
+      out[o.name] = (o.kind === 'param' ? p : s).slice(at.offset, at.offset + at.count);
+    }
+    return out;
+  }
+
+  setState(state: Record<string, Float32Array>): void {
+    this.assertAlive();
+    for (const [name, data] of Object.entries(state)) {
+      const o = this.order.find((e) => e.name === name);
+      if (!o) throw new Error(`setState: this network has no tensor named '${name}'`);
+      const arena = o.kind === 'param' ? this.params : this.states;
+      const at = arena.offsets.get(name)!;
+      if (data.length !== at.count) throw new Error(`setState: ${name} has ${data.length} values, expected ${at.count} (shape [${o.shape}])`);
+      this.gpu.device.queue.writeBuffer(arena.buffer, at.offset * 4, data.buffer, data.byteOffset, data.byteLength);
+    }
+  }
+
+  /** Momentum buffers of SGD (the optimiser state), by parameter name. */
+  async getMomentum(): Promise<Record<string, Float32Array>> {
+    const m = await this.readArena(this.momentum);
+    const out: Record<string, Float32Array> = {};
+    for (const [name, at] of this.momentum.offsets) out[name] = m.slice(at.offset, at.offset + at.count);
+    return out;
+  }
+
+  setMomentum(state: Record<string, Float32Array>): void {
+    for (const [name, data] of Object.entries(state)) {
+      const at = this.momentum.offsets.get(name);
+      if (!at || at.count !== data.length) throw new Error(`setMomentum: bad tensor '${name}'`);
+      this.gpu.device.queue.writeBuffer(this.momentum.buffer, at.offset * 4, data.buffer, data.byteOffset, data.byteLength);
+    }
+  }
+
+  async forward(images: Float32Array, labels: Int32Array, opts: { bnMode: 'train' | 'eval' }): Promise<{ loss: number; correct: number; logits: Float32Array }> {
+    const b = await this.graphFor(opts.bnMode, labels.length);
+    this.upload(b, images, labels);
+    const enc = this.encode(b, opts.bnMode === 'train' ? PH_FWD_TRAIN : PH_FWD, false);
+    const logitsRef = b.compiled.refs.get(b.net.logits)!;
+    const k = this.config.classes;
+    const [m, logits] = await this.submitAndRead(enc, [
+      { buffer: b.metrics, offset: 0, size: 16 },
+      { buffer: logitsRef.buffer, offset: logitsRef.offset ?? 0, size: labels.length * k * 4 },
+    ]);
+    return { loss: m[0], correct: m[1], logits };
+  }
+
+  async gradients(images: Float32Array, labels: Int32Array): Promise<{ loss: number; grads: Record<string, Float32Array> }> {
+    const b = await this.graphFor('train', labels.length);
+    this.upload(b, images, labels);
+    const enc = this.encode(b, PH_GRAD, false);
+    const [m, g] = await this.submitAndRead(enc, [
+      { buffer: b.metrics, offset: 0, size: 16 },
+      { buffer: this.grads.buffer, offset: 0, size: this.grads.floats * 4 },
+    ]);
+    const grads: Record<string, Float32Array> = {};
+    for (const [name, at] of this.grads.offsets) grads[name] = g.slice(at.offset, at.offset + at.count);
+    return { loss: m[0], grads };
+  }
+
+  async trainStep(images: Float32Array, labels: Int32Array, opts: SgdOptions): Promise<{ loss: number; correct: number }> {
+    const b = await this.graphFor('train', labels.length);
+    this.upload(b, images, labels);
+    this.setHyper(opts);
+    const [m] = await this.submitAndRead(this.encode(b, PH_TRAIN, true), [{ buffer: b.metrics, offset: 0, size: 16 }]);
+    return { loss: m[0], correct: m[1] };
+  }
+
+  /** Bytes: parameters, gradients, momentum and statistics, plus the planned activations of every compiled graph. */
+  memory(): { persistentBytes: number; activationBytes: number; naiveActivationBytes: number } {
+    let act = 0;
+    let naive = 0;
+    for (const b of this.built.values()) {
+      act += b.compiled.plan.peakBytes;
+      naive += b.compiled.plan.naiveBytes;
+    }
+    const persistentBytes = (this.params.floats * 3 + this.states.floats) * 4;
+    return { persistentBytes, activationBytes: act, naiveActivationBytes: naive };
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const b of this.built.values()) {
+      b.compiled.destroy();
+      b.images.destroy();
+      b.labels.destroy();
+      b.metrics.destroy();
+    }
+    this.built.clear();
+    for (const a of [this.params, this.grads, this.momentum, this.states]) a.buffer.destroy();
+  }
+
+  // --- internals ---
+
+  private assertAlive() {
+    if (this.destroyed) throw new Error('this network was destroyed');
+  }
+
+  private async graphFor(mode: 'train' | 'eval', batch: number): Promise<Built> {
+    this.assertAlive();
+    if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch of ${batch} images`);
+    const key = `${mode}:${batch}`;
+    const hit = this.built.get(key);
+    if (hit) return hit;
+    const net = mode === 'train' && batch === this.batchSize && this.built.size === 0 ? this.template : buildNetGraph(this.config, batch, mode);
+    if (mode === 'train') appendBackward(net.b);
+    const label = `${mode}${batch}`;
+    const images = createStorage(this.gpu, `${label}.images`, batch * IMAGE_FLOATS * 4);
+    const labels = createStorage(this.gpu, `${label}.labels`, batch * 4);
+    const metrics = createStorage(this.gpu, `${label}.metrics`, 16);
+    const gradOwner = new Map<number, string>();
+    if (mode === 'train') {
+      for (const t of net.b.graph.tensors) if (t.role === 'gradient') gradOwner.set(t.id, t.name.replace(/\.grad$/, ''));
+    }
+    const persistent = (t: Tensor): BufferRef => {
+      switch (t.role) {
+        case 'input':
+          return { buffer: images };
+        case 'labels':
+          return { buffer: labels };
+        case 'metrics':
+          return { buffer: metrics };
+        case 'param':
+          return this.arenaRef(this.params, t.name);
+        case 'state':
+          return this.arenaRef(this.states, t.name);
+        case 'gradient':
+          return this.arenaRef(this.grads, gradOwner.get(t.id)!);
+        case 'activation':
+          throw new Error(`activation ${t.name} is not persistent`);
+        default:
+          return t.role satisfies never;
+      }
+    };
+    try {
+      const compiled = await compileGraph(this.gpu, net.b.graph, label, persistent, new Set([net.logits]));
+      const b: Built = { net, compiled, images, labels, metrics, batch };
+      this.built.set(key, b);
+      return b;
+    } catch (e) {
+      images.destroy();
+      labels.destroy();
+      metrics.destroy();
+      throw e;
+    }
+  }
+
+  private arenaRef(a: Arena, name: string): BufferRef {
+    const at = a.offsets.get(name);
+    if (!at) throw new Error(`no arena slot for ${name}`);
+    return { buffer: a.buffer, offset: at.offset * 4, size: Math.max(at.count * 4, 16) };
+  }
+
+  private upload(b: Built, images: Float32Array, labels: Int32Array) {
+    if (images.length !== labels.length * IMAGE_FLOATS) {
+      throw new Error(`images hold ${images.length} floats; ${labels.length} labels need ${labels.length * IMAGE_FLOATS} (N x 3 x 32 x 32)`);
+    }
+    for (const l of labels) if (!(l >= 0 && l < this.config.classes)) throw new Error(`label ${l} is outside 0..${this.config.classes - 1}`);
+    const q = this.gpu.device.queue;
+    q.writeBuffer(b.images, 0, images.buffer, images.byteOffset, images.byteLength);
+    q.writeBuffer(b.labels, 0, labels.buffer, labels.byteOffset, labels.byteLength);
+  }
+
+  private setHyper(h: SgdOptions) {
+    const key = `${h.lr}|${h.momentum}|${h.weightDecay}`;
+    if (key === this.lastHyper) return;
+    setSgdHyper(this.gpu, this.sgdDispatch, h);
+    this.lastHyper = key;
+  }
+
+  private encode(b: Built, phases: ReadonlySet<Phase>, update: boolean): GPUCommandEncoder {
+    const enc = this.gpu.device.createCommandEncoder({ label: `step.b${b.batch}` });
+    const pass = enc.beginComputePass({ label: 'step' });
+    b.compiled.record(pass, phases);
+    if (update) record(pass, [this.sgdDispatch]);
+    pass.end();
+    return enc;
+  }
+
+  /** Copies the given ranges into mappable buffers, submits, and returns them as float arrays. */
+  private async submitAndRead(enc: GPUCommandEncoder, ranges: { buffer: GPUBuffer; offset: number; size: number }[]): Promise<Float32Array[]> {
+    const staging = ranges.map((r) =>
+      this.gpu.device.createBuffer({ label: `${r.buffer.label}.readback`, size: Math.ceil(r.size / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+    );
+    ranges.forEach((r, i) => enc.copyBufferToBuffer(r.buffer, r.offset, staging[i], 0, staging[i].size));
+    this.gpu.device.queue.submit([enc.finish()]);
+    const out = await Promise.all(
+      staging.map(async (s) => {
+        await s.mapAsync(GPUMapMode.READ);
+        const a = new Float32Array(s.getMappedRange().slice(0));
+        s.destroy();
+        return a;
+      }),
+    );
+    return out;
+  }
+
+  private async readArena(a: Arena): Promise<Float32Array> {
+    return new Float32Array(await readBuffer(this.gpu, a.buffer, 0, a.floats * 4));
+  }
+}
+
