@@ -1,0 +1,90 @@
+// Convolution lowered to im2col + GEMM (DESIGN.md): x NCHW, w OIHW = a row-major [O, C*KH*KW] matrix,
+// col[n] = [C*KH*KW, OH*OW], y[n] = [O, OH*OW]. Every image is one batch of the GEMM (grid z), W shared.
+// A 1x1, stride 1, unpadded convolution needs no column matrix: x[n] already is col[n].
+import type { Gpu } from '../gpu/gpu';
+import { gemm, type GemmShape } from './gemm';
+import { col2im, convOutSize, im2col, type ConvGeom } from './im2col';
+import type { BufferRef, Dispatch } from './kernel';
+
+export { convOutSize, type ConvGeom };
+
+const isPointwise = (g: ConvGeom) => g.kh === 1 && g.kw === 1 && g.stride === 1 && g.pad === 0;
+
+/** Floats of column buffer the convolution needs (N*C*KH*KW*OH*OW), 0 for the 1x1/stride 1/pad 0 path. */
+export function colElements(g: ConvGeom): number {
+  if (isPointwise(g)) return 0;
+  const { oh, ow } = convOutSize(g);
+  return g.n * g.c * g.kh * g.kw * oh * ow;
+}
+
+/** Row-major [rows, cols] per image, `batch` apart. */
+const rowMajor = (rows: number, cols: number) => ({ batch: rows * cols, row: cols, col: 1 });
+
+function dims(g: ConvGeom) {
+  const { oh, ow } = convOutSize(g);
+  return { r: g.c * g.kh * g.kw, p: oh * ow };
+}
+
+function needCol(label: string, g: ConvGeom, col: BufferRef | undefined): BufferRef {
+  if (!col) throw new Error(`${label}: convolution ${JSON.stringify(g)} needs a column buffer of ${colElements(g)} floats`);
+  return col;
+}
+
+/** y[n] = W col[n] (+ bias[o]). */
+export async function conv2dForward(
+  gpu: Gpu, label: string, g: ConvGeom, x: BufferRef, w: BufferRef, bias: BufferRef | undefined, col: BufferRef | undefined, y: BufferRef,
+): Promise<Dispatch[]> {
+  const { r, p } = dims(g);
+  const W = rowMajor(g.o, r);
+  const X = rowMajor(r, p);
+  const Y = rowMajor(g.o, p);
+  const s: GemmShape = {
+    m: g.o, n: p, k: r, batch: g.n,
+    aBatch: 0, aRow: W.row, aCol: W.col,
+    bBatch: X.batch, bRow: X.row, bCol: X.col,
+    cBatch: Y.batch, cRow: Y.row, cCol: Y.col,
+    bias: bias ? 'row' : 'none',
+  };
+  if (isPointwise(g)) return [await gemm(gpu, `${label}.gemm`, s, w, x, y, bias)];
+  const c = needCol(label, g, col);
+  return Promise.all([im2col(gpu, `${label}.im2col`, g, x, c), gemm(gpu, `${label}.gemm`, s, w, c, y, bias)]);
+}
+
+/** dcol[n] = W^T dY[n], then dx = col2im(dcol). */
+export async function conv2dBackwardInput(
+  gpu: Gpu, label: string, g: ConvGeom, dy: BufferRef, w: BufferRef, dcol: BufferRef | undefined, dx: BufferRef,
+): Promise<Dispatch[]> {
+  const { r, p } = dims(g);
+  const W = rowMajor(g.o, r);
+  const DY = rowMajor(g.o, p);
+  const DCOL = rowMajor(r, p);
+  const s: GemmShape = {
+    m: r, n: p, k: g.o, batch: g.n,
+    aBatch: 0, aRow: W.col, aCol: W.row, // W^T: swapped strides
+    bBatch: DY.batch, bRow: DY.row, bCol: DY.col,
+    cBatch: DCOL.batch, cRow: DCOL.row, cCol: DCOL.col,
+  };
+  if (isPointwise(g)) return [await gemm(gpu, `${label}.gemm`, s, w, dy, dx)];
+  const c = needCol(label, g, dcol);
+  return Promise.all([gemm(gpu, `${label}.gemm`, s, w, dy, c), col2im(gpu, `${label}.col2im`, g, c, dx)]);
+}
+
+/** dW = sum_n dY[n] col[n]^T: one GEMM whose workgroups loop over the images (reduceBatch). */
+export async function conv2dBackwardWeight(
+  gpu: Gpu, label: string, g: ConvGeom, dy: BufferRef, x: BufferRef, col: BufferRef | undefined, dw: BufferRef,
+): Promise<Dispatch[]> {
+  const { r, p } = dims(g);
+  const DY = rowMajor(g.o, p);
+  const COL = rowMajor(r, p);
+  const DW = rowMajor(g.o, r);
+  const s: GemmShape = {
+    m: g.o, n: r, k: p, batch: g.n,
+    aBatch: DY.batch, aRow: DY.row, aCol: DY.col,
+    bBatch: COL.batch, bRow: COL.col, bCol: COL.row, // col^T: swapped strides
+    cBatch: 0, cRow: DW.row, cCol: DW.col,
+    reduceBatch: true,
+  };
+  if (isPointwise(g)) return [await gemm(gpu, `${label}.gemm`, s, dy, x, dw)];
+  const c = needCol(label, g, col);
+  return Promise.all([im2col(gpu, `${label}.im2col`, g, x, c), gemm(gpu, `${label}.gemm`, s, dy, c, dw)]);
+}

@@ -1,0 +1,64 @@
+// Strided, batched, tiled GEMM (shaders/gemm.wgsl): C = A B (+ bias), C overwritten.
+import code from '../../shaders/gemm.wgsl?raw';
+import type { Gpu } from '../gpu/gpu';
+import { packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
+
+/**
+ * Element (m,k) of A for batch b sits at a[b*aBatch + m*aRow + k*aCol]; likewise B (k,n) and C (m,n).
+ * Transposes are just swapped strides. With reduceBatch, C is one matrix summed over all batches.
+ * bias: 'row' adds bias[m], 'col' adds bias[n].
+ * (Same shape as src/reference/gemm.ts GemmShape; kernels do not import the references.)
+ */
+export interface GemmShape {
+  m: number; n: number; k: number; batch: number;
+  aBatch: number; aRow: number; aCol: number;
+  bBatch: number; bRow: number; bCol: number;
+  cBatch: number; cRow: number; cCol: number;
+  reduceBatch?: boolean;
+  bias?: 'none' | 'row' | 'col';
+}
+
+const def: KernelDef = { name: 'gemm', code, bindings: ['read', 'read', 'rw', 'read', 'uniform'] };
+const BIAS = { none: 0, row: 1, col: 2 } as const;
+
+/**
+ * Workgroup tile: 4x4 outputs per thread, TY*4 rows by TX*4 columns. A small M (16 output channels)
+ * gets a short, wide tile so fewer lanes compute padding.
+ */
+function tile(s: GemmShape): { TX: number; TY: number; BK: number } {
+  const TY = s.m > 32 ? 16 : s.m > 16 ? 8 : 4;
+  const TX = s.n > 32 ? 16 : 8;
+  return { TX, TY, BK: 16 };
+}
+
+/** Largest element index an operand's strides touch (+1), to check it against the bound buffer. */
+function extent(batches: number, rows: number, cols: number, sb: number, sr: number, sc: number): number {
+  return (batches - 1) * sb + (rows - 1) * sr + (cols - 1) * sc + 1;
+}
+
+function checkFits(label: string, what: string, ref: BufferRef, elements: number): void {
+  const bytes = ref.size ?? ref.buffer.size - (ref.offset ?? 0);
+  if (elements * 4 > bytes) throw new Error(`${label}: gemm ${what} needs ${elements} floats, buffer binds ${bytes / 4}`);
+}
+
+/** C = A B (+ bias) per batch (grid z), or C = sum_b A[b] B[b] with reduceBatch. */
+export async function gemm(gpu: Gpu, label: string, s: GemmShape, a: BufferRef, b: BufferRef, c: BufferRef, bias?: BufferRef): Promise<Dispatch> {
+  const mode = s.bias ?? 'none';
+  if (mode !== 'none' && !bias) throw new Error(`${label}: gemm bias '${mode}' needs a bias buffer`);
+  if (s.m < 1 || s.n < 1 || s.k < 1 || s.batch < 1) throw new Error(`${label}: gemm with an empty dimension ${JSON.stringify(s)}`);
+  checkFits(label, 'A', a, extent(s.batch, s.m, s.k, s.aBatch, s.aRow, s.aCol));
+  checkFits(label, 'B', b, extent(s.batch, s.k, s.n, s.bBatch, s.bRow, s.bCol));
+  checkFits(label, 'C', c, extent(s.reduceBatch ? 1 : s.batch, s.m, s.n, s.cBatch, s.cRow, s.cCol));
+  if (bias) checkFits(label, 'bias', bias, mode === 'row' ? s.m : mode === 'col' ? s.n : 0);
+  const t = tile(s);
+  const uniforms = packUniforms([s.m, s.n, s.k, s.batch, s.aBatch, s.aRow, s.aCol, s.bBatch, s.bRow, s.bCol, s.cBatch, s.cRow, s.cCol]);
+  return prepare(gpu, def, {
+    entry: 'main',
+    label,
+    // Without a bias the slot still needs a buffer; A is read-only too, so binding it twice is valid.
+    buffers: [a, b, c, mode === 'none' ? a : bias!],
+    uniforms,
+    grid: [Math.ceil(s.n / (t.TX * 4)), Math.ceil(s.m / (t.TY * 4)), s.reduceBatch ? 1 : s.batch],
+    constants: { ...t, BIAS: BIAS[mode], REDUCE: s.reduceBatch ? 1 : 0 },
+  });
+}

@@ -1,0 +1,57 @@
+import { describe, expect, test } from 'vitest';
+import * as ref from '../../src/reference/conv';
+import { colElements, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, convOutSize, type ConvGeom } from '../../src/kernels/conv';
+import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
+
+const cases: [string, ConvGeom, boolean][] = [
+  ['N=2 C=3 8x8 O=4 3x3 s1 p1, bias', { n: 2, c: 3, h: 8, w: 8, o: 4, kh: 3, kw: 3, stride: 1, pad: 1 }, true],
+  ['N=1 C=4 9x7 O=8 3x3 s2 p1', { n: 1, c: 4, h: 9, w: 7, o: 8, kh: 3, kw: 3, stride: 2, pad: 1 }, false],
+  ['1x1 s2 p0 (option B projection)', { n: 2, c: 4, h: 8, w: 8, o: 8, kh: 1, kw: 1, stride: 2, pad: 0 }, false],
+  ['1x1 s1 p0 (no column buffer)', { n: 2, c: 5, h: 7, w: 5, o: 3, kh: 1, kw: 1, stride: 1, pad: 0 }, true],
+  ['N=3 C=16 O=16 8x8 3x3 s1 p1', { n: 3, c: 16, h: 8, w: 8, o: 16, kh: 3, kw: 3, stride: 1, pad: 1 }, false],
+];
+
+/** float32 sums of `terms` products of values in [-1, 1) against float64 (see gemm.test.ts). */
+const tol = (terms: number) => ({ atol: 2e-6 * terms, rtol: 1e-5 });
+
+describe('conv2d via im2col + gemm', () => {
+  test.each(cases)('%s', async (_, g, withBias) => {
+    const gpu = await getGpu();
+    const { oh, ow } = convOutSize(g);
+    expect({ oh, ow }).toEqual(ref.convOut(g));
+    const x = rand(g.n * g.c * g.h * g.w, 21);
+    const w = rand(g.o * g.c * g.kh * g.kw, 22);
+    const b = rand(g.o, 23);
+    const dy = rand(g.n * g.o * oh * ow, 24);
+    const xb = { buffer: buf(gpu, x) };
+    const wb = { buffer: buf(gpu, w) };
+    const dyb = { buffer: buf(gpu, dy) };
+    const pointwise = g.kh === 1 && g.stride === 1 && g.pad === 0;
+    expect(colElements(g)).toBe(pointwise ? 0 : g.n * g.c * g.kh * g.kw * oh * ow);
+    // NaN-filled column buffers (out()): a gemm recorded before its im2col would read NaN and fail.
+    const col = () => (pointwise ? undefined : { buffer: out(gpu, colElements(g), 'test.col') });
+
+    const wantY = ref.conv2d(g, x, w, withBias ? b : undefined);
+    const y = out(gpu, wantY.length);
+    const fwd = await conv2dForward(gpu, 'conv.fwd', g, xb, wb, withBias ? { buffer: buf(gpu, b) } : undefined, col(), { buffer: y });
+    expect(fwd).toHaveLength(pointwise ? 1 : 2);
+    expectClose(await runAndRead(gpu, fwd, y, wantY.length), wantY, tol(g.c * g.kh * g.kw));
+
+    const wantDx = ref.conv2dBackwardInput(g, dy, w);
+    const dx = out(gpu, wantDx.length);
+    const bwdX = await conv2dBackwardInput(gpu, 'conv.dx', g, dyb, wb, col(), { buffer: dx });
+    expectClose(await runAndRead(gpu, bwdX, dx, wantDx.length), wantDx, tol(g.o * g.kh * g.kw));
+
+    const wantDw = ref.conv2dBackwardWeight(g, dy, x);
+    const dw = out(gpu, wantDw.length);
+    const bwdW = await conv2dBackwardWeight(gpu, 'conv.dw', g, dyb, xb, col(), { buffer: dw });
+    expectClose(await runAndRead(gpu, bwdW, dw, wantDw.length), wantDw, tol(g.n * oh * ow));
+  });
+
+  test('a strided convolution without a column buffer is refused', async () => {
+    const gpu = await getGpu();
+    const g = cases[1][1];
+    const any = { buffer: out(gpu, 4096) };
+    await expect(conv2dForward(gpu, 'conv.nocol', g, any, any, undefined, undefined, any)).rejects.toThrow(/column buffer/);
+  });
+});
