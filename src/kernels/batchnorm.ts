@@ -1,0 +1,96 @@
+// BatchNorm2d with PyTorch's conventions (shaders/batchnorm_reduce.wgsl: per-channel reductions;
+// shaders/batchnorm.wgsl: elementwise passes). Activations are NCHW viewed as [N, C, S], S = H*W.
+// Two shader files, because one binding set cannot serve both: the reductions write two per-channel
+// outputs, the backward apply reads seven inputs, and a writable slot an entry ignores would still need
+// a buffer of its own (WebGPU rejects writable bindings that alias another binding of the dispatch).
+import code from '../../shaders/batchnorm.wgsl?raw';
+import reduceCode from '../../shaders/batchnorm_reduce.wgsl?raw';
+import type { Gpu } from '../gpu/gpu';
+import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
+
+export { channelSum } from './pool';
+
+export interface BnShape {
+  n: number;
+  c: number;
+  /** Spatial size H*W (1 for a [N, K] matrix viewed per column). */
+  s: number;
+}
+
+export const BN_EPS = 1e-5;
+export const BN_MOMENTUM = 0.1;
+
+const elementwise: KernelDef = { name: 'batchnorm', code, bindings: ['read', 'read', 'read', 'read', 'read', 'read', 'read', 'rw', 'uniform'] };
+const reduce: KernelDef = { name: 'batchnorm_reduce', code: reduceCode, bindings: ['read', 'read', 'read', 'read', 'rw', 'rw', 'uniform'] };
+const WG = 256;
+
+function check(label: string, sh: BnShape): void {
+  if (![sh.n, sh.c, sh.s].every((v) => Number.isInteger(v) && v >= 1)) throw new Error(`${label}: bad BatchNorm shape ${JSON.stringify(sh)}`);
+  if (sh.n * sh.c * sh.s >= 2 ** 32) throw new Error(`${label}: ${sh.n}x${sh.c}x${sh.s} elements overflow 32-bit indices`);
+}
+
+const reduceUniforms = (sh: BnShape) => {
+  const m = sh.n * sh.s;
+  return packUniforms([sh.n, sh.c, sh.s, { f32: BN_MOMENTUM }, { f32: m / Math.max(m - 1, 1) }]);
+};
+
+/**
+ * Per-channel mean and biased variance over N and S, one workgroup per channel: a mean pass, then a pass
+ * over the deviations (accurate when |mean| >> std). Relative error of the variance ~1e-7 (see the test).
+ */
+export function bnStats(gpu: Gpu, label: string, sh: BnShape, x: BufferRef, mean: BufferRef, variance: BufferRef): Promise<Dispatch> {
+  check(label, sh);
+  return prepare(gpu, reduce, {
+    entry: 'stats', label, buffers: [x, x, x, x, mean, variance], uniforms: reduceUniforms(sh), grid: [sh.c, 1, 1], constants: { WG },
+  });
+}
+
+/**
+ * y = gamma * (x - mean) / sqrt(variance + eps) + beta, then ReLU when opts.relu. Train mode passes the
+ * batch statistics, eval mode the running ones.
+ */
+export function bnApply(
+  gpu: Gpu, label: string, sh: BnShape, x: BufferRef, mean: BufferRef, variance: BufferRef, gamma: BufferRef, beta: BufferRef, y: BufferRef,
+  opts: { relu?: boolean } = {},
+): Promise<Dispatch> {
+  check(label, sh);
+  const count = sh.n * sh.c * sh.s;
+  return prepare(gpu, elementwise, {
+    entry: 'apply', label, buffers: [x, x, mean, variance, gamma, beta, x, y],
+    uniforms: packUniforms([count, sh.c, sh.s]), grid: grid1d(count, WG), constants: { WG, EPS: BN_EPS, RELU: opts.relu ? 1 : 0 },
+  });
+}
+
+/**
+ * In place: runMean = 0.9 runMean + 0.1 mean, runVar = 0.9 runVar + 0.1 variance * m/(m-1), m = n*s.
+ * mean/variance must not share a buffer with runMean/runVar (a dispatch cannot read and write one buffer).
+ */
+export function bnUpdateRunning(gpu: Gpu, label: string, sh: BnShape, mean: BufferRef, variance: BufferRef, runMean: BufferRef, runVar: BufferRef): Promise<Dispatch> {
+  check(label, sh);
+  return prepare(gpu, reduce, {
+    entry: 'update_running', label, buffers: [mean, mean, mean, variance, runMean, runVar], uniforms: reduceUniforms(sh), grid: grid1d(sh.c, WG), constants: { WG },
+  });
+}
+
+/**
+ * Train-mode backward: a per-channel reduce writing dgamma = sum(dy * xhat) and dbeta = sum(dy), then an
+ * elementwise pass writing dx. All three outputs are overwritten. dgamma/dbeta must not share a buffer
+ * with x, dy, mean or variance.
+ */
+export async function bnBackward(
+  gpu: Gpu, label: string, sh: BnShape, dy: BufferRef, x: BufferRef, mean: BufferRef, variance: BufferRef, gamma: BufferRef,
+  dx: BufferRef, dgamma: BufferRef, dbeta: BufferRef,
+): Promise<Dispatch[]> {
+  check(label, sh);
+  const count = sh.n * sh.c * sh.s;
+  return Promise.all([
+    prepare(gpu, reduce, {
+      entry: 'backward_reduce', label: `${label}.reduce`, buffers: [x, dy, mean, variance, dgamma, dbeta],
+      uniforms: reduceUniforms(sh), grid: [sh.c, 1, 1], constants: { WG, EPS: BN_EPS },
+    }),
+    prepare(gpu, elementwise, {
+      entry: 'backward_apply', label: `${label}.apply`, buffers: [x, dy, mean, variance, gamma, dbeta, dgamma, dx],
+      uniforms: packUniforms([count, sh.c, sh.s]), grid: grid1d(count, WG), constants: { WG, EPS: BN_EPS },
+    }),
+  ]);
+}

@@ -1,0 +1,29 @@
+// Global average pooling and its backward, and the per-channel sum used for bias gradients
+// (shaders/pool.wgsl). Tensors are viewed as [N, C, S], S = H*W.
+import code from '../../shaders/pool.wgsl?raw';
+import type { Gpu } from '../gpu/gpu';
+import type { BnShape } from './batchnorm';
+import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
+
+const def: KernelDef = { name: 'pool', code, bindings: ['read', 'rw', 'uniform'] };
+const WG = 256;
+
+/** y[n, c] = mean over s of x[n, c, s]. */
+export function avgPool(gpu: Gpu, label: string, n: number, c: number, s: number, x: BufferRef, y: BufferRef): Promise<Dispatch> {
+  return prepare(gpu, def, { entry: 'avg_pool', label, buffers: [x, y], uniforms: packUniforms([n, c, s]), grid: grid1d(n * c, WG), constants: { WG } });
+}
+
+/** dx[n, c, s] = dy[n, c] / s. */
+export function avgPoolBackward(gpu: Gpu, label: string, n: number, c: number, s: number, dy: BufferRef, dx: BufferRef): Promise<Dispatch> {
+  return prepare(gpu, def, {
+    entry: 'avg_pool_backward', label, buffers: [dy, dx], uniforms: packUniforms([n, c, s]), grid: grid1d(n * c * s, WG), constants: { WG },
+  });
+}
+
+/**
+ * out[c] = sum over n and s of x[n, c, s], one workgroup per channel: conv bias gradients, and the fc's
+ * (dY [N, K] viewed as {n: N, c: K, s: 1}).
+ */
+export function channelSum(gpu: Gpu, label: string, sh: BnShape, x: BufferRef, out: BufferRef): Promise<Dispatch> {
+  return prepare(gpu, def, { entry: 'channel_sum', label, buffers: [x, out], uniforms: packUniforms([sh.n, sh.c, sh.s]), grid: [sh.c, 1, 1], constants: { WG } });
+}

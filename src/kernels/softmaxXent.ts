@@ -1,0 +1,21 @@
+// Softmax cross-entropy loss with its gradient and the batch metrics (shaders/softmax_xent.wgsl).
+import code from '../../shaders/softmax_xent.wgsl?raw';
+import type { Gpu } from '../gpu/gpu';
+import { packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
+
+const def: KernelDef = { name: 'softmax_xent', code, bindings: ['read', 'read', 'rw', 'rw', 'uniform'] };
+const WG = 256;
+
+/**
+ * logits [n, k], labels int32 [n] -> dlogits [n, k] = (softmax - onehot) / count, and metrics (4 floats):
+ * [0] mean loss of this batch, [1] correct predictions, [2] += sum of losses, [3] += correct count
+ * (the caller zeroes [2] and [3] before an evaluation loop). Labels outside [0, k), e.g. -1 padding the
+ * last evaluation batch, are ignored: no loss, zero dlogits, not counted. One workgroup does the whole
+ * batch, so it suits n up to about a thousand and k up to a few hundred.
+ */
+export function softmaxXent(
+  gpu: Gpu, label: string, n: number, k: number, logits: BufferRef, labels: BufferRef, dlogits: BufferRef, metrics: BufferRef,
+): Promise<Dispatch> {
+  if (!(n >= 1 && k >= 1)) throw new Error(`${label}: softmaxXent needs n >= 1 and k >= 1, got n=${n} k=${k}`);
+  return prepare(gpu, def, { entry: 'main', label, buffers: [logits, labels, dlogits, metrics], uniforms: packUniforms([n, k]), grid: [1, 1, 1], constants: { WG } });
+}
