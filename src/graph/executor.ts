@@ -6,6 +6,7 @@ import { createStorage } from '../gpu/buffers';
 import { record, type BufferRef, type Dispatch } from '../kernels/kernel';
 import type { Graph, Phase, Tensor } from './ir';
 import { lower, scratchBytes } from './lower';
+import type { Profiler } from '../gpu/profiler';
 import { assignSlots, graphLifetimes, type SlotPlan } from './planner';
 
 export interface CompiledGraph {
@@ -16,6 +17,8 @@ export interface CompiledGraph {
   /** Records the dispatches of the given phases, in node order. */
   record(pass: GPUComputePassEncoder, phases: ReadonlySet<Phase>): void;
   dispatchCount(phases: ReadonlySet<Phase>): number;
+  /** Like record, but one timestamped pass per node (benchmarks). */
+  recordProfiled(enc: GPUCommandEncoder, phases: ReadonlySet<Phase>, profiler: Profiler): void;
   destroy(): void;
 }
 
@@ -39,7 +42,7 @@ export async function compileGraph(gpu: Gpu, graph: Graph, label: string, persis
       if (plan.slotOf.has(String(t.id))) refs.set(t.id, slotRef(String(t.id)));
     } else refs.set(t.id, persistent(t));
   }
-  const lowered: { phase: Phase; dispatches: Dispatch[] }[] = [];
+  const lowered: { phase: Phase; kind: string; name: string; dispatches: Dispatch[] }[] = [];
   for (const node of nodes) {
     const dispatches = await lower(
       {
@@ -54,7 +57,7 @@ export async function compileGraph(gpu: Gpu, graph: Graph, label: string, persis
       },
       node,
     );
-    lowered.push({ phase: node.phase, dispatches });
+    lowered.push({ phase: node.phase, kind: node.kind, name: node.name, dispatches });
   }
   return {
     graph,
@@ -62,6 +65,14 @@ export async function compileGraph(gpu: Gpu, graph: Graph, label: string, persis
     refs,
     record(pass, phases) {
       for (const l of lowered) if (phases.has(l.phase)) record(pass, l.dispatches);
+    },
+    recordProfiled(enc, phases, profiler) {
+      for (const l of lowered) {
+        if (!phases.has(l.phase) || l.dispatches.length === 0) continue;
+        const pass = profiler.pass(enc, `${l.kind} ${l.name}`);
+        record(pass, l.dispatches);
+        pass.end();
+      }
     },
     dispatchCount(phases) {
       return lowered.reduce((a, l) => a + (phases.has(l.phase) ? l.dispatches.length : 0), 0);

@@ -13,6 +13,7 @@ import { numel, type Phase, type Tensor } from '../graph/ir';
 import { resolveConfig, type ModelConfig, type ResolvedConfig } from './config';
 import { buildNetGraph, type NetGraph } from './resnet';
 import { initialState } from './init';
+import { Profiler, type KernelTime } from '../gpu/profiler';
 
 const ALIGN_FLOATS = 64; // 256 bytes: minStorageBufferOffsetAlignment
 const IMAGE_FLOATS = 3 * 32 * 32;
@@ -181,6 +182,30 @@ export class Network {
     this.setHyper(opts);
     const [m] = await this.submitAndRead(this.encode(b, PH_TRAIN, true), [{ buffer: b.metrics, offset: 0, size: 16 }]);
     return { loss: m[0], correct: m[1] };
+  }
+
+  /**
+   * One training step with a timestamped pass per node: the GPU time of every node (and of the SGD update).
+   * Undefined when the adapter has no timestamp queries.
+   */
+  async profileTrainStep(images: Float32Array, labels: Int32Array, opts: SgdOptions): Promise<KernelTime[] | undefined> {
+    if (!this.gpu.hasTimestamps) return undefined;
+    const b = await this.graphFor('train', labels.length);
+    this.upload(b, images, labels);
+    this.setHyper(opts);
+    const profiler = new Profiler(this.gpu, b.compiled.graph.nodes.length + 1);
+    try {
+      const enc = this.gpu.device.createCommandEncoder({ label: 'profiled step' });
+      b.compiled.recordProfiled(enc, PH_TRAIN, profiler);
+      const pass = profiler.pass(enc, 'sgd update');
+      record(pass, [this.sgdDispatch]);
+      pass.end();
+      profiler.resolve(enc);
+      this.gpu.device.queue.submit([enc.finish()]);
+      return await profiler.read();
+    } finally {
+      profiler.destroy();
+    }
   }
 
   /** Bytes: parameters, gradients, momentum and statistics, plus the planned activations of every compiled graph. */
