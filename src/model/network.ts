@@ -14,6 +14,7 @@ import { resolveConfig, type ModelConfig, type ResolvedConfig } from './config';
 import { buildNetGraph, type NetGraph } from './resnet';
 import { initialState } from './init';
 import { Profiler, type KernelTime } from '../gpu/profiler';
+import { ReadbackPool } from '../gpu/readback';
 
 const ALIGN_FLOATS = 64; // 256 bytes: minStorageBufferOffsetAlignment
 const IMAGE_FLOATS = 3 * 32 * 32;
@@ -41,14 +42,26 @@ function makeArena(gpu: Gpu, label: string, entries: { name: string; count: numb
   return { buffer: createStorage(gpu, label, floats * 4), offsets, floats };
 }
 
-interface Built {
+/** A compiled graph and its input/output buffers, for one (BN mode, batch size). */
+export interface StepTarget {
+  mode: 'train' | 'eval';
+  batch: number;
+  /** [batch, 3, 32, 32] float32: the trainer's augmentation kernel writes here. */
+  images: GPUBuffer;
+  /** [batch] int32 labels. */
+  labels: GPUBuffer;
+  /** 4 floats: mean loss, correct count, and running sums of loss and correct (zero them to start summing). */
+  metrics: GPUBuffer;
+  /** [batch, classes] float32 logits of the last forward pass. */
+  logits: BufferRef;
   net: NetGraph;
   compiled: CompiledGraph;
-  images: GPUBuffer;
-  labels: GPUBuffer;
-  metrics: GPUBuffer;
-  batch: number;
 }
+
+/** What a recorded step does: 'train' = forward + BN running update + backward + SGD; 'gradients' = forward + backward;
+ * 'forward' = forward (+ BN running update in train mode, as PyTorch's forward in train mode does). */
+export type StepKind = 'train' | 'gradients' | 'forward';
+type Built = StepTarget;
 
 const PH_TRAIN: ReadonlySet<Phase> = new Set(['forward', 'running', 'backward']);
 const PH_GRAD: ReadonlySet<Phase> = new Set(['forward', 'backward']);
@@ -67,6 +80,7 @@ export class Network {
   private sgdDispatch!: Dispatch;
   private lastHyper = '';
   private destroyed = false;
+  private readonly readback: ReadbackPool;
 
   private constructor(
     private readonly gpu: Gpu,
@@ -84,6 +98,7 @@ export class Network {
     this.grads = makeArena(gpu, 'grads', pe);
     this.momentum = makeArena(gpu, 'momentum', pe);
     this.states = makeArena(gpu, 'bn_stats', se);
+    this.readback = new ReadbackPool(gpu);
   }
 
   static async create(gpu: Gpu, config: ModelConfig, opts: { batchSize: number; seed: number }): Promise<Network> {
@@ -150,11 +165,35 @@ export class Network {
     }
   }
 
+  /** The buffers and compiled graph for (mode, batch), built on first use. */
+  target(mode: 'train' | 'eval', batch: number): Promise<StepTarget> {
+    return this.graphFor(mode, batch);
+  }
+
+  /**
+   * Records one step on `target` into `enc` as one compute pass; nothing is allocated. For 'train', `hyper` sets
+   * SGD's learning rate, momentum and weight decay (written to its uniform buffer before the submit).
+   */
+  encodeStep(enc: GPUCommandEncoder, target: StepTarget, kind: StepKind, hyper?: SgdOptions): void {
+    this.assertAlive();
+    if (kind !== 'forward' && target.mode !== 'train') throw new Error(`a ${kind} step needs a train-mode target`);
+    if (kind === 'train') {
+      if (!hyper) throw new Error('a train step needs learning rate, momentum and weight decay');
+      this.setHyper(hyper);
+    }
+    const phases = kind === 'train' ? PH_TRAIN : kind === 'gradients' ? PH_GRAD : target.mode === 'train' ? PH_FWD_TRAIN : PH_FWD;
+    const pass = enc.beginComputePass({ label: `${kind}.b${target.batch}` });
+    target.compiled.record(pass, phases);
+    if (kind === 'train') record(pass, [this.sgdDispatch]);
+    pass.end();
+  }
+
   async forward(images: Float32Array, labels: Int32Array, opts: { bnMode: 'train' | 'eval' }): Promise<{ loss: number; correct: number; logits: Float32Array }> {
     const b = await this.graphFor(opts.bnMode, labels.length);
     this.upload(b, images, labels);
-    const enc = this.encode(b, opts.bnMode === 'train' ? PH_FWD_TRAIN : PH_FWD, false);
-    const logitsRef = b.compiled.refs.get(b.net.logits)!;
+    const enc = this.gpu.device.createCommandEncoder({ label: 'forward' });
+    this.encodeStep(enc, b, 'forward');
+    const logitsRef = b.logits;
     const k = this.config.classes;
     const [m, logits] = await this.submitAndRead(enc, [
       { buffer: b.metrics, offset: 0, size: 16 },
@@ -166,7 +205,8 @@ export class Network {
   async gradients(images: Float32Array, labels: Int32Array): Promise<{ loss: number; grads: Record<string, Float32Array> }> {
     const b = await this.graphFor('train', labels.length);
     this.upload(b, images, labels);
-    const enc = this.encode(b, PH_GRAD, false);
+    const enc = this.gpu.device.createCommandEncoder({ label: 'gradients' });
+    this.encodeStep(enc, b, 'gradients');
     const [m, g] = await this.submitAndRead(enc, [
       { buffer: b.metrics, offset: 0, size: 16 },
       { buffer: this.grads.buffer, offset: 0, size: this.grads.floats * 4 },
@@ -179,8 +219,9 @@ export class Network {
   async trainStep(images: Float32Array, labels: Int32Array, opts: SgdOptions): Promise<{ loss: number; correct: number }> {
     const b = await this.graphFor('train', labels.length);
     this.upload(b, images, labels);
-    this.setHyper(opts);
-    const [m] = await this.submitAndRead(this.encode(b, PH_TRAIN, true), [{ buffer: b.metrics, offset: 0, size: 16 }]);
+    const enc = this.gpu.device.createCommandEncoder({ label: 'trainStep' });
+    this.encodeStep(enc, b, 'train', opts);
+    const [m] = await this.submitAndRead(enc, [{ buffer: b.metrics, offset: 0, size: 16 }]);
     return { loss: m[0], correct: m[1] };
   }
 
@@ -231,6 +272,7 @@ export class Network {
     }
     this.built.clear();
     for (const a of [this.params, this.grads, this.momentum, this.states]) a.buffer.destroy();
+    this.readback.destroy();
   }
 
   // --- internals ---
@@ -277,7 +319,7 @@ export class Network {
     };
     try {
       const compiled = await compileGraph(this.gpu, net.b.graph, label, persistent, new Set([net.logits]));
-      const b: Built = { net, compiled, images, labels, metrics, batch };
+      const b: Built = { mode, batch, images, labels, metrics, logits: compiled.refs.get(net.logits)!, net, compiled };
       this.built.set(key, b);
       return b;
     } catch (e) {
@@ -311,31 +353,12 @@ export class Network {
     this.lastHyper = key;
   }
 
-  private encode(b: Built, phases: ReadonlySet<Phase>, update: boolean): GPUCommandEncoder {
-    const enc = this.gpu.device.createCommandEncoder({ label: `step.b${b.batch}` });
-    const pass = enc.beginComputePass({ label: 'step' });
-    b.compiled.record(pass, phases);
-    if (update) record(pass, [this.sgdDispatch]);
-    pass.end();
-    return enc;
-  }
-
-  /** Copies the given ranges into mappable buffers, submits, and returns them as float arrays. */
+  /** Copies the given ranges into pooled mappable buffers, submits, and returns them as float arrays. */
   private async submitAndRead(enc: GPUCommandEncoder, ranges: { buffer: GPUBuffer; offset: number; size: number }[]): Promise<Float32Array[]> {
-    const staging = ranges.map((r) =>
-      this.gpu.device.createBuffer({ label: `${r.buffer.label}.readback`, size: Math.ceil(r.size / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
-    );
-    ranges.forEach((r, i) => enc.copyBufferToBuffer(r.buffer, r.offset, staging[i], 0, staging[i].size));
+    const staging = ranges.map((r) => this.readback.acquire(r.size));
+    ranges.forEach((r, i) => enc.copyBufferToBuffer(r.buffer, r.offset, staging[i], 0, Math.ceil(r.size / 4) * 4));
     this.gpu.device.queue.submit([enc.finish()]);
-    const out = await Promise.all(
-      staging.map(async (s) => {
-        await s.mapAsync(GPUMapMode.READ);
-        const a = new Float32Array(s.getMappedRange().slice(0));
-        s.destroy();
-        return a;
-      }),
-    );
-    return out;
+    return Promise.all(staging.map(async (s, i) => new Float32Array(await this.readback.read(s, ranges[i].size))));
   }
 
   private async readArena(a: Arena): Promise<Float32Array> {

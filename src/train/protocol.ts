@@ -1,0 +1,113 @@
+// The typed messages between the UI (src/ui/trainerClient.ts) and the training worker (src/train/worker.ts).
+// This file is the whole contract: the UI imports nothing else from src/train, and holds no GPU objects.
+import type { ModelConfig } from '../model/config';
+
+export type RunId = string;
+
+/** Everything that defines a training run; the same config and seed give the same loss curve. */
+export interface RunConfig {
+  model: ModelConfig;
+  batchSize: number;
+  /** Peak learning rate (after warm-up). */
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  /** 'step': divide by 10 at 50% and 75% of the run (the paper's 32k/48k of 64k); 'cosine'; 'constant'. */
+  schedule: 'step' | 'cosine' | 'constant';
+  /** Linear warm-up from warmupLr to lr over this many steps (0 = none; the paper warms ResNet-110 at 0.01). */
+  warmupSteps: number;
+  warmupLr?: number;
+  /** Length of the run: steps, or epochs over the training split (steps wins when both are set). */
+  steps?: number;
+  epochs?: number;
+  seed: number;
+  /** Pad-4 random crop + horizontal flip. */
+  augment: boolean;
+  /** Hold out this many training images as a validation split (the paper's 5,000), 0 for none. */
+  valCount: number;
+  /** Evaluate on the test split every this many steps (0 = only at the end). */
+  evalEvery: number;
+  /** Test images per evaluation (0 = the whole test split). */
+  evalImages: number;
+  /** BN modes used for the periodic test evaluation. */
+  evalBnModes: ('eval' | 'train')[];
+}
+
+export type DataSource = { kind: 'server' } | { kind: 'url'; url: string } | { kind: 'file'; file: Blob; name: string } | { kind: 'cache' };
+
+export type Command =
+  | { type: 'init' }
+  | { type: 'loadData'; source: DataSource }
+  | { type: 'createRun'; runId: RunId; name: string; config: RunConfig; start: boolean }
+  /** Twin runs trained interleaved step by step on the same device with the same seed and batches. */
+  | { type: 'createGroup'; runs: { runId: RunId; name: string; config: RunConfig }[]; start: boolean }
+  | { type: 'pause'; runId: RunId }
+  | { type: 'resume'; runId: RunId }
+  | { type: 'stop'; runId: RunId }
+  | { type: 'step'; runId: RunId; count: number }
+  | { type: 'setLr'; runId: RunId; lr: number }
+  | { type: 'evaluate'; runId: RunId; split: 'test' | 'val'; bnModes: ('eval' | 'train')[] }
+  | { type: 'predict'; runId: RunId; count: number; bnMode: 'eval' | 'train' }
+  | { type: 'save'; runId: RunId }
+  /** A safetensors checkpoint (with its RunConfig in the metadata) becomes a new run, paused. */
+  | { type: 'load'; runId: RunId; name: string; bytes: ArrayBuffer }
+  | { type: 'deleteRun'; runId: RunId };
+
+export type RunState = 'building' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
+
+/** One point per logged training step (batched into 'metrics' messages at most ~10 per second). */
+export interface MetricPoint {
+  runId: RunId;
+  step: number;
+  epoch: number;
+  lr: number;
+  /** Loss and accuracy of this step's batch (train-mode BN, augmented images). */
+  trainLoss: number;
+  trainAcc: number;
+  imagesPerSec: number;
+  gpuBytes: number;
+}
+
+export interface EvalPoint {
+  runId: RunId;
+  step: number;
+  epoch: number;
+  split: 'test' | 'val';
+  bnMode: 'eval' | 'train';
+  loss: number;
+  accuracy: number;
+  images: number;
+}
+
+export interface DatasetSummary {
+  classNames: string[];
+  trainCount: number;
+  testCount: number;
+  /** A few training images for display: count x 3072 bytes (CHW planes) and their labels. */
+  samples: { pixels: Uint8Array; labels: Uint8Array };
+  source: string;
+}
+
+export type ErrorCode =
+  | 'no-webgpu'
+  | 'device-lost'
+  | 'out-of-memory'
+  | 'gpu-limits'
+  | 'nan-loss'
+  | 'bad-data'
+  | 'bad-config'
+  | 'bad-checkpoint'
+  | 'no-data'
+  | 'internal';
+
+export type WorkerEvent =
+  | { type: 'ready'; adapter: string; maxBufferBytes: number }
+  | { type: 'dataProgress'; bytesRead: number; totalBytes?: number; imagesDecoded: number; phase: 'download' | 'decode' | 'upload' | 'cache' }
+  | { type: 'dataReady'; summary: DatasetSummary }
+  | { type: 'runState'; runId: RunId; state: RunState; step: number; totalSteps: number; epoch: number; paramCount: number; gpuBytes: number }
+  | { type: 'metrics'; points: MetricPoint[] }
+  | { type: 'evaluation'; points: EvalPoint[] }
+  | { type: 'predictions'; runId: RunId; bnMode: 'eval' | 'train'; pixels: Uint8Array; labels: Uint8Array; predicted: Uint8Array; confusion: number[][]; accuracy: number }
+  | { type: 'checkpoint'; runId: RunId; fileName: string; bytes: ArrayBuffer }
+  /** A fault in words, with what the user can do next; runId when it concerns one run (the others go on). */
+  | { type: 'error'; runId?: RunId; code: ErrorCode; message: string; advice: string };
