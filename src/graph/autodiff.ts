@@ -44,7 +44,7 @@ const rules: { [K in OpKind]: Rule<K> } = {
     return outs;
   },
   bnRunningUpdate: () => [],
-  relu: ({ node, dy, op }) => [op('reluGrad', `${node.name}.dx`, [dy[0]!, node.outputs[0]], {})[0]],
+  relu: ({ node, dy, grad, op }) => [op('reluGrad', `${node.name}.dx`, [dy[0]!, node.outputs[0]], {}, { given: [grad(0)] })[0]],
   add: ({ node, dy, op }) => {
     const d = node.attrs.relu ? op('reluGrad', `${node.name}.drelu`, [dy[0]!, node.outputs[0]], {})[0] : dy[0]!;
     return [d, d];
@@ -86,6 +86,13 @@ export function appendBackward(b: GraphBuilder): Map<number, number> {
   const requires = new Set(g.tensors.filter((t) => t.role === 'param').map((t) => t.id));
   for (const n of forward) if (n.inputs.some((i) => requires.has(i))) n.outputs.forEach((o) => requires.add(o));
 
+  // A parameter's gradient lands in its own persistent buffer, written by one node: parameters feed one node each.
+  const uses = new Map<number, number>();
+  for (const n of forward) for (const i of new Set(n.inputs)) uses.set(i, (uses.get(i) ?? 0) + n.inputs.filter((x) => x === i).length);
+  for (const t of g.tensors) {
+    if (t.role === 'param' && (uses.get(t.id) ?? 0) > 1) throw new Error(`parameter ${t.name} is used ${uses.get(t.id)} times; weight sharing is not supported`);
+  }
+
   const gradOf = new Map<number, number>();
   const contributions = new Map<number, number>();
   const prevPhase = b.phase;
@@ -97,7 +104,6 @@ export function appendBackward(b: GraphBuilder): Map<number, number> {
     const grad = (i: number) => {
       const t = g.tensors[node.inputs[i]];
       const k = contributions.get(t.id) ?? 0;
-      if (t.role === 'param' && k > 0) throw new Error(`parameter ${t.name} is used twice; weight sharing is not supported`);
       return b.tensor(k === 0 ? `${t.name}.grad` : `${t.name}.grad${k}`, t.shape, t.role === 'param' ? 'gradient' : 'activation');
     };
     const rule = rules[node.kind] as Rule<OpKind>;
@@ -117,6 +123,7 @@ export function appendBackward(b: GraphBuilder): Map<number, number> {
     if (t.role !== 'param') continue;
     const d = gradOf.get(t.id);
     if (d === undefined) throw new Error(`parameter ${t.name} does not influence the loss`);
+    if (g.tensors[d].role !== 'gradient') throw new Error(`internal: the gradient of ${t.name} is not written to its own buffer`);
     params.set(t.id, d);
   }
   return params;
