@@ -19,7 +19,7 @@ const configs = [];
 for (const arch of ['residual', 'plain'])
   for (const batch of batches) configs.push({ model: `${arch === 'residual' ? 'resnet' : 'plain'}${depth}`, config: { arch, depth }, batch });
 
-const server = await createServer({ logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
+const server = await createServer({ logLevel: 'error', server: { port: 0, host: '127.0.0.1' }, optimizeDeps: { noDiscovery: true, include: [] } });
 await server.listen();
 const { port } = server.httpServer.address();
 const browser = await chromium.launch({ executablePath: findChromium(), args: chromiumArgs, headless: true });
@@ -30,7 +30,13 @@ try {
   await page.goto(url);
   let printed = 0;
   for (;;) {
-    const state = await page.evaluate(() => window.__bench);
+    // Vite may reload the page once after optimising dependencies on first load; the run then restarts.
+    const state = await page.evaluate(() => window.__bench).catch(() => undefined);
+    if (!state) {
+      printed = 0;
+      await page.waitForLoadState('load');
+      continue;
+    }
     for (; printed < state.results.length; printed++) {
       const { kernels, ...line } = state.results[printed];
       console.log(JSON.stringify(line));
