@@ -30,7 +30,23 @@ export async function compileGraph(gpu: Gpu, graph: Graph, label: string, persis
   const nodes = graph.nodes;
   const lifetimes = graphLifetimes(graph, nodes, (n) => scratchBytes(graph, n), keep);
   const plan = assignSlots(lifetimes);
-  const slots = plan.slotBytes.map((bytes, i) => createStorage(gpu, `${label}.slot${i}`, bytes));
+  // Each slot is labelled by its largest tenant, so a size error names the tensor that does not fit.
+  const biggest = new Map<number, { key: string; bytes: number }>();
+  for (const l of lifetimes) {
+    const s = plan.slotOf.get(l.key)!;
+    if ((biggest.get(s)?.bytes ?? -1) < l.bytes) biggest.set(s, l);
+  }
+  const tenantName = (key: string) => {
+    const m = /^scratch:(\d+):/.exec(key);
+    return m ? `${graph.nodes[Number(m[1])].name} (im2col columns)` : graph.tensors[Number(key)].name;
+  };
+  const slots: GPUBuffer[] = [];
+  try {
+    plan.slotBytes.forEach((bytes, i) => slots.push(createStorage(gpu, `${label}.slot${i}[${tenantName(biggest.get(i)!.key)}]`, bytes)));
+  } catch (e) {
+    slots.forEach((s) => s.destroy());
+    throw e;
+  }
   const refs = new Map<number, BufferRef>();
   const slotRef = (key: string): BufferRef => {
     const s = plan.slotOf.get(key);
@@ -43,6 +59,7 @@ export async function compileGraph(gpu: Gpu, graph: Graph, label: string, persis
     } else refs.set(t.id, persistent(t));
   }
   const lowered: { phase: Phase; kind: string; name: string; dispatches: Dispatch[] }[] = [];
+  try {
   for (const node of nodes) {
     const dispatches = await lower(
       {
@@ -58,6 +75,10 @@ export async function compileGraph(gpu: Gpu, graph: Graph, label: string, persis
       node,
     );
     lowered.push({ phase: node.phase, kind: node.kind, name: node.name, dispatches });
+  }
+  } catch (e) {
+    slots.forEach((s) => s.destroy());
+    throw e;
   }
   return {
     graph,

@@ -1,0 +1,17 @@
+// A network that cannot fit this GPU's buffer limits is refused at build time, naming the tensor and the limit.
+import { expect, test } from 'vitest';
+import { buildNetwork, createEngine, GpuCapacityError } from '../../src/index';
+
+test('a batch too large for the adapter gets a clear error, and a later network still builds', async () => {
+  const engine = await createEngine();
+  const limit = engine.gpu.limits.maxStorageBufferBindingSize;
+  // The stem's im2col columns take batch * 27 * 1024 floats; pick a batch that passes the binding limit.
+  const batch = Math.ceil(limit / (27 * 1024 * 4)) + 1;
+  const err = await buildNetwork(engine, { arch: 'residual', depth: 8 }, { batchSize: batch, seed: 0 }).catch((e) => e);
+  expect(err).toBeInstanceOf(GpuCapacityError);
+  expect(String(err.message)).toMatch(/maxStorageBufferBindingSize|maxBufferSize/);
+  expect(String(err.message)).toMatch(/conv1|images|layer1/);
+  expect(String(err.message)).toMatch(/smaller batch/);
+  const ok = await buildNetwork(engine, { arch: 'residual', depth: 8 }, { batchSize: 2, seed: 0 });
+  ok.destroy();
+});
