@@ -1,6 +1,8 @@
 // BatchNorm's per-channel reductions over N and S (x viewed as [N, C, S]), one workgroup per channel:
 //   stats:           out0 = mean, out1 = biased variance of x
 //   backward_reduce: out0 = dgamma = sum(dy * xhat), out1 = dbeta = sum(dy)
+// or, for CPU adapters where barriers are costly (src/gpu/tuning.ts), one invocation per channel with
+// Kahan-compensated sums and no workgroup memory: stats_serial and backward_reduce_serial, same outputs.
 // and the running-statistics update, one thread per channel:
 //   update_running:  out0 = runMean, out1 = runVar, updated in place from mean and variance.
 // Entries bind x (or mean) again in the slots they ignore. The two-output entries live here, apart from
@@ -102,4 +104,61 @@ fn update_running(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   if (c >= p.c) { return; }
   out0[c] = (1.0 - p.momentum) * out0[c] + p.momentum * mean[c];
   out1[c] = (1.0 - p.momentum) * out1[c] + p.momentum * variance[c] * p.unbias;
+}
+
+// ---- Serial variants: invocation c reduces channel c alone (flat index, grid1d). ----
+
+// Kahan-compensated running sum: s.x the sum, s.y the compensation. Its error does not grow with the
+// number of terms, so one invocation summing a whole channel matches the tree's accuracy.
+fn kadd(s: ptr<function, vec2f>, v: f32) {
+  let y = v - (*s).y;
+  let t = (*s).x + y;
+  (*s).y = (t - (*s).x) - y;
+  (*s).x = t;
+}
+
+// The same corrected two-pass algorithm as stats.
+@compute @workgroup_size(WG)
+fn stats_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let c = gid.x + gid.y * nwg.x * WG;
+  if (c >= p.c) { return; }
+  let m = f32(p.n * p.s);
+  var sum = vec2f(0.0);
+  for (var n = 0u; n < p.n; n++) {
+    let base = (n * p.c + c) * p.s;
+    for (var j = 0u; j < p.s; j++) { kadd(&sum, x[base + j]); }
+  }
+  let mu0 = sum.x / m;
+  var sd = vec2f(0.0);
+  var sdd = vec2f(0.0);
+  for (var n = 0u; n < p.n; n++) {
+    let base = (n * p.c + c) * p.s;
+    for (var j = 0u; j < p.s; j++) {
+      let d = x[base + j] - mu0;
+      kadd(&sd, d);
+      kadd(&sdd, d * d);
+    }
+  }
+  let dm = sd.x / m;
+  out0[c] = mu0 + dm;
+  out1[c] = max(sdd.x / m - dm * dm, 0.0);
+}
+
+@compute @workgroup_size(WG)
+fn backward_reduce_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let c = gid.x + gid.y * nwg.x * WG;
+  if (c >= p.c) { return; }
+  let mu = mean[c];
+  var sdy = vec2f(0.0);
+  var sdyd = vec2f(0.0);
+  for (var n = 0u; n < p.n; n++) {
+    let base = (n * p.c + c) * p.s;
+    for (var j = 0u; j < p.s; j++) {
+      let g = dy[base + j];
+      kadd(&sdy, g);
+      kadd(&sdyd, g * (x[base + j] - mu));
+    }
+  }
+  out0[c] = sdyd.x / sqrt(variance[c] + EPS);
+  out1[c] = sdy.x;
 }

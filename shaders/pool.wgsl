@@ -2,6 +2,8 @@
 //   avg_pool:          out[n, c] = mean over s of x[n, c, s]           (global average pooling)
 //   avg_pool_backward: out[n, c, s] = x[n, c] / S                      (x holds dy [N, C])
 //   channel_sum:       out[c] = sum over n and s of x[n, c, s]         (bias gradients; one workgroup per channel)
+//   channel_sum_serial: the same, one invocation per channel with a Kahan-compensated sum and no
+//                      barriers (CPU adapters, src/gpu/tuning.ts)
 override WG: u32 = 256; // a power of two (tree reduction in channel_sum)
 
 struct Params { n: u32, c: u32, s: u32 }
@@ -45,4 +47,22 @@ fn channel_sum(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_inde
     workgroupBarrier();
   }
   if (t == 0u) { out[c] = part[0]; }
+}
+
+@compute @workgroup_size(WG)
+fn channel_sum_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let c = gid.x + gid.y * nwg.x * WG;
+  if (c >= p.c) { return; }
+  var sum = 0.0;
+  var comp = 0.0;
+  for (var n = 0u; n < p.n; n++) {
+    let base = (n * p.c + c) * p.s;
+    for (var j = 0u; j < p.s; j++) {
+      let y = x[base + j] - comp;
+      let t = sum + y;
+      comp = (t - sum) - y;
+      sum = t;
+    }
+  }
+  out[c] = sum;
 }

@@ -1,6 +1,7 @@
 // The GPU context: adapter, device with the limits the engine needs, error plumbing.
 // This folder is the only code that calls device.create*; everything else asks it.
 import { PipelineCache } from './pipelines';
+import { tuningFor, type Profile, type Tuning } from './tuning';
 
 export interface GpuErrorInfo {
   kind: 'lost' | 'validation' | 'out-of-memory' | 'internal';
@@ -13,6 +14,8 @@ export interface Gpu {
   limits: GPUSupportedLimits;
   hasTimestamps: boolean;
   pipelines: PipelineCache;
+  /** Kernel variants and workgroup sizes for this adapter (src/gpu/tuning.ts). */
+  tuning: Tuning;
   /** Every uncaptured error and device loss, in order; listeners turn them into UI messages. */
   onError: Set<(e: GpuErrorInfo) => void>;
 }
@@ -22,7 +25,7 @@ export class WebGpuUnavailableError extends Error {
 }
 
 /** Asks for the adapter's real buffer limits: im2col at batch 128 exceeds the 128 MiB default. */
-export async function createGpu(opts: { powerPreference?: GPUPowerPreference } = {}): Promise<Gpu> {
+export async function createGpu(opts: { powerPreference?: GPUPowerPreference; tuning?: Profile | Partial<Tuning> } = {}): Promise<Gpu> {
   if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu) {
     throw new WebGpuUnavailableError(
       'WebGPU is not available in this browser. Use a recent Chrome or Edge; on Linux start it with ' +
@@ -57,6 +60,7 @@ export async function createGpu(opts: { powerPreference?: GPUPowerPreference } =
     limits: device.limits,
     hasTimestamps,
     pipelines: new PipelineCache(device),
+    tuning: tuningFor({ vendor: info.vendor, architecture: info.architecture, description: info.description, isFallbackAdapter: isFallback(adapter) }, opts.tuning),
     onError: new Set(),
   };
   const emit = (e: GpuErrorInfo) => gpu.onError.forEach((fn) => fn(e));
@@ -69,4 +73,10 @@ export async function createGpu(opts: { powerPreference?: GPUPowerPreference } =
     if (info.reason !== 'destroyed') emit({ kind: 'lost', message: `GPU device lost: ${info.message || info.reason}` });
   });
   return gpu;
+}
+
+/** GPUAdapterInfo.isFallbackAdapter where the browser has it, else the older GPUAdapter.isFallbackAdapter. */
+function isFallback(adapter: GPUAdapter): boolean {
+  const a = adapter as GPUAdapter & { isFallbackAdapter?: boolean; info: GPUAdapterInfo & { isFallbackAdapter?: boolean } };
+  return Boolean(a.info.isFallbackAdapter ?? a.isFallbackAdapter);
 }

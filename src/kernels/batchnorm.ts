@@ -6,6 +6,7 @@
 import code from '../../shaders/batchnorm.wgsl?raw';
 import reduceCode from '../../shaders/batchnorm_reduce.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
+import { flatWg, type Tuning } from '../gpu/tuning';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 export { channelSum } from './pool';
@@ -24,6 +25,18 @@ const elementwise: KernelDef = { name: 'batchnorm', code, bindings: ['read', 're
 const reduce: KernelDef = { name: 'batchnorm_reduce', code: reduceCode, bindings: ['read', 'read', 'read', 'read', 'rw', 'rw', 'uniform'] };
 const WG = 256;
 
+/** 'workgroup': one workgroup per channel, tree in workgroup memory; 'serial': one invocation per channel. */
+export type ReduceVariant = Tuning['reduce'];
+
+/** Entry, grid and workgroup size of a per-channel reduction in the chosen variant. */
+function reduction(gpu: Gpu, entry: string, c: number, variant: ReduceVariant | undefined) {
+  if ((variant ?? gpu.tuning.reduce) === 'serial') {
+    const wg = flatWg(gpu.tuning, c, 64);
+    return { entry: `${entry}_serial`, grid: grid1d(c, wg), WG: wg };
+  }
+  return { entry, grid: [c, 1, 1] as [number, number, number], WG };
+}
+
 function check(label: string, sh: BnShape): void {
   if (![sh.n, sh.c, sh.s].every((v) => Number.isInteger(v) && v >= 1)) throw new Error(`${label}: bad BatchNorm shape ${JSON.stringify(sh)}`);
   if (sh.n * sh.c * sh.s >= 2 ** 32) throw new Error(`${label}: ${sh.n}x${sh.c}x${sh.s} elements overflow 32-bit indices`);
@@ -35,13 +48,17 @@ const reduceUniforms = (sh: BnShape) => {
 };
 
 /**
- * Per-channel mean and biased variance over N and S, one workgroup per channel: a mean pass, then a pass
- * over the deviations (accurate when |mean| >> std). Relative error of the variance ~1e-7 (see the test).
+ * Per-channel mean and biased variance over N and S, one workgroup (or, 'serial', one invocation) per
+ * channel: a mean pass, then a pass over the deviations (accurate when |mean| >> std). Relative error of
+ * the variance ~1e-7 (see the test).
  */
-export function bnStats(gpu: Gpu, label: string, sh: BnShape, x: BufferRef, mean: BufferRef, variance: BufferRef): Promise<Dispatch> {
+export function bnStats(
+  gpu: Gpu, label: string, sh: BnShape, x: BufferRef, mean: BufferRef, variance: BufferRef, opts: { variant?: ReduceVariant } = {},
+): Promise<Dispatch> {
   check(label, sh);
+  const r = reduction(gpu, 'stats', sh.c, opts.variant);
   return prepare(gpu, reduce, {
-    entry: 'stats', label, buffers: [x, x, x, x, mean, variance], uniforms: reduceUniforms(sh), grid: [sh.c, 1, 1], constants: { WG },
+    entry: r.entry, label, buffers: [x, x, x, x, mean, variance], uniforms: reduceUniforms(sh), grid: r.grid, constants: { WG: r.WG },
   });
 }
 
@@ -79,14 +96,15 @@ export function bnUpdateRunning(gpu: Gpu, label: string, sh: BnShape, mean: Buff
  */
 export async function bnBackward(
   gpu: Gpu, label: string, sh: BnShape, dy: BufferRef, x: BufferRef, mean: BufferRef, variance: BufferRef, gamma: BufferRef,
-  dx: BufferRef, dgamma: BufferRef, dbeta: BufferRef,
+  dx: BufferRef, dgamma: BufferRef, dbeta: BufferRef, opts: { variant?: ReduceVariant } = {},
 ): Promise<Dispatch[]> {
   check(label, sh);
   const count = sh.n * sh.c * sh.s;
+  const r = reduction(gpu, 'backward_reduce', sh.c, opts.variant);
   return Promise.all([
     prepare(gpu, reduce, {
-      entry: 'backward_reduce', label: `${label}.reduce`, buffers: [x, dy, mean, variance, dgamma, dbeta],
-      uniforms: reduceUniforms(sh), grid: [sh.c, 1, 1], constants: { WG, EPS: BN_EPS },
+      entry: r.entry, label: `${label}.reduce`, buffers: [x, dy, mean, variance, dgamma, dbeta],
+      uniforms: reduceUniforms(sh), grid: r.grid, constants: { WG: r.WG, EPS: BN_EPS },
     }),
     prepare(gpu, elementwise, {
       entry: 'backward_apply', label: `${label}.apply`, buffers: [x, dy, mean, variance, gamma, dbeta, dgamma, dx],

@@ -1,7 +1,11 @@
-// Strided, batched, tiled GEMM (shaders/gemm.wgsl): C = A B (+ bias), C overwritten.
+// Strided, batched GEMM: C = A B (+ bias), C overwritten. Two variants with one contract:
+// 'tiled' (shaders/gemm.wgsl, workgroup-memory tiles: GPUs) and 'direct' (shaders/gemm_direct.wgsl, no
+// workgroup memory or barriers: CPU adapters). gpu.tuning.gemm picks one; opts.variant forces one.
 import code from '../../shaders/gemm.wgsl?raw';
+import directCode from '../../shaders/gemm_direct.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
-import { packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
+import type { Tuning } from '../gpu/tuning';
+import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 /**
  * Element (m,k) of A for batch b sits at a[b*aBatch + m*aRow + k*aCol]; likewise B (k,n) and C (m,n).
@@ -19,6 +23,7 @@ export interface GemmShape {
 }
 
 const def: KernelDef = { name: 'gemm', code, bindings: ['read', 'read', 'rw', 'read', 'uniform'] };
+const directDef: KernelDef = { name: 'gemm_direct', code: directCode, bindings: def.bindings };
 const BIAS = { none: 0, row: 1, col: 2 } as const;
 
 /**
@@ -41,8 +46,12 @@ function checkFits(label: string, what: string, ref: BufferRef, elements: number
   if (elements * 4 > bytes) throw new Error(`${label}: gemm ${what} needs ${elements} floats, buffer binds ${bytes / 4}`);
 }
 
+export type GemmVariant = Tuning['gemm'];
+
 /** C = A B (+ bias) per batch (grid z), or C = sum_b A[b] B[b] with reduceBatch. */
-export async function gemm(gpu: Gpu, label: string, s: GemmShape, a: BufferRef, b: BufferRef, c: BufferRef, bias?: BufferRef): Promise<Dispatch> {
+export async function gemm(
+  gpu: Gpu, label: string, s: GemmShape, a: BufferRef, b: BufferRef, c: BufferRef, bias?: BufferRef, opts: { variant?: GemmVariant } = {},
+): Promise<Dispatch> {
   const mode = s.bias ?? 'none';
   if (mode !== 'none' && !bias) throw new Error(`${label}: gemm bias '${mode}' needs a bias buffer`);
   if (s.m < 1 || s.n < 1 || s.k < 1 || s.batch < 1) throw new Error(`${label}: gemm with an empty dimension ${JSON.stringify(s)}`);
@@ -50,15 +59,24 @@ export async function gemm(gpu: Gpu, label: string, s: GemmShape, a: BufferRef, 
   checkFits(label, 'B', b, extent(s.batch, s.k, s.n, s.bBatch, s.bRow, s.bCol));
   checkFits(label, 'C', c, extent(s.reduceBatch ? 1 : s.batch, s.m, s.n, s.cBatch, s.cRow, s.cCol));
   if (bias) checkFits(label, 'bias', bias, mode === 'row' ? s.m : mode === 'col' ? s.n : 0);
-  const t = tile(s);
   const uniforms = packUniforms([s.m, s.n, s.k, s.batch, s.aBatch, s.aRow, s.aCol, s.bBatch, s.bRow, s.bCol, s.cBatch, s.cRow, s.cCol]);
+  // Without a bias the slot still needs a buffer; A is read-only too, so binding it twice is valid.
+  const buffers = [a, b, c, mode === 'none' ? a : bias!];
+  const flags = { BIAS: BIAS[mode], REDUCE: s.reduceBatch ? 1 : 0 };
+  const batches = s.reduceBatch ? 1 : s.batch;
+  if ((opts.variant ?? gpu.tuning.gemm) === 'direct') {
+    // One invocation per 8x8 block of C, n-block fastest; batches in grid z. Smaller workgroups when
+    // there are few blocks (the weight gradient's reduceBatch), so every core gets some.
+    const blocks = Math.ceil(s.m / 8) * Math.ceil(s.n / 8);
+    let WG = gpu.tuning.gemmDirectWg;
+    while (WG > 4 && Math.ceil(blocks / WG) * batches < gpu.tuning.minGroups) WG /= 2;
+    const [gx, gy] = grid1d(blocks, WG);
+    return prepare(gpu, directDef, { entry: 'main', label, buffers, uniforms, grid: [gx, gy, batches], constants: { WG, ...flags } });
+  }
+  const t = tile(s);
   return prepare(gpu, def, {
-    entry: 'main',
-    label,
-    // Without a bias the slot still needs a buffer; A is read-only too, so binding it twice is valid.
-    buffers: [a, b, c, mode === 'none' ? a : bias!],
-    uniforms,
-    grid: [Math.ceil(s.n / (t.TX * 4)), Math.ceil(s.m / (t.TY * 4)), s.reduceBatch ? 1 : s.batch],
-    constants: { ...t, BIAS: BIAS[mode], REDUCE: s.reduceBatch ? 1 : 0 },
+    entry: 'main', label, buffers, uniforms,
+    grid: [Math.ceil(s.n / (t.TX * 4)), Math.ceil(s.m / (t.TY * 4)), batches],
+    constants: { ...t, ...flags },
   });
 }

@@ -2,6 +2,7 @@
 // (shaders/pool.wgsl). Tensors are viewed as [N, C, S], S = H*W.
 import code from '../../shaders/pool.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
+import { flatWg, type Tuning } from '../gpu/tuning';
 import type { BnShape } from './batchnorm';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
@@ -21,9 +22,14 @@ export function avgPoolBackward(gpu: Gpu, label: string, n: number, c: number, s
 }
 
 /**
- * out[c] = sum over n and s of x[n, c, s], one workgroup per channel: conv bias gradients, and the fc's
- * (dY [N, K] viewed as {n: N, c: K, s: 1}).
+ * out[c] = sum over n and s of x[n, c, s], one workgroup per channel ('serial', CPU adapters: one
+ * invocation per channel): conv bias gradients, and the fc's (dY [N, K] viewed as {n: N, c: K, s: 1}).
  */
-export function channelSum(gpu: Gpu, label: string, sh: BnShape, x: BufferRef, out: BufferRef): Promise<Dispatch> {
-  return prepare(gpu, def, { entry: 'channel_sum', label, buffers: [x, out], uniforms: packUniforms([sh.n, sh.c, sh.s]), grid: [sh.c, 1, 1], constants: { WG } });
+export function channelSum(gpu: Gpu, label: string, sh: BnShape, x: BufferRef, out: BufferRef, opts: { variant?: Tuning['reduce'] } = {}): Promise<Dispatch> {
+  const uniforms = packUniforms([sh.n, sh.c, sh.s]);
+  if ((opts.variant ?? gpu.tuning.reduce) === 'serial') {
+    const wg = flatWg(gpu.tuning, sh.c, 64);
+    return prepare(gpu, def, { entry: 'channel_sum_serial', label, buffers: [x, out], uniforms, grid: grid1d(sh.c, wg), constants: { WG: wg } });
+  }
+  return prepare(gpu, def, { entry: 'channel_sum', label, buffers: [x, out], uniforms, grid: [sh.c, 1, 1], constants: { WG } });
 }

@@ -1,6 +1,7 @@
 // Softmax cross-entropy loss with its gradient and the batch metrics (shaders/softmax_xent.wgsl).
 import code from '../../shaders/softmax_xent.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
+import type { Tuning } from '../gpu/tuning';
 import { packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 const def: KernelDef = { name: 'softmax_xent', code, bindings: ['read', 'read', 'rw', 'rw', 'uniform'] };
@@ -11,11 +12,17 @@ const WG = 256;
  * [0] mean loss of this batch, [1] correct predictions, [2] += sum of losses, [3] += correct count
  * (the caller zeroes [2] and [3] before an evaluation loop). Labels outside [0, k), e.g. -1 padding the
  * last evaluation batch, are ignored: no loss, zero dlogits, not counted. One workgroup does the whole
- * batch, so it suits n up to about a thousand and k up to a few hundred.
+ * batch, so it suits n up to about a thousand and k up to a few hundred. The 'serial' variant (CPU
+ * adapters, gpu.tuning.reduce) does it in one invocation without barriers; opts.variant forces one.
  */
 export function softmaxXent(
   gpu: Gpu, label: string, n: number, k: number, logits: BufferRef, labels: BufferRef, dlogits: BufferRef, metrics: BufferRef,
+  opts: { variant?: Tuning['reduce'] } = {},
 ): Promise<Dispatch> {
   if (!(n >= 1 && k >= 1)) throw new Error(`${label}: softmaxXent needs n >= 1 and k >= 1, got n=${n} k=${k}`);
-  return prepare(gpu, def, { entry: 'main', label, buffers: [logits, labels, dlogits, metrics], uniforms: packUniforms([n, k]), grid: [1, 1, 1], constants: { WG } });
+  const serial = (opts.variant ?? gpu.tuning.reduce) === 'serial';
+  return prepare(gpu, def, {
+    entry: serial ? 'main_serial' : 'main', label, buffers: [logits, labels, dlogits, metrics], uniforms: packUniforms([n, k]), grid: [1, 1, 1],
+    constants: serial ? {} : { WG },
+  });
 }

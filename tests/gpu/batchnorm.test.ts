@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/reference/batchnorm';
-import { bnApply, bnBackward, bnStats, bnUpdateRunning, type BnShape } from '../../src/kernels/batchnorm';
+import { bnApply, bnBackward, bnStats, bnUpdateRunning, type BnShape, type ReduceVariant } from '../../src/kernels/batchnorm';
 import { readF32 } from '../../src/gpu/buffers';
 import { run } from '../../src/kernels/kernel';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
@@ -27,7 +27,10 @@ const shapes: BnShape[] = [
   { n: 130, c: 2, s: 1 },
 ];
 
-describe('batchnorm at batch 128, 32x32 (131,072 values per channel)', () => {
+// The per-channel reductions come in two variants (src/gpu/tuning.ts); both meet the same expectations.
+const variants: ReduceVariant[] = ['workgroup', 'serial'];
+
+describe.each(variants)('batchnorm (%s reductions) at batch 128, 32x32 (131,072 values per channel)', (variant) => {
   const sh = { n: 128, c: 2, s: 1024 };
   const count = sh.n * sh.c * sh.s;
   // [scale, offset] per channel. 1000 + N(0,1): |mean| >> std, where a one-pass E[x^2] - E[x]^2 in float32
@@ -44,7 +47,7 @@ describe('batchnorm at batch 128, 32x32 (131,072 values per channel)', () => {
     const mean = out(gpu, sh.c);
     const variance = out(gpu, sh.c);
     const want = ref.bnStats(sh, x);
-    const d = await bnStats(gpu, 'bn.stats', sh, { buffer: buf(gpu, x) }, { buffer: mean }, { buffer: variance });
+    const d = await bnStats(gpu, 'bn.stats', sh, { buffer: buf(gpu, x) }, { buffer: mean }, { buffer: variance }, { variant });
     expectClose(await runAndRead(gpu, d, variance, sh.c), want.variance, { atol: 0, rtol: 1e-6 });
     const gotMean = await readF32(gpu, mean, 0, sh.c);
     for (let c = 0; c < sh.c; c++) expectClose([gotMean[c]], [want.mean[c]], { atol: 1e-7 * Math.sqrt(want.variance[c]), rtol: 1e-7 });
@@ -58,7 +61,7 @@ describe('batchnorm at batch 128, 32x32 (131,072 values per channel)', () => {
     const [mean, variance, gamma] = [f32(st.mean), f32(st.variance), f32([1.5, 0.75])];
     const [dx, dgamma, dbeta] = [out(gpu, count), out(gpu, sh.c), out(gpu, sh.c)];
     const ds = await bnBackward(gpu, 'bn.bwd', sh, { buffer: buf(gpu, dy) }, { buffer: buf(gpu, x) }, { buffer: buf(gpu, mean) },
-      { buffer: buf(gpu, variance) }, { buffer: buf(gpu, gamma) }, { buffer: dx }, { buffer: dgamma }, { buffer: dbeta });
+      { buffer: buf(gpu, variance) }, { buffer: buf(gpu, gamma) }, { buffer: dx }, { buffer: dgamma }, { buffer: dbeta }, { variant });
     const want = ref.bnBackward(sh, dy, x, mean, variance, gamma);
     // dgamma, dbeta ~ 200 are sums of 131,072 terms whose magnitudes add up to ~65,000: 1e-3 absolute is
     // 1.5e-8 of that (measured 1.4e-4). dx ~ 1: measured 4e-7.
@@ -78,11 +81,11 @@ describe.each(shapes)('batchnorm n=$n c=$c s=$s', (sh) => {
   const stats = ref.bnStats(sh, x);
   const [mean, variance] = [f32(stats.mean), f32(stats.variance)];
 
-  test('stats', async () => {
+  test.each(variants)('stats (%s)', async (variant) => {
     const gpu = await getGpu();
     const mb = out(gpu, sh.c);
     const vb = out(gpu, sh.c);
-    const gotVar = await runAndRead(gpu, await bnStats(gpu, 'bn.stats', sh, { buffer: buf(gpu, x) }, { buffer: mb }, { buffer: vb }), vb, sh.c);
+    const gotVar = await runAndRead(gpu, await bnStats(gpu, 'bn.stats', sh, { buffer: buf(gpu, x) }, { buffer: mb }, { buffer: vb }, { variant }), vb, sh.c);
     expectClose(gotVar, stats.variance, { atol: 0, rtol: 1e-6 });
     expectClose(await readF32(gpu, mb, 0, sh.c), stats.mean, { atol: 1e-7, rtol: 1e-6 });
   });
@@ -122,12 +125,12 @@ describe.each(shapes)('batchnorm n=$n c=$c s=$s', (sh) => {
     expectClose(await readF32(gpu, rm, 0, sh.c), want.runMean, { atol: 1e-7, rtol: 1e-6 });
   });
 
-  test('backward (train mode)', async () => {
+  test.each(variants)('backward (train mode, %s)', async (variant) => {
     const gpu = await getGpu();
     const dy = rand(count, 7);
     const [dx, dgamma, dbeta] = [out(gpu, count), out(gpu, sh.c), out(gpu, sh.c)];
     const ds = await bnBackward(gpu, 'bn.bwd', sh, { buffer: buf(gpu, dy) }, { buffer: buf(gpu, x) }, { buffer: buf(gpu, mean) },
-      { buffer: buf(gpu, variance) }, { buffer: buf(gpu, gamma) }, { buffer: dx }, { buffer: dgamma }, { buffer: dbeta });
+      { buffer: buf(gpu, variance) }, { buffer: buf(gpu, gamma) }, { buffer: dx }, { buffer: dgamma }, { buffer: dbeta }, { variant });
     expect(ds.map((d) => d.label)).toEqual(['bn.bwd.reduce', 'bn.bwd.apply']);
     const want = ref.bnBackward(sh, dy, x, mean, variance, gamma);
     // dgamma and dbeta are sums of m terms of size <= ~1 (|terms| add up to ~m/2): 1e-7 * m absolute is

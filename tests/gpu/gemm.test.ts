@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/reference/gemm';
-import { gemm, type GemmShape } from '../../src/kernels/gemm';
+import { gemm, type GemmShape, type GemmVariant } from '../../src/kernels/gemm';
 import { run } from '../../src/kernels/kernel';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
 
@@ -14,7 +14,7 @@ const extent = (batches: number, rows: number, cols: number, sb: number, sr: num
  */
 const tol = (terms: number) => ({ atol: 2e-6 * terms, rtol: 1e-5 });
 
-async function check(s: GemmShape, seed = 1): Promise<void> {
+async function check(variant: GemmVariant, s: GemmShape, seed = 1): Promise<void> {
   const gpu = await getGpu();
   const a = rand(extent(s.batch, s.m, s.k, s.aBatch, s.aRow, s.aCol), seed);
   const b = rand(extent(s.batch, s.k, s.n, s.bBatch, s.bRow, s.bCol), seed + 1);
@@ -22,32 +22,36 @@ async function check(s: GemmShape, seed = 1): Promise<void> {
   const want = ref.gemm(s, a, b, bias);
   const c = out(gpu, want.length);
   const d = await gemm(gpu, 'gemm.test', s, { buffer: buf(gpu, a) }, { buffer: buf(gpu, b) }, { buffer: c },
-    s.bias && s.bias !== 'none' ? { buffer: buf(gpu, bias) } : undefined);
+    s.bias && s.bias !== 'none' ? { buffer: buf(gpu, bias) } : undefined, { variant });
   expectClose(await runAndRead(gpu, d, c, want.length), want, tol(s.k * (s.reduceBatch ? s.batch : 1)));
 }
 
-describe('gemm', () => {
+// Every variant through the same expectations: 'tiled' (workgroup memory, GPUs) and 'direct' (CPU adapters).
+describe.each(['tiled', 'direct'] as const)('gemm %s', (variant) => {
   test.each([
     [1, 1, 1],
+    [9, 9, 3], // one past the direct variant's 8x8 block in m and n
     [65, 33, 17], // one past the 64-row tile, n and k past 16/32
     [3, 130, 7],
     [16, 100, 144], // a stage-1 convolution's shape, several K tiles
     [64, 70, 40],
   ])('plain and transposed, m=%i n=%i k=%i', async (m, n, k) => {
     for (const transA of [false, true])
-      for (const transB of [false, true]) await check(ref.gemmShape(m, n, k, { transA, transB }), m + n + k);
+      for (const transB of [false, true]) await check(variant, ref.gemmShape(m, n, k, { transA, transB }), m + n + k);
   });
 
-  test('batch 3, each operand its own', () => check(ref.gemmShape(65, 33, 17, { batch: 3 })));
+  test('batch 3, each operand its own', () => check(variant, ref.gemmShape(65, 33, 17, { batch: 3 })));
   test('batch 3, shared A (aBatch 0), row bias: the convolution forward', () =>
-    check({ ...ref.gemmShape(5, 37, 27, { batch: 3, shareA: true }), bias: 'row' }));
+    check(variant, { ...ref.gemmShape(5, 37, 27, { batch: 3, shareA: true }), bias: 'row' }));
   test('batch 3, shared transposed A: the convolution input gradient', () =>
-    check(ref.gemmShape(27, 37, 5, { batch: 3, shareA: true, transA: true })));
+    check(variant, ref.gemmShape(27, 37, 5, { batch: 3, shareA: true, transA: true })));
   test.each([false, true])('reduceBatch over 3 batches (transB %s)', (transB) =>
-    check({ ...ref.gemmShape(6, 27, 49, { batch: 3, transB }), reduceBatch: true }));
-  test('reduceBatch over 40 batches, 1x1x1', () => check({ ...ref.gemmShape(1, 1, 1, { batch: 40 }), reduceBatch: true }));
-  test.each(['row', 'col'] as const)('bias %s', (bias) => check({ ...ref.gemmShape(65, 33, 17, { batch: 2 }), bias }));
-  test('column-major C (cRow 1, cCol m)', () => check({ ...ref.gemmShape(19, 23, 9), cRow: 1, cCol: 19 }));
+    check(variant, { ...ref.gemmShape(6, 27, 49, { batch: 3, transB }), reduceBatch: true }));
+  test('reduceBatch over 40 batches, 1x1x1', () => check(variant, { ...ref.gemmShape(1, 1, 1, { batch: 40 }), reduceBatch: true }));
+  test('reduceBatch, a convolution weight gradient: 16 x 144, k 64, 5 images', () =>
+    check(variant, { ...ref.gemmShape(16, 144, 64, { batch: 5, transB: true }), reduceBatch: true }));
+  test.each(['row', 'col'] as const)('bias %s', (bias) => check(variant, { ...ref.gemmShape(65, 33, 17, { batch: 2 }), bias }));
+  test('column-major C (cRow 1, cCol m)', () => check(variant, { ...ref.gemmShape(19, 23, 9), cRow: 1, cCol: 19 }));
 
   test('binding offsets', async () => {
     const gpu = await getGpu();
@@ -56,7 +60,7 @@ describe('gemm', () => {
     const b = rand(45, 4);
     const want = ref.gemm(s, a.subarray(64), b);
     const c = out(gpu, 64 + 63);
-    const d = await gemm(gpu, 'gemm.offsets', s, { buffer: buf(gpu, a), offset: 256 }, { buffer: buf(gpu, b) }, { buffer: c, offset: 256, size: 63 * 4 });
+    const d = await gemm(gpu, 'gemm.offsets', s, { buffer: buf(gpu, a), offset: 256 }, { buffer: buf(gpu, b) }, { buffer: c, offset: 256, size: 63 * 4 }, undefined, { variant });
     const got = await runAndRead(gpu, d, c, 64 + 63);
     expect(Array.from(got.subarray(0, 64)).every(Number.isNaN)).toBe(true);
     expectClose(got.subarray(64), want, tol(5));
@@ -74,7 +78,7 @@ describe('gemm', () => {
     const a = buf(gpu, rand(16 * 144, 5));
     const b = buf(gpu, rand(144 * 1024 * 32, 6));
     const c = out(gpu, 16 * 1024 * 32);
-    const d = await gemm(gpu, 'gemm.timing', s, { buffer: a }, { buffer: b }, { buffer: c });
+    const d = await gemm(gpu, 'gemm.timing', s, { buffer: a }, { buffer: b }, { buffer: c }, undefined, { variant });
     run(gpu, [d]);
     await gpu.device.queue.onSubmittedWorkDone(); // warm-up
     const reps = 5;
@@ -85,6 +89,6 @@ describe('gemm', () => {
     }
     const ms = (performance.now() - t0) / reps;
     const flops = 2 * s.m * s.n * s.k * s.batch;
-    console.log(`gemm 16x1024x144 batch 32 on ${gpu.adapterName}: ${ms.toFixed(1)} ms, ${(flops / ms / 1e6).toFixed(2)} GFLOP/s`);
+    console.log(`gemm ${variant} 16x1024x144 batch 32 on ${gpu.adapterName}: ${ms.toFixed(1)} ms, ${(flops / ms / 1e6).toFixed(2)} GFLOP/s`);
   });
 });

@@ -27,7 +27,7 @@ describe('global average pooling', () => {
   });
 });
 
-describe('channel sum', () => {
+describe.each(['workgroup', 'serial'] as const)('channel sum (%s)', (variant) => {
   // The fc's bias gradient ({n: N, c: K, s: 1}), conv shapes, and a long channel (m = 8,000 > the workgroup).
   test.each([
     { n: 1, c: 3, s: 7 },
@@ -38,7 +38,7 @@ describe('channel sum', () => {
     const gpu = await getGpu();
     const x = rand(sh.n * sh.c * sh.s, 3);
     const o = out(gpu, sh.c);
-    const got = await runAndRead(gpu, await channelSum(gpu, 'bias.grad', sh, { buffer: buf(gpu, x) }, { buffer: o }), o, sh.c);
+    const got = await runAndRead(gpu, await channelSum(gpu, 'bias.grad', sh, { buffer: buf(gpu, x) }, { buffer: o }, { variant }), o, sh.c);
     // Sums of m values in [-1, 1) (|terms| add up to ~m/2): 1e-7 * m absolute is ~3 float32 roundings of that.
     expectClose(got, bnRef.channelSum(sh, x), { atol: 1e-7 * sh.n * sh.s, rtol: 1e-6 });
   });

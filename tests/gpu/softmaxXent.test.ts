@@ -8,10 +8,10 @@ import { buf, bufI32, expectClose, getGpu, out, rand, runAndRead } from './harne
 const labelsFor = (n: number, k: number, seed: number) => Int32Array.from(rand(n, seed, 0, k), Math.floor);
 
 /** Runs the kernel once on zeroed metrics; returns dlogits and the 4 metrics. */
-async function runXent(gpu: Gpu, n: number, k: number, logits: ArrayLike<number>, labels: Int32Array) {
+async function runXent(gpu: Gpu, n: number, k: number, logits: ArrayLike<number>, labels: Int32Array, variant: Variant) {
   const dl = out(gpu, n * k);
   const metrics = buf(gpu, [0, 0, 0, 0], 'test.metrics');
-  const d = await softmaxXent(gpu, 'xent', n, k, { buffer: buf(gpu, logits) }, { buffer: bufI32(gpu, labels) }, { buffer: dl }, { buffer: metrics });
+  const d = await softmaxXent(gpu, 'xent', n, k, { buffer: buf(gpu, logits) }, { buffer: bufI32(gpu, labels) }, { buffer: dl }, { buffer: metrics }, { variant });
   const dlogits = await runAndRead(gpu, d, dl, n * k);
   return { dlogits, metrics: await readF32(gpu, metrics, 0, 4), d, metricsBuf: metrics };
 }
@@ -23,7 +23,10 @@ function expectMatches(got: { dlogits: Float32Array; metrics: Float32Array }, wa
   expectClose(got.dlogits, want.dlogits, { atol: 2e-7 / Math.max(want.count, 1), rtol: 1e-5 });
 }
 
-describe('softmax cross-entropy', () => {
+type Variant = 'workgroup' | 'serial';
+
+// Both variants (one workgroup with a tree; one serial invocation for CPU adapters) meet the same expectations.
+describe.each(['workgroup', 'serial'] as const)('softmax cross-entropy (%s)', (variant) => {
   // [n, k]: one sample, few classes; CIFAR-10 small and past the workgroup size; CIFAR-100 at the limits.
   test.each([
     [1, 3],
@@ -34,7 +37,7 @@ describe('softmax cross-entropy', () => {
     const gpu = await getGpu();
     const logits = rand(n * k, 1, -4, 4);
     const labels = labelsFor(n, k, 2);
-    expectMatches(await runXent(gpu, n, k, logits, labels), head.softmaxXent(n, k, logits, labels));
+    expectMatches(await runXent(gpu, n, k, logits, labels, variant), head.softmaxXent(n, k, logits, labels));
   });
 
   test('large logits stay finite (max subtraction)', async () => {
@@ -43,7 +46,7 @@ describe('softmax cross-entropy', () => {
     // exp(90) overflows float32; the max is subtracted first. Losses reach ~100.
     const logits = rand(n * k, 3, -100, 100);
     const labels = labelsFor(n, k, 4);
-    const got = await runXent(gpu, n, k, logits, labels);
+    const got = await runXent(gpu, n, k, logits, labels, variant);
     const want = head.softmaxXent(n, k, logits, labels);
     // float32 logits of size 100 carry 4e-6 absolute each; the loss is a difference of two of them.
     expectClose([got.metrics[0]], [want.loss], { atol: 1e-5, rtol: 1e-6 });
@@ -59,7 +62,7 @@ describe('softmax cross-entropy', () => {
     const labels = Int32Array.of(1, 0, 4);
     const want = head.softmaxXent(3, k, logits, labels);
     expect(want.correct).toBe(2);
-    expectMatches(await runXent(gpu, 3, k, logits, labels), want);
+    expectMatches(await runXent(gpu, 3, k, logits, labels, variant), want);
   });
 
   test('labels < 0 are padding: no loss, zero gradient, not counted', async () => {
@@ -71,14 +74,14 @@ describe('softmax cross-entropy', () => {
     labels[3] = -1;
     const want = head.softmaxXent(n, k, logits, labels);
     expect(want.count).toBe(96);
-    const got = await runXent(gpu, n, k, logits, labels);
+    const got = await runXent(gpu, n, k, logits, labels, variant);
     expectMatches(got, want);
     expect(got.dlogits.subarray(97 * k).every((v) => v === 0)).toBe(true);
   });
 
   test('every label padding: loss 0, zero gradient', async () => {
     const gpu = await getGpu();
-    const got = await runXent(gpu, 4, 10, rand(40, 7), Int32Array.from({ length: 4 }, () => -1));
+    const got = await runXent(gpu, 4, 10, rand(40, 7), Int32Array.from({ length: 4 }, () => -1), variant);
     expect(Array.from(got.metrics)).toEqual([0, 0, 0, 0]);
     expect(got.dlogits.every((v) => v === 0)).toBe(true);
   });
@@ -88,7 +91,7 @@ describe('softmax cross-entropy', () => {
     const [n, k] = [5, 10];
     const logits = rand(n * k, 8, -2, 2);
     const labels = labelsFor(n, k, 9);
-    const first = await runXent(gpu, n, k, logits, labels);
+    const first = await runXent(gpu, n, k, logits, labels, variant);
     // The same prepared dispatch again, without zeroing: [0] and [1] are this batch's, [2] and [3] add up.
     await runAndRead(gpu, first.d, first.metricsBuf, 4);
     const m = await readF32(gpu, first.metricsBuf, 0, 4);

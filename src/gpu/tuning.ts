@@ -1,0 +1,76 @@
+// Per-adapter kernel choices. One profile for real GPUs and one for CPU implementations of WebGPU
+// (SwiftShader, the fallback adapter): kernels read gpu.tuning and pick a variant and its override
+// constants from it, so a new adapter class is one more entry here, not a change in every wrapper.
+//
+// Why the CPU profile differs (measured on SwiftShader, Chromium, 2 cores): a workgroup that contains a
+// barrier runs each 4-lane SIMD group as its own coroutine, so one workgroupBarrier in a 65k-element copy
+// took it from ~2.5 ms to 28-82 ms. Workgroup memory only pays off where a barrier is cheap, so on a CPU
+// adapter the GEMM reads storage directly and reductions are serial per invocation (no barriers).
+
+export type Profile = 'gpu' | 'cpu';
+
+/** Convolution: 'explicit' im2col (+ col2im) and GEMM, or 'implicit' (no column buffer, conv_implicit.wgsl). */
+export type ConvVariant = 'explicit' | 'implicit';
+
+export interface Tuning {
+  profile: Profile;
+  /** GEMM: 'tiled' stages A and B tiles in workgroup memory (gemm.wgsl); 'direct' has no workgroup memory (gemm_direct.wgsl). */
+  gemm: 'tiled' | 'direct';
+  /** Workgroup size of the direct GEMM (a power of two), halved down to 4 until it has minGroups workgroups. */
+  gemmDirectWg: number;
+  /** Workgroups a dispatch should have to keep every core of a CPU adapter busy. */
+  minGroups: number;
+  /**
+   * Per-channel reductions (BatchNorm statistics and backward sums, channel sums, softmax cross-entropy):
+   * 'workgroup' is a tree in workgroup memory, one workgroup per channel; 'serial' gives each channel one
+   * invocation that sums with Kahan compensation, with no barriers.
+   */
+  reduce: 'workgroup' | 'serial';
+  /** Workgroup size of flat elementwise kernels and of the 'workgroup' reductions. */
+  wg: number;
+  /** Convolution variant per pass: forward, input gradient, weight gradient. */
+  conv: Readonly<Record<'forward' | 'input' | 'weight', ConvVariant>>;
+}
+
+export const TUNINGS: Readonly<Record<Profile, Tuning>> = {
+  gpu: {
+    profile: 'gpu', gemm: 'tiled', gemmDirectWg: 64, minGroups: 1, reduce: 'workgroup', wg: 256,
+    conv: { forward: 'explicit', input: 'explicit', weight: 'explicit' },
+  },
+  cpu: {
+    profile: 'cpu', gemm: 'direct', gemmDirectWg: 64, minGroups: 8, reduce: 'serial', wg: 256,
+    conv: { forward: 'implicit', input: 'implicit', weight: 'implicit' },
+  },
+};
+
+/** What the adapter says about itself (GPUAdapterInfo, plus isFallbackAdapter where the browser has it). */
+export interface AdapterFacts {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+
+/** CPU implementations: the fallback adapter, SwiftShader, and Mesa's software rasterisers. */
+export function profileFor(f: AdapterFacts): Profile {
+  if (f.isFallbackAdapter) return 'cpu';
+  const text = [f.vendor, f.architecture, f.description].filter(Boolean).join(' ').toLowerCase();
+  return /swiftshader|llvmpipe|lavapipe|softpipe|\bwarp\b|microsoft basic render/.test(text) ? 'cpu' : 'gpu';
+}
+
+/** The profile's tuning with `override` applied: a profile name or individual fields (tests, benchmarks). */
+export function tuningFor(f: AdapterFacts, override?: Profile | Partial<Tuning>): Tuning {
+  if (typeof override === 'string') return TUNINGS[override];
+  const base = TUNINGS[override?.profile ?? profileFor(f)];
+  return { ...base, ...override };
+}
+
+/**
+ * Workgroup size for `count` independent invocations: `max` (a power of two), halved while that leaves
+ * fewer than tuning.minGroups workgroups, down to 4 (one SIMD group on SwiftShader).
+ */
+export function flatWg(t: Tuning, count: number, max = t.wg): number {
+  let wg = max;
+  while (wg > 4 && Math.ceil(count / wg) < t.minGroups) wg /= 2;
+  return wg;
+}
