@@ -28,7 +28,7 @@ export interface CompiledGraph {
  */
 export async function compileGraph(gpu: Gpu, graph: Graph, label: string, persistent: (t: Tensor) => BufferRef, keep: ReadonlySet<number> = new Set()): Promise<CompiledGraph> {
   const nodes = graph.nodes;
-  const lifetimes = graphLifetimes(graph, nodes, (n) => scratchBytes(graph, n), keep);
+  const lifetimes = graphLifetimes(graph, nodes, (n) => scratchBytes(graph, n, gpu.tuning), keep);
   const plan = assignSlots(lifetimes);
   // Each slot is labelled by its largest tenant, so a size error names the tensor that does not fit.
   const biggest = new Map<number, { key: string; bytes: number }>();

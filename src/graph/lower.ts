@@ -1,6 +1,7 @@
 // Lowering: each node kind becomes the kernel dispatches that compute it. One exhaustive switch, so a
 // new op kind does not compile until it is wired here.
 import type { Gpu } from '../gpu/gpu';
+import type { Tuning } from '../gpu/tuning';
 import type { BufferRef, Dispatch } from '../kernels/kernel';
 import { reluBackward, reluForward } from '../kernels/relu';
 import { add } from '../kernels/residual';
@@ -9,7 +10,7 @@ import { avgPool, avgPoolBackward } from '../kernels/pool';
 import { bnApply, bnBackward, bnStats, bnUpdateRunning, channelSum } from '../kernels/batchnorm';
 import { softmaxXent } from '../kernels/softmaxXent';
 import { gemm } from '../kernels/gemm';
-import { colElements, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from '../kernels/conv';
+import { colElements, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, type Pass } from '../kernels/conv';
 import type { ConvGeom } from '../kernels/im2col';
 import { numel, type Graph, type Node } from './ir';
 
@@ -33,15 +34,16 @@ function bnShape(shape: readonly number[]) {
   return { n: shape[0], c: shape[1], s: numel(shape.slice(2)) };
 }
 
-/** Scratch bytes a node needs while it runs (im2col columns). */
-export function scratchBytes(g: Graph, n: Node): number[] {
+/** Scratch bytes a node needs while it runs (im2col columns; none where `tuning` runs the pass implicit). */
+export function scratchBytes(g: Graph, n: Node, tuning?: Tuning): number[] {
+  const run = (pass: Pass) => (tuning ? { tuning, pass } : undefined);
   switch (n.kind) {
     case 'conv2d':
-      return [colElements(convGeom(g, n.inputs[0], n.inputs[1], n.attrs as Node<'conv2d'>['attrs'])) * 4];
+      return [colElements(convGeom(g, n.inputs[0], n.inputs[1], n.attrs as Node<'conv2d'>['attrs']), run('forward')) * 4];
     case 'conv2dGradInput':
-      return [colElements(convGeom(g, n.outputs[0], n.inputs[1], n.attrs as Node<'conv2dGradInput'>['attrs'])) * 4];
+      return [colElements(convGeom(g, n.outputs[0], n.inputs[1], n.attrs as Node<'conv2dGradInput'>['attrs']), run('input')) * 4];
     case 'conv2dGradWeight':
-      return [colElements(convGeom(g, n.inputs[1], n.outputs[0], n.attrs as Node<'conv2dGradWeight'>['attrs'])) * 4];
+      return [colElements(convGeom(g, n.inputs[1], n.outputs[0], n.attrs as Node<'conv2dGradWeight'>['attrs']), run('weight')) * 4];
     default:
       return [];
   }

@@ -1,18 +1,29 @@
 // Convolution lowered to im2col + GEMM (DESIGN.md): x NCHW, w OIHW = a row-major [O, C*KH*KW] matrix,
 // col[n] = [C*KH*KW, OH*OW], y[n] = [O, OH*OW]. Every image is one batch of the GEMM (grid z), W shared.
 // A 1x1, stride 1, unpadded convolution needs no column matrix: x[n] already is col[n].
+// The 'implicit' variant (convImplicit.ts) computes the same products without the column buffer; the
+// tuning (gpu.tuning.conv) picks a variant per pass, opts.variant forces one. With 'implicit' the column
+// buffer argument is ignored (it may be undefined).
 import type { Gpu } from '../gpu/gpu';
+import type { ConvVariant, Tuning } from '../gpu/tuning';
 import { gemm, type GemmShape } from './gemm';
 import { col2im, convOutSize, im2col, type ConvGeom } from './im2col';
+import { convImplicitBackwardInput, convImplicitBackwardWeight, convImplicitForward } from './convImplicit';
 import type { BufferRef, Dispatch } from './kernel';
 
-export { convOutSize, type ConvGeom };
+export { convOutSize, type ConvGeom, type ConvVariant };
+
+export type Pass = 'forward' | 'input' | 'weight';
+const variantOf = (gpu: Gpu, pass: Pass, opts: { variant?: ConvVariant }) => opts.variant ?? gpu.tuning.conv[pass];
 
 const isPointwise = (g: ConvGeom) => g.kh === 1 && g.kw === 1 && g.stride === 1 && g.pad === 0;
 
-/** Floats of column buffer the convolution needs (N*C*KH*KW*OH*OW), 0 for the 1x1/stride 1/pad 0 path. */
-export function colElements(g: ConvGeom): number {
-  if (isPointwise(g)) return 0;
+/**
+ * Floats of column buffer the convolution needs (N*C*KH*KW*OH*OW), 0 for the 1x1/stride 1/pad 0 path.
+ * With a tuning, the need of that pass as the tuning runs it (0 when it runs implicit).
+ */
+export function colElements(g: ConvGeom, run?: { tuning: Tuning; pass: Pass }): number {
+  if (isPointwise(g) || (run && run.tuning.conv[run.pass] === 'implicit')) return 0;
   const { oh, ow } = convOutSize(g);
   return g.n * g.c * g.kh * g.kw * oh * ow;
 }
@@ -33,7 +44,9 @@ function needCol(label: string, g: ConvGeom, col: BufferRef | undefined): Buffer
 /** y[n] = W col[n] (+ bias[o]). */
 export async function conv2dForward(
   gpu: Gpu, label: string, g: ConvGeom, x: BufferRef, w: BufferRef, bias: BufferRef | undefined, col: BufferRef | undefined, y: BufferRef,
+  opts: { variant?: ConvVariant } = {},
 ): Promise<Dispatch[]> {
+  if (variantOf(gpu, 'forward', opts) === 'implicit') return [await convImplicitForward(gpu, `${label}.implicit`, g, x, w, bias, y)];
   const { r, p } = dims(g);
   const W = rowMajor(g.o, r);
   const X = rowMajor(r, p);
@@ -53,7 +66,9 @@ export async function conv2dForward(
 /** dcol[n] = W^T dY[n], then dx = col2im(dcol). */
 export async function conv2dBackwardInput(
   gpu: Gpu, label: string, g: ConvGeom, dy: BufferRef, w: BufferRef, dcol: BufferRef | undefined, dx: BufferRef,
+  opts: { variant?: ConvVariant } = {},
 ): Promise<Dispatch[]> {
+  if (variantOf(gpu, 'input', opts) === 'implicit') return [await convImplicitBackwardInput(gpu, `${label}.implicit`, g, dy, w, dx)];
   const { r, p } = dims(g);
   const W = rowMajor(g.o, r);
   const DY = rowMajor(g.o, p);
@@ -72,7 +87,9 @@ export async function conv2dBackwardInput(
 /** dW = sum_n dY[n] col[n]^T: one GEMM whose workgroups loop over the images (reduceBatch). */
 export async function conv2dBackwardWeight(
   gpu: Gpu, label: string, g: ConvGeom, dy: BufferRef, x: BufferRef, col: BufferRef | undefined, dw: BufferRef,
+  opts: { variant?: ConvVariant } = {},
 ): Promise<Dispatch[]> {
+  if (variantOf(gpu, 'weight', opts) === 'implicit') return [await convImplicitBackwardWeight(gpu, `${label}.implicit`, g, dy, x, dw)];
   const { r, p } = dims(g);
   const DY = rowMajor(g.o, p);
   const COL = rowMajor(r, p);

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/reference/conv';
 import { colElements, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, convOutSize, type ConvGeom } from '../../src/kernels/conv';
+import type { Gpu } from '../../src/gpu/gpu';
+import { TUNINGS, type ConvVariant, type Tuning } from '../../src/gpu/tuning';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
 
 const cases: [string, ConvGeom, boolean][] = [
@@ -9,14 +11,28 @@ const cases: [string, ConvGeom, boolean][] = [
   ['1x1 s2 p0 (option B projection)', { n: 2, c: 4, h: 8, w: 8, o: 8, kh: 1, kw: 1, stride: 2, pad: 0 }, false],
   ['1x1 s1 p0 (no column buffer)', { n: 2, c: 5, h: 7, w: 5, o: 3, kh: 1, kw: 1, stride: 1, pad: 0 }, true],
   ['N=3 C=16 O=16 8x8 3x3 s1 p1', { n: 3, c: 16, h: 8, w: 8, o: 16, kh: 3, kw: 3, stride: 1, pad: 1 }, false],
+  // Channel counts past the implicit kernel's 8-channel blocks, 5x5, no padding with stride 2.
+  ['N=2 C=3 6x5 O=10 5x5 s1 p2, bias', { n: 2, c: 3, h: 6, w: 5, o: 10, kh: 5, kw: 5, stride: 1, pad: 2 }, true],
+  ['N=2 C=9 7x7 O=9 3x3 s2 p0', { n: 2, c: 9, h: 7, w: 7, o: 9, kh: 3, kw: 3, stride: 2, pad: 0 }, false],
 ];
+
+/**
+ * Every way this adapter could run a convolution, through the same expectations: the explicit reference
+ * path (im2col + GEMM, col2im) with each GEMM variant, and the implicit one (no column buffer).
+ */
+const variants: [string, ConvVariant, Partial<Tuning>][] = [
+  ['explicit, tiled gemm', 'explicit', { gemm: 'tiled' }],
+  ['explicit, direct gemm', 'explicit', { gemm: 'direct' }],
+  ['implicit', 'implicit', {}],
+];
+const withTuning = (gpu: Gpu, t: Partial<Tuning>): Gpu => ({ ...gpu, tuning: { ...gpu.tuning, ...t } });
 
 /** float32 sums of `terms` products of values in [-1, 1) against float64 (see gemm.test.ts). */
 const tol = (terms: number) => ({ atol: 2e-6 * terms, rtol: 1e-5 });
 
-describe('conv2d via im2col + gemm', () => {
+describe.each(variants)('conv2d, %s', (_name, variant, tuning) => {
   test.each(cases)('%s', async (_, g, withBias) => {
-    const gpu = await getGpu();
+    const gpu = withTuning(await getGpu(), tuning);
     const { oh, ow } = convOutSize(g);
     expect({ oh, ow }).toEqual(ref.convOut(g));
     const x = rand(g.n * g.c * g.h * g.w, 21);
@@ -29,29 +45,41 @@ describe('conv2d via im2col + gemm', () => {
     const pointwise = g.kh === 1 && g.stride === 1 && g.pad === 0;
     expect(colElements(g)).toBe(pointwise ? 0 : g.n * g.c * g.kh * g.kw * oh * ow);
     // NaN-filled column buffers (out()): a gemm recorded before its im2col would read NaN and fail.
-    const col = () => (pointwise ? undefined : { buffer: out(gpu, colElements(g), 'test.col') });
+    const col = () => (pointwise || variant === 'implicit' ? undefined : { buffer: out(gpu, colElements(g), 'test.col') });
+    const opts = { variant };
 
     const wantY = ref.conv2d(g, x, w, withBias ? b : undefined);
     const y = out(gpu, wantY.length);
-    const fwd = await conv2dForward(gpu, 'conv.fwd', g, xb, wb, withBias ? { buffer: buf(gpu, b) } : undefined, col(), { buffer: y });
-    expect(fwd).toHaveLength(pointwise ? 1 : 2);
+    const fwd = await conv2dForward(gpu, 'conv.fwd', g, xb, wb, withBias ? { buffer: buf(gpu, b) } : undefined, col(), { buffer: y }, opts);
+    expect(fwd).toHaveLength(pointwise || variant === 'implicit' ? 1 : 2);
     expectClose(await runAndRead(gpu, fwd, y, wantY.length), wantY, tol(g.c * g.kh * g.kw));
 
     const wantDx = ref.conv2dBackwardInput(g, dy, w);
     const dx = out(gpu, wantDx.length);
-    const bwdX = await conv2dBackwardInput(gpu, 'conv.dx', g, dyb, wb, col(), { buffer: dx });
+    const bwdX = await conv2dBackwardInput(gpu, 'conv.dx', g, dyb, wb, col(), { buffer: dx }, opts);
     expectClose(await runAndRead(gpu, bwdX, dx, wantDx.length), wantDx, tol(g.o * g.kh * g.kw));
 
     const wantDw = ref.conv2dBackwardWeight(g, dy, x);
     const dw = out(gpu, wantDw.length);
-    const bwdW = await conv2dBackwardWeight(gpu, 'conv.dw', g, dyb, xb, col(), { buffer: dw });
+    const bwdW = await conv2dBackwardWeight(gpu, 'conv.dw', g, dyb, xb, col(), { buffer: dw }, opts);
     expectClose(await runAndRead(gpu, bwdW, dw, wantDw.length), wantDw, tol(g.n * oh * ow));
   });
 
+});
+
+describe('conv2d, explicit', () => {
   test('a strided convolution without a column buffer is refused', async () => {
     const gpu = await getGpu();
     const g = cases[1][1];
     const any = { buffer: out(gpu, 4096) };
-    await expect(conv2dForward(gpu, 'conv.nocol', g, any, any, undefined, undefined, any)).rejects.toThrow(/column buffer/);
+    await expect(conv2dForward(gpu, 'conv.nocol', g, any, any, undefined, undefined, any, { variant: 'explicit' })).rejects.toThrow(/column buffer/);
+  });
+
+  test('a pass the tuning runs implicit needs no column buffer', () => {
+    const g = cases[1][1];
+    const cpu = { ...TUNINGS.cpu, conv: { forward: 'implicit', input: 'explicit', weight: 'implicit' } } as const;
+    expect(colElements(g, { tuning: cpu, pass: 'forward' })).toBe(0);
+    expect(colElements(g, { tuning: cpu, pass: 'input' })).toBe(colElements(g));
+    expect(colElements(g, { tuning: TUNINGS.gpu, pass: 'weight' })).toBe(colElements(g));
   });
 });

@@ -1,0 +1,54 @@
+// Convolution without a column buffer (shaders/conv_implicit.wgsl): the same three products as the
+// im2col + GEMM path in conv.ts, reading the image directly. conv.ts chooses between the two; the
+// explicit path stays the tested reference (DESIGN.md), and both pass the same tests.
+import code from '../../shaders/conv_implicit.wgsl?raw';
+import type { Gpu } from '../gpu/gpu';
+import { flatWg } from '../gpu/tuning';
+import { convOutSize, type ConvGeom } from './im2col';
+import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
+
+const def: KernelDef = { name: 'conv_implicit', code, bindings: ['read', 'read', 'rw', 'read', 'uniform'] };
+
+function geometry(g: ConvGeom): Record<string, number> {
+  const { oh, ow } = convOutSize(g);
+  return { C: g.c, H: g.h, W: g.w, O: g.o, KH: g.kh, KW: g.kw, S: g.stride, PAD: g.pad, OH: oh, OW: ow };
+}
+
+/** `blocks` invocations (8 x 8 output blocks) per image, `batches` images in grid z. */
+function dispatchFor(gpu: Gpu, blocks: number, batches: number) {
+  const wg = flatWg({ ...gpu.tuning, minGroups: Math.ceil(gpu.tuning.minGroups / batches) }, blocks, gpu.tuning.gemmDirectWg);
+  const [gx, gy] = grid1d(blocks, wg);
+  return { grid: [gx, gy, batches] as [number, number, number], WG: wg };
+}
+
+const blocks8 = (v: number) => Math.ceil(v / 8);
+
+/** y = conv(x, w) (+ bias[o]), y overwritten. Invocations: 8 channels x 8 columns of one output row. */
+export function convImplicitForward(gpu: Gpu, label: string, g: ConvGeom, x: BufferRef, w: BufferRef, bias: BufferRef | undefined, y: BufferRef): Promise<Dispatch> {
+  const { oh, ow } = convOutSize(g);
+  const d = dispatchFor(gpu, blocks8(g.o) * oh * blocks8(ow), g.n);
+  return prepare(gpu, def, {
+    entry: 'forward', label, buffers: [x, w, y, bias ?? w], uniforms: packUniforms([g.n]), grid: d.grid,
+    constants: { ...geometry(g), WG: d.WG, BIAS: bias ? 1 : 0 },
+  });
+}
+
+/**
+ * dx = the input gradient of conv for output gradient dy, dx overwritten. Invocations: 8 channels x 8
+ * columns of one input row that share a residue mod the stride (so they share their taps).
+ */
+export function convImplicitBackwardInput(gpu: Gpu, label: string, g: ConvGeom, dy: BufferRef, w: BufferRef, dx: BufferRef): Promise<Dispatch> {
+  const colBlocks = g.stride * blocks8(Math.ceil(g.w / g.stride));
+  const d = dispatchFor(gpu, blocks8(g.c) * g.h * colBlocks, g.n);
+  return prepare(gpu, def, {
+    entry: 'backward_input', label, buffers: [dy, w, dx, w], uniforms: packUniforms([g.n]), grid: d.grid, constants: { ...geometry(g), WG: d.WG },
+  });
+}
+
+/** dw = sum over images and positions of dy x_col^T, dw overwritten. Invocations: 8 x 8 blocks of dw [O, C*KH*KW]. */
+export function convImplicitBackwardWeight(gpu: Gpu, label: string, g: ConvGeom, dy: BufferRef, x: BufferRef, dw: BufferRef): Promise<Dispatch> {
+  const d = dispatchFor(gpu, blocks8(g.o) * blocks8(g.c * g.kh * g.kw), 1);
+  return prepare(gpu, def, {
+    entry: 'backward_weight', label, buffers: [x, dy, dw, dy], uniforms: packUniforms([g.n]), grid: d.grid, constants: { ...geometry(g), WG: d.WG },
+  });
+}
