@@ -1,0 +1,44 @@
+// End-to-end tests of the playground: the PRODUCTION build served by `vite preview`, in headless Chromium
+// with WebGPU (SwiftShader on CI, so timeouts are generous and configs tiny), one worker.
+// The preview server also serves the CIFAR-10 archive at /data/cifar10.tar.gz: $CIFAR10_TARBALL, else the
+// shared subset next to the repository, else data/ (see vite.config.ts). Data-dependent tests skip without it.
+import { defineConfig } from '@playwright/test';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+// @ts-expect-error plain ESM helper without types
+import { chromiumArgs, findChromium } from './scripts/chromium.mjs';
+
+const PORT = 4173;
+const sharedSubset = resolve('../shared/cifar10/cifar-10-subset-binary.tar.gz');
+const tarball = process.env.CIFAR10_TARBALL ?? (existsSync(sharedSubset) ? sharedSubset : undefined);
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  testMatch: '**/*.spec.ts',
+  outputDir: 'test-results',
+  timeout: 600_000,
+  expect: { timeout: 120_000 },
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    viewport: { width: 1280, height: 800 },
+    headless: true,
+    acceptDownloads: true,
+    actionTimeout: 60_000,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: { executablePath: findChromium() as string | undefined, args: chromiumArgs as string[] },
+  },
+  webServer: {
+    command: `npx vite build && npx vite preview --port ${PORT} --strictPort`,
+    url: `http://127.0.0.1:${PORT}/`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 300_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: tarball ? { CIFAR10_TARBALL: tarball } : {},
+  },
+});

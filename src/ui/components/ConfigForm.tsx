@@ -1,0 +1,174 @@
+// The run configuration: architecture, depth (with live parameter and FLOP counts), width, shortcut, BN,
+// block type, optimiser and length, seed; presets. Every change goes to the URL (see urlSync.ts).
+import { useMemo } from 'react';
+import { countFlops, countParams, formatCount } from '../../model/counts';
+import { depthOptions, formProblems, PRESETS, snapDepth, type FormConfig } from '../lib/formConfig';
+import { useApp } from '../store';
+import { NumberField, NumberInput, Panel, Segmented } from './controls';
+
+function useCounts(f: FormConfig) {
+  return useMemo(() => {
+    try {
+      const model = { arch: f.arch, depth: f.depth, width: f.width, shortcut: f.shortcut, batchNorm: f.bn, block: f.block };
+      return { params: countParams(model).trainable, flops: countFlops(model) };
+    } catch {
+      return undefined;
+    }
+  }, [f.arch, f.depth, f.width, f.shortcut, f.bn, f.block]);
+}
+
+export function ConfigForm() {
+  const f = useApp((s) => s.form);
+  const setForm = useApp((s) => s.setForm);
+  const counts = useCounts(f);
+  const problems = formProblems(f);
+  const preset = PRESETS.find((p) => JSON.stringify(p.config) === JSON.stringify(f))?.name;
+
+  return (
+    <Panel title="Configure a run" className="config-panel">
+      <div className="presets" role="group" aria-label="Presets">
+        {PRESETS.map((p) => (
+          <button key={p.name} type="button" className={`chip ${preset === p.name ? 'on' : ''}`} aria-pressed={preset === p.name} onClick={() => setForm(p.config)}>
+            {p.name}
+          </button>
+        ))}
+      </div>
+
+      <div className="form-grid">
+        <div className="span2">
+          <Segmented
+            label="Architecture"
+            value={f.arch}
+            options={[
+              { value: 'residual', label: 'Residual' },
+              { value: 'plain', label: 'Plain' },
+            ]}
+            onChange={(arch) => setForm({ arch })}
+          />
+        </div>
+
+        <div className="field">
+          <label className="field-label" htmlFor="cfg-depth">
+            Depth
+          </label>
+          <select id="cfg-depth" value={f.depth} onChange={(e) => setForm({ depth: Number(e.target.value) })}>
+            {depthOptions(f.block).map((d) => (
+              <option key={d} value={d}>
+                {d}
+              </option>
+            ))}
+          </select>
+        </div>
+        <NumberField id="cfg-width" label="Width" value={f.width} integer min={1} max={256} onChange={(width) => setForm({ width })} hint="Filters of the first stage; the stages have width, 2×width, 4×width" />
+
+        <div className="counts span2" aria-live="polite">
+          {counts ? (
+            <>
+              <span title={`${counts.params.toLocaleString('en-US')} trainable parameters`}>
+                <b>{formatCount(counts.params)}</b> params
+              </span>
+              <span title="Multiply-adds of one forward pass of one 32×32 image">
+                <b>{formatCount(counts.flops)}</b> FLOPs
+              </span>
+              <span className="muted">{f.depth} layers</span>
+            </>
+          ) : (
+            <span className="muted">—</span>
+          )}
+        </div>
+
+        <Segmented
+          label="Shortcut"
+          value={f.shortcut}
+          options={[
+            { value: 'A', label: 'A', title: 'Option A: identity, zero-padded channels (the paper’s CIFAR choice)' },
+            { value: 'B', label: 'B', title: 'Option B: 1×1 convolution + BN projection where the shape changes' },
+          ]}
+          onChange={(shortcut) => setForm({ shortcut })}
+          disabled={f.arch === 'plain'}
+        />
+        <Segmented
+          label="Batch normalisation"
+          value={f.bn ? 'on' : 'off'}
+          options={[
+            { value: 'on', label: 'On' },
+            { value: 'off', label: 'Off' },
+          ]}
+          onChange={(v) => setForm({ bn: v === 'on' })}
+        />
+        <div className="span2">
+          <Segmented
+            label="Block"
+            value={f.block}
+            options={[
+              { value: 'basic', label: 'Basic (6n+2)' },
+              { value: 'bottleneck', label: 'Bottleneck (9n+2)' },
+            ]}
+            onChange={(block) => setForm({ block, depth: snapDepth(f.depth, block) })}
+          />
+        </div>
+
+        <NumberField id="cfg-batch" label="Batch size" value={f.batch} integer min={1} max={4096} onChange={(batch) => setForm({ batch })} />
+        <NumberField id="cfg-lr" label="Learning rate" value={f.lr} min={0} step="any" onChange={(lr) => setForm({ lr })} />
+
+        <div className="field">
+          <label className="field-label" htmlFor="cfg-schedule">
+            Schedule
+          </label>
+          <select id="cfg-schedule" value={f.schedule} onChange={(e) => setForm({ schedule: e.target.value as FormConfig['schedule'] })}>
+            <option value="step">Step (÷10 at 50%, 75%)</option>
+            <option value="cosine">Cosine</option>
+            <option value="constant">Constant</option>
+          </select>
+        </div>
+        <NumberField id="cfg-seed" label="Seed" value={f.seed} integer min={0} onChange={(seed) => setForm({ seed })} />
+
+        <div className="field span2">
+          <label className="field-label" htmlFor="cfg-length">
+            Run length
+          </label>
+          <div className="length-row">
+            <LengthInput f={f} onChange={(length) => setForm({ length })} />
+            <select aria-label="Run length unit" value={f.lengthUnit} onChange={(e) => { const lengthUnit = e.target.value as FormConfig['lengthUnit']; setForm({ lengthUnit, length: lengthUnit === 'steps' ? Math.max(1, Math.round(f.length)) : f.length }); }}>
+              <option value="steps">steps</option>
+              <option value="epochs">epochs</option>
+            </select>
+          </div>
+        </div>
+      </div>
+
+      <details className="advanced">
+        <summary>More options</summary>
+        <div className="form-grid">
+          <NumberField id="cfg-momentum" label="Momentum" value={f.momentum} min={0} max={0.999} onChange={(momentum) => setForm({ momentum })} />
+          <NumberField id="cfg-wd" label="Weight decay" value={f.weightDecay} min={0} onChange={(weightDecay) => setForm({ weightDecay })} />
+          <NumberField id="cfg-warmup" label="Warm-up steps" value={f.warmupSteps} integer min={0} onChange={(warmupSteps) => setForm({ warmupSteps })} />
+          <Segmented
+            label="Augment (crop + flip)"
+            value={f.augment ? 'on' : 'off'}
+            options={[
+              { value: 'on', label: 'On' },
+              { value: 'off', label: 'Off' },
+            ]}
+            onChange={(v) => setForm({ augment: v === 'on' })}
+          />
+          <NumberField id="cfg-eval-every" label="Evaluate every (steps)" value={f.evalEvery} integer min={0} onChange={(evalEvery) => setForm({ evalEvery })} hint="0 = only at the end" />
+          <NumberField id="cfg-eval-images" label="Test images per evaluation" value={f.evalImages} integer min={0} onChange={(evalImages) => setForm({ evalImages })} hint="0 = the whole test split" />
+        </div>
+      </details>
+
+      {problems.length > 0 && (
+        <ul className="form-problems" role="alert">
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      )}
+    </Panel>
+  );
+}
+
+function LengthInput({ f, onChange }: { f: FormConfig; onChange: (v: number) => void }) {
+  const steps = f.lengthUnit === 'steps';
+  return <NumberInput id="cfg-length" value={f.length} integer={steps} min={steps ? 1 : 0.01} onChange={onChange} />;
+}

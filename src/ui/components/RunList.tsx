@@ -1,0 +1,113 @@
+// The runs on screen: colour (as in the charts), name, state, latest step, loss and test accuracy, and
+// per-run exports. Clicking a run selects it for the controls, BatchNorm mode and inspection.
+import { useRef } from 'react';
+import { continueRun, deleteRun, exportMetrics, loadCheckpointFile, saveWeights } from '../actions';
+import { loss, pct } from '../lib/format';
+import { useApp } from '../store';
+import type { RunView } from '../store/types';
+import { runColor } from './palette';
+
+export const latestTestAcc = (r: RunView, mode?: 'eval' | 'train') => {
+  for (let i = r.evals.length - 1; i >= 0; i--) if (r.evals[i].split === 'test' && (!mode || r.evals[i].bnMode === mode)) return r.evals[i];
+  return undefined;
+};
+
+const STATE_LABEL: Record<string, string> = { building: 'building', ready: 'ready', training: 'training', paused: 'paused', done: 'done', stopped: 'stopped', error: 'error' };
+
+function RunRow({ r, index, selected }: { r: RunView; index: number; selected: boolean }) {
+  const select = useApp((s) => s.select);
+  const bnMode = useApp((s) => s.bnMode);
+  const test = latestTestAcc(r, bnMode) ?? latestTestAcc(r);
+  const last = r.metrics.at(-1);
+  return (
+    <li data-testid="run" data-run-name={r.name} className={`run ${selected ? 'selected' : ''}`} aria-current={selected ? 'true' : undefined}>
+      <button type="button" className="run-name" onClick={() => select(r.id)} aria-label={`Select run ${r.name}`}>
+        <span className="swatch" style={{ background: runColor(index) }} aria-hidden />
+        <span className="name-text">{r.name}</span>
+      </button>
+      <span className={`badge ${r.live ? r.state : 'saved'}`} title={r.error}>
+        {r.live ? STATE_LABEL[r.state] : r.state === 'done' ? 'done · saved' : 'saved'}
+      </span>
+      <span className="num" title="Step">
+        <span data-testid="run-step">{r.step}</span>
+        <span className="muted">/{r.totalSteps || '—'}</span>
+      </span>
+      <span className="num" title="Training loss (last step)">
+        <span data-testid="run-loss">{loss(last?.trainLoss)}</span>
+      </span>
+      <span className="num" title={test ? `Test accuracy at step ${test.step}, BN ${test.bnMode} mode, ${test.images} images` : 'Not evaluated yet'}>
+        <span data-testid="run-test-acc">{pct(test?.accuracy)}</span>
+      </span>
+      <span className="row-actions">
+        {!r.live && r.hasCheckpoint && (
+          <button type="button" className="small" onClick={() => void continueRun(r.id)} aria-label={`Continue ${r.name} from its saved weights`}>
+            Continue
+          </button>
+        )}
+        <button type="button" className="small" onClick={() => exportMetrics(r.id, 'csv')} aria-label={`Export metrics of ${r.name} as CSV`}>
+          CSV
+        </button>
+        <button type="button" className="small" onClick={() => exportMetrics(r.id, 'json')} aria-label={`Export metrics of ${r.name} as JSON`}>
+          JSON
+        </button>
+        <button type="button" className="small" onClick={() => void saveWeights(r.id)} disabled={!r.live && !r.hasCheckpoint} aria-label={`Save weights of ${r.name}`}>
+          Weights
+        </button>
+        <button type="button" className="small ghost" onClick={() => deleteRun(r.id)} aria-label={`Delete run ${r.name}`}>
+          ✕
+        </button>
+      </span>
+    </li>
+  );
+}
+
+export function RunList() {
+  const order = useApp((s) => s.order);
+  const runs = useApp((s) => s.runs);
+  const selectedId = useApp((s) => s.selectedId);
+  const engineReady = useApp((s) => s.engine.status === 'ready');
+  const fileRef = useRef<HTMLInputElement>(null);
+  return (
+    <section className="panel runs-panel" aria-labelledby="runs-title">
+      <header className="panel-head">
+        <h2 id="runs-title">Runs</h2>
+        <div className="panel-actions">
+          <button type="button" className="small" onClick={() => fileRef.current?.click()} disabled={!engineReady}>
+            Load checkpoint…
+          </button>
+          <input
+            ref={fileRef}
+            type="file"
+            accept=".safetensors"
+            hidden
+            aria-label="Checkpoint file"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              if (f) void loadCheckpointFile(f);
+              e.target.value = '';
+            }}
+          />
+        </div>
+      </header>
+      {order.length === 0 ? (
+        <p className="empty muted">No runs yet. Load the data, pick a configuration and press Train — or compare a plain and a residual net.</p>
+      ) : (
+        <>
+          <div className="run-head" aria-hidden>
+            <span>Run</span>
+            <span>State</span>
+            <span className="num">Step</span>
+            <span className="num">Loss</span>
+            <span className="num">Test acc.</span>
+            <span />
+          </div>
+          <ul className="run-list">
+            {order.map((id, i) => (
+              <RunRow key={id} r={runs[id]} index={i} selected={id === selectedId} />
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,98 @@
+// Small form primitives: a segmented radio group and a number field that tolerates half-typed input.
+import { useEffect, useId, useState, type ReactNode } from 'react';
+
+export function Panel({ title, actions, children, className, labelledBy }: { title: string; actions?: ReactNode; children: ReactNode; className?: string; labelledBy?: string }) {
+  const id = useId();
+  return (
+    <section className={`panel ${className ?? ''}`} aria-labelledby={labelledBy ?? id}>
+      <header className="panel-head">
+        <h2 id={id}>{title}</h2>
+        {actions && <div className="panel-actions">{actions}</div>}
+      </header>
+      {children}
+    </section>
+  );
+}
+
+export interface Option<T extends string> {
+  value: T;
+  label: string;
+  title?: string;
+}
+
+/** A radio group drawn as a segmented control; the arrow keys move between options. */
+export function Segmented<T extends string>({ label, value, options, onChange, disabled, hideLabel }: { label: string; value: T; options: Option<T>[]; onChange: (v: T) => void; disabled?: boolean; hideLabel?: boolean }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <span id={id} className={hideLabel ? 'sr-only' : 'field-label'}>
+        {label}
+      </span>
+      <div className="seg" role="radiogroup" aria-labelledby={id}>
+        {options.map((o) => (
+          <label key={o.value} className={`seg-opt ${o.value === value ? 'on' : ''} ${disabled ? 'disabled' : ''}`} title={o.title}>
+            <input type="radio" name={id} value={o.value} checked={o.value === value} disabled={disabled} onChange={() => onChange(o.value)} />
+            <span>{o.label}</span>
+          </label>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+interface NumberProps {
+  value: number;
+  onChange: (v: number) => void;
+  min?: number;
+  max?: number;
+  step?: number | 'any';
+  integer?: boolean;
+  hint?: string;
+  id?: string;
+}
+
+const accepts = (p: NumberProps, text: string) => {
+  const v = Number(text);
+  return text.trim() !== '' && Number.isFinite(v) && (!p.integer || Number.isInteger(v)) && (p.min === undefined || v >= p.min) && (p.max === undefined || v <= p.max);
+};
+
+/** A number input that keeps what the user typed until it parses; reports only valid numbers. */
+export function NumberInput(p: NumberProps) {
+  const { value, onChange, min, max, step, integer, hint, id } = p;
+  const [text, setText] = useState(String(value));
+  useEffect(() => {
+    if (Number(text) !== value) setText(String(value));
+  }, [value]);
+  const valid = accepts(p, text);
+  return (
+    <input
+      id={id}
+      type="number"
+      inputMode={integer ? 'numeric' : 'decimal'}
+      value={text}
+      min={min}
+      max={max}
+      step={step ?? (integer ? 1 : 'any')}
+      aria-invalid={!valid}
+      title={hint}
+      onChange={(e) => {
+        setText(e.target.value);
+        if (accepts(p, e.target.value)) onChange(Number(e.target.value));
+      }}
+      onBlur={() => !valid && setText(String(value))}
+    />
+  );
+}
+
+export function NumberField({ label, ...p }: NumberProps & { label: string }) {
+  const autoId = useId();
+  const id = p.id ?? autoId;
+  return (
+    <div className="field">
+      <label className="field-label" htmlFor={id}>
+        {label}
+      </label>
+      <NumberInput {...p} id={id} />
+    </div>
+  );
+}

@@ -1,0 +1,151 @@
+// The run form as the user sees it, its presets, and its conversion to the worker's RunConfig.
+// Pure data: no React, no store.
+import type { RunConfig } from '../../train/protocol';
+
+export type Arch = 'residual' | 'plain';
+export type Block = 'basic' | 'bottleneck';
+export type Schedule = RunConfig['schedule'];
+export type LengthUnit = 'steps' | 'epochs';
+
+export interface FormConfig {
+  arch: Arch;
+  depth: number;
+  width: number;
+  shortcut: 'A' | 'B';
+  bn: boolean;
+  block: Block;
+  batch: number;
+  lr: number;
+  schedule: Schedule;
+  lengthUnit: LengthUnit;
+  length: number;
+  seed: number;
+  momentum: number;
+  weightDecay: number;
+  warmupSteps: number;
+  augment: boolean;
+  /** Evaluate on the test split every this many steps (0 = only at the end). */
+  evalEvery: number;
+  /** Test images per evaluation (0 = the whole split). */
+  evalImages: number;
+}
+
+export const PAPER_RECIPE: FormConfig = {
+  arch: 'residual',
+  depth: 20,
+  width: 16,
+  shortcut: 'A',
+  bn: true,
+  block: 'basic',
+  batch: 128,
+  lr: 0.1,
+  schedule: 'step',
+  lengthUnit: 'steps',
+  length: 64000,
+  seed: 0,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  warmupSteps: 0,
+  augment: true,
+  evalEvery: 1000,
+  evalImages: 0,
+};
+
+export const QUICK_LOOK: FormConfig = {
+  ...PAPER_RECIPE,
+  depth: 8,
+  width: 8,
+  batch: 32,
+  lr: 0.05,
+  schedule: 'cosine',
+  length: 300,
+  evalEvery: 50,
+  evalImages: 500,
+};
+
+export const PRESETS: { name: string; config: FormConfig }[] = [
+  { name: 'Paper recipe (ResNet-20)', config: PAPER_RECIPE },
+  { name: 'Quick look', config: QUICK_LOOK },
+];
+
+/** Blocks per stage add `per` layers: 6 for basic blocks (6n+2), 9 for bottleneck blocks (9n+2). */
+export const layersPerN = (block: Block) => (block === 'bottleneck' ? 9 : 6);
+
+/** The depths offered for a block type: 8..110 for basic blocks, 11..164 for bottlenecks. */
+export function depthOptions(block: Block): number[] {
+  const per = layersPerN(block);
+  const max = block === 'bottleneck' ? 164 : 110;
+  const out: number[] = [];
+  for (let n = 1; per * n + 2 <= max; n++) out.push(per * n + 2);
+  return out;
+}
+
+/** The valid depth closest to `depth` for `block`. */
+export function snapDepth(depth: number, block: Block): number {
+  const opts = depthOptions(block);
+  return opts.reduce((best, d) => (Math.abs(d - depth) < Math.abs(best - depth) ? d : best), opts[0]);
+}
+
+export function toRunConfig(f: FormConfig): RunConfig {
+  return {
+    model: { arch: f.arch, depth: f.depth, width: f.width, shortcut: f.shortcut, batchNorm: f.bn, block: f.block },
+    batchSize: f.batch,
+    lr: f.lr,
+    momentum: f.momentum,
+    weightDecay: f.weightDecay,
+    schedule: f.schedule,
+    warmupSteps: f.warmupSteps,
+    ...(f.lengthUnit === 'steps' ? { steps: f.length } : { epochs: f.length }),
+    seed: f.seed,
+    augment: f.augment,
+    valCount: 0,
+    evalEvery: f.evalEvery,
+    evalImages: f.evalImages,
+    // Both BN modes at every evaluation, so the two test accuracies can be compared all along (one is enough without BN).
+    evalBnModes: f.bn ? ['eval', 'train'] : ['eval'],
+  };
+}
+
+/** The form a RunConfig came from (for runs loaded from a checkpoint or restored from storage). */
+export function fromRunConfig(c: RunConfig): FormConfig {
+  const m = c.model;
+  return {
+    arch: m.arch,
+    depth: m.depth,
+    width: m.width ?? 16,
+    shortcut: m.shortcut ?? 'A',
+    bn: m.batchNorm ?? true,
+    block: m.block ?? 'basic',
+    batch: c.batchSize,
+    lr: c.lr,
+    schedule: c.schedule,
+    lengthUnit: c.steps !== undefined ? 'steps' : 'epochs',
+    length: c.steps ?? c.epochs ?? 1,
+    seed: c.seed,
+    momentum: c.momentum,
+    weightDecay: c.weightDecay,
+    warmupSteps: c.warmupSteps,
+    augment: c.augment,
+    evalEvery: c.evalEvery,
+    evalImages: c.evalImages,
+  };
+}
+
+/** Problems with the form in words, or [] when it can be trained. */
+export function formProblems(f: FormConfig): string[] {
+  const p: string[] = [];
+  const per = layersPerN(f.block);
+  if (!Number.isInteger(f.depth) || f.depth < per + 2 || (f.depth - 2) % per !== 0) p.push(`Depth must be ${per}n+2 for ${f.block} blocks.`);
+  if (!Number.isInteger(f.width) || f.width < 1 || f.width > 256) p.push('Width must be a whole number from 1 to 256.');
+  if (!Number.isInteger(f.batch) || f.batch < 1 || f.batch > 4096) p.push('Batch size must be a whole number from 1 to 4096.');
+  if (!(f.lr > 0) || !Number.isFinite(f.lr)) p.push('Learning rate must be a positive number.');
+  if (!(f.length > 0) || !Number.isFinite(f.length)) p.push(`The number of ${f.lengthUnit} must be positive.`);
+  if (f.lengthUnit === 'steps' && !Number.isInteger(f.length)) p.push('Steps must be a whole number.');
+  if (!Number.isInteger(f.seed) || f.seed < 0) p.push('Seed must be a whole number >= 0.');
+  if (!(f.momentum >= 0 && f.momentum < 1)) p.push('Momentum must be in [0, 1).');
+  if (!(f.weightDecay >= 0)) p.push('Weight decay must be >= 0.');
+  if (!Number.isInteger(f.warmupSteps) || f.warmupSteps < 0) p.push('Warm-up steps must be a whole number >= 0.');
+  if (!Number.isInteger(f.evalEvery) || f.evalEvery < 0) p.push('"Evaluate every" must be a whole number >= 0.');
+  if (!Number.isInteger(f.evalImages) || f.evalImages < 0) p.push('"Test images" must be a whole number >= 0.');
+  return p;
+}

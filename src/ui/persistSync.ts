@@ -1,0 +1,77 @@
+// Keeps runs in IndexedDB: restores them when the page opens (as charts, not live), and writes a run
+// back a moment after it changes (at most once a second per run, and when the page is hidden).
+import { useApp } from './store';
+import type { RunView } from './store/types';
+import { checkpointIds, deleteStoredRun, loadRuns, saveRun, type StoredRun } from './lib/persist';
+import { fromRunConfig } from './lib/formConfig';
+
+const SAVE_DELAY_MS = 1000;
+
+const toStored = (r: RunView): StoredRun => ({
+  id: r.id,
+  name: r.name,
+  config: r.config,
+  groupId: r.groupId,
+  createdAt: r.createdAt,
+  lastState: r.state,
+  step: r.step,
+  totalSteps: r.totalSteps,
+  paramCount: r.paramCount,
+  elapsedMs: r.elapsedMs + (r.trainingSince !== undefined ? Date.now() - r.trainingSince : 0),
+  metrics: r.metrics,
+  evals: r.evals,
+});
+
+export async function restoreRuns(): Promise<void> {
+  const [stored, kept] = await Promise.all([loadRuns(), checkpointIds().catch(() => [] as string[])]).catch(() => [[], []] as [StoredRun[], string[]]);
+  const { addRun, runs } = useApp.getState();
+  for (const r of stored) {
+    if (runs[r.id]) continue;
+    const state = r.lastState === 'done' || r.lastState === 'error' ? r.lastState : 'stopped';
+    addRun({
+      id: r.id,
+      name: r.name,
+      config: r.config,
+      form: r.config ? fromRunConfig(r.config) : undefined,
+      groupId: r.groupId,
+      createdAt: r.createdAt,
+      state,
+      live: false,
+      step: r.step,
+      totalSteps: r.totalSteps,
+      epoch: r.metrics.at(-1)?.epoch ?? 0,
+      paramCount: r.paramCount,
+      gpuBytes: 0,
+      metrics: r.metrics,
+      evals: r.evals,
+      elapsedMs: r.elapsedMs,
+      hasCheckpoint: kept.includes(r.id),
+    });
+  }
+  if (!useApp.getState().selectedId && stored.length) useApp.getState().select(stored.at(-1)!.id);
+}
+
+export function startPersistence(): void {
+  const dirty = new Set<string>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    timer = undefined;
+    const { runs } = useApp.getState();
+    for (const id of dirty) {
+      const r = runs[id];
+      if (r) void saveRun(toStored(r)).catch(() => undefined);
+      else void deleteStoredRun(id).catch(() => undefined);
+    }
+    dirty.clear();
+  };
+  useApp.subscribe((s, prev) => {
+    if (s.runs === prev.runs) return;
+    for (const id of s.order) if (s.runs[id] !== prev.runs[id]) dirty.add(id);
+    for (const id of prev.order) if (!s.runs[id]) dirty.add(id);
+    if (dirty.size && timer === undefined) timer = setTimeout(flush, SAVE_DELAY_MS);
+  });
+  addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden' && dirty.size) flush();
+  });
+  addEventListener('pagehide', () => dirty.size && flush());
+}

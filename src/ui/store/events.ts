@@ -1,0 +1,132 @@
+// Applies a batch of worker events to the store state in one pass: metrics are grouped per run and
+// appended with one array copy per run per batch.
+import type { EvalPoint, MetricPoint, WorkerEvent } from '../../train/protocol';
+import type { AppState } from './index';
+import { nextAlertId } from './index';
+import type { Alert, RunView } from './types';
+
+const FATAL = new Set(['no-webgpu', 'gpu-limits']);
+
+export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppState> {
+  const now = Date.now();
+  let runs = s.runs;
+  let engine = s.engine;
+  let data = s.data;
+  let alerts = s.alerts;
+  let predictions = s.predictions;
+  let predicting = s.predicting;
+  const newMetrics = new Map<string, MetricPoint[]>();
+  const newEvals = new Map<string, EvalPoint[]>();
+  const touched = new Set<string>();
+
+  const run = (id: string): RunView | undefined => {
+    if (!runs[id]) return undefined;
+    if (!touched.has(id)) {
+      if (runs === s.runs) runs = { ...runs };
+      runs[id] = { ...runs[id] };
+      touched.add(id);
+    }
+    return runs[id];
+  };
+  const alert = (a: Omit<Alert, 'id'>) => (alerts = [...alerts.slice(-4), { ...a, id: nextAlertId() }]);
+
+  for (const e of events) {
+    switch (e.type) {
+      case 'ready':
+        engine = { ...engine, status: 'ready', adapter: e.adapter, maxBufferBytes: e.maxBufferBytes };
+        break;
+      case 'dataProgress':
+        // The worker caches a loaded dataset in the background, after dataReady: not a new load.
+        if (e.phase === 'cache') data = { ...data, caching: e.totalBytes !== undefined && e.bytesRead < e.totalBytes };
+        else data = { ...data, status: 'loading', progress: { phase: e.phase, bytesRead: e.bytesRead, totalBytes: e.totalBytes, imagesDecoded: e.imagesDecoded } };
+        break;
+      case 'dataReady':
+        data = { status: 'ready', quiet: false, summary: e.summary };
+        break;
+      case 'runState': {
+        const r = run(e.runId);
+        if (!r) break;
+        if (e.state === 'training' && r.trainingSince === undefined) r.trainingSince = now;
+        if (e.state !== 'training' && r.trainingSince !== undefined) {
+          r.elapsedMs += now - r.trainingSince;
+          r.trainingSince = undefined;
+        }
+        r.state = e.state;
+        // A run being (re)built from a checkpoint reports step 0 until its weights are in: keep what is shown.
+        if (e.state !== 'building' || r.step === 0) Object.assign(r, { step: e.step, totalSteps: e.totalSteps || r.totalSteps, epoch: e.epoch, paramCount: e.paramCount || r.paramCount, gpuBytes: e.gpuBytes || r.gpuBytes });
+        if (e.state !== 'error') r.error = undefined;
+        break;
+      }
+      case 'metrics':
+        for (const p of e.points) {
+          let list = newMetrics.get(p.runId);
+          if (!list) newMetrics.set(p.runId, (list = []));
+          list.push(p);
+        }
+        break;
+      case 'evaluation':
+        for (const p of e.points) {
+          let list = newEvals.get(p.runId);
+          if (!list) newEvals.set(p.runId, (list = []));
+          list.push(p);
+        }
+        break;
+      case 'predictions': {
+        const step = runs[e.runId]?.step ?? 0;
+        predictions = { runId: e.runId, bnMode: e.bnMode, pixels: e.pixels, labels: e.labels, predicted: e.predicted, confusion: e.confusion, accuracy: e.accuracy, step };
+        predicting = false;
+        break;
+      }
+      case 'checkpoint':
+        break; // handled by actions (download or store), never kept in state
+      case 'error': {
+        if (FATAL.has(e.code) && !e.runId) {
+          engine = { ...engine, status: 'failed', fatal: { code: e.code, message: e.message, advice: e.advice } };
+          break;
+        }
+        if (e.code === 'no-data' && !e.runId && data.status === 'loading') {
+          // Only the browser-cache source fails this way: "nothing cached yet" is not worth a message.
+          if (data.quiet) data = { ...data, quiet: false, status: data.summary ? 'ready' : 'none', progress: undefined, loadingFrom: undefined };
+          break;
+        }
+        if (e.code === 'bad-data' && !e.runId) {
+          const rest = { ...data, progress: undefined, loadingFrom: undefined };
+          // A damaged cached copy is dropped quietly: the user just loads the data again.
+          data = data.quiet ? { ...rest, quiet: false, status: data.summary ? 'ready' : 'none' } : { ...rest, status: data.summary ? 'ready' : 'error', error: { message: e.message, advice: e.advice } };
+          break;
+        }
+        const r = e.runId ? run(e.runId) : undefined;
+        if (r) r.error = e.message;
+        if (e.code === 'device-lost') {
+          // The worker dropped every run with the device: they stay on screen as curves.
+          engine = { ...engine, status: 'lost' };
+          for (const id of s.order) {
+            const lost = run(id)!;
+            if (lost.trainingSince !== undefined) lost.elapsedMs += now - lost.trainingSince;
+            Object.assign(lost, { live: false, trainingSince: undefined });
+          }
+        }
+        predicting = false;
+        alert({ code: e.code, message: e.message, advice: e.advice, runId: e.runId, runName: r?.name });
+        break;
+      }
+      default:
+        e satisfies never;
+    }
+  }
+
+  for (const [id, pts] of newMetrics) {
+    const r = run(id);
+    if (!r) continue;
+    r.metrics = r.metrics.concat(pts);
+    const last = pts[pts.length - 1];
+    if (last.step > r.step) r.step = last.step;
+    r.epoch = Math.max(r.epoch, last.epoch);
+    if (last.gpuBytes) r.gpuBytes = last.gpuBytes;
+  }
+  for (const [id, pts] of newEvals) {
+    const r = run(id);
+    if (r) r.evals = r.evals.concat(pts);
+  }
+  return { runs, engine, data, alerts, predictions, predicting };
+}

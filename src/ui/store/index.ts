@@ -1,0 +1,80 @@
+// The app store: one zustand store made of slices, one per concern. Worker events are applied in
+// batches (applyEvents), one state update per batch.
+import { create } from 'zustand';
+import type { WorkerEvent } from '../../train/protocol';
+import { PAPER_RECIPE, type FormConfig } from '../lib/formConfig';
+import { formFromQuery } from '../lib/urlConfig';
+import { reduceEvents } from './events';
+import type { Alert, DataState, EngineState, Predictions, RunView } from './types';
+
+export interface EngineSlice {
+  engine: EngineState;
+}
+export interface DataSlice {
+  data: DataState;
+}
+export interface FormSlice {
+  form: FormConfig;
+  setForm: (patch: Partial<FormConfig>) => void;
+}
+export interface RunsSlice {
+  runs: Record<string, RunView>;
+  /** Run ids in creation order. */
+  order: string[];
+  selectedId?: string;
+  select: (id: string | undefined) => void;
+  addRun: (r: RunView) => void;
+  patchRun: (id: string, patch: Partial<RunView>) => void;
+  removeRun: (id: string) => void;
+}
+export interface AlertsSlice {
+  alerts: Alert[];
+  pushAlert: (a: Omit<Alert, 'id'>) => void;
+  dismissAlert: (id: number) => void;
+}
+export interface ViewSlice {
+  bnMode: 'eval' | 'train';
+  smoothing: number;
+  predictions?: Predictions;
+  predicting: boolean;
+  setView: (patch: Partial<Pick<ViewSlice, 'bnMode' | 'smoothing' | 'predicting'>>) => void;
+}
+
+export type AppState = EngineSlice & DataSlice & FormSlice & RunsSlice & AlertsSlice & ViewSlice & { applyEvents: (events: WorkerEvent[]) => void };
+
+let alertId = 0;
+export const nextAlertId = () => ++alertId;
+
+export const useApp = create<AppState>()((set) => ({
+  engine: { status: 'starting' },
+
+  data: { status: 'none', quiet: false },
+
+  form: formFromQuery(typeof location === 'undefined' ? '' : location.search, PAPER_RECIPE),
+  setForm: (patch) => set((s) => ({ form: { ...s.form, ...patch } })),
+
+  runs: {},
+  order: [],
+  select: (id) => set({ selectedId: id, predictions: undefined }),
+  addRun: (r) => set((s) => ({ runs: { ...s.runs, [r.id]: r }, order: s.order.includes(r.id) ? s.order : [...s.order, r.id] })),
+  patchRun: (id, patch) => set((s) => (s.runs[id] ? { runs: { ...s.runs, [id]: { ...s.runs[id], ...patch } } } : {})),
+  removeRun: (id) =>
+    set((s) => {
+      const { [id]: _, ...runs } = s.runs;
+      const order = s.order.filter((x) => x !== id);
+      return { runs, order, selectedId: s.selectedId === id ? order.at(-1) : s.selectedId, predictions: s.predictions?.runId === id ? undefined : s.predictions };
+    }),
+
+  alerts: [],
+  pushAlert: (a) => set((s) => ({ alerts: [...s.alerts.slice(-4), { ...a, id: nextAlertId() }] })),
+  dismissAlert: (id) => set((s) => ({ alerts: s.alerts.filter((a) => a.id !== id) })),
+
+  bnMode: 'eval',
+  smoothing: 0.9,
+  predicting: false,
+  setView: (patch) => set(patch),
+
+  applyEvents: (events) => set((s) => reduceEvents(s, events)),
+}));
+
+export const selectedRun = (s: AppState): RunView | undefined => (s.selectedId ? s.runs[s.selectedId] : undefined);

@@ -1,0 +1,79 @@
+// The shapes the UI keeps. Everything here came from protocol messages or from the user; no GPU objects.
+import type { DatasetSummary, ErrorCode, EvalPoint, MetricPoint, RunConfig, RunState } from '../../train/protocol';
+import type { FormConfig } from '../lib/formConfig';
+
+export interface RunView {
+  id: string;
+  name: string;
+  /** The form the run was started from (absent for a checkpoint whose config the page has not seen). */
+  form?: FormConfig;
+  config?: RunConfig;
+  groupId?: string;
+  createdAt: number;
+  state: RunState;
+  /** False for runs restored from storage or left behind by a restarted worker: charts only. */
+  live: boolean;
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  paramCount: number;
+  gpuBytes: number;
+  metrics: MetricPoint[];
+  evals: EvalPoint[];
+  elapsedMs: number;
+  /** Time (ms since epoch) the run last entered 'training'; undefined while not training. */
+  trainingSince?: number;
+  /** A checkpoint of this run is stored in the browser. */
+  hasCheckpoint: boolean;
+  error?: string;
+}
+
+export interface Alert {
+  id: number;
+  code: ErrorCode;
+  message: string;
+  advice: string;
+  runId?: string;
+  /** The name of the run it concerns, at the time it happened. */
+  runName?: string;
+}
+
+export interface DataProgress {
+  phase: 'download' | 'decode' | 'upload' | 'cache';
+  bytesRead: number;
+  totalBytes?: number;
+  imagesDecoded: number;
+}
+
+export interface DataState {
+  status: 'none' | 'loading' | 'ready' | 'error';
+  /** What is being loaded, in words ("server copy", a file name, a URL, "browser cache"). */
+  loadingFrom?: string;
+  /** True while the page quietly tries the browser cache at start-up: failures are not shown. */
+  quiet: boolean;
+  progress?: DataProgress;
+  /** The worker is storing the loaded dataset in the browser (IndexedDB) for the next visit. */
+  caching?: boolean;
+  summary?: DatasetSummary;
+  error?: { message: string; advice: string };
+}
+
+export interface Predictions {
+  runId: string;
+  bnMode: 'eval' | 'train';
+  pixels: Uint8Array;
+  labels: Uint8Array;
+  predicted: Uint8Array;
+  confusion: number[][];
+  accuracy: number;
+  step: number;
+}
+
+export interface EngineState {
+  /** 'lost': the GPU device was lost; the worker must be restarted. */
+  status: 'starting' | 'ready' | 'lost' | 'failed';
+  adapter?: string;
+  maxBufferBytes?: number;
+  /** A fault the app cannot work around (no WebGPU, adapter too small): shown full page. */
+  fatal?: { code: ErrorCode; message: string; advice: string };
+}

@@ -1,0 +1,38 @@
+// Shared steps of the end-to-end tests: tiny run configs in the URL, loading the data, reading a run's row.
+import { expect, test, type Page } from '@playwright/test';
+
+/** A ResNet-8 of width 4 at batch 8: a few seconds per step on SwiftShader. */
+export const TINY = { arch: 'residual', depth: '8', width: '4', shortcut: 'A', bn: '1', batch: '8', lr: '0.05', steps: '4', seed: '1', evalEvery: '0', evalImages: '16', schedule: 'constant' };
+
+export const tinyUrl = (over: Partial<Record<keyof typeof TINY | string, string>> = {}) => `/?${new URLSearchParams({ ...TINY, ...over })}`;
+
+let dataChecked: boolean | undefined;
+/** Skips the calling test, saying why, when the preview server has no CIFAR-10 archive. */
+export async function requireData(page: Page): Promise<void> {
+  if (dataChecked === undefined) dataChecked = (await page.request.head('/data/cifar10.tar.gz')).ok();
+  test.skip(!dataChecked, 'No CIFAR-10 archive on the preview server: put it at ../shared/cifar10/cifar-10-subset-binary.tar.gz, set CIFAR10_TARBALL, or run `npm run fetch-data`.');
+}
+
+/** Opens `url` and loads CIFAR-10 from the server copy (or from the browser cache if it is already there). */
+export async function openWithData(page: Page, url: string): Promise<void> {
+  await requireData(page);
+  await page.goto(url);
+  await expect(page.getByTestId('engine-status')).toHaveClass(/ready/, { timeout: 120_000 });
+  const status = page.locator('.data-status');
+  await expect(status).not.toContainText('Looking for a cached copy', { timeout: 60_000 });
+  if (!(await status.textContent())?.includes('CIFAR-10 loaded')) await page.getByRole('button', { name: 'Load server copy' }).click();
+  await expect(status).toContainText('CIFAR-10 loaded', { timeout: 180_000 });
+}
+
+export const runRow = (page: Page, name: string) => page.locator(`[data-testid="run"][data-run-name="${name}"]`);
+
+export async function stepOf(page: Page, name: string): Promise<number> {
+  return Number(await runRow(page, name).getByTestId('run-step').textContent());
+}
+
+/** Waits until run `name` has reached step `n` or more. */
+export async function waitForStep(page: Page, name: string, n: number, timeout = 300_000): Promise<void> {
+  await expect.poll(() => stepOf(page, name), { timeout, message: `run ${name} reaches step ${n}` }).toBeGreaterThanOrEqual(n);
+}
+
+export const badge = (page: Page, name: string) => runRow(page, name).locator('.badge');

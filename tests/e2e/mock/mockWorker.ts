@@ -1,0 +1,147 @@
+// A stand-in for src/train/worker.ts that speaks the same protocol without a GPU: synthetic data and
+// loss curves, fast. Used by the UI-only checks (vite.mock.config.ts), never by the real app.
+import type { Command, EvalPoint, MetricPoint, RunConfig, WorkerEvent } from '../../../src/train/protocol';
+
+const post = (e: WorkerEvent, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(e, transfer);
+const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+
+interface Run {
+  id: string;
+  cfg: RunConfig;
+  step: number;
+  total: number;
+  state: 'ready' | 'training' | 'paused' | 'done' | 'stopped';
+  pending: MetricPoint[];
+}
+const runs = new Map<string, Run>();
+let dataReady = false;
+
+function image(seed: number): Uint8Array {
+  const px = new Uint8Array(3072);
+  const hue = (seed * 37) % 255;
+  for (let c = 0; c < 3; c++)
+    for (let y = 0; y < 32; y++)
+      for (let x = 0; x < 32; x++) {
+        const r = Math.hypot(x - 16, y - 16);
+        px[c * 1024 + y * 32 + x] = Math.max(0, Math.min(255, (c === seed % 3 ? 200 : hue) - r * 4 + ((x * y + seed) % 17)));
+      }
+  return px;
+}
+function images(n: number, offset = 0) {
+  const pixels = new Uint8Array(n * 3072);
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    pixels.set(image(i + offset), i * 3072);
+    labels[i] = (i + offset) % 10;
+  }
+  return { pixels, labels };
+}
+
+const lossAt = (r: Run, s: number) => {
+  const plain = r.cfg.model.arch === 'plain' ? 0.25 : 0;
+  return 2.3 * Math.exp(-s / 60) + 0.6 + plain + 0.15 * Math.sin(s * 1.7) * Math.random();
+};
+const lrAt = (r: Run, s: number) => (r.cfg.schedule === 'step' ? r.cfg.lr * (s < r.total / 2 ? 1 : s < (3 * r.total) / 4 ? 0.1 : 0.01) : r.cfg.schedule === 'cosine' ? (r.cfg.lr * (1 + Math.cos((Math.PI * s) / r.total))) / 2 : r.cfg.lr);
+
+function state(r: Run) {
+  post({ type: 'runState', runId: r.id, state: r.state, step: r.step, totalSteps: r.total, epoch: (r.step * r.cfg.batchSize) / 10000, paramCount: 78042, gpuBytes: 24e6 });
+}
+function evaluation(r: Run, modes: ('eval' | 'train')[]) {
+  const acc = Math.min(0.9, 0.1 + r.step / 400) - (r.cfg.model.arch === 'plain' ? 0.05 : 0);
+  const points: EvalPoint[] = modes.map((m) => ({ runId: r.id, step: r.step, epoch: 0, split: 'test', bnMode: m, loss: lossAt(r, r.step), accuracy: m === 'eval' ? acc : acc - 0.03, images: r.cfg.evalImages || 10000 }));
+  post({ type: 'evaluation', points });
+}
+function advance(r: Run) {
+  r.step++;
+  const s = r.step;
+  r.pending.push({ runId: r.id, step: s, epoch: (s * r.cfg.batchSize) / 10000, lr: lrAt(r, s), trainLoss: lossAt(r, s), trainAcc: Math.min(0.95, 0.1 + s / 300 + Math.random() * 0.05) - (r.cfg.model.arch === 'plain' ? 0.08 : 0), imagesPerSec: 812 + Math.random() * 20, gpuBytes: 24e6 });
+  if (r.cfg.evalEvery && s % r.cfg.evalEvery === 0) evaluation(r, r.cfg.evalBnModes);
+  if (s >= r.total) {
+    r.state = 'done';
+    evaluation(r, r.cfg.evalBnModes);
+  }
+}
+setInterval(() => {
+  for (const r of runs.values()) if (r.state === 'training') advance(r);
+}, 150);
+setInterval(() => {
+  const points = [...runs.values()].flatMap((r) => r.pending.splice(0));
+  if (points.length) post({ type: 'metrics', points });
+  for (const r of runs.values()) state(r);
+}, 100);
+
+function create(id: string, cfg: RunConfig, start: boolean) {
+  const total = cfg.steps ?? Math.ceil(((cfg.epochs ?? 1) * 10000) / cfg.batchSize);
+  const r: Run = { id, cfg, step: 0, total, state: start ? 'training' : 'ready', pending: [] };
+  runs.set(id, r);
+  state(r);
+}
+
+self.onmessage = async (e: MessageEvent<Command>) => {
+  const c = e.data;
+  const r = 'runId' in c ? runs.get(c.runId) : undefined;
+  switch (c.type) {
+    case 'init':
+      post({ type: 'ready', adapter: 'mock adapter (no GPU)', maxBufferBytes: 1 << 30 });
+      break;
+    case 'loadData': {
+      if (c.source.kind === 'cache' && !dataReady) return post({ type: 'error', code: 'no-data', message: 'Nothing cached.', advice: 'Load the data.' });
+      if (c.source.kind === 'file') {
+        const head = new Uint8Array(await c.source.file.slice(0, 2).arrayBuffer());
+        if (head[0] !== 0x1f || head[1] !== 0x8b) return post({ type: 'error', code: 'bad-data', message: `${c.source.name} is not a gzip file.`, advice: 'Pick cifar-10-binary.tar.gz.' });
+      }
+      const total = 56e6;
+      for (let i = 1; i <= 5; i++) {
+        await new Promise((res) => setTimeout(res, 60));
+        post({ type: 'dataProgress', bytesRead: (total * i) / 5, totalBytes: total, imagesDecoded: 4000 * i, phase: 'decode' });
+      }
+      dataReady = true;
+      post({ type: 'dataReady', summary: { classNames: CLASSES, trainCount: 10000, testCount: 10000, samples: images(16), source: c.source.kind } });
+      break;
+    }
+    case 'createRun':
+      create(c.runId, c.config, c.start);
+      break;
+    case 'createGroup':
+      for (const x of c.runs) create(x.runId, x.config, c.start);
+      break;
+    case 'pause':
+    case 'resume':
+    case 'stop':
+      if (r) {
+        r.state = c.type === 'pause' ? 'paused' : c.type === 'resume' ? 'training' : 'stopped';
+        state(r);
+      }
+      break;
+    case 'step':
+      if (r) for (let i = 0; i < c.count; i++) advance(r);
+      if (r && r.state === 'ready') r.state = 'paused';
+      break;
+    case 'setLr':
+      break;
+    case 'evaluate':
+      if (r) evaluation(r, c.bnModes);
+      break;
+    case 'predict': {
+      if (!r) break;
+      const { pixels, labels } = images(c.count, 100);
+      const predicted = labels.map((l, i) => (i % 3 === 0 ? (l + 1) % 10 : l));
+      const confusion = CLASSES.map((_, i) => CLASSES.map((__, j) => (i === j ? 80 : (i + j) % 4)));
+      post({ type: 'predictions', runId: r.id, bnMode: c.bnMode, pixels, labels, predicted, confusion, accuracy: 0.66 });
+      break;
+    }
+    case 'save': {
+      const bytes = new TextEncoder().encode(`mock checkpoint of ${c.runId}`).buffer as ArrayBuffer;
+      post({ type: 'checkpoint', runId: c.runId, fileName: `${c.runId}.safetensors`, bytes }, [bytes]);
+      break;
+    }
+    case 'load':
+      create(c.runId, { model: { arch: 'residual', depth: 20 }, batchSize: 128, lr: 0.1, momentum: 0.9, weightDecay: 1e-4, schedule: 'step', warmupSteps: 0, steps: 1000, seed: 0, augment: true, valCount: 0, evalEvery: 100, evalImages: 0, evalBnModes: ['eval'] }, false);
+      break;
+    case 'deleteRun':
+      runs.delete(c.runId);
+      break;
+    default:
+      c satisfies never;
+  }
+};

@@ -1,0 +1,173 @@
+// The playground end to end, per issue 4: data loading, training, pause/resume, plain vs residual,
+// BatchNorm mode, the config in the URL, runs kept across reloads, a corrupt data file, metric export,
+// and the page shown without WebGPU. Tiny configs: SwiftShader takes seconds per step.
+import { expect, test } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { badge, openWithData, requireData, runRow, stepOf, tinyUrl, waitForStep } from './helpers';
+
+test('loads CIFAR-10 from the server copy with progress and a summary', async ({ page }) => {
+  await requireData(page);
+  await page.goto('/');
+  await expect(page.getByTestId('engine-status')).toHaveClass(/ready/, { timeout: 120_000 });
+  await expect(page.locator('.data-status')).toContainText('not loaded', { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Load server copy' }).click();
+  await expect(page.getByRole('progressbar', { name: 'Data loading progress' })).toBeVisible();
+  const status = page.locator('.data-status');
+  await expect(status).toContainText('CIFAR-10 loaded', { timeout: 180_000 });
+  const counts = page.locator('.data-counts');
+  await expect(counts).toContainText('10,000 train');
+  await expect(counts).toContainText('10,000 test');
+  await expect(page.getByLabel('Sample training images').locator('canvas')).toHaveCount(16);
+  await expect(page.locator('.data-summary')).toContainText('airplane, automobile, bird, cat, deer, dog, frog, horse, ship, truck');
+});
+
+test('trains a run: the step counter and the loss curve advance', async ({ page }) => {
+  await openWithData(page, tinyUrl({ steps: '60', evalEvery: '20' }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const row = runRow(page, 'resnet-8');
+  await expect(row).toHaveCount(1);
+  await waitForStep(page, 'resnet-8', 2);
+  const first = await stepOf(page, 'resnet-8');
+  await expect(row.getByTestId('run-loss')).toHaveText(/^\d+\.\d{3}$/);
+  const loss = page.getByRole('figure', { name: 'Training loss chart' });
+  await expect(loss.locator('.recharts-line path.recharts-curve').first()).toBeVisible();
+  await waitForStep(page, 'resnet-8', first + 1);
+  // The main screen mid-training, as a test artifact: test-results/playground-training.png.
+  await waitForStep(page, 'resnet-8', 25);
+  await expect(badge(page, 'resnet-8')).toHaveText('training');
+  await page.screenshot({ path: join(test.info().project.outputDir, 'playground-training.png') });
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
+  await expect(row.getByTestId('run-step')).toHaveText('60');
+  await expect(row.getByTestId('run-test-acc')).toHaveText(/%$/, { timeout: 120_000 });
+});
+
+test('pause and resume', async ({ page }) => {
+  await openWithData(page, tinyUrl({ steps: '200' }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await waitForStep(page, 'resnet-8', 1);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText('paused');
+  const paused = await stepOf(page, 'resnet-8');
+  await page.waitForTimeout(8_000);
+  expect(await stepOf(page, 'resnet-8')).toBe(paused);
+  await page.getByRole('button', { name: 'Resume', exact: true }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText('training');
+  await waitForStep(page, 'resnet-8', paused + 1);
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText(/stopped/);
+});
+
+test('compare plain vs residual trains two named, overlaid series', async ({ page }) => {
+  await openWithData(page, tinyUrl({ steps: '3' }));
+  await page.getByRole('button', { name: 'Compare plain vs residual' }).click();
+  await expect(runRow(page, 'resnet-8')).toHaveCount(1);
+  await expect(runRow(page, 'plain-8')).toHaveCount(1);
+  await waitForStep(page, 'resnet-8', 2);
+  await waitForStep(page, 'plain-8', 2);
+  const legend = page.getByLabel('Runs in the charts');
+  await expect(legend.locator('[data-series="resnet-8"]')).toBeVisible();
+  await expect(legend.locator('[data-series="plain-8"]')).toBeVisible();
+  // Raw and smoothed loss of each twin on the same axes.
+  await expect(page.getByRole('figure', { name: 'Training loss chart' }).locator('.recharts-line')).toHaveCount(4);
+  await expect(page.getByTestId('compare-gap')).toHaveText(/pts$/);
+  await expect(page.getByTestId('compare-readout')).toContainText('plain-8');
+  await expect(page.getByTestId('compare-readout')).toContainText('resnet-8');
+});
+
+test('the BatchNorm mode switch shows both accuracies', async ({ page }) => {
+  await openWithData(page, tinyUrl({ steps: '2' }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
+  const mode = page.getByRole('radiogroup', { name: 'BatchNorm mode' });
+  await mode.getByRole('radio', { name: 'Train' }).check();
+  await expect(page.getByTestId('bn-acc-train')).toContainText('%', { timeout: 120_000 });
+  await expect(page.getByTestId('bn-acc-eval')).toContainText('%', { timeout: 120_000 });
+  await mode.getByRole('radio', { name: 'Eval' }).check();
+  await expect(mode.getByRole('radio', { name: 'Eval' })).toBeChecked();
+  await expect(page.getByTestId('bn-acc-train')).toContainText('step 2');
+  await expect(page.getByTestId('bn-acc-eval')).toContainText('step 2');
+});
+
+test('the URL round-trips the config', async ({ page }) => {
+  await page.goto('/?arch=plain&depth=14&width=8&shortcut=B&bn=0&batch=16&lr=0.02&steps=50&seed=7');
+  await expect(page.getByRole('radiogroup', { name: 'Architecture' }).getByRole('radio', { name: 'Plain' })).toBeChecked();
+  await expect(page.getByLabel('Depth', { exact: true })).toHaveValue('14');
+  await expect(page.getByLabel('Width', { exact: true })).toHaveValue('8');
+  await expect(page.getByLabel('Seed', { exact: true })).toHaveValue('7');
+  await expect(page.getByLabel('Batch size', { exact: true })).toHaveValue('16');
+  await expect(page.getByLabel('Learning rate', { exact: true })).toHaveValue('0.02');
+  await expect(page.getByRole('radiogroup', { name: 'Batch normalisation' }).getByRole('radio', { name: 'Off' })).toBeChecked();
+
+  await page.getByRole('radiogroup', { name: 'Architecture' }).getByRole('radio', { name: 'Residual' }).check();
+  await page.getByLabel('Depth', { exact: true }).selectOption('20');
+  await page.getByLabel('Seed', { exact: true }).fill('9');
+  await expect(page).toHaveURL(/arch=residual/);
+  const q = new URL(page.url()).searchParams;
+  expect(Object.fromEntries(q)).toMatchObject({ arch: 'residual', depth: '20', width: '8', shortcut: 'B', bn: '0', batch: '16', lr: '0.02', steps: '50', seed: '9' });
+
+  await page.reload();
+  await expect(page.getByRole('radiogroup', { name: 'Architecture' }).getByRole('radio', { name: 'Residual' })).toBeChecked();
+  await expect(page.getByLabel('Depth', { exact: true })).toHaveValue('20');
+  await expect(page.getByLabel('Seed', { exact: true })).toHaveValue('9');
+  await expect(page.getByRole('radiogroup', { name: 'Shortcut' }).getByRole('radio', { name: 'B' })).toBeChecked();
+});
+
+test('a reload keeps the runs', async ({ page }) => {
+  await openWithData(page, tinyUrl({ steps: '2' }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
+  const loss = await runRow(page, 'resnet-8').getByTestId('run-loss').textContent();
+  await page.waitForTimeout(2_000); // the store writes a changed run within a second
+  await page.reload();
+  const row = runRow(page, 'resnet-8');
+  await expect(row).toHaveCount(1);
+  await expect(row.getByTestId('run-step')).toHaveText('2');
+  await expect(row.getByTestId('run-loss')).toHaveText(loss!);
+  await expect(page.getByRole('figure', { name: 'Training loss chart' }).locator('.recharts-line')).toHaveCount(2);
+});
+
+test('a corrupt data file shows its error, and the app still trains afterwards', async ({ page }) => {
+  await requireData(page);
+  await page.goto(tinyUrl({ steps: '2' }));
+  await expect(page.getByTestId('engine-status')).toHaveClass(/ready/, { timeout: 120_000 });
+  const garbage = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919 + 13) % 251));
+  await page.getByLabel('CIFAR-10 archive file').setInputFiles({ name: 'cifar-10-binary.tar.gz', mimeType: 'application/gzip', buffer: garbage });
+  const error = page.locator('.data-panel .inline-error');
+  await expect(error).toBeVisible({ timeout: 60_000 });
+  await expect(error).toContainText('cifar-10-binary.tar.gz');
+  await page.getByRole('button', { name: 'Load server copy' }).click();
+  await expect(page.locator('.data-status')).toContainText('CIFAR-10 loaded', { timeout: 180_000 });
+  await expect(error).toBeHidden();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
+  await expect(runRow(page, 'resnet-8').getByTestId('run-step')).toHaveText('2');
+});
+
+test("export metrics downloads a file with the run's points", async ({ page }) => {
+  await openWithData(page, tinyUrl({ steps: '3' }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
+  await expect(runRow(page, 'resnet-8').getByTestId('run-test-acc')).toHaveText(/%$/);
+
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export metrics of resnet-8 as CSV' }).click()]);
+  expect(csv.suggestedFilename()).toBe('resnet-8-metrics.csv');
+  const lines = (await readFile((await csv.path())!, 'utf8')).trim().split('\n');
+  expect(lines[0]).toMatch(/^kind,step,epoch,lr,train_loss/);
+  const train = lines.filter((l) => l.startsWith('train,'));
+  expect(train.map((l) => Number(l.split(',')[1]))).toEqual([1, 2, 3]);
+  expect(lines.some((l) => l.startsWith('eval,3,'))).toBe(true);
+
+  const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export metrics of resnet-8 as JSON' }).click()]);
+  const parsed = JSON.parse(await readFile((await json.path())!, 'utf8'));
+  expect(parsed.name).toBe('resnet-8');
+  expect(parsed.metrics).toHaveLength(3);
+  expect(parsed.config.model).toMatchObject({ arch: 'residual', depth: 8, width: 4 });
+});
+
+test('without WebGPU the page explains how to turn it on', async ({ page }) => {
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true }));
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'ResNet Playground needs WebGPU' })).toBeVisible();
+  await expect(page.getByText('chrome://flags')).toBeVisible();
+});
