@@ -2,7 +2,8 @@
 //   stats:           out0 = mean, out1 = biased variance of x
 //   backward_reduce: out0 = dgamma = sum(dy * xhat), out1 = dbeta = sum(dy)
 // or, for CPU adapters where barriers are costly (src/gpu/tuning.ts), one invocation per channel with
-// Kahan-compensated sums and no workgroup memory: stats_serial and backward_reduce_serial, same outputs.
+// Kahan-compensated sums and no workgroup memory: stats_serial and backward_reduce_serial, same outputs,
+// and stats_serial4 / backward_reduce_serial4 reading vec4s when S % 4 == 0 (4 independent Kahan sums).
 // and the running-statistics update, one thread per channel:
 //   update_running:  out0 = runMean, out1 = runVar, updated in place from mean and variance.
 // Entries bind x (or mean) again in the slots they ignore. The two-output entries live here, apart from
@@ -161,4 +162,75 @@ fn backward_reduce_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(nu
   }
   out0[c] = sdyd.x / sqrt(variance[c] + EPS);
   out1[c] = sdy.x;
+}
+
+// ---- Serial, vec4: S % 4 == 0, so each (n, c) row is whole vec4s (x4, dy4 alias bindings 0 and 1). ----
+@group(0) @binding(0) var<storage, read> x4: array<vec4f>;
+@group(0) @binding(1) var<storage, read> dy4: array<vec4f>;
+
+fn kadd4(s: ptr<function, vec4f>, e: ptr<function, vec4f>, v: vec4f) {
+  let y = v - *e;
+  let t = *s + y;
+  *e = (t - *s) - y;
+  *s = t;
+}
+
+// The sum held by four Kahan accumulators (sums s, compensations e): s - e, added with compensation.
+fn total(s: vec4f, e: vec4f) -> f32 {
+  var acc = vec2f(0.0);
+  kadd(&acc, s.x); kadd(&acc, s.y); kadd(&acc, s.z); kadd(&acc, s.w);
+  kadd(&acc, -e.x); kadd(&acc, -e.y); kadd(&acc, -e.z); kadd(&acc, -e.w);
+  return acc.x;
+}
+
+@compute @workgroup_size(WG)
+fn stats_serial4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let c = gid.x + gid.y * nwg.x * WG;
+  if (c >= p.c) { return; }
+  let s4 = p.s / 4u;
+  let m = f32(p.n * p.s);
+  var sum = vec4f(0.0);
+  var sumE = vec4f(0.0);
+  for (var n = 0u; n < p.n; n++) {
+    let base = (n * p.c + c) * s4;
+    for (var j = 0u; j < s4; j++) { kadd4(&sum, &sumE, x4[base + j]); }
+  }
+  let mu0 = total(sum, sumE) / m;
+  var sd = vec4f(0.0);
+  var sdE = vec4f(0.0);
+  var sdd = vec4f(0.0);
+  var sddE = vec4f(0.0);
+  for (var n = 0u; n < p.n; n++) {
+    let base = (n * p.c + c) * s4;
+    for (var j = 0u; j < s4; j++) {
+      let d = x4[base + j] - mu0;
+      kadd4(&sd, &sdE, d);
+      kadd4(&sdd, &sddE, d * d);
+    }
+  }
+  let dm = total(sd, sdE) / m;
+  out0[c] = mu0 + dm;
+  out1[c] = max(total(sdd, sddE) / m - dm * dm, 0.0);
+}
+
+@compute @workgroup_size(WG)
+fn backward_reduce_serial4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let c = gid.x + gid.y * nwg.x * WG;
+  if (c >= p.c) { return; }
+  let s4 = p.s / 4u;
+  let mu = mean[c];
+  var sdy = vec4f(0.0);
+  var sdyE = vec4f(0.0);
+  var sdyd = vec4f(0.0);
+  var sdydE = vec4f(0.0);
+  for (var n = 0u; n < p.n; n++) {
+    let base = (n * p.c + c) * s4;
+    for (var j = 0u; j < s4; j++) {
+      let g = dy4[base + j];
+      kadd4(&sdy, &sdyE, g);
+      kadd4(&sdyd, &sdydE, g * (x4[base + j] - mu));
+    }
+  }
+  out0[c] = total(sdyd, sdydE) / sqrt(variance[c] + EPS);
+  out1[c] = total(sdy, sdyE);
 }

@@ -29,11 +29,12 @@ const WG = 256;
 export type ReduceVariant = Tuning['reduce'];
 
 /** Entry, grid and workgroup size of a per-channel reduction in the chosen variant. */
-function reduction(gpu: Gpu, entry: string, c: number, variant: ReduceVariant | undefined) {
+function reduction(gpu: Gpu, entry: string, sh: BnShape, variant: ReduceVariant | undefined) {
   if ((variant ?? gpu.tuning.reduce) === 'serial') {
-    const wg = flatWg(gpu.tuning, c, 64);
-    return { entry: `${entry}_serial`, grid: grid1d(c, wg), WG: wg };
+    const wg = flatWg(gpu.tuning, sh.c, 64);
+    return { entry: `${entry}_serial${sh.s % 4 === 0 ? '4' : ''}`, grid: grid1d(sh.c, wg), WG: wg };
   }
+  const c = sh.c;
   return { entry, grid: [c, 1, 1] as [number, number, number], WG };
 }
 
@@ -41,6 +42,9 @@ function check(label: string, sh: BnShape): void {
   if (![sh.n, sh.c, sh.s].every((v) => Number.isInteger(v) && v >= 1)) throw new Error(`${label}: bad BatchNorm shape ${JSON.stringify(sh)}`);
   if (sh.n * sh.c * sh.s >= 2 ** 32) throw new Error(`${label}: ${sh.n}x${sh.c}x${sh.s} elements overflow 32-bit indices`);
 }
+
+/** Elements per thread of the elementwise passes: a vec4 when the 4 share a channel (S % 4 == 0). */
+const perThread = (sh: BnShape) => (sh.s % 4 === 0 ? 4 : 1);
 
 const reduceUniforms = (sh: BnShape) => {
   const m = sh.n * sh.s;
@@ -56,7 +60,7 @@ export function bnStats(
   gpu: Gpu, label: string, sh: BnShape, x: BufferRef, mean: BufferRef, variance: BufferRef, opts: { variant?: ReduceVariant } = {},
 ): Promise<Dispatch> {
   check(label, sh);
-  const r = reduction(gpu, 'stats', sh.c, opts.variant);
+  const r = reduction(gpu, 'stats', sh, opts.variant);
   return prepare(gpu, reduce, {
     entry: r.entry, label, buffers: [x, x, x, x, mean, variance], uniforms: reduceUniforms(sh), grid: r.grid, constants: { WG: r.WG },
   });
@@ -72,9 +76,10 @@ export function bnApply(
 ): Promise<Dispatch> {
   check(label, sh);
   const count = sh.n * sh.c * sh.s;
+  const per = perThread(sh);
   return prepare(gpu, elementwise, {
-    entry: 'apply', label, buffers: [x, x, mean, variance, gamma, beta, x, y],
-    uniforms: packUniforms([count, sh.c, sh.s]), grid: grid1d(count, WG), constants: { WG, EPS: BN_EPS, RELU: opts.relu ? 1 : 0 },
+    entry: per === 4 ? 'apply4' : 'apply', label, buffers: [x, x, mean, variance, gamma, beta, x, y],
+    uniforms: packUniforms([count, sh.c, sh.s]), grid: grid1d(count / per, WG), constants: { WG, EPS: BN_EPS, RELU: opts.relu ? 1 : 0 },
   });
 }
 
@@ -100,15 +105,16 @@ export async function bnBackward(
 ): Promise<Dispatch[]> {
   check(label, sh);
   const count = sh.n * sh.c * sh.s;
-  const r = reduction(gpu, 'backward_reduce', sh.c, opts.variant);
+  const r = reduction(gpu, 'backward_reduce', sh, opts.variant);
   return Promise.all([
     prepare(gpu, reduce, {
       entry: r.entry, label: `${label}.reduce`, buffers: [x, dy, mean, variance, dgamma, dbeta],
       uniforms: reduceUniforms(sh), grid: r.grid, constants: { WG: r.WG, EPS: BN_EPS },
     }),
     prepare(gpu, elementwise, {
-      entry: 'backward_apply', label: `${label}.apply`, buffers: [x, dy, mean, variance, gamma, dbeta, dgamma, dx],
-      uniforms: packUniforms([count, sh.c, sh.s]), grid: grid1d(count, WG), constants: { WG, EPS: BN_EPS },
+      entry: perThread(sh) === 4 ? 'backward_apply4' : 'backward_apply', label: `${label}.apply`,
+      buffers: [x, dy, mean, variance, gamma, dbeta, dgamma, dx],
+      uniforms: packUniforms([count, sh.c, sh.s]), grid: grid1d(count / perThread(sh), WG), constants: { WG, EPS: BN_EPS },
     }),
   ]);
 }

@@ -19,7 +19,8 @@ function perChannel(sh: BnShape, x: Float64Array, scale: number[], offset: numbe
   });
 }
 
-// Awkward shapes: N=1, odd C, 7x5 maps, S=1 (a [N, K] matrix viewed per column).
+// Awkward shapes: N=1, odd C, 7x5 maps, S=1 (a [N, K] matrix viewed per column). S % 4 == 0 (64 here, 1024
+// above) takes the vec4 entries (apply4, backward_apply4, *_serial4), the others the scalar ones.
 const shapes: BnShape[] = [
   { n: 1, c: 3, s: 7 },
   { n: 4, c: 16, s: 64 },
