@@ -5,13 +5,21 @@ import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type Kern
 
 const def: KernelDef = { name: 'relu', code, bindings: ['read', 'read', 'rw', 'uniform'] };
 const WG = 256;
+/** Four elements per thread (vec4 entries) when the count allows. */
+const per = (count: number) => (count % 4 === 0 ? 4 : 1);
 
 /** y = max(x, 0) over `count` elements. */
 export function reluForward(gpu: Gpu, label: string, count: number, x: BufferRef, y: BufferRef): Promise<Dispatch> {
-  return prepare(gpu, def, { entry: 'forward', label, buffers: [x, x, y], uniforms: packUniforms([count]), grid: grid1d(count, WG), constants: { WG } });
+  const k = per(count);
+  return prepare(gpu, def, {
+    entry: k === 4 ? 'forward4' : 'forward', label, buffers: [x, x, y], uniforms: packUniforms([count]), grid: grid1d(count / k, WG), constants: { WG },
+  });
 }
 
 /** dx = dy * (y > 0), with y the forward output. */
 export function reluBackward(gpu: Gpu, label: string, count: number, dy: BufferRef, y: BufferRef, dx: BufferRef): Promise<Dispatch> {
-  return prepare(gpu, def, { entry: 'backward', label, buffers: [dy, y, dx], uniforms: packUniforms([count]), grid: grid1d(count, WG), constants: { WG } });
+  const k = per(count);
+  return prepare(gpu, def, {
+    entry: k === 4 ? 'backward4' : 'backward', label, buffers: [dy, y, dx], uniforms: packUniforms([count]), grid: grid1d(count / k, WG), constants: { WG },
+  });
 }

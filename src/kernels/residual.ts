@@ -13,12 +13,14 @@ const WG = 256;
  */
 export async function add(gpu: Gpu, label: string, count: number, a: BufferRef, b: BufferRef, out: BufferRef, opts: { relu?: boolean } = {}): Promise<Dispatch> {
   if (out.buffer === a.buffer || out.buffer === b.buffer) throw new Error(`${label}: add's output may not share a buffer with its inputs`);
+  // Four elements per thread (add4) when the count allows.
+  const per = count % 4 === 0 ? 4 : 1;
   return prepare(gpu, def, {
-    entry: 'add',
+    entry: per === 4 ? 'add4' : 'add',
     label,
     buffers: [a, b, out],
     uniforms: packUniforms([count]),
-    grid: grid1d(count, WG),
+    grid: grid1d(count / per, WG),
     constants: { WG, RELU: opts.relu ? 1 : 0 },
   });
 }

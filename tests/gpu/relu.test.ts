@@ -4,8 +4,9 @@ import { reluBackward, reluForward } from '../../src/kernels/relu';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
 
 describe('relu', () => {
-  // 70_001 elements: not a multiple of the workgroup size; 16.7M folds the grid into y.
-  test.each([1, 70_001, (1 << 24) + 3])('forward and backward, %i elements', async (count) => {
+  // 70_001 elements: not a multiple of the workgroup size; 16.7M folds the grid into y. Counts that are
+  // multiples of 4 take the vec4 entries (4, 70_004; their grid folds the same way, grid1d).
+  test.each([1, 70_001, (1 << 24) + 3, 4, 70_004])('forward and backward, %i elements', async (count) => {
     const gpu = await getGpu();
     const x = rand(count, 7);
     const dy = rand(count, 8);

@@ -4,8 +4,8 @@ import { add } from '../../src/kernels/residual';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
 
 describe('residual add', () => {
-  // 1 element; 70_001 is not a multiple of the workgroup size.
-  test.each([1, 70_001])('plain and fused with relu, %i elements', async (count) => {
+  // 1 element; 70_001 is not a multiple of the workgroup size; multiples of 4 take the vec4 entry (add4).
+  test.each([1, 70_001, 4, 70_004])('plain and fused with relu, %i elements', async (count) => {
     const gpu = await getGpu();
     const a = rand(count, 11);
     const b = rand(count, 12);
