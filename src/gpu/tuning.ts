@@ -30,16 +30,18 @@ export interface Tuning {
   wg: number;
   /** Convolution variant per pass: forward, input gradient, weight gradient. */
   conv: Readonly<Record<'forward' | 'input' | 'weight', ConvVariant>>;
+  /** Implicit 3x3/stride 1/pad 1 convolutions use the vec4-row kernel (conv3x3.wgsl) rather than the general one. */
+  conv3x3: boolean;
 }
 
 export const TUNINGS: Readonly<Record<Profile, Tuning>> = {
   gpu: {
     profile: 'gpu', gemm: 'tiled', gemmDirectWg: 64, minGroups: 1, reduce: 'workgroup', wg: 256,
-    conv: { forward: 'explicit', input: 'explicit', weight: 'explicit' },
+    conv: { forward: 'explicit', input: 'explicit', weight: 'explicit' }, conv3x3: true,
   },
   cpu: {
     profile: 'cpu', gemm: 'direct', gemmDirectWg: 64, minGroups: 8, reduce: 'serial', wg: 256,
-    conv: { forward: 'implicit', input: 'implicit', weight: 'implicit' },
+    conv: { forward: 'implicit', input: 'implicit', weight: 'implicit' }, conv3x3: true,
   },
 };
 

@@ -14,6 +14,12 @@ const cases: [string, ConvGeom, boolean][] = [
   // Channel counts past the implicit kernel's 8-channel blocks, 5x5, no padding with stride 2.
   ['N=2 C=3 6x5 O=10 5x5 s1 p2, bias', { n: 2, c: 3, h: 6, w: 5, o: 10, kh: 5, kw: 5, stride: 1, pad: 2 }, true],
   ['N=2 C=9 7x7 O=9 3x3 s2 p0', { n: 2, c: 9, h: 7, w: 7, o: 9, kh: 3, kw: 3, stride: 2, pad: 0 }, false],
+  // 3x3 s1 p1 rows the vec4-row kernel (conv3x3.wgsl) takes (width >= 16, a multiple of 4): 20 wide (the
+  // last 8-column block half full), 16 wide with bias; 12 and 6 wide go to the general kernel.
+  ['N=2 C=5 5x20 O=9 3x3 s1 p1', { n: 2, c: 5, h: 5, w: 20, o: 9, kh: 3, kw: 3, stride: 1, pad: 1 }, false],
+  ['N=1 C=3 3x16 O=10 3x3 s1 p1, bias', { n: 1, c: 3, h: 3, w: 16, o: 10, kh: 3, kw: 3, stride: 1, pad: 1 }, true],
+  ['N=2 C=5 7x12 O=9 3x3 s1 p1, bias', { n: 2, c: 5, h: 7, w: 12, o: 9, kh: 3, kw: 3, stride: 1, pad: 1 }, true],
+  ['N=2 C=3 4x6 O=5 3x3 s1 p1', { n: 2, c: 3, h: 4, w: 6, o: 5, kh: 3, kw: 3, stride: 1, pad: 1 }, false],
 ];
 
 /**
@@ -23,7 +29,8 @@ const cases: [string, ConvGeom, boolean][] = [
 const variants: [string, ConvVariant, Partial<Tuning>][] = [
   ['explicit, tiled gemm', 'explicit', { gemm: 'tiled' }],
   ['explicit, direct gemm', 'explicit', { gemm: 'direct' }],
-  ['implicit', 'implicit', {}],
+  ['implicit, general kernel', 'implicit', { conv3x3: false }],
+  ['implicit, vec4-row 3x3 kernel where it applies', 'implicit', { conv3x3: true }],
 ];
 const withTuning = (gpu: Gpu, t: Partial<Tuning>): Gpu => ({ ...gpu, tuning: { ...gpu.tuning, ...t } });
 
