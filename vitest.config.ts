@@ -18,6 +18,8 @@ export default defineConfig({
         },
       },
       {
+        // The browser tests read the real CIFAR-10 subset next to the repository (../shared/cifar10) through /@fs/.
+        server: { fs: { allow: ['.', '../shared'] } },
         test: {
           name: 'gpu',
           include: ['tests/gpu/**/*.test.ts'],

@@ -59,8 +59,9 @@ export interface StepTarget {
 }
 
 /** What a recorded step does: 'train' = forward + BN running update + backward + SGD; 'gradients' = forward + backward;
- * 'forward' = forward (+ BN running update in train mode, as PyTorch's forward in train mode does). */
-export type StepKind = 'train' | 'gradients' | 'forward';
+ * 'forward' = forward (+ BN running update in train mode, as PyTorch's forward in train mode does);
+ * 'forwardNoUpdate' = forward only, running statistics untouched (evaluation with train-mode BN). */
+export type StepKind = 'train' | 'gradients' | 'forward' | 'forwardNoUpdate';
 type Built = StepTarget;
 
 const PH_TRAIN: ReadonlySet<Phase> = new Set(['forward', 'running', 'backward']);
@@ -176,12 +177,12 @@ export class Network {
    */
   encodeStep(enc: GPUCommandEncoder, target: StepTarget, kind: StepKind, hyper?: SgdOptions): void {
     this.assertAlive();
-    if (kind !== 'forward' && target.mode !== 'train') throw new Error(`a ${kind} step needs a train-mode target`);
+    if ((kind === 'train' || kind === 'gradients') && target.mode !== 'train') throw new Error(`a ${kind} step needs a train-mode target`);
     if (kind === 'train') {
       if (!hyper) throw new Error('a train step needs learning rate, momentum and weight decay');
       this.setHyper(hyper);
     }
-    const phases = kind === 'train' ? PH_TRAIN : kind === 'gradients' ? PH_GRAD : target.mode === 'train' ? PH_FWD_TRAIN : PH_FWD;
+    const phases = kind === 'train' ? PH_TRAIN : kind === 'gradients' ? PH_GRAD : kind === 'forward' && target.mode === 'train' ? PH_FWD_TRAIN : PH_FWD;
     const pass = enc.beginComputePass({ label: `${kind}.b${target.batch}` });
     target.compiled.record(pass, phases);
     if (kind === 'train') record(pass, [this.sgdDispatch]);

@@ -1,0 +1,300 @@
+// One training run on the GPU: a Network, the augment dispatch that fills its training input, and the step
+// loop's per-step work. A step writes only the batch's image ids and two uniforms, then records ONE encoder
+// (augment pass, training pass, a copy of the step's loss and correct count into slot step % K of a small
+// metrics-history buffer) and submits. Every few steps the history goes to a pooled readback buffer that is
+// mapped asynchronously: the points are emitted when the map resolves, and the loop never waits on it.
+import type { Gpu } from '../gpu/gpu';
+import { createStorage } from '../gpu/buffers';
+import type { ReadbackPool } from '../gpu/readback';
+import { augment, setAugmentStep } from '../kernels/augment';
+import { record, type Dispatch } from '../kernels/kernel';
+import { Network, type StepTarget } from '../model/network';
+import { resolveConfig } from '../model/config';
+import { countParams } from '../model/counts';
+import type { MetricPoint, RunConfig, RunId, RunState } from './protocol';
+import type { GpuDataset, SplitSet } from './gpuDataset';
+import { EpochSampler } from './sampler';
+import { learningRate, totalSteps } from './schedule';
+import { Evaluator } from './evaluate';
+import { SnapshotKeeper } from './snapshot';
+import { RunConfigError, TrainerError } from './errors';
+
+/** Slots of the metrics history; a readback is forced at the latest every HISTORY steps. */
+export const HISTORY = 32;
+/** Readbacks are also started when this much time has passed since the last one. */
+const FLUSH_MS = 100;
+const SLOT_BYTES = 8; // loss, correct
+
+export interface RunSink {
+  metrics(points: MetricPoint[]): void;
+  /** A non-finite loss at `step`: the trainer pauses the run. */
+  nonFinite(run: Run, step: number): void;
+}
+
+interface Pending {
+  step: number;
+  lr: number;
+  epoch: number;
+}
+
+export class Run {
+  state: RunState = 'building';
+  /** Steps submitted so far (= index of the next step). */
+  step = 0;
+  /** Steps still to take before pausing (a 'step' command), or undefined to train to the end. */
+  budget: number | undefined;
+  /** Peak learning rate; setLr changes it and the schedule goes on from there. */
+  lr: number;
+  readonly totalSteps: number;
+  readonly paramCount: number;
+  readonly evaluator: Evaluator;
+  private readonly sampler: EpochSampler;
+  private readonly indices: GPUBuffer;
+  private readonly history: GPUBuffer;
+  private pending: Pending[] = [];
+  private lastFlush = 0;
+  private lastRateAt = 0;
+  private ratePending = 0;
+  private nanReported = false;
+  /** Bumped by a rollback: readbacks of steps from before it are dropped. */
+  private generation = 0;
+  private readonly snapshots: SnapshotKeeper;
+  private destroyed = false;
+
+  private constructor(
+    private readonly gpu: Gpu,
+    readonly id: RunId,
+    readonly name: string,
+    readonly config: RunConfig,
+    readonly network: Network,
+    readonly dataset: GpuDataset,
+    readonly splits: SplitSet,
+    private readonly target: StepTarget,
+    private readonly augmentDispatch: Dispatch,
+    indices: GPUBuffer,
+    history: GPUBuffer,
+    private readonly readback: ReadbackPool,
+    private readonly sink: RunSink,
+  ) {
+    this.lr = config.lr;
+    this.totalSteps = totalSteps(config, splits.train.ids.length);
+    this.sampler = new EpochSampler(splits.train.ids, config.batchSize, config.seed);
+    this.indices = indices;
+    this.history = history;
+    this.paramCount = countParams(config.model).trainable;
+    this.evaluator = new Evaluator(gpu, network, readback, splits.norm, config.batchSize);
+    this.snapshots = new SnapshotKeeper(network);
+    this.snapshots.take(0);
+  }
+
+  /** Builds the network and the per-step dispatches; ConfigError / GpuCapacityError for impossible configs. */
+  static async create(gpu: Gpu, id: RunId, name: string, config: RunConfig, dataset: GpuDataset, readback: ReadbackPool, sink: RunSink): Promise<Run> {
+    checkRunConfig(config);
+    const splits = dataset.splits(config.valCount);
+    const b = config.batchSize;
+    const network = await Network.create(gpu, config.model, { batchSize: b, seed: config.seed });
+    const owned: GPUBuffer[] = [];
+    try {
+      const target = await network.target('train', b);
+      const indices = createStorage(gpu, `${id}.indices`, b * 4);
+      owned.push(indices);
+      const history = createStorage(gpu, `${id}.metricsHistory`, HISTORY * SLOT_BYTES);
+      owned.push(history);
+      const pad = config.augment ? 4 : 0;
+      const aug = await augment(
+        gpu,
+        `${id}.augment`,
+        { batch: b, mean: splits.norm.mean, std: splits.norm.std, pad, flip: config.augment },
+        { buffer: splits.train.images },
+        { buffer: splits.train.labels },
+        { buffer: indices },
+        { buffer: target.images },
+        { buffer: target.labels },
+      );
+      const run = new Run(gpu, id, name, config, network, dataset, splits, target, aug, indices, history, readback, sink);
+      dataset.retain();
+      return run;
+    } catch (e) {
+      owned.forEach((x) => x.destroy());
+      network.destroy();
+      throw e;
+    }
+  }
+
+  /**
+   * create() inside GPU error scopes, so an allocation that fails on the device (out of memory) or a validation
+   * error while building is this run's failure (a TrainerError), not a fault reported later to nobody.
+   */
+  static async createChecked(gpu: Gpu, id: RunId, name: string, config: RunConfig, dataset: GpuDataset, readback: ReadbackPool, sink: RunSink): Promise<Run> {
+    gpu.device.pushErrorScope('out-of-memory');
+    gpu.device.pushErrorScope('validation');
+    let run: Run | undefined;
+    let failure: unknown;
+    try {
+      run = await Run.create(gpu, id, name, config, dataset, readback, sink);
+    } catch (e) {
+      failure = e;
+    }
+    const validation = await gpu.device.popErrorScope();
+    const oom = await gpu.device.popErrorScope();
+    if (failure) throw failure;
+    if (oom || validation) {
+      run!.destroy();
+      throw oom
+        ? new TrainerError('out-of-memory', `Not enough GPU memory for '${name}': ${oom.message}`, 'Use a smaller batch size or network, or delete other runs.')
+        : new TrainerError('internal', `Building '${name}' failed on the GPU: ${validation!.message}`, 'Try a smaller batch size; if it persists, report the message.');
+    }
+    return run!;
+  }
+
+  /** Epochs done after `step` steps (fractional). */
+  epochAt(step: number): number {
+    return step / this.sampler.stepsPerEpoch;
+  }
+
+  lrAt(step: number): number {
+    return learningRate({ ...this.config, lr: this.lr }, step, this.totalSteps);
+  }
+
+  /** Bytes of GPU memory this run holds (its network, graphs and buffers; the shared dataset not counted). */
+  gpuBytes(): number {
+    const m = this.network.memory();
+    return m.persistentBytes + m.activationBytes + this.indices.size + this.history.size;
+  }
+
+  /** Records and submits one training step. Synchronous: nothing is awaited. */
+  submitStep(): void {
+    const s = this.step;
+    const q = this.gpu.device.queue;
+    q.writeBuffer(this.indices, 0, this.sampler.indices(s));
+    setAugmentStep(this.gpu, this.augmentDispatch, this.config.seed, s);
+    const lr = this.lrAt(s);
+    const enc = this.gpu.device.createCommandEncoder({ label: `${this.id}.step` });
+    const pass = enc.beginComputePass({ label: `${this.id}.augment` });
+    record(pass, [this.augmentDispatch]);
+    pass.end();
+    this.network.encodeStep(enc, this.target, 'train', { lr, momentum: this.config.momentum, weightDecay: this.config.weightDecay });
+    enc.copyBufferToBuffer(this.target.metrics, 0, this.history, (s % HISTORY) * SLOT_BYTES, SLOT_BYTES);
+    this.pending.push({ step: s, lr, epoch: this.epochAt(s + 1) });
+    this.step = s + 1;
+    const now = performance.now();
+    if (this.lastRateAt === 0) this.lastRateAt = now;
+    const read = this.pending.length >= HISTORY || now - this.lastFlush >= FLUSH_MS ? this.flushInto(enc) : undefined;
+    q.submit([enc.finish()]);
+    read?.();
+  }
+
+  /** Reads back the steps not yet reported (call when the run stops stepping, so the last points arrive). */
+  flush(): void {
+    if (this.pending.length === 0 || this.destroyed) return;
+    const enc = this.gpu.device.createCommandEncoder({ label: `${this.id}.flush` });
+    const read = this.flushInto(enc);
+    this.gpu.device.queue.submit([enc.finish()]);
+    read();
+  }
+
+  /** Starts the throughput clock afresh (after a pause, so idle time does not count). */
+  restartClock(): void {
+    this.lastRateAt = 0;
+    this.ratePending = 0;
+  }
+
+  /** Records the copy of the history into a staging buffer; returns what starts the (unawaited) read after the submit. */
+  private flushInto(enc: GPUCommandEncoder): () => void {
+    const steps = this.pending;
+    this.pending = [];
+    this.lastFlush = performance.now();
+    const staging = this.readback.acquire(HISTORY * SLOT_BYTES);
+    enc.copyBufferToBuffer(this.history, 0, staging, 0, HISTORY * SLOT_BYTES);
+    return () => this.read(staging, steps);
+  }
+
+  private read(staging: GPUBuffer, steps: Pending[]): void {
+    const batch = this.config.batchSize;
+    const generation = this.generation;
+    void this.readback.read(staging, HISTORY * SLOT_BYTES).then(
+      (buf) => {
+        if (this.destroyed || generation !== this.generation) return;
+        const h = new Float32Array(buf);
+        const now = performance.now();
+        this.ratePending += steps.length;
+        const dt = now - this.lastRateAt;
+        const imagesPerSec = dt > 0 ? (this.ratePending * batch * 1000) / dt : 0;
+        this.lastRateAt = now;
+        this.ratePending = 0;
+        const gpuBytes = this.gpuBytes();
+        const points: MetricPoint[] = [];
+        let bad: number | undefined;
+        for (const p of steps) {
+          const slot = (p.step % HISTORY) * 2;
+          const loss = h[slot];
+          if (bad !== undefined) break; // nothing after the first bad step: it is rolled back
+          if (!Number.isFinite(loss)) bad = p.step;
+          points.push({ runId: this.id, step: p.step + 1, epoch: p.epoch, lr: p.lr, trainLoss: loss, trainAcc: h[slot + 1] / batch, imagesPerSec, gpuBytes });
+        }
+        this.sink.metrics(points);
+        if (bad === undefined) this.snapshots.maybeTake(this.step);
+        else if (!this.nanReported) {
+          this.nanReported = true;
+          this.sink.nonFinite(this, bad + 1);
+        }
+      },
+      () => undefined, // device lost or run deleted: the trainer reports those
+    );
+  }
+
+  /** Allows another non-finite-loss report (after the user resumes a run that hit one). */
+  clearNonFinite(): void {
+    this.nanReported = false;
+  }
+
+  /** After loading a checkpoint into the network: continue from `step`. */
+  setStep(step: number): void {
+    this.step = step;
+    this.pending = [];
+    this.snapshots.take(step);
+  }
+
+  /**
+   * Back to the last snapshot whose state was finite (after a non-finite loss): the network, momentum and step
+   * go back; readbacks still in flight are dropped. Returns the step, or undefined when there is no snapshot.
+   */
+  rollback(): number | undefined {
+    const step = this.snapshots.restore();
+    if (step === undefined) return undefined;
+    this.generation++;
+    this.pending = [];
+    this.step = step;
+    return step;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.evaluator.destroy();
+    this.indices.destroy();
+    this.history.destroy();
+    this.network.destroy();
+    this.dataset.release();
+  }
+}
+
+/** Checks a RunConfig's numbers (the model is checked by resolveConfig); throws ConfigError-like RangeErrors. */
+export function checkRunConfig(c: RunConfig): void {
+  resolveConfig(c.model);
+  const bad = (what: string) => {
+    throw new RunConfigError(what);
+  };
+  if (!Number.isInteger(c.batchSize) || c.batchSize < 1 || c.batchSize > 4096) bad(`batch size must be an integer in 1..4096, not ${c.batchSize}`);
+  if (!(c.lr >= 0 && Number.isFinite(c.lr))) bad(`learning rate must be a finite number >= 0, not ${c.lr}`);
+  if (!(c.momentum >= 0 && c.momentum < 1)) bad(`momentum must be in [0, 1), not ${c.momentum}`);
+  if (!(c.weightDecay >= 0 && Number.isFinite(c.weightDecay))) bad(`weight decay must be >= 0, not ${c.weightDecay}`);
+  if (!['step', 'cosine', 'constant'].includes(c.schedule)) bad(`schedule must be 'step', 'cosine' or 'constant', not '${c.schedule}'`);
+  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0) bad(`warm-up steps must be an integer >= 0, not ${c.warmupSteps}`);
+  if (c.steps !== undefined && !(Number.isInteger(c.steps) && c.steps >= 0)) bad(`steps must be a whole number, not ${c.steps}`);
+  if (c.epochs !== undefined && !(c.epochs >= 0 && Number.isFinite(c.epochs))) bad(`epochs must be a number >= 0, not ${c.epochs}`);
+  if (!Number.isInteger(c.seed)) bad(`seed must be an integer, not ${c.seed}`);
+  if (!Number.isInteger(c.valCount) || c.valCount < 0) bad(`validation images must be a whole number, not ${c.valCount}`);
+  if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0) bad(`evaluate-every must be a whole number of steps, not ${c.evalEvery}`);
+  if (!Number.isInteger(c.evalImages) || c.evalImages < 0) bad(`evaluation images must be a whole number, not ${c.evalImages}`);
+}

@@ -1,0 +1,60 @@
+// The last known good state of a run (parameters, BN statistics, momentum) kept on the CPU, so a loss that
+// turns NaN or infinite costs the steps since the snapshot, not the run. Snapshots are read back
+// asynchronously (the step loop does not wait), at most every `everySteps` steps and `everyMs` ms, and only
+// kept when every value is finite.
+import type { Network } from '../model/network';
+
+export interface Snapshot {
+  step: number;
+  state: Record<string, Float32Array>;
+  momentum: Record<string, Float32Array>;
+}
+
+const finite = (t: Record<string, Float32Array>) => Object.values(t).every((a) => a.every(Number.isFinite));
+
+export class SnapshotKeeper {
+  private last: Snapshot | undefined;
+  private busy = false;
+  private lastAt = -Infinity;
+  /** Bumped by restore(): snapshots still in flight from before it are dropped. */
+  private era = 0;
+
+  constructor(
+    private readonly network: Network,
+    private readonly everySteps = 100,
+    private readonly everyMs = 5000,
+  ) {}
+
+  get step(): number | undefined {
+    return this.last?.step;
+  }
+
+  /** Snapshot the state after `step` steps (the state the queue holds now) unless one was taken recently. */
+  maybeTake(step: number): void {
+    if (this.busy) return;
+    if (this.last && (step - this.last.step < this.everySteps || performance.now() - this.lastAt < this.everyMs)) return;
+    this.take(step);
+  }
+
+  /** Snapshot now (both copies are queued in this turn, so they belong to the same step). */
+  take(step: number): void {
+    this.busy = true;
+    this.lastAt = performance.now();
+    const era = this.era;
+    Promise.all([this.network.getState(), this.network.getMomentum()])
+      .then(([state, momentum]) => {
+        if (era === this.era && step >= (this.last?.step ?? -1) && finite(state) && finite(momentum)) this.last = { step, state, momentum };
+      })
+      .catch(() => undefined) // network destroyed
+      .finally(() => (this.busy = false));
+  }
+
+  /** Puts the last good state back into the network; returns its step, or undefined when there is none. */
+  restore(): number | undefined {
+    if (!this.last) return undefined;
+    this.era++;
+    this.network.setState(this.last.state);
+    this.network.setMomentum(this.last.momentum);
+    return this.last.step;
+  }
+}
