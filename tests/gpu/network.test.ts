@@ -7,6 +7,7 @@ import { resolveConfig } from '../../src/model/config';
 import { appendBackward } from '../../src/graph/autodiff';
 import { interpret, type Values } from '../../src/graph/interpret';
 import { Rng } from '../../src/util/rng';
+import { TUNINGS } from '../../src/gpu/tuning';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -62,23 +63,35 @@ const configs: [string, ModelConfig][] = [
   ['plain-8 no BN', { arch: 'plain', depth: 8, batchNorm: false }],
 ];
 
+/** Loss, logits and every parameter gradient of `cfg` on `eng`, against the float64 reference. */
+async function checkGradients(eng: Engine, cfg: ModelConfig) {
+  const network = await buildNetwork(eng, cfg, { batchSize: BATCH, seed: 3 });
+  try {
+    const { images, labels } = batch(11);
+    const ref = await reference(network, cfg, images, labels, 'train', ['forward', 'backward']);
+    const fwd = await network.forward(images, labels, { bnMode: 'train' });
+    expect(Math.abs(fwd.loss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, ref.loss));
+    expect(fwd.correct).toBe(ref.correct);
+    expectTensorClose('logits', fwd.logits, ref.logits, 1e-4);
+    const { loss, grads } = await network.gradients(images, labels);
+    expect(Math.abs(loss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, ref.loss));
+    expect(Object.keys(grads).sort()).toEqual(Object.keys(ref.grads).sort());
+    for (const name of Object.keys(ref.grads)) expectTensorClose(`d ${name}`, grads[name], ref.grads[name], 2e-3);
+  } finally {
+    network.destroy();
+  }
+}
+
 describe.each(configs)('%s, batch 4, against the float64 reference', (_, cfg) => {
-  test('loss, logits and every parameter gradient', async () => {
-    const network = await buildNetwork(engine, cfg, { batchSize: BATCH, seed: 3 });
-    try {
-      const { images, labels } = batch(11);
-      const ref = await reference(network, cfg, images, labels, 'train', ['forward', 'backward']);
-      const fwd = await network.forward(images, labels, { bnMode: 'train' });
-      expect(Math.abs(fwd.loss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, ref.loss));
-      expect(fwd.correct).toBe(ref.correct);
-      expectTensorClose('logits', fwd.logits, ref.logits, 1e-4);
-      const { loss, grads } = await network.gradients(images, labels);
-      expect(Math.abs(loss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, ref.loss));
-      expect(Object.keys(grads).sort()).toEqual(Object.keys(ref.grads).sort());
-      for (const name of Object.keys(ref.grads)) expectTensorClose(`d ${name}`, grads[name], ref.grads[name], 2e-3);
-    } finally {
-      network.destroy();
-    }
+  test('loss, logits and every parameter gradient', () => checkGradients(engine, cfg));
+});
+
+// The adapter's own tuning runs above; the other profile's kernel choices (src/gpu/tuning.ts) here, so
+// both compositions are checked whichever adapter runs the tests.
+describe.each(configs.filter(([name]) => name === 'resnet-8 A' || name === 'resnet-8 B no BN'))('%s with the other tuning profile', (_, cfg) => {
+  test('loss, logits and every parameter gradient', () => {
+    const other = TUNINGS[engine.gpu.tuning.profile === 'cpu' ? 'gpu' : 'cpu'];
+    return checkGradients({ ...engine, gpu: { ...engine.gpu, tuning: other } }, cfg);
   });
 });
 
