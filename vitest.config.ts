@@ -20,6 +20,9 @@ export default defineConfig({
       {
         // The browser tests read the real CIFAR-10 subset next to the repository (../shared/cifar10) through /@fs/.
         server: { fs: { allow: ['.', '../shared'] } },
+        // Scan only the tests for dependencies: scanning index.html (the React app) finds react/recharts late and
+        // makes Vite reload the page in the middle of a test run, which hangs it.
+        optimizeDeps: { entries: ['tests/gpu/**/*.test.ts'] },
         test: {
           name: 'gpu',
           include: ['tests/gpu/**/*.test.ts'],
