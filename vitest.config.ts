@@ -20,9 +20,12 @@ export default defineConfig({
       {
         // The browser tests read the real CIFAR-10 subset next to the repository (../shared/cifar10) through /@fs/.
         server: { fs: { allow: ['.', '../shared'] } },
-        // Scan only the tests for dependencies: scanning index.html (the React app) finds react/recharts late and
-        // makes Vite reload the page in the middle of a test run, which hangs it.
-        optimizeDeps: { entries: ['tests/gpu/**/*.test.ts'] },
+        // Vite's scan finds the React app's dependencies late and then reloads the page in the middle of a test
+        // run (once it hung a run): bundle them up front so nothing is discovered later.
+        optimizeDeps: {
+          entries: ['tests/gpu/**/*.test.ts'],
+          include: ['react', 'react-dom/client', 'react/jsx-dev-runtime', 'recharts', 'zustand'],
+        },
         test: {
           name: 'gpu',
           include: ['tests/gpu/**/*.test.ts'],
