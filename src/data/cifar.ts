@@ -248,21 +248,32 @@ export async function loadCifar10(source: CifarSource, opts: LoadOptions = {}): 
   return result;
 }
 
-/** Per-channel mean and population standard deviation over every pixel of a split, on the 0..1 scale. */
-export function channelStats(split: Split): { mean: [number, number, number]; std: [number, number, number] } {
-  if (split.count === 0) throw new RangeError('channelStats: the split has no images');
+/**
+ * Per-channel mean and population standard deviation over every pixel of a split, on the 0..1 scale; over the
+ * images at `ids` only when given (each id counted as often as it appears).
+ */
+export function channelStats(
+  split: Split,
+  ids?: ArrayLike<number>,
+): { mean: [number, number, number]; std: [number, number, number] } {
+  const count = ids ? ids.length : split.count;
+  if (count === 0) throw new RangeError(ids ? 'channelStats: no image ids given' : 'channelStats: the split has no images');
   const plane = IMAGE_BYTES / 3;
-  // A histogram per channel keeps the sums exact and the loop cheap.
+  // A histogram per channel keeps the sums exact (so the order of the images does not matter) and the loop cheap.
   const hist = [new Float64Array(256), new Float64Array(256), new Float64Array(256)];
   const { images } = split;
-  for (let n = 0; n < split.count; n++) {
+  for (let k = 0; k < count; k++) {
+    const n = ids ? ids[k] : k;
+    if (ids && !(Number.isInteger(n) && n >= 0 && n < split.count)) {
+      throw new RangeError(`channelStats: image id ${n} is not in 0..${split.count - 1}`);
+    }
     for (let c = 0; c < 3; c++) {
       const h = hist[c];
       const base = n * IMAGE_BYTES + c * plane;
       for (let i = base; i < base + plane; i++) h[images[i]]++;
     }
   }
-  const pixels = split.count * plane;
+  const pixels = count * plane;
   const mean: [number, number, number] = [0, 0, 0];
   const std: [number, number, number] = [0, 0, 0];
   for (let c = 0; c < 3; c++) {

@@ -4,7 +4,7 @@
 // by id. Normalisation uses the per-channel mean/std of the training split (without the held-out images).
 import type { Gpu } from '../gpu/gpu';
 import { uploadNew } from '../gpu/buffers';
-import { channelStats, IMAGE_BYTES, type Cifar10, type Split } from '../data/cifar';
+import { channelStats, type Cifar10, type Split } from '../data/cifar';
 import { Rng } from '../util/rng';
 
 export type SplitName = 'train' | 'val' | 'test';
@@ -42,33 +42,6 @@ export function trainValIds(count: number, valCount: number, seed = VAL_SPLIT_SE
   }
   const order = new Rng(seed).permutation(count);
   return { train: order.slice(valCount).sort(), val: order.slice(0, valCount).sort() };
-}
-
-/** channelStats over the images at `ids` only (histograms, so the sums are exact). */
-export function channelStatsOf(split: Split, ids: Uint32Array): Normalisation {
-  if (ids.length === split.count) return channelStats(split);
-  const plane = IMAGE_BYTES / 3;
-  const hist = [new Float64Array(256), new Float64Array(256), new Float64Array(256)];
-  for (const n of ids) {
-    for (let c = 0; c < 3; c++) {
-      const h = hist[c];
-      const base = n * IMAGE_BYTES + c * plane;
-      for (let i = base; i < base + plane; i++) h[split.images[i]]++;
-    }
-  }
-  const pixels = ids.length * plane;
-  const mean: [number, number, number] = [0, 0, 0];
-  const std: [number, number, number] = [0, 0, 0];
-  for (let c = 0; c < 3; c++) {
-    let sum = 0;
-    for (let v = 0; v < 256; v++) sum += v * hist[c][v];
-    const m = sum / pixels;
-    let sq = 0;
-    for (let v = 0; v < 256; v++) sq += (v - m) * (v - m) * hist[c][v];
-    mean[c] = m / 255;
-    std[c] = Math.sqrt(sq / pixels) / 255;
-  }
-  return { mean, std };
 }
 
 export class GpuDataset {
@@ -121,7 +94,7 @@ export class GpuDataset {
         train: onTrain('train', ids.train),
         val: ids.val ? onTrain('val', ids.val) : undefined,
         test: { name: 'test', images: this.testImages, labels: this.testLabels, ids: iota(test.count), source: test },
-        norm: channelStatsOf(train, ids.train),
+        norm: channelStats(train, ids.train),
       };
       this.sets.set(valCount, s);
     }

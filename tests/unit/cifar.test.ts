@@ -9,6 +9,7 @@ import {
   IMAGE_BYTES,
   RECORD_BYTES,
   channelStats,
+  gatherSplit,
   loadCifar10,
   splitTrainVal,
   type Cifar10,
@@ -16,6 +17,7 @@ import {
 } from '../../src/data/cifar';
 import { DatasetError, type DatasetErrorCode } from '../../src/data/errors';
 import { writeTar, type TarInput } from '../../src/data/tarWriter';
+import { Rng } from '../../src/util/rng';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const tarballPath = process.env.CIFAR10_TARBALL ?? resolve(repoRoot, '../shared/cifar10/cifar-10-subset-binary.tar.gz');
@@ -75,6 +77,12 @@ describe.skipIf(!haveTarball)(`real CIFAR-10 subset (${tarballPath})`, () => {
     // Full training set: mean 0.4914 0.4822 0.4465, std 0.2470 0.2435 0.2616.
     [0.4914, 0.4822, 0.4465].forEach((m, c) => expect(Math.abs(mean[c] - m)).toBeLessThan(0.01));
     [0.247, 0.2435, 0.2616].forEach((s, c) => expect(Math.abs(std[c] - s)).toBeLessThan(0.01));
+  });
+
+  test('channel statistics over selected ids equal those of the split holding only those images', () => {
+    // The ids of the training part of splitTrainVal(data, 1000, 1), as the worker's GPU dataset uses them.
+    const ids = new Rng(1).permutation(data.train.count).slice(1000).sort();
+    expect(channelStats(data.train, ids)).toEqual(channelStats(splitTrainVal(data, 1000, 1).train));
   });
 
   test('train/val split of the real batch', () => {
@@ -265,4 +273,32 @@ test('channelStats on a constant split', () => {
   expect(std[0]).toBeCloseTo(0.4, 12);
   expect(mean[2]).toBeCloseTo(0.1, 12);
   expect(std[2]).toBeCloseTo(0.1, 12);
+});
+
+describe('channelStats over selected image ids', () => {
+  const count = 40;
+  const rng = new Rng(3);
+  const images = new Uint8Array(count * IMAGE_BYTES);
+  for (let i = 0; i < images.length; i++) images[i] = Math.floor(rng.next() * 256);
+  const split = { count, images, labels: new Uint8Array(count) };
+
+  test.each([
+    ['sorted', [0, 3, 4, 17, 39]],
+    ['unordered, with a repeat', [22, 5, 5, 38, 1, 30]],
+    ['one image', [12]],
+    ['all', Array.from({ length: count }, (_, i) => i)],
+  ])('%s: bit-identical to the subset built by hand', (_, ids) => {
+    const byHand = channelStats(gatherSplit(split, ids));
+    const got = channelStats(split, Uint32Array.from(ids));
+    expect(got).toEqual(byHand);
+    for (let c = 0; c < 3; c++) {
+      expect(Object.is(got.mean[c], byHand.mean[c]) && Object.is(got.std[c], byHand.std[c])).toBe(true);
+    }
+  });
+
+  test('no ids or an id outside the split is a RangeError', () => {
+    expect(() => channelStats(split, [])).toThrow(RangeError);
+    expect(() => channelStats(split, [0, count])).toThrow(RangeError);
+    expect(() => channelStats(split, [-1])).toThrow(RangeError);
+  });
 });
