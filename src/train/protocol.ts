@@ -110,4 +110,12 @@ export type WorkerEvent =
   | { type: 'predictions'; runId: RunId; bnMode: 'eval' | 'train'; pixels: Uint8Array; labels: Uint8Array; predicted: Uint8Array; confusion: number[][]; accuracy: number }
   | { type: 'checkpoint'; runId: RunId; fileName: string; bytes: ArrayBuffer }
   /** A fault in words, with what the user can do next; runId when it concerns one run (the others go on). */
-  | { type: 'error'; runId?: RunId; code: ErrorCode; message: string; advice: string };
+  | {
+      type: 'error';
+      runId?: RunId;
+      code: ErrorCode;
+      message: string;
+      advice: string;
+      /** 'nan-loss': the step the run went back to (its last good state); its points after that step are void. */
+      rolledBackTo?: number;
+    };

@@ -195,7 +195,8 @@ export class Trainer {
       if (run.state === 'training') this.pause(run, 'paused');
       else this.postState(run);
       const kept = back === undefined ? 'No earlier state was kept.' : `The run is back at step ${back}, its last good state.`;
-      this.post(errorEvent('nan-loss', `The training loss of '${run.name}' became NaN or infinite at step ${step} (learning rate ${lr}). ${kept}`, run.id));
+      const event = errorEvent('nan-loss', `The training loss of '${run.name}' became NaN or infinite at step ${step} (learning rate ${lr}). ${kept}`, run.id);
+      this.post(back === undefined ? event : { ...event, rolledBackTo: back });
     },
   };
 

@@ -134,6 +134,7 @@ describe('trainer', () => {
     await trainer.handle({ type: 'createRun', runId: 'too-big', name: 'big', config: runConfig({ model: { arch: 'residual', depth: 8, width: 128 }, batchSize: 4096 }), start: true });
     const nan = await log.wait('error', (e) => e.runId === 'nan', 240_000, from);
     expect(nan.code).toBe('nan-loss');
+    expect(nan.rolledBackTo).toBe(0);
     expect(nan.message).toMatch(/NaN or infinite at step \d+ \(learning rate 1\.00e\+30\)\. The run is back at step 0, its last good state/);
     expect(await log.wait('runState', (e) => e.runId === 'nan' && e.state === 'paused', 60_000, from)).toMatchObject({ step: 0 });
     expect(await log.wait('error', (e) => e.runId === 'bad-depth', 1000, from)).toMatchObject({ code: 'bad-config', message: expect.stringMatching(/depth 9/) });

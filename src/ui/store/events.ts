@@ -29,6 +29,20 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
     return runs[id];
   };
   const alert = (a: Omit<Alert, 'id'>) => (alerts = [...alerts.slice(-4), { ...a, id: nextAlertId() }]);
+  // The worker took the run back to `step` (after a NaN loss): its points past that step, shown or still in this
+  // batch, describe weights that no longer exist. Points after the event (the steps trained again) stay.
+  const rollBack = (id: string, step: number) => {
+    const r = run(id);
+    if (!r) return;
+    const keep = (p: { step: number }) => p.step <= step;
+    r.metrics = r.metrics.filter(keep);
+    r.evals = r.evals.filter(keep);
+    const m = newMetrics.get(id);
+    if (m) newMetrics.set(id, m.filter(keep));
+    const v = newEvals.get(id);
+    if (v) newEvals.set(id, v.filter(keep));
+    r.step = step;
+  };
 
   for (const e of events) {
     switch (e.type) {
@@ -95,6 +109,7 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
           data = data.quiet ? { ...rest, quiet: false, status: data.summary ? 'ready' : 'none' } : { ...rest, status: data.summary ? 'ready' : 'error', error: { message: e.message, advice: e.advice } };
           break;
         }
+        if (e.code === 'nan-loss' && e.runId && e.rolledBackTo !== undefined) rollBack(e.runId, e.rolledBackTo);
         const r = e.runId ? run(e.runId) : undefined;
         if (r) r.error = e.message;
         if (e.code === 'device-lost') {
@@ -117,7 +132,7 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
 
   for (const [id, pts] of newMetrics) {
     const r = run(id);
-    if (!r) continue;
+    if (!r || pts.length === 0) continue;
     r.metrics = r.metrics.concat(pts);
     const last = pts[pts.length - 1];
     if (last.step > r.step) r.step = last.step;
@@ -126,7 +141,7 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
   }
   for (const [id, pts] of newEvals) {
     const r = run(id);
-    if (r) r.evals = r.evals.concat(pts);
+    if (r && pts.length > 0) r.evals = r.evals.concat(pts);
   }
   return { runs, engine, data, alerts, predictions, predicting };
 }

@@ -1,0 +1,79 @@
+// The UI's worker-event reducer (src/ui/store/events.ts), as a pure function: after a NaN-loss rollback the
+// run's curves hold only the points of the state its weights went back to.
+import { expect, test } from 'vitest';
+import type { AppState } from '../../src/ui/store';
+import { reduceEvents } from '../../src/ui/store/events';
+import type { RunView } from '../../src/ui/store/types';
+import type { EvalPoint, MetricPoint, WorkerEvent } from '../../src/train/protocol';
+
+const metric = (runId: string, step: number): MetricPoint => ({
+  runId,
+  step,
+  epoch: step / 100,
+  lr: 0.1,
+  trainLoss: step === 5 ? NaN : 2 - step / 10,
+  trainAcc: 0.1,
+  imagesPerSec: 1000,
+  gpuBytes: 1 << 20,
+});
+const evalAt = (runId: string, step: number): EvalPoint => ({ runId, step, epoch: step / 100, split: 'test', bnMode: 'eval', loss: 2, accuracy: 0.2, images: 100 });
+const metrics = (runId: string, steps: number[]): WorkerEvent => ({ type: 'metrics', points: steps.map((s) => metric(runId, s)) });
+
+function runView(id: string): RunView {
+  return { id, name: id, createdAt: 0, state: 'training', live: true, step: 0, totalSteps: 100, epoch: 0, paramCount: 1000, gpuBytes: 0, metrics: [], evals: [], elapsedMs: 0, trainingSince: 0, hasCheckpoint: false };
+}
+
+function initial(): AppState {
+  const s = { runs: { a: runView('a'), b: runView('b') }, order: ['a', 'b'], engine: { status: 'ready' }, data: { status: 'ready', quiet: false }, alerts: [], predicting: false };
+  return s as unknown as AppState;
+}
+
+/** Applies batches as the store does: each result merged into the state. */
+function apply(s: AppState, ...batches: WorkerEvent[][]): AppState {
+  for (const b of batches) s = { ...s, ...reduceEvents(s, b) };
+  return s;
+}
+
+/** What the trainer posts on a non-finite loss at step 5 with the last good state at step 3. */
+const rollback = (runId: string, back = 3): WorkerEvent[] => [
+  { type: 'runState', runId, state: 'paused', step: back, totalSteps: 100, epoch: back / 100, paramCount: 1000, gpuBytes: 1 << 20 },
+  { type: 'error', runId, code: 'nan-loss', message: `The training loss became NaN at step 5. The run is back at step ${back}.`, advice: 'Lower the learning rate.', rolledBackTo: back },
+];
+const steps = (s: AppState, id: string) => s.runs[id].metrics.map((p) => p.step);
+
+test('a rollback in the same batch as the bad points drops the points after the rolled-back step', () => {
+  const s = apply(initial(), [metrics('a', [1, 2, 3, 4, 5]), ...rollback('a')]);
+  expect(steps(s, 'a')).toEqual([1, 2, 3]);
+  expect(s.runs.a.step).toBe(3);
+  expect(s.runs.a.state).toBe('paused');
+  expect(s.alerts.map((a) => a.code)).toEqual(['nan-loss']);
+});
+
+test('points that arrived in earlier batches are dropped too, evaluations after the step as well; other runs keep theirs', () => {
+  const s = apply(
+    initial(),
+    [metrics('a', [1, 2]), metrics('b', [1, 2, 3, 4, 5]), { type: 'evaluation', points: [evalAt('a', 2), evalAt('b', 4)] }],
+    [metrics('a', [3, 4]), { type: 'evaluation', points: [evalAt('a', 4)] }],
+    [metrics('a', [5]), rollback('a')[0]],
+    [rollback('a')[1]],
+  );
+  expect(steps(s, 'a')).toEqual([1, 2, 3]);
+  expect(s.runs.a.evals.map((p) => p.step)).toEqual([2]);
+  expect(s.runs.a.step).toBe(3);
+  expect(steps(s, 'b')).toEqual([1, 2, 3, 4, 5]);
+  expect(s.runs.b.evals.map((p) => p.step)).toEqual([4]);
+});
+
+test('points of the retrained steps that follow the rollback in the same batch are kept', () => {
+  const s = apply(initial(), [metrics('a', [1, 2, 3, 4, 5]), ...rollback('a', 2), { type: 'runState', runId: 'a', state: 'training', step: 2, totalSteps: 100, epoch: 0.02, paramCount: 1000, gpuBytes: 0 }, metrics('a', [3, 4])]);
+  expect(steps(s, 'a')).toEqual([1, 2, 3, 4]);
+  expect(s.runs.a.metrics.every((p) => Number.isFinite(p.trainLoss))).toBe(true);
+  expect(s.runs.a.step).toBe(4);
+});
+
+test('a NaN loss with no earlier state kept (no rolledBackTo) drops nothing', () => {
+  const [state, error] = rollback('a', 5);
+  const { rolledBackTo: _, ...noRollback } = error as Extract<WorkerEvent, { type: 'error' }>;
+  const s = apply(initial(), [metrics('a', [1, 2, 3, 4, 5]), state, noRollback]);
+  expect(steps(s, 'a')).toEqual([1, 2, 3, 4, 5]);
+});
