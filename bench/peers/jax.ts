@@ -3,7 +3,7 @@
 // returned as aux), and the whole training step (forward, backward, SGD with momentum and weight decay,
 // BN running update) under one jit. jax-js arrays are reference counted: every use of an array consumes one
 // reference, so a value used twice is passed as `.ref` first.
-import { defaultDevice, getWebGPUDevice, init, jit, lax, nn, numpy as np, tree, valueAndGrad, grad } from '@jax-js/jax';
+import { blockUntilReady, defaultDevice, getWebGPUDevice, init, jit, lax, nn, numpy as np, tree, valueAndGrad, grad } from '@jax-js/jax';
 import { BN_EPS, BN_MOMENTUM, layout, unbiasedFactors, type ConvBn, type Layout } from './arch';
 import { timeSteps, type ConvJob, type Framework, type InferJob, type Timing, type TrainJob } from '../compareTypes';
 
@@ -172,14 +172,13 @@ export function jaxPeer(): Framework {
       const dInput = jit((a: Arr, b: Arr, c: Arr) => grad((xx: Arr) => conv(xx, b, 1).mul(c).sum())(a));
       const dWeight = jit((a: Arr, b: Arr, c: Arr) => grad((ww: Arr) => conv(a, ww, 1).mul(c).sum())(b));
       const op = () => (job.kind === 'forward' ? fwd(x.ref, w.ref) : job.kind === 'inputGrad' ? dInput(x.ref, w.ref, dy.ref) : dWeight(x.ref, w.ref, dy.ref));
+      // jax-js is lazy: disposing an output that has not been realised cancels its computation, so every
+      // rep's output is kept until all of them are ready (disposing the previous one ran only the last conv).
       const batchOfReps = async () => {
-        let out: Arr | undefined;
-        for (let i = 0; i < job.reps; i++) {
-          out?.dispose();
-          out = op();
-        }
-        await out!.blockUntilReady();
-        out!.dispose();
+        const outs: Arr[] = [];
+        for (let i = 0; i < job.reps; i++) outs.push(op());
+        await blockUntilReady(outs);
+        for (const o of outs) o.dispose();
         return undefined;
       };
       try {
