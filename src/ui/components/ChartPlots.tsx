@@ -1,0 +1,78 @@
+// The recharts plots of the curves panel (Charts.tsx). Loaded on demand: recharts is most of the app's
+// JavaScript, so it stays out of the first chunk and the page shows before it arrives.
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { RunView } from '../store/types';
+import { metricSeries, testSeries } from './chartData';
+
+export interface Shown {
+  run: RunView;
+  color: string;
+}
+
+export interface PlotProps {
+  shown: Shown[];
+  smoothing: number;
+}
+
+const AXIS = { fontSize: 11, fill: '#64748b' };
+const stepFmt = (v: number) => (v >= 1000 ? `${+(v / 1000).toFixed(1)}k` : String(v));
+const tooltipStyle = { fontSize: 12, borderRadius: 8, border: '1px solid #e2e8f0' };
+const MARGIN = { top: 6, right: 12, bottom: 0, left: -8 };
+
+export function LossPlot({ shown, smoothing }: PlotProps) {
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <LineChart margin={MARGIN}>
+        <CartesianGrid stroke="#eef2f7" />
+        <XAxis type="number" dataKey="x" domain={[0, 'dataMax']} tick={AXIS} tickFormatter={stepFmt} allowDuplicatedCategory={false} />
+        <YAxis tick={AXIS} domain={[0, 'auto']} width={44} tickFormatter={(v: number) => +v.toFixed(2) + ''} />
+        <Tooltip contentStyle={tooltipStyle} labelFormatter={(l) => `step ${l}`} formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
+        {shown.map(({ run, color }) => {
+          const s = metricSeries(run.metrics, smoothing);
+          return [
+            <Line key={`${run.id}-raw`} data={s.loss} dataKey="raw" name={`${run.name} (step)`} stroke={color} strokeOpacity={0.22} strokeWidth={1} dot={false} isAnimationActive={false} legendType="none" />,
+            <Line key={`${run.id}-smooth`} data={s.loss} dataKey="smooth" name={run.name} stroke={color} strokeWidth={2} dot={false} isAnimationActive={false} />,
+          ];
+        })}
+      </LineChart>
+    </ResponsiveContainer>
+  );
+}
+
+export function ErrorPlot({ shown, smoothing }: PlotProps) {
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <LineChart margin={MARGIN}>
+        <CartesianGrid stroke="#eef2f7" />
+        <XAxis type="number" dataKey="x" domain={[0, 'dataMax']} tick={AXIS} tickFormatter={stepFmt} allowDuplicatedCategory={false} />
+        <YAxis tick={AXIS} domain={[0, 100]} width={44} />
+        <Tooltip contentStyle={tooltipStyle} labelFormatter={(l) => `step ${l}`} formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)}%` : String(v))} />
+        {shown.map(({ run, color }) => {
+          const s = metricSeries(run.metrics, smoothing);
+          const t = testSeries(run.evals);
+          return [
+            <Line key={`${run.id}-train`} data={s.trainErr} dataKey="v" name={`${run.name} train`} stroke={color} strokeDasharray="5 4" strokeWidth={1.5} dot={false} isAnimationActive={false} />,
+            t.eval.length > 0 && <Line key={`${run.id}-test-eval`} data={t.eval} dataKey="v" name={`${run.name} test (BN eval)`} stroke={color} strokeWidth={2} dot={{ r: 2.5 }} isAnimationActive={false} />,
+            t.train.length > 0 && <Line key={`${run.id}-test-train`} data={t.train} dataKey="v" name={`${run.name} test (BN train)`} stroke={color} strokeDasharray="2 3" strokeWidth={2} dot={{ r: 2.5, strokeDasharray: '' }} isAnimationActive={false} />,
+          ];
+        })}
+      </LineChart>
+    </ResponsiveContainer>
+  );
+}
+
+export function LrPlot({ shown, smoothing }: PlotProps) {
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <LineChart margin={MARGIN}>
+        <CartesianGrid stroke="#eef2f7" />
+        <XAxis type="number" dataKey="x" domain={[0, 'dataMax']} tick={AXIS} tickFormatter={stepFmt} allowDuplicatedCategory={false} />
+        <YAxis tick={AXIS} domain={[0, 'auto']} width={52} tickFormatter={(v: number) => String(+v.toPrecision(2))} />
+        <Tooltip contentStyle={tooltipStyle} labelFormatter={(l) => `step ${l}`} formatter={(v) => (typeof v === 'number' ? String(+v.toPrecision(3)) : String(v))} />
+        {shown.map(({ run, color }) => (
+          <Line key={run.id} type="stepAfter" data={metricSeries(run.metrics, smoothing).lr} dataKey="v" name={run.name} stroke={color} strokeWidth={1.5} dot={false} isAnimationActive={false} />
+        ))}
+      </LineChart>
+    </ResponsiveContainer>
+  );
+}
