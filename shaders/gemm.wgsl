@@ -1,7 +1,9 @@
 // Tiled, strided, batched GEMM: C[b] = A[b] B[b] (+ bias), C overwritten.
 // Element (m,k) of A for batch b is a[b*aBatch + m*aRow + k*aCol]; B and C likewise, so transposes
-// and shared operands (batch stride 0) are just strides. With REDUCE the workgroup loops over every
-// batch and writes one C = sum_b A[b] B[b] (the convolution weight gradient).
+// and shared operands (batch stride 0) are just strides. With REDUCE the workgroup loops over batches
+// and writes C = sum_b A[b] B[b] (the convolution weight gradient): grid slice z sums batches z*per ..
+// z*per+per-1 into C[z] (cBatch apart), so a GEMM with few output tiles still fills a GPU (split-K over
+// the batches; the wrapper's caller sums the partials).
 //
 // A workgroup computes a BM x BN tile of C, BM = TY*4 and BN = TX*4: each thread owns a 4x4 register
 // block (4 vec4 accumulators). K advances BK at a time through A and B tiles staged in workgroup memory.
@@ -24,6 +26,7 @@ struct Params {
   aBatch: u32, aRow: u32, aCol: u32,
   bBatch: u32, bRow: u32, bCol: u32,
   cBatch: u32, cRow: u32, cCol: u32,
+  per: u32, // REDUCE: batches each grid-z slice sums (all of them when the grid has one)
 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -45,9 +48,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let aAlongK = p.aCol < p.aRow;
   let bAlongN = p.bCol < p.bRow;
   var acc: array<vec4f, 4>;
-  let batches = select(1u, p.batch, REDUCE);
-  for (var t = 0u; t < batches; t++) {
-    let bt = select(wid.z, t, REDUCE);
+  let t0 = select(wid.z, wid.z * p.per, REDUCE);
+  let t1 = select(wid.z + 1u, min(p.batch, t0 + p.per), REDUCE);
+  for (var bt = t0; bt < t1; bt++) {
     let aBase = bt * p.aBatch;
     let bBase = bt * p.bBatch;
     for (var k0 = 0u; k0 < p.k; k0 += BK) {
@@ -82,7 +85,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       workgroupBarrier();
     }
   }
-  let cBase = select(wid.z * p.cBatch, 0u, REDUCE);
+  let cBase = wid.z * p.cBatch;
   for (var i = 0u; i < 4u; i++) {
     let gm = row0 + lid.y * 4u + i;
     if (gm >= p.m) { break; }

@@ -1,7 +1,7 @@
 // Strided, batched GEMM without workgroup memory or barriers: the variant for CPU adapters (SwiftShader),
 // where a barrier makes every SIMD group of the workgroup a coroutine and costs far more than the
 // global-memory reads a tile would save. Same bindings, uniforms and semantics as gemm.wgsl:
-// C[b] = A[b] B[b] (+ bias), C overwritten; with REDUCE, C = sum_b A[b] B[b].
+// C[b] = A[b] B[b] (+ bias), C overwritten; with REDUCE, C[z] = sum of A[b] B[b] over grid slice z's batches.
 //
 // Each invocation owns an 8 x 8 block of C (rows m0..m0+7, columns n0..n0+7) in 16 vec4 accumulators and
 // walks K reading A and B straight from storage. On SwiftShader every storage read with a computed index
@@ -19,6 +19,7 @@ struct Params {
   aBatch: u32, aRow: u32, aCol: u32,
   bBatch: u32, bRow: u32, bCol: u32,
   cBatch: u32, cRow: u32, cCol: u32,
+  per: u32, // REDUCE: batches each grid-z slice sums (all of them when the grid has one)
 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -65,10 +66,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   var bcc5 = vec4f(0.0);
   var bcc6 = vec4f(0.0);
   var bcc7 = vec4f(0.0);
-  let batches = select(1u, p.batch, REDUCE);
-  for (var bt = 0u; bt < batches; bt++) {
-    var ak = select(gid.z, bt, REDUCE) * p.aBatch;
-    var bk = select(gid.z, bt, REDUCE) * p.bBatch;
+  let t0 = select(gid.z, gid.z * p.per, REDUCE);
+  let t1 = select(gid.z + 1u, min(p.batch, t0 + p.per), REDUCE);
+  for (var bt = t0; bt < t1; bt++) {
+    var ak = bt * p.aBatch;
+    var bk = bt * p.bBatch;
     for (var k = 0u; k < p.k; k++) {
       let bv = vec4f(b[bk + bc.x], b[bk + bc.y], b[bk + bc.z], b[bk + bc.w]);
       let bw = vec4f(b[bk + bd.x], b[bk + bd.y], b[bk + bd.z], b[bk + bd.w]);
@@ -84,7 +86,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
       bk += p.bRow;
     }
   }
-  let base = select(gid.z * p.cBatch, 0u, REDUCE);
+  let base = gid.z * p.cBatch;
   store(base, m0, n0, acc0);
   store(base, m0 + 1u, n0, acc1);
   store(base, m0 + 2u, n0, acc2);

@@ -18,6 +18,11 @@ export interface Tuning {
   gemm: 'tiled' | 'direct';
   /** Workgroup size of the direct GEMM (a power of two), halved down to 4 until it has minGroups workgroups. */
   gemmDirectWg: number;
+  /**
+   * Workgroups a batch-reducing GEMM (the explicit convolution weight gradient) should run: it is split into
+   * partial sums over the images until it has this many (gemmSplits in src/kernels/gemm.ts); 0: never split.
+   */
+  splitKGroups: number;
   /** Workgroups a dispatch should have to keep every core of a CPU adapter busy. */
   minGroups: number;
   /**
@@ -36,11 +41,11 @@ export interface Tuning {
 
 export const TUNINGS: Readonly<Record<Profile, Tuning>> = {
   gpu: {
-    profile: 'gpu', gemm: 'tiled', gemmDirectWg: 64, minGroups: 1, reduce: 'workgroup', wg: 256,
+    profile: 'gpu', gemm: 'tiled', gemmDirectWg: 64, splitKGroups: 256, minGroups: 1, reduce: 'workgroup', wg: 256,
     conv: { forward: 'explicit', input: 'explicit', weight: 'explicit' }, conv3x3: true,
   },
   cpu: {
-    profile: 'cpu', gemm: 'direct', gemmDirectWg: 64, minGroups: 8, reduce: 'serial', wg: 256,
+    profile: 'cpu', gemm: 'direct', gemmDirectWg: 64, splitKGroups: 0, minGroups: 8, reduce: 'serial', wg: 256,
     conv: { forward: 'implicit', input: 'implicit', weight: 'implicit' }, conv3x3: true,
   },
 };

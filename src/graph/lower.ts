@@ -10,7 +10,7 @@ import { avgPool, avgPoolBackward } from '../kernels/pool';
 import { bnApply, bnBackward, bnStats, bnUpdateRunning, channelSum } from '../kernels/batchnorm';
 import { softmaxXent } from '../kernels/softmaxXent';
 import { gemm } from '../kernels/gemm';
-import { colElements, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, type Pass } from '../kernels/conv';
+import { colElements, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, partialElements, type Pass } from '../kernels/conv';
 import type { ConvGeom } from '../kernels/im2col';
 import { numel, type Graph, type Node } from './ir';
 
@@ -34,7 +34,10 @@ function bnShape(shape: readonly number[]) {
   return { n: shape[0], c: shape[1], s: numel(shape.slice(2)) };
 }
 
-/** Scratch bytes a node needs while it runs (im2col columns; none where `tuning` runs the pass implicit). */
+/**
+ * Scratch bytes a node needs while it runs: im2col columns (none where `tuning` runs the pass implicit) and,
+ * for the weight gradient, the partial sums of a split GEMM (partialElements).
+ */
 export function scratchBytes(g: Graph, n: Node, tuning?: Tuning): number[] {
   const run = (pass: Pass) => (tuning ? { tuning, pass } : undefined);
   switch (n.kind) {
@@ -42,8 +45,11 @@ export function scratchBytes(g: Graph, n: Node, tuning?: Tuning): number[] {
       return [colElements(convGeom(g, n.inputs[0], n.inputs[1], n.attrs as Node<'conv2d'>['attrs']), run('forward')) * 4];
     case 'conv2dGradInput':
       return [colElements(convGeom(g, n.outputs[0], n.inputs[1], n.attrs as Node<'conv2dGradInput'>['attrs']), run('input')) * 4];
-    case 'conv2dGradWeight':
-      return [colElements(convGeom(g, n.inputs[1], n.outputs[0], n.attrs as Node<'conv2dGradWeight'>['attrs']), run('weight')) * 4];
+    case 'conv2dGradWeight': {
+      const geom = convGeom(g, n.inputs[1], n.outputs[0], n.attrs as Node<'conv2dGradWeight'>['attrs']);
+      // Columns, then the split-K partial sums of the weight GEMM (none without a tuning: the unsplit reference).
+      return [colElements(geom, run('weight')) * 4, tuning ? partialElements(geom, tuning) * 4 : 0];
+    }
     default:
       return [];
   }
@@ -68,7 +74,7 @@ export async function lower(c: LowerCtx, node: Node): Promise<Dispatch[]> {
     }
     case 'conv2dGradWeight': {
       const a = (n as Node<'conv2dGradWeight'>).attrs;
-      return conv2dBackwardWeight(gpu, L, convGeom(g, i1, o0, a), r(i0), r(i1), c.scratch(0), r(o0));
+      return conv2dBackwardWeight(gpu, L, convGeom(g, i1, o0, a), r(i0), r(i1), c.scratch(0), r(o0), { partials: c.scratch(1) });
     }
     case 'batchNorm': {
       const a = (n as Node<'batchNorm'>).attrs;

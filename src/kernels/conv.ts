@@ -6,7 +6,8 @@
 // buffer argument is ignored (it may be undefined).
 import type { Gpu } from '../gpu/gpu';
 import type { ConvVariant, Tuning } from '../gpu/tuning';
-import { gemm, type GemmShape } from './gemm';
+import { gemm, gemmSplits, type GemmShape } from './gemm';
+import { channelSum } from './pool';
 import { col2im, convOutSize, im2col, type ConvGeom } from './im2col';
 import { convImplicitBackwardInput, convImplicitBackwardWeight, convImplicitForward } from './convImplicit';
 import type { BufferRef, Dispatch } from './kernel';
@@ -84,12 +85,8 @@ export async function conv2dBackwardInput(
   return Promise.all([gemm(gpu, `${label}.gemm`, s, w, dy, c), col2im(gpu, `${label}.col2im`, g, c, dx)]);
 }
 
-/** dW = sum_n dY[n] col[n]^T: one GEMM whose workgroups loop over the images (reduceBatch). */
-export async function conv2dBackwardWeight(
-  gpu: Gpu, label: string, g: ConvGeom, dy: BufferRef, x: BufferRef, col: BufferRef | undefined, dw: BufferRef,
-  opts: { variant?: ConvVariant } = {},
-): Promise<Dispatch[]> {
-  if (variantOf(gpu, 'weight', opts) === 'implicit') return [await convImplicitBackwardWeight(gpu, `${label}.implicit`, g, dy, x, dw)];
+/** The weight gradient's GEMM: dW [O, C*KH*KW] = sum over images of dY[n] [O, P] col[n]^T [P, C*KH*KW]. */
+function weightGemm(g: ConvGeom): GemmShape {
   const { r, p } = dims(g);
   const DY = rowMajor(g.o, p);
   const COL = rowMajor(r, p);
@@ -98,10 +95,44 @@ export async function conv2dBackwardWeight(
     m: g.o, n: r, k: p, batch: g.n,
     aBatch: DY.batch, aRow: DY.row, aCol: DY.col,
     bBatch: COL.batch, bRow: COL.col, bCol: COL.row, // col^T: swapped strides
-    cBatch: 0, cRow: DW.row, cCol: DW.col,
+    cBatch: g.o * r, cRow: DW.row, cCol: DW.col, // cBatch: between split-K partial sums
     reduceBatch: true,
   };
-  if (isPointwise(g)) return [await gemm(gpu, `${label}.gemm`, s, dy, x, dw)];
-  const c = needCol(label, g, col);
-  return Promise.all([im2col(gpu, `${label}.im2col`, g, x, c), gemm(gpu, `${label}.gemm`, s, dy, c, dw)]);
+  return s;
+}
+
+/**
+ * Floats of partial sums the explicit weight gradient needs under `tuning` (split-K over the images, so
+ * its few output tiles still fill a GPU; gemmSplits): splits * O * C*KH*KW, 0 when it does not split or
+ * the tuning runs the pass implicit.
+ */
+export function partialElements(g: ConvGeom, tuning: Tuning): number {
+  if (tuning.conv.weight === 'implicit') return 0;
+  const splits = gemmSplits(tuning, weightGemm(g));
+  return splits > 1 ? splits * g.o * dims(g).r : 0;
+}
+
+/**
+ * dW = sum_n dY[n] col[n]^T: one GEMM whose workgroups loop over the images (reduceBatch). Where the
+ * tuning splits it (partialElements > 0), the GEMM writes per-split partial sums into `partials` and a
+ * channel-sum adds them up into dW.
+ */
+export async function conv2dBackwardWeight(
+  gpu: Gpu, label: string, g: ConvGeom, dy: BufferRef, x: BufferRef, col: BufferRef | undefined, dw: BufferRef,
+  opts: { variant?: ConvVariant; partials?: BufferRef } = {},
+): Promise<Dispatch[]> {
+  if (variantOf(gpu, 'weight', opts) === 'implicit') return [await convImplicitBackwardWeight(gpu, `${label}.implicit`, g, dy, x, dw)];
+  const s = weightGemm(g);
+  const splits = gemmSplits(gpu.tuning, s);
+  const b = isPointwise(g) ? x : needCol(label, g, col);
+  const prep = isPointwise(g) ? [] : [im2col(gpu, `${label}.im2col`, g, x, b)];
+  if (splits === 1) return Promise.all([...prep, gemm(gpu, `${label}.gemm`, s, dy, b, dw)]);
+  const sums = s.m * s.n;
+  if (!opts.partials) throw new Error(`${label}: weight gradient ${JSON.stringify(g)} needs ${splits * sums} floats of partial sums`);
+  return Promise.all([
+    ...prep,
+    gemm(gpu, `${label}.gemm`, { ...s, splits }, dy, b, opts.partials),
+    // Partials [splits, O * C*KH*KW] summed over the splits: channel sums with n = splits, s = 1.
+    channelSum(gpu, `${label}.splitSum`, { n: splits, c: sums, s: 1 }, opts.partials, dw, { variant: 'serial' }),
+  ]);
 }

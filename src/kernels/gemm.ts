@@ -9,7 +9,9 @@ import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type Kern
 
 /**
  * Element (m,k) of A for batch b sits at a[b*aBatch + m*aRow + k*aCol]; likewise B (k,n) and C (m,n).
- * Transposes are just swapped strides. With reduceBatch, C is one matrix summed over all batches.
+ * Transposes are just swapped strides. With reduceBatch, C is one matrix summed over all batches; with
+ * reduceBatch and `splits` > 1, C holds `splits` partial sums, cBatch apart: partial z sums the batches
+ * z*per .. z*per+per-1, per = ceil(batch / splits) (see gemmSplits).
  * bias: 'row' adds bias[m], 'col' adds bias[n].
  * (Same shape as src/reference/gemm.ts GemmShape; kernels do not import the references.)
  */
@@ -19,6 +21,7 @@ export interface GemmShape {
   bBatch: number; bRow: number; bCol: number;
   cBatch: number; cRow: number; cCol: number;
   reduceBatch?: boolean;
+  splits?: number;
   bias?: 'none' | 'row' | 'col';
 }
 
@@ -48,6 +51,27 @@ function checkFits(label: string, what: string, ref: BufferRef, elements: number
 
 export type GemmVariant = Tuning['gemm'];
 
+/** Workgroups one batch (grid-z slice) of the GEMM runs with this variant. */
+function groupsPerBatch(t: Tuning, s: GemmShape, variant: GemmVariant): number {
+  if (variant === 'direct') return Math.ceil((Math.ceil(s.m / 8) * Math.ceil(s.n / 8)) / t.gemmDirectWg);
+  const { TX, TY } = tile(s);
+  return Math.ceil(s.n / (TX * 4)) * Math.ceil(s.m / (TY * 4));
+}
+
+/**
+ * Partial sums to split a reduceBatch GEMM into (split-K over the batches) so that it runs at least
+ * tuning.splitKGroups workgroups: a convolution weight gradient has few output tiles (16 x 144 at stage 1
+ * is 5 workgroups of the tiled variant) and would otherwise leave most of a GPU idle while each workgroup
+ * loops over every image. 1 when the tuning does not split or the GEMM already has enough workgroups.
+ * The caller provides splits * m * n floats for the partials and sums them (conv.ts).
+ */
+export function gemmSplits(t: Tuning, s: GemmShape, variant: GemmVariant = t.gemm): number {
+  if (!s.reduceBatch || t.splitKGroups <= 0 || s.batch < 2) return 1;
+  const want = Math.min(s.batch, Math.ceil(t.splitKGroups / groupsPerBatch(t, s, variant)));
+  const per = Math.ceil(s.batch / want);
+  return Math.ceil(s.batch / per);
+}
+
 /** C = A B (+ bias) per batch (grid z), or C = sum_b A[b] B[b] with reduceBatch. */
 export async function gemm(
   gpu: Gpu, label: string, s: GemmShape, a: BufferRef, b: BufferRef, c: BufferRef, bias?: BufferRef, opts: { variant?: GemmVariant } = {},
@@ -57,13 +81,18 @@ export async function gemm(
   if (s.m < 1 || s.n < 1 || s.k < 1 || s.batch < 1) throw new Error(`${label}: gemm with an empty dimension ${JSON.stringify(s)}`);
   checkFits(label, 'A', a, extent(s.batch, s.m, s.k, s.aBatch, s.aRow, s.aCol));
   checkFits(label, 'B', b, extent(s.batch, s.k, s.n, s.bBatch, s.bRow, s.bCol));
-  checkFits(label, 'C', c, extent(s.reduceBatch ? 1 : s.batch, s.m, s.n, s.cBatch, s.cRow, s.cCol));
+  const splits = s.splits ?? 1;
+  if (!Number.isInteger(splits) || splits < 1 || splits > s.batch || (splits > 1 && !s.reduceBatch))
+    throw new Error(`${label}: gemm splits ${splits} needs reduceBatch and 1 <= splits <= batch ${s.batch}`);
+  const per = Math.ceil(s.batch / splits);
+  if (Math.ceil(s.batch / per) !== splits) throw new Error(`${label}: gemm splits ${splits} leaves an empty split of ${s.batch} batches`);
+  checkFits(label, 'C', c, extent(s.reduceBatch ? splits : s.batch, s.m, s.n, s.cBatch, s.cRow, s.cCol));
   if (bias) checkFits(label, 'bias', bias, mode === 'row' ? s.m : mode === 'col' ? s.n : 0);
-  const uniforms = packUniforms([s.m, s.n, s.k, s.batch, s.aBatch, s.aRow, s.aCol, s.bBatch, s.bRow, s.bCol, s.cBatch, s.cRow, s.cCol]);
+  const uniforms = packUniforms([s.m, s.n, s.k, s.batch, s.aBatch, s.aRow, s.aCol, s.bBatch, s.bRow, s.bCol, s.cBatch, s.cRow, s.cCol, per]);
   // Without a bias the slot still needs a buffer; A is read-only too, so binding it twice is valid.
   const buffers = [a, b, c, mode === 'none' ? a : bias!];
   const flags = { BIAS: BIAS[mode], REDUCE: s.reduceBatch ? 1 : 0 };
-  const batches = s.reduceBatch ? 1 : s.batch;
+  const batches = s.reduceBatch ? splits : s.batch;
   if ((opts.variant ?? gpu.tuning.gemm) === 'direct') {
     // One invocation per 8x8 block of C, n-block fastest; batches in grid z. Smaller workgroups when
     // there are few blocks (the weight gradient's reduceBatch), so every core gets some.

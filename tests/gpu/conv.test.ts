@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/reference/conv';
-import { colElements, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, convOutSize, type ConvGeom } from '../../src/kernels/conv';
+import { colElements, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, convOutSize, partialElements, type ConvGeom } from '../../src/kernels/conv';
 import type { Gpu } from '../../src/gpu/gpu';
 import { TUNINGS, type ConvVariant, type Tuning } from '../../src/gpu/tuning';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
@@ -29,6 +29,8 @@ const cases: [string, ConvGeom, boolean][] = [
 const variants: [string, ConvVariant, Partial<Tuning>][] = [
   ['explicit, tiled gemm', 'explicit', { gemm: 'tiled' }],
   ['explicit, direct gemm', 'explicit', { gemm: 'direct' }],
+  // Weight gradient split into partial sums over the images (every case with 2+ images splits).
+  ['explicit, tiled gemm, split-K weight gradient', 'explicit', { gemm: 'tiled', conv: TUNINGS.gpu.conv, splitKGroups: 1024 }],
   ['implicit, general kernel', 'implicit', { conv3x3: false }],
   ['implicit, vec4-row 3x3 kernel where it applies', 'implicit', { conv3x3: true }],
 ];
@@ -68,7 +70,10 @@ describe.each(variants)('conv2d, %s', (_name, variant, tuning) => {
 
     const wantDw = ref.conv2dBackwardWeight(g, dy, x);
     const dw = out(gpu, wantDw.length);
-    const bwdW = await conv2dBackwardWeight(gpu, 'conv.dw', g, dyb, xb, col(), { buffer: dw }, opts);
+    const partialN = variant === 'explicit' ? partialElements(g, gpu.tuning) : 0;
+    expect(partialN > 0).toBe(gpu.tuning.splitKGroups > 0 && variant === 'explicit' && g.n > 1);
+    const partials = partialN > 0 ? { buffer: out(gpu, partialN, 'test.partials') } : undefined;
+    const bwdW = await conv2dBackwardWeight(gpu, 'conv.dw', g, dyb, xb, col(), { buffer: dw }, { ...opts, partials });
     expectClose(await runAndRead(gpu, bwdW, dw, wantDw.length), wantDw, tol(g.n * oh * ow));
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/reference/gemm';
-import { gemm, type GemmShape, type GemmVariant } from '../../src/kernels/gemm';
+import { gemm, gemmSplits, type GemmShape, type GemmVariant } from '../../src/kernels/gemm';
+import { TUNINGS } from '../../src/gpu/tuning';
 import { run } from '../../src/kernels/kernel';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
 
@@ -50,6 +51,16 @@ describe.each(['tiled', 'direct'] as const)('gemm %s', (variant) => {
   test('reduceBatch over 40 batches, 1x1x1', () => check(variant, { ...ref.gemmShape(1, 1, 1, { batch: 40 }), reduceBatch: true }));
   test('reduceBatch, a convolution weight gradient: 16 x 144, k 64, 5 images', () =>
     check(variant, { ...ref.gemmShape(16, 144, 64, { batch: 5, transB: true }), reduceBatch: true }));
+  // Split-K: partial sums over 2, 3 and 5 groups of the 5 images, cBatch apart (per = 3, 2, 1 images).
+  test.each([2, 3, 5])('reduceBatch into %i partial sums (split-K), a weight gradient 16 x 144', (splits) =>
+    check(variant, { ...ref.gemmShape(16, 144, 64, { batch: 5, transB: true }), reduceBatch: true, splits }));
+  test('splits that leave a split empty, or without reduceBatch, are refused', async () => {
+    const gpu = await getGpu();
+    const s = ref.gemmShape(4, 4, 4, { batch: 5 });
+    const big = { buffer: out(gpu, 1024) };
+    await expect(gemm(gpu, 'gemm.split', { ...s, reduceBatch: true, splits: 4 }, big, big, big, undefined, { variant })).rejects.toThrow(/empty split/);
+    await expect(gemm(gpu, 'gemm.split', { ...s, splits: 2 }, big, big, big, undefined, { variant })).rejects.toThrow(/needs reduceBatch/);
+  });
   test.each(['row', 'col'] as const)('bias %s', (bias) => check(variant, { ...ref.gemmShape(65, 33, 17, { batch: 2 }), bias }));
   test('column-major C (cRow 1, cCol m)', () => check(variant, { ...ref.gemmShape(19, 23, 9), cRow: 1, cCol: 19 }));
 
@@ -90,5 +101,28 @@ describe.each(['tiled', 'direct'] as const)('gemm %s', (variant) => {
     const ms = (performance.now() - t0) / reps;
     const flops = 2 * s.m * s.n * s.k * s.batch;
     console.log(`gemm ${variant} 16x1024x144 batch 32 on ${gpu.adapterName}: ${ms.toFixed(1)} ms, ${(flops / ms / 1e6).toFixed(2)} GFLOP/s`);
+  });
+});
+
+describe('gemmSplits', () => {
+  // The weight gradients of ResNet-20's three stages at batch 128 on the GPU tuning: enough workgroups,
+  // no split left empty, never more splits than images.
+  test.each([
+    [16, 144, 1024],
+    [32, 288, 256],
+    [64, 576, 64],
+  ])('GPU tuning, dW %i x %i, k %i, batch 128', (m, n, k) => {
+    const s = { ...ref.gemmShape(m, n, k, { batch: 128, transB: true }), reduceBatch: true };
+    const splits = gemmSplits(TUNINGS.gpu, s);
+    const per = Math.ceil(128 / splits);
+    expect(splits).toBeGreaterThan(1);
+    expect(Math.ceil(128 / per)).toBe(splits);
+    expect(splits).toBeLessThanOrEqual(128);
+  });
+  test('no split on the CPU tuning, without reduceBatch, or with one batch', () => {
+    const s = ref.gemmShape(16, 144, 1024, { batch: 128, transB: true });
+    expect(gemmSplits(TUNINGS.cpu, { ...s, reduceBatch: true })).toBe(1);
+    expect(gemmSplits(TUNINGS.gpu, s)).toBe(1);
+    expect(gemmSplits(TUNINGS.gpu, { ...ref.gemmShape(16, 144, 1024, { batch: 1 }), reduceBatch: true })).toBe(1);
   });
 });
