@@ -18,6 +18,8 @@ export interface Gpu {
   tuning: Tuning;
   /** Every uncaptured error and device loss, in order; listeners turn them into UI messages. */
   onError: Set<(e: GpuErrorInfo) => void>;
+  /** Destroys the device on purpose (no 'lost' report); a destroy by anyone else counts as a loss. */
+  destroy(): void;
 }
 
 export class WebGpuUnavailableError extends Error {
@@ -62,7 +64,12 @@ export async function createGpu(opts: { powerPreference?: GPUPowerPreference; tu
     pipelines: new PipelineCache(device),
     tuning: tuningFor({ vendor: info.vendor, architecture: info.architecture, description: info.description, isFallbackAdapter: isFallback(adapter) }, opts.tuning),
     onError: new Set(),
+    destroy: () => {
+      destroyedHere = true;
+      device.destroy();
+    },
   };
+  let destroyedHere = false;
   const emit = (e: GpuErrorInfo) => gpu.onError.forEach((fn) => fn(e));
   device.addEventListener('uncapturederror', (ev) => {
     const err = (ev as GPUUncapturedErrorEvent).error;
@@ -70,7 +77,7 @@ export async function createGpu(opts: { powerPreference?: GPUPowerPreference; tu
     emit({ kind, message: err.message });
   });
   void device.lost.then((info) => {
-    if (info.reason !== 'destroyed') emit({ kind: 'lost', message: `GPU device lost: ${info.message || info.reason}` });
+    if (!(info.reason === 'destroyed' && destroyedHere)) emit({ kind: 'lost', message: `GPU device lost: ${info.message || info.reason}` });
   });
   return gpu;
 }

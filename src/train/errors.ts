@@ -30,7 +30,7 @@ export class TrainerError extends Error {
 
 const ADVICE: Record<ErrorCode, string> = {
   'no-webgpu': 'Use a recent Chrome or Edge with WebGPU enabled (on Linux: --enable-unsafe-webgpu --enable-features=Vulkan).',
-  'device-lost': 'The GPU was reset (driver crash, sleep, or too much work). Reload the page; load a saved checkpoint to continue a run.',
+  'device-lost': 'The GPU was reset (driver crash, sleep, or too much work). Restart the GPU engine, or reload the page; load a saved checkpoint to continue a run.',
   'out-of-memory': 'Use a smaller batch size or a narrower/shallower network, or delete other runs to free GPU memory.',
   'gpu-limits': 'Use a smaller batch size (the largest buffers grow with it) or a narrower network.',
   'nan-loss': 'The run is paused at its last good state. Lower the learning rate (or add warm-up) and resume, or load a checkpoint saved before.',

@@ -116,6 +116,11 @@ export type WorkerEvent =
       code: ErrorCode;
       message: string;
       advice: string;
-      /** 'nan-loss': the step the run went back to (its last good state); its points after that step are void. */
+      /**
+       * 'nan-loss', or 'device-lost' for a run rebuilt on a new device: the step the run went back to (its last
+       * good state); its points after that step are void.
+       */
       rolledBackTo?: number;
+      /** 'device-lost' without a runId: the worker is rebuilding the runs on a new device (each then reports). */
+      recovering?: boolean;
     };

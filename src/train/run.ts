@@ -16,7 +16,7 @@ import type { GpuDataset, SplitSet } from './gpuDataset';
 import { EpochSampler } from './sampler';
 import { learningRate, totalSteps } from './schedule';
 import { Evaluator } from './evaluate';
-import { SnapshotKeeper } from './snapshot';
+import { SnapshotKeeper, type Snapshot } from './snapshot';
 import { RunConfigError, TrainerError } from './errors';
 
 /** Slots of the metrics history; a readback is forced at the latest every HISTORY steps. */
@@ -253,6 +253,23 @@ export class Run {
     this.step = step;
     this.pending = [];
     this.snapshots.take(step);
+  }
+
+  /** Takes a snapshot of the state after the steps submitted so far (when the run pauses). */
+  snapshotNow(): void {
+    if (!this.destroyed) this.snapshots.take(this.step);
+  }
+
+  /** The last good state kept on the CPU: what a rebuilt run starts from after the device is lost. */
+  lastSnapshot(): Snapshot | undefined {
+    return this.snapshots.latest;
+  }
+
+  /** Puts a snapshot of a run with this config (taken on a lost device) into this one and continues from its step. */
+  restoreSnapshot(s: Snapshot): void {
+    this.network.setState(s.state);
+    this.network.setMomentum(s.momentum);
+    this.setStep(s.step);
   }
 
   /**

@@ -29,6 +29,11 @@ export class SnapshotKeeper {
     return this.last?.step;
   }
 
+  /** The last good snapshot (CPU copies, so it outlives the device). */
+  get latest(): Snapshot | undefined {
+    return this.last;
+  }
+
   /** Snapshot the state after `step` steps (the state the queue holds now) unless one was taken recently. */
   maybeTake(step: number): void {
     if (this.busy) return;

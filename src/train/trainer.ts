@@ -9,6 +9,7 @@ import type { Cifar10 } from '../data/cifar';
 import type { Command, DataSource, EvalPoint, MetricPoint, RunConfig, RunId, RunState, WorkerEvent } from './protocol';
 import { GpuDataset, type GpuSplit } from './gpuDataset';
 import { Run, type RunSink } from './run';
+import type { Snapshot } from './snapshot';
 import { predictionsEvent, type BnMode } from './evaluate';
 import { applyCheckpoint, checkpointFileName, readCheckpoint, saveCheckpoint } from './checkpoint';
 import { cacheInBackground, loadFromSource, summarise } from './dataSource';
@@ -22,6 +23,17 @@ export interface TrainerOptions {
   /** Keep loaded datasets in IndexedDB (default true). */
   cache?: boolean;
 }
+
+/** What a run lost with its device is rebuilt from. */
+interface LostRun {
+  id: RunId;
+  name: string;
+  config: RunConfig;
+  lr: number;
+  snapshot: Snapshot | undefined;
+}
+
+const ADVICE_REBUILD = 'Your runs come back paused at their last saved state (saved about every 100 steps and at every pause); resume them to go on.';
 
 /** How many rounds of steps may be queued on the GPU before the loop waits for the oldest. */
 const MAX_AHEAD = 2;
@@ -98,12 +110,16 @@ export class Trainer {
       }
       case 'evaluate': {
         const r = this.run(cmd.runId);
-        return this.background(cmd.runId, this.evaluate(r, cmd.split, cmd.bnModes, r.config.evalImages));
+        return this.background(r, this.evaluate(r, cmd.split, cmd.bnModes, r.config.evalImages));
       }
-      case 'predict':
-        return this.background(cmd.runId, this.predict(this.run(cmd.runId), cmd.count, cmd.bnMode));
-      case 'save':
-        return this.background(cmd.runId, this.save(this.run(cmd.runId)));
+      case 'predict': {
+        const r = this.run(cmd.runId);
+        return this.background(r, this.predict(r, cmd.count, cmd.bnMode));
+      }
+      case 'save': {
+        const r = this.run(cmd.runId);
+        return this.background(r, this.save(r));
+      }
       case 'load':
         return this.load(cmd.runId, cmd.name, cmd.bytes);
       case 'deleteRun': {
@@ -243,6 +259,8 @@ export class Trainer {
   private pause(r: Run, state: 'paused' | 'stopped'): void {
     r.budget = undefined;
     r.flush();
+    // A paused run's state is kept on the CPU too, so a device lost while it waits costs no steps.
+    if (r.state === 'training') r.snapshotNow();
     if (r.state !== 'done' && r.state !== 'error' && r.state !== state) this.setState(r, state);
   }
 
@@ -265,9 +283,11 @@ export class Trainer {
   private async loop(): Promise<void> {
     this.looping = true;
     const inflight: Promise<unknown>[] = [];
+    let gpu: Gpu | undefined;
     try {
-      const gpu = await this.ensureGpu();
+      gpu = await this.ensureGpu();
       for (;;) {
+        if (gpu !== this.current) break; // lost: the runs are rebuilt on the next device
         const active = [...this.runs.values()].filter((r) => r.state === 'training');
         if (active.length === 0) break;
         for (const r of active) if (r.state === 'training' && this.runs.get(r.id) === r) this.stepOnce(gpu, r);
@@ -276,11 +296,15 @@ export class Trainer {
         else await nextTask();
       }
     } catch (e) {
-      for (const r of this.runs.values()) if (r.state === 'training') this.pause(r, 'paused');
-      this.post(toErrorEvent(e));
+      if (gpu === undefined || gpu === this.current) {
+        for (const r of this.runs.values()) if (r.state === 'training') this.pause(r, 'paused');
+        this.post(toErrorEvent(e));
+      } // else the device was lost under the loop: onGpuError reports it and rebuilds the runs
     } finally {
       this.looping = false;
     }
+    // Runs resumed on a new device while this loop was draining the lost one's queue.
+    if (gpu !== this.current && [...this.runs.values()].some((r) => r.state === 'training')) this.kick();
   }
 
   private stepOnce(gpu: Gpu, r: Run): void {
@@ -303,7 +327,7 @@ export class Trainer {
     const { evalEvery, evalBnModes, evalImages } = r.config;
     const finished = r.step >= r.totalSteps;
     if (finished || (evalEvery > 0 && r.step % evalEvery === 0)) {
-      void this.background(r.id, this.evaluate(r, 'test', evalBnModes, evalImages));
+      void this.background(r, this.evaluate(r, 'test', evalBnModes, evalImages));
     }
     if (finished) {
       r.budget = undefined;
@@ -327,9 +351,10 @@ export class Trainer {
 
   // --- results produced in the background ---
 
-  private async background(runId: RunId, task: Promise<void>): Promise<void> {
+  /** Reports a background task's failure unless its run is gone (deleted, or lost with its device and rebuilt). */
+  private async background(r: Run, task: Promise<void>): Promise<void> {
     task.catch((e) => {
-      if (this.runs.has(runId)) this.post(toErrorEvent(e, runId));
+      if (this.runs.get(r.id) === r) this.post(toErrorEvent(e, r.id));
     });
   }
 
@@ -384,17 +409,47 @@ export class Trainer {
 
   // --- GPU faults ---
 
+  /**
+   * After a device loss: every run is built again on a new device with its config and learning rate and
+   * gets its last snapshot (the step-0 state when none was read back yet, which the seed reproduces), paused.
+   * Its points after that step are void (rolledBackTo); training it on gives the same losses as if the
+   * device had never been lost. Without a new device the runs fail and the user restarts the engine.
+   */
+  private async rebuild(lost: LostRun[]): Promise<void> {
+    try {
+      await this.ensureDataset();
+    } catch (e) {
+      for (const l of lost) this.post({ type: 'runState', runId: l.id, state: 'error', step: 0, totalSteps: 0, epoch: 0, paramCount: 0, gpuBytes: 0 });
+      const why = e instanceof Error ? e.message : String(e);
+      this.post(errorEvent('device-lost', `No new GPU device could be set up after the loss (${why}); the runs could not be rebuilt.`));
+      return;
+    }
+    for (const l of lost) {
+      const run = await this.createRun(l.id, l.name, l.config, false);
+      if (!run) continue;
+      run.lr = l.lr;
+      if (l.snapshot) run.restoreSnapshot(l.snapshot);
+      this.setState(run, run.step >= run.totalSteps ? 'done' : 'paused');
+      const at = run.step;
+      const message = `'${l.name}' was rebuilt on a new GPU device at step ${at}${at > 0 ? ', its last saved state' : ', its initial weights'}; it is paused.`;
+      this.post({ ...errorEvent('device-lost', message, l.id, 'Resume it to go on: the steps after that one are trained again, with the same batches.'), rolledBackTo: at });
+    }
+  }
+
   private onGpuError(gpu: Gpu, e: GpuErrorInfo): void {
     if (gpu !== this.current) return; // a device given up already
     if (e.kind === 'lost') {
       this.gpu = this.current = undefined;
       this.dataset = undefined; // re-uploaded from the CPU copy on the next device
-      for (const r of this.runs.values()) {
-        r.state = 'error';
-        this.postState(r);
-      }
+      const lost: LostRun[] = [...this.runs.values()].map((r) => ({ id: r.id, name: r.name, config: r.config, lr: r.lr, snapshot: r.lastSnapshot() }));
+      for (const r of this.runs.values()) r.destroy();
       this.runs.clear();
-      this.post(gpuErrorEvent(e));
+      const ev = gpuErrorEvent(e);
+      if (lost.length === 0) return this.post(ev);
+      this.post({ ...ev, message: `${ev.message} Rebuilding ${lost.length === 1 ? 'the run' : `the ${lost.length} runs`} on a new device from the last saved state.`, advice: ADVICE_REBUILD, recovering: true });
+      // After the command in progress, before the next one (which then finds the runs again).
+      const p = this.chain.then(() => this.rebuild(lost));
+      this.chain = p.catch(() => undefined);
       return;
     }
     // An error outside any scope: it cannot be pinned on one run, so every training run pauses (once per second at most).

@@ -155,3 +155,58 @@ describe('trainer', () => {
     expect(log.list.slice(from).filter((e) => e.type === 'error' && e.runId === 'ok')).toEqual([]);
   });
 });
+
+describe('device loss', () => {
+  test('the runs are rebuilt on a new device at their last saved state, paused, and train on with the same losses', async () => {
+    // Record the devices the trainer asks for, so the test can lose the one it trains on (a destroy the app did
+    // not ask for counts as a loss, as a driver reset would).
+    const devices: GPUDevice[] = [];
+    const requestDevice = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, d?: GPUDeviceDescriptor) {
+      const device = await requestDevice.call(this, d);
+      devices.push(device);
+      return device;
+    };
+    try {
+      const log = new EventLog();
+      const trainer = new Trainer(log.post, { cache: false });
+      await trainer.setData(data, haveSubset ? 'subset' : 'synthetic');
+      expect(devices).toHaveLength(1);
+      const config = runConfig({ model: { arch: 'residual', depth: 8, width: 4 }, batchSize: 8, steps: 20, seed: 5 });
+      const of = (runId: string, from = 0) =>
+        log.list.slice(from).flatMap((e) => (e.type === 'metrics' ? e.points : [])).filter((p) => p.runId === runId);
+      // The reference: 8 steps on the first device; then a run with the same seed pauses after 5 steps.
+      await trainer.handle({ type: 'createRun', runId: 'ref', name: 'reference', config, start: false });
+      await trainer.handle({ type: 'step', runId: 'ref', count: 8 });
+      await log.wait('metrics', (e) => e.points.some((p) => p.runId === 'ref' && p.step === 8));
+      await trainer.handle({ type: 'createRun', runId: 'dl', name: 'lost', config, start: false });
+      await trainer.handle({ type: 'step', runId: 'dl', count: 5 });
+      await log.wait('metrics', (e) => e.points.some((p) => p.runId === 'dl' && p.step === 5));
+      await log.wait('runState', (e) => e.runId === 'dl' && e.state === 'paused' && e.step === 5);
+      await new Promise((r) => setTimeout(r, 2000)); // the pause's snapshot is read back to the CPU
+
+      const from = log.list.length;
+      devices[0].destroy();
+      const lost = await log.wait('error', (e) => e.code === 'device-lost' && e.runId === undefined, 60_000, from);
+      expect(lost).toMatchObject({ recovering: true, message: expect.stringMatching(/Rebuilding the 2 runs on a new device/) });
+      const back = await log.wait('error', (e) => e.code === 'device-lost' && e.runId === 'dl', 120_000, from);
+      const refBack = await log.wait('error', (e) => e.code === 'device-lost' && e.runId === 'ref', 120_000, from);
+      expect([back.rolledBackTo, refBack.rolledBackTo]).toEqual([5, 8]);
+      expect(back.message).toMatch(/'lost' was rebuilt on a new GPU device at step 5, its last saved state; it is paused/);
+      expect(await log.wait('runState', (e) => e.runId === 'dl' && e.state === 'paused', 1000, from)).toMatchObject({ step: 5 });
+      expect(devices).toHaveLength(2);
+
+      // Trained on, the rebuilt run gives exactly the losses of the run that never lost its device.
+      const again = log.list.length;
+      await trainer.handle({ type: 'step', runId: 'dl', count: 3 });
+      await log.wait('metrics', (e) => e.points.some((p) => p.runId === 'dl' && p.step === 8), 120_000, again);
+      const redo = of('dl', again);
+      expect(redo.map((p) => p.step)).toEqual([6, 7, 8]);
+      expect(redo.map((p) => p.trainLoss)).toEqual(of('ref').slice(5, 8).map((p) => p.trainLoss));
+      expect(log.list.slice(from).filter((e) => e.type === 'error' && e.code !== 'device-lost')).toEqual([]);
+      for (const id of ['ref', 'dl']) await trainer.handle({ type: 'deleteRun', runId: id });
+    } finally {
+      GPUAdapter.prototype.requestDevice = requestDevice;
+    }
+  });
+});

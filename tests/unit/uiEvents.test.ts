@@ -77,3 +77,26 @@ test('a NaN loss with no earlier state kept (no rolledBackTo) drops nothing', ()
   const s = apply(initial(), [metrics('a', [1, 2, 3, 4, 5]), state, noRollback]);
   expect(steps(s, 'a')).toEqual([1, 2, 3, 4, 5]);
 });
+
+test('a device loss the worker recovers from keeps the runs live; each rebuilt run drops its points past its snapshot', () => {
+  const lost: WorkerEvent = { type: 'error', code: 'device-lost', message: 'GPU device lost: unknown. Rebuilding the 2 runs on a new device.', advice: 'Resume them.', recovering: true };
+  const rebuilt = (runId: string, step: number): WorkerEvent[] => [
+    { type: 'runState', runId, state: 'building', step: 0, totalSteps: 0, epoch: 0, paramCount: 0, gpuBytes: 0 },
+    { type: 'runState', runId, state: 'paused', step, totalSteps: 100, epoch: step / 100, paramCount: 1000, gpuBytes: 1 << 20 },
+    { type: 'error', runId, code: 'device-lost', message: `rebuilt at step ${step}`, advice: 'Resume it.', rolledBackTo: step },
+  ];
+  const s = apply(initial(), [metrics('a', [1, 2, 3, 4]), metrics('b', [1, 2, 3])], [lost], [...rebuilt('a', 2), ...rebuilt('b', 0)]);
+  expect(s.engine.status).toBe('ready');
+  expect(s.runs.a.live).toBe(true);
+  expect(steps(s, 'a')).toEqual([1, 2]);
+  expect(steps(s, 'b')).toEqual([]);
+  expect([s.runs.a.step, s.runs.a.state, s.runs.a.error]).toEqual([2, 'paused', undefined]);
+  expect(s.alerts.map((a) => a.code)).toEqual(['device-lost', 'device-lost', 'device-lost']);
+});
+
+test('a device loss without recovery marks the engine lost and the runs no longer live', () => {
+  const s = apply(initial(), [metrics('a', [1, 2])], [{ type: 'error', code: 'device-lost', message: 'No new GPU device could be set up.', advice: 'Restart.' }]);
+  expect(s.engine.status).toBe('lost');
+  expect(s.runs.a.live).toBe(false);
+  expect(steps(s, 'a')).toEqual([1, 2]);
+});

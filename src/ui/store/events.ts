@@ -29,7 +29,7 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
     return runs[id];
   };
   const alert = (a: Omit<Alert, 'id'>) => (alerts = [...alerts.slice(-4), { ...a, id: nextAlertId() }]);
-  // The worker took the run back to `step` (after a NaN loss): its points past that step, shown or still in this
+  // The worker took the run back to `step` (after a NaN loss, or rebuilding it after a device loss): its points past that step, shown or still in this
   // batch, describe weights that no longer exist. Points after the event (the steps trained again) stay.
   const rollBack = (id: string, step: number) => {
     const r = run(id);
@@ -109,11 +109,11 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
           data = data.quiet ? { ...rest, quiet: false, status: data.summary ? 'ready' : 'none' } : { ...rest, status: data.summary ? 'ready' : 'error', error: { message: e.message, advice: e.advice } };
           break;
         }
-        if (e.code === 'nan-loss' && e.runId && e.rolledBackTo !== undefined) rollBack(e.runId, e.rolledBackTo);
+        if (e.runId && e.rolledBackTo !== undefined) rollBack(e.runId, e.rolledBackTo);
         const r = e.runId ? run(e.runId) : undefined;
-        if (r) r.error = e.message;
-        if (e.code === 'device-lost') {
-          // The worker dropped every run with the device: they stay on screen as curves.
+        if (r) r.error = e.rolledBackTo !== undefined && e.code === 'device-lost' ? undefined : e.message;
+        if (e.code === 'device-lost' && !e.runId && !e.recovering) {
+          // The worker could not rebuild the runs on a new device: they stay on screen as curves.
           engine = { ...engine, status: 'lost' };
           for (const id of s.order) {
             const lost = run(id)!;
