@@ -79,6 +79,21 @@ export interface EvalPoint {
   images: number;
 }
 
+/**
+ * L2 norms of every weight tensor (the convolutions from input to output, then the fc layer) and of its
+ * gradient at one training step (the batch's gradient, before weight decay and momentum): whether the
+ * gradient still reaches the first layers. Sent with the metrics, at most about twice a second per run.
+ */
+export interface LayerNorms {
+  runId: RunId;
+  /** The step these gradients belong to (1-based, like MetricPoint.step). */
+  step: number;
+  /** PyTorch names of the weight tensors, input to output: conv1.weight, layer1.0.conv1.weight, ..., fc.weight. */
+  layers: string[];
+  grad: number[];
+  weight: number[];
+}
+
 export interface DatasetSummary {
   classNames: string[];
   trainCount: number;
@@ -106,6 +121,7 @@ export type WorkerEvent =
   | { type: 'dataReady'; summary: DatasetSummary }
   | { type: 'runState'; runId: RunId; state: RunState; step: number; totalSteps: number; epoch: number; paramCount: number; gpuBytes: number }
   | { type: 'metrics'; points: MetricPoint[] }
+  | { type: 'layerNorms'; points: LayerNorms[] }
   | { type: 'evaluation'; points: EvalPoint[] }
   | { type: 'predictions'; runId: RunId; bnMode: 'eval' | 'train'; pixels: Uint8Array; labels: Uint8Array; predicted: Uint8Array; confusion: number[][]; accuracy: number }
   | { type: 'checkpoint'; runId: RunId; fileName: string; bytes: ArrayBuffer }

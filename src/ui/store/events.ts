@@ -78,6 +78,8 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
           list.push(p);
         }
         break;
+      case 'layerNorms':
+        break; // shown from the next commit on
       case 'evaluation':
         for (const p of e.points) {
           let list = newEvals.get(p.runId);
