@@ -2,6 +2,8 @@
 // per segment. Each thread keeps a two-level sum (an inner run of CHUNK strided terms added into an
 // outer total) so a segment of millions of elements stays accurate without relying on Kahan
 // compensation, which a fast-math compiler may remove; the workgroup then adds the totals pairwise.
+// sumsq_serial (CPU adapters, where barriers are costly: src/gpu/tuning.ts): one invocation per segment
+// with three levels (runs of CHUNK terms, blocks of CHUNK runs, the total), no workgroup memory.
 override WG: u32 = 256;
 const CHUNK: u32 = 64u;
 
@@ -40,4 +42,28 @@ fn sumsq(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     workgroupBarrier();
   }
   if (t == 0u) { out[seg] = partial[0]; }
+}
+
+@compute @workgroup_size(WG)
+fn sumsq_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let seg = gid.x + gid.y * nwg.x * WG;
+  if (seg >= p.segments) { return; }
+  let start = table[seg].x;
+  let count = table[seg].y;
+  var total = 0.0;
+  var i = 0u;
+  while (i < count) {
+    var block = 0.0;
+    for (var r = 0u; r < CHUNK && i < count; r++) {
+      var run = 0.0;
+      for (var k = 0u; k < CHUNK && i < count; k++) {
+        let v = x[start + i];
+        run += v * v;
+        i++;
+      }
+      block += run;
+    }
+    total += block;
+  }
+  out[seg] = total;
 }

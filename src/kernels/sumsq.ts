@@ -1,6 +1,7 @@
 // Sum of squares per segment of a flat array (shaders/sumsq.wgsl), e.g. one norm per parameter tensor.
 import code from '../../shaders/sumsq.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
+import { flatWg, type Tuning } from '../gpu/tuning';
 import { uploadNew } from '../gpu/buffers';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
@@ -10,16 +11,25 @@ const WG = 256;
 
 /**
  * out[i] = sum of x[offset_i .. offset_i + count_i)^2 (offsets and counts in elements of x, relative to
- * x's binding offset), one workgroup per segment. The segment table is uploaded once, here. out must be
+ * x's binding offset): one workgroup per segment, or one invocation per segment where gpu.tuning.reduce is 'serial'. The segment table is uploaded once, here. out must be
  * a different GPUBuffer from x (WebGPU: no buffer both read-only and read-write in a dispatch).
  */
-export async function sumSquares(gpu: Gpu, label: string, segments: { offset: number; count: number }[], x: BufferRef, out: BufferRef): Promise<Dispatch> {
+export async function sumSquares(
+  gpu: Gpu, label: string, segments: { offset: number; count: number }[], x: BufferRef, out: BufferRef, opts: { variant?: Tuning['reduce'] } = {},
+): Promise<Dispatch> {
   const table = new Uint32Array(Math.max(2, segments.length * 2));
   segments.forEach((s, i) => {
     table[2 * i] = s.offset;
     table[2 * i + 1] = s.count;
   });
   const segs = { buffer: uploadNew(gpu, `${label}.segments`, table) };
+  if ((opts.variant ?? gpu.tuning.reduce) === 'serial') {
+    // One invocation per segment (CPU adapters: no barriers).
+    const wg = flatWg(gpu.tuning, segments.length, 64);
+    return prepare(gpu, def, {
+      entry: 'sumsq_serial', label, buffers: [x, segs, out], uniforms: packUniforms([segments.length]), grid: grid1d(segments.length, wg), constants: { WG: wg },
+    });
+  }
   return prepare(gpu, def, {
     entry: 'sumsq',
     label,

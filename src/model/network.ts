@@ -5,6 +5,7 @@ import type { Gpu } from '../gpu/gpu';
 import { createStorage, readBuffer } from '../gpu/buffers';
 import { type BufferRef } from '../kernels/kernel';
 import { sgd, setSgdHyper } from '../kernels/sgd';
+import { sumSquares } from '../kernels/sumsq';
 import type { Dispatch } from '../kernels/kernel';
 import { record } from '../kernels/kernel';
 import { appendBackward } from '../graph/autodiff';
@@ -40,6 +41,15 @@ function makeArena(gpu: Gpu, label: string, entries: { name: string; count: numb
   }
   const floats = Math.max(at, ALIGN_FLOATS);
   return { buffer: createStorage(gpu, label, floats * 4), offsets, floats };
+}
+
+/**
+ * Where layerNormsDispatches writes: gradient sums at float 0, weight sums at `weightAt` (a storage binding
+ * offset must be a multiple of 256 bytes); `floats` in all.
+ */
+export function layerNormsLayout(layers: number): { weightAt: number; floats: number } {
+  const weightAt = Math.ceil(Math.max(layers, 1) / ALIGN_FLOATS) * ALIGN_FLOATS;
+  return { weightAt, floats: 2 * weightAt };
 }
 
 /** A compiled graph and its input/output buffers, for one (BN mode, batch size). */
@@ -248,6 +258,28 @@ export class Network {
     } finally {
       profiler.destroy();
     }
+  }
+
+  /** Weight tensors (convolutions and the fc layer: rank 4 and 2), input to output, as layerNorms() reports them. */
+  layerNames(): string[] {
+    return this.order.filter((o) => o.kind === 'param' && (o.shape.length === 4 || o.shape.length === 2)).map((o) => o.name);
+  }
+
+  /**
+   * Dispatches that write the per-layer sums of squares of the gradients (floats 0 .. L-1 of `out`) and of the
+   * weights (floats `weightAt` ..) for the layers of layerNames(): the last backward pass's gradients, as
+   * the train step left them (SGD adds weight decay into the momentum, not into the gradient). `out`
+   * holds 2 * weightAt floats, weightAt = layerNormsLayout().weightAt.
+   */
+  async layerNormsDispatches(label: string, out: GPUBuffer): Promise<Dispatch[]> {
+    this.assertAlive();
+    const names = this.layerNames();
+    const { weightAt } = layerNormsLayout(names.length);
+    const segments = (a: Arena) => names.map((n) => a.offsets.get(n)!);
+    return Promise.all([
+      sumSquares(this.gpu, `${label}.grad`, segments(this.grads), { buffer: this.grads.buffer }, { buffer: out, offset: 0, size: names.length * 4 }),
+      sumSquares(this.gpu, `${label}.weight`, segments(this.params), { buffer: this.params.buffer }, { buffer: out, offset: weightAt * 4, size: names.length * 4 }),
+    ]);
   }
 
   /** Bytes: parameters, gradients, momentum and statistics, plus the planned activations of every compiled graph. */

@@ -11,7 +11,8 @@ import { record, type Dispatch } from '../kernels/kernel';
 import { Network, type StepTarget } from '../model/network';
 import { resolveConfig } from '../model/config';
 import { countParams } from '../model/counts';
-import type { MetricPoint, RunConfig, RunId, RunState } from './protocol';
+import type { LayerNorms, MetricPoint, RunConfig, RunId, RunState } from './protocol';
+import { LayerNormProbe, type Norms } from './layerNorms';
 import type { GpuDataset, SplitSet } from './gpuDataset';
 import { EpochSampler } from './sampler';
 import { learningRate, totalSteps } from './schedule';
@@ -24,9 +25,13 @@ export const HISTORY = 32;
 /** Readbacks are also started when this much time has passed since the last one. */
 const FLUSH_MS = 100;
 const SLOT_BYTES = 8; // loss, correct
+/** Per-layer norms go with a readback at most this often (two small reductions after that step). */
+const NORMS_MS = 500;
 
 export interface RunSink {
   metrics(points: MetricPoint[]): void;
+  /** Per-layer weight and gradient norms after a step (only of steps whose loss was finite). */
+  layerNorms(point: LayerNorms): void;
   /** A non-finite loss at `step`: the trainer pauses the run. */
   nonFinite(run: Run, step: number): void;
 }
@@ -53,6 +58,9 @@ export class Run {
   private readonly history: GPUBuffer;
   private pending: Pending[] = [];
   private lastFlush = 0;
+  /** The step (1-based) of the last norms taken, and when. */
+  private normsStep = 0;
+  private lastNormsAt = -Infinity;
   private lastRateAt = 0;
   private ratePending = 0;
   private nanReported = false;
@@ -71,6 +79,7 @@ export class Run {
     readonly splits: SplitSet,
     private readonly target: StepTarget,
     private readonly augmentDispatch: Dispatch,
+    private readonly probe: LayerNormProbe,
     indices: GPUBuffer,
     history: GPUBuffer,
     private readonly readback: ReadbackPool,
@@ -93,7 +102,7 @@ export class Run {
     const splits = dataset.splits(config.valCount);
     const b = config.batchSize;
     const network = await Network.create(gpu, config.model, { batchSize: b, seed: config.seed });
-    const owned: GPUBuffer[] = [];
+    const owned: { destroy(): void }[] = [];
     try {
       const target = await network.target('train', b);
       const indices = createStorage(gpu, `${id}.indices`, b * 4);
@@ -111,7 +120,9 @@ export class Run {
         { buffer: target.images },
         { buffer: target.labels },
       );
-      const run = new Run(gpu, id, name, config, network, dataset, splits, target, aug, indices, history, readback, sink);
+      const probe = await LayerNormProbe.create(gpu, id, network);
+      owned.push({ destroy: () => probe.destroy() });
+      const run = new Run(gpu, id, name, config, network, dataset, splits, target, aug, probe, indices, history, readback, sink);
       dataset.retain();
       return run;
     } catch (e) {
@@ -206,10 +217,17 @@ export class Run {
     this.lastFlush = performance.now();
     const staging = this.readback.acquire(HISTORY * SLOT_BYTES);
     enc.copyBufferToBuffer(this.history, 0, staging, 0, HISTORY * SLOT_BYTES);
-    return () => this.read(staging, steps);
+    // The gradients in the arena are those of the last step recorded (this.step, 1-based).
+    let norms: { step: number; read: () => Promise<Norms> } | undefined;
+    if (this.step > this.normsStep && this.lastFlush - this.lastNormsAt >= NORMS_MS) {
+      norms = { step: this.step, read: this.probe.encode(enc, this.readback) };
+      this.normsStep = this.step;
+      this.lastNormsAt = this.lastFlush;
+    }
+    return () => this.read(staging, steps, norms);
   }
 
-  private read(staging: GPUBuffer, steps: Pending[]): void {
+  private read(staging: GPUBuffer, steps: Pending[], norms: { step: number; read: () => Promise<Norms> } | undefined): void {
     const batch = this.config.batchSize;
     const generation = this.generation;
     void this.readback.read(staging, HISTORY * SLOT_BYTES).then(
@@ -233,6 +251,15 @@ export class Run {
           points.push({ runId: this.id, step: p.step + 1, epoch: p.epoch, lr: p.lr, trainLoss: loss, trainAcc: h[slot + 1] / batch, imagesPerSec, gpuBytes });
         }
         this.sink.metrics(points);
+        if (norms) {
+          // Read even after a bad step (the staging buffer goes back to the pool), reported only without one.
+          void norms.read().then(
+            (n) => {
+              if (bad === undefined && !this.destroyed && generation === this.generation) this.sink.layerNorms({ runId: this.id, step: norms.step, layers: this.probe.layers, ...n });
+            },
+            () => undefined,
+          );
+        }
         if (bad === undefined) this.snapshots.maybeTake(this.step);
         else if (!this.nanReported) {
           this.nanReported = true;
@@ -291,6 +318,7 @@ export class Run {
     this.evaluator.destroy();
     this.indices.destroy();
     this.history.destroy();
+    this.probe.destroy();
     this.network.destroy();
     this.dataset.release();
   }

@@ -6,7 +6,7 @@
 import { createGpu, type Gpu, type GpuErrorInfo } from '../gpu/gpu';
 import { ReadbackPool } from '../gpu/readback';
 import type { Cifar10 } from '../data/cifar';
-import type { Command, DataSource, EvalPoint, MetricPoint, RunConfig, RunId, RunState, WorkerEvent } from './protocol';
+import type { Command, DataSource, EvalPoint, LayerNorms, MetricPoint, RunConfig, RunId, RunState, WorkerEvent } from './protocol';
 import { GpuDataset, type GpuSplit } from './gpuDataset';
 import { Run, type RunSink } from './run';
 import type { Snapshot } from './snapshot';
@@ -55,6 +55,7 @@ export class Trainer {
   private readonly runs = new Map<RunId, Run>();
   private chain: Promise<void> = Promise.resolve();
   private outbox: MetricPoint[] = [];
+  private normsOutbox: LayerNorms[] = [];
   private outboxTimer: ReturnType<typeof setTimeout> | undefined;
   /** When each run's state was last posted (progress is re-posted at most every RUN_STATE_MS). */
   private readonly statePosted = new Map<RunId, number>();
@@ -203,6 +204,10 @@ export class Trainer {
       this.outbox.push(...points);
       this.outboxTimer ??= setTimeout(() => this.flushOutbox(), METRICS_MS);
     },
+    layerNorms: (point) => {
+      this.normsOutbox.push(point);
+      this.outboxTimer ??= setTimeout(() => this.flushOutbox(), METRICS_MS);
+    },
     nonFinite: (run, step) => {
       if (this.runs.get(run.id) !== run) return;
       const lr = run.lrAt(step - 1).toPrecision(3);
@@ -343,10 +348,16 @@ export class Trainer {
   private flushOutbox(): void {
     clearTimeout(this.outboxTimer);
     this.outboxTimer = undefined;
-    if (this.outbox.length === 0) return;
-    const points = this.outbox;
-    this.outbox = [];
-    this.post({ type: 'metrics', points });
+    if (this.outbox.length > 0) {
+      const points = this.outbox;
+      this.outbox = [];
+      this.post({ type: 'metrics', points });
+    }
+    if (this.normsOutbox.length > 0) {
+      const points = this.normsOutbox;
+      this.normsOutbox = [];
+      this.post({ type: 'layerNorms', points });
+    }
   }
 
   // --- results produced in the background ---

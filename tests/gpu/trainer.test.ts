@@ -105,6 +105,15 @@ describe('trainer', () => {
     expect(losses('b')).toEqual(losses('a'));
     expect(losses('c')).not.toEqual(losses('a'));
     expect(log.list.filter((e) => e.type === 'runState' && e.runId === 'a').at(-1)).toMatchObject({ state: 'paused', step: 5 });
+    // Per-layer norms go out with the metrics: 8 weight tensors for ResNet-8, finite, of steps 1..5.
+    const norms = log.of('layerNorms').flatMap((e) => e.points).filter((p) => p.runId === 'a');
+    expect(norms.length).toBeGreaterThan(0);
+    for (const n of norms) {
+      expect(n.step).toBeGreaterThanOrEqual(1);
+      expect(n.step).toBeLessThanOrEqual(5);
+      expect([n.layers.length, n.grad.length, n.weight.length]).toEqual([8, 8, 8]);
+      expect([...n.grad, ...n.weight].every((v) => Number.isFinite(v) && v > 0)).toBe(true);
+    }
   });
 
   test('a group trains interleaved with the first run\'s seed; evaluations every evalEvery steps and at the end', async () => {
