@@ -305,6 +305,9 @@ Known: at batch 4, plain-20's second loss differs between {ours, jax-js} and {bo
 gradients with TF.js WebGL's parameter by parameter, they agree to 1e-5 from the head down to layer2.2.bn2; the
 difference enters at layer2.2.bn1.bias while layer2.2.bn1.weight agrees, so most likely through elements whose
 normalised value is about 0 at the following ReLU (a tie that rounding decides). At batch 32 and 128 all four agree.
+jax-js is lazy: its convolution micro-benchmark keeps every rep's output until all of them are ready, because
+disposing an output that was never realised cancels its computation (an earlier version of this script disposed
+each rep's output before the next and so timed only the last rep of each batch: jax-js looked 2x faster than ours).
 `;
   const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const section = (k) => {
