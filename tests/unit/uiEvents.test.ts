@@ -1,10 +1,10 @@
 // The UI's worker-event reducer (src/ui/store/events.ts), as a pure function: after a NaN-loss rollback the
-// run's curves hold only the points of the state its weights went back to.
+// run's curves hold only the points of the state its weights went back to. Also the per-layer norms it keeps.
 import { expect, test } from 'vitest';
 import type { AppState } from '../../src/ui/store';
-import { reduceEvents } from '../../src/ui/store/events';
+import { MAX_NORM_SAMPLES, reduceEvents } from '../../src/ui/store/events';
 import type { RunView } from '../../src/ui/store/types';
-import type { EvalPoint, MetricPoint, WorkerEvent } from '../../src/train/protocol';
+import type { EvalPoint, LayerNorms, MetricPoint, WorkerEvent } from '../../src/train/protocol';
 
 const metric = (runId: string, step: number): MetricPoint => ({
   runId,
@@ -99,4 +99,52 @@ test('a device loss without recovery marks the engine lost and the runs no longe
   expect(s.engine.status).toBe('lost');
   expect(s.runs.a.live).toBe(false);
   expect(steps(s, 'a')).toEqual([1, 2]);
+});
+
+// ---- per-layer norms ---------------------------------------------------------------------------------
+
+const LAYERS = ['conv1.weight', 'layer1.0.conv1.weight', 'layer1.0.conv2.weight', 'fc.weight'];
+const normsAt = (runId: string, step: number, layers = LAYERS): LayerNorms => ({
+  runId,
+  step,
+  layers: layers.slice(), // a fresh array per sample, as structured clone gives
+  grad: layers.map((_, i) => step * 10 ** (i - layers.length)),
+  weight: layers.map(() => 1),
+});
+const norms = (runId: string, steps: number[]): WorkerEvent => ({ type: 'layerNorms', points: steps.map((s) => normsAt(runId, s)) });
+const normSteps = (s: AppState, id: string) => s.runs[id].layerNorms?.map((p) => p.step);
+
+test('layer norms are kept per run, the latest last, with the layer names shared between samples', () => {
+  const s = apply(initial(), [norms('a', [1, 2]), norms('b', [1])], [norms('a', [3]), norms('nope', [1])]);
+  expect(normSteps(s, 'a')).toEqual([1, 2, 3]);
+  expect(normSteps(s, 'b')).toEqual([1]);
+  const a = s.runs.a.layerNorms!;
+  expect(a.at(-1)).toMatchObject({ step: 3, layers: LAYERS, grad: normsAt('a', 3).grad });
+  expect(a[2].layers).toBe(a[0].layers);
+  expect(s.runs).not.toHaveProperty('nope');
+});
+
+test('layer norms keep at most MAX_NORM_SAMPLES samples per run, the newest', () => {
+  const all = Array.from({ length: MAX_NORM_SAMPLES + 50 }, (_, i) => i + 1);
+  const s = apply(initial(), [norms('a', all.slice(0, 120))], [norms('a', all.slice(120))]);
+  expect(s.runs.a.layerNorms).toHaveLength(MAX_NORM_SAMPLES);
+  expect(s.runs.a.layerNorms!.at(-1)!.step).toBe(all.at(-1));
+  expect(s.runs.a.layerNorms![0].step).toBe(51);
+});
+
+test('a NaN-loss rollback drops the layer norms past the step, from earlier batches and its own; the latest is then the one it went back to', () => {
+  const s = apply(initial(), [norms('a', [1, 2]), norms('b', [2, 4])], [norms('a', [4]), metrics('a', [5])], [norms('a', [5]), ...rollback('a')]);
+  expect(normSteps(s, 'a')).toEqual([1, 2]);
+  expect(s.runs.a.layerNorms!.at(-1)!.step).toBe(2);
+  expect(normSteps(s, 'b')).toEqual([2, 4]);
+  // The retrained steps after the rollback, in the same batch, stay.
+  const again = apply(initial(), [norms('a', [2, 4, 5]), ...rollback('a'), norms('a', [4])]);
+  expect(normSteps(again, 'a')).toEqual([2, 4]);
+});
+
+test('a rebuild after a device loss drops the layer norms past its snapshot; back to step 0 it leaves none (the chart shows its empty state)', () => {
+  const rebuilt = (runId: string, step: number): WorkerEvent => ({ type: 'error', runId, code: 'device-lost', message: `rebuilt at step ${step}`, advice: 'Resume it.', rolledBackTo: step });
+  const s = apply(initial(), [norms('a', [1, 2, 3]), norms('b', [1, 2])], [rebuilt('a', 1), rebuilt('b', 0)]);
+  expect(normSteps(s, 'a')).toEqual([1]);
+  expect(s.runs.b.layerNorms).toBeUndefined();
 });

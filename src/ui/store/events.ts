@@ -1,11 +1,31 @@
-// Applies a batch of worker events to the store state in one pass: metrics are grouped per run and
-// appended with one array copy per run per batch.
-import type { EvalPoint, MetricPoint, WorkerEvent } from '../../train/protocol';
+// Applies a batch of worker events to the store state in one pass: metrics (and evaluations, layer norms) are
+// grouped per run and appended with one array copy per run per batch.
+import type { EvalPoint, LayerNorms, MetricPoint, WorkerEvent } from '../../train/protocol';
 import type { AppState } from './index';
 import { nextAlertId } from './index';
 import type { Alert, RunView } from './types';
 
 const FATAL = new Set(['no-webgpu', 'gpu-limits']);
+
+/**
+ * Layer-norm samples kept per run. The chart draws only the latest, but a rollback must find the sample of the
+ * state the run went back to: its last good snapshot, taken at least every 100 steps or 5 s (src/train/snapshot.ts),
+ * and samples come at most one per step and ~2 per second, so about 100 at most lie past it. 200 keeps one before
+ * it (else the chart would go blank until the next sample) at a bounded cost: 200 x 2 x L numbers, ~350 kB for a
+ * 110-layer net; the layer names are shared between samples.
+ */
+export const MAX_NORM_SAMPLES = 200;
+
+/** Appends samples, sharing the previous sample's layer-name array when the names are the same. */
+function appendNorms(old: LayerNorms[] | undefined, add: LayerNorms[]): LayerNorms[] {
+  const out = old ? old.slice() : [];
+  for (const p of add) {
+    const prev = out.at(-1)?.layers;
+    const same = prev !== undefined && prev.length === p.layers.length && prev.every((n, i) => n === p.layers[i]);
+    out.push(same ? { ...p, layers: prev } : p);
+  }
+  return out.length > MAX_NORM_SAMPLES ? out.slice(-MAX_NORM_SAMPLES) : out;
+}
 
 export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppState> {
   const now = Date.now();
@@ -17,6 +37,7 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
   let predicting = s.predicting;
   const newMetrics = new Map<string, MetricPoint[]>();
   const newEvals = new Map<string, EvalPoint[]>();
+  const newNorms = new Map<string, LayerNorms[]>();
   const touched = new Set<string>();
 
   const run = (id: string): RunView | undefined => {
@@ -37,10 +58,16 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
     const keep = (p: { step: number }) => p.step <= step;
     r.metrics = r.metrics.filter(keep);
     r.evals = r.evals.filter(keep);
+    if (r.layerNorms) {
+      const kept = r.layerNorms.filter(keep);
+      r.layerNorms = kept.length ? kept : undefined;
+    }
     const m = newMetrics.get(id);
     if (m) newMetrics.set(id, m.filter(keep));
     const v = newEvals.get(id);
     if (v) newEvals.set(id, v.filter(keep));
+    const n = newNorms.get(id);
+    if (n) newNorms.set(id, n.filter(keep));
     r.step = step;
   };
 
@@ -79,7 +106,12 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
         }
         break;
       case 'layerNorms':
-        break; // shown from the next commit on
+        for (const p of e.points) {
+          let list = newNorms.get(p.runId);
+          if (!list) newNorms.set(p.runId, (list = []));
+          list.push(p);
+        }
+        break;
       case 'evaluation':
         for (const p of e.points) {
           let list = newEvals.get(p.runId);
@@ -144,6 +176,10 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
   for (const [id, pts] of newEvals) {
     const r = run(id);
     if (r && pts.length > 0) r.evals = r.evals.concat(pts);
+  }
+  for (const [id, pts] of newNorms) {
+    const r = run(id);
+    if (r && pts.length > 0) r.layerNorms = appendNorms(r.layerNorms, pts);
   }
   return { runs, engine, data, alerts, predictions, predicting };
 }

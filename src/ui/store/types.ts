@@ -1,5 +1,5 @@
 // The shapes the UI keeps. Everything here came from protocol messages or from the user; no GPU objects.
-import type { DatasetSummary, ErrorCode, EvalPoint, MetricPoint, RunConfig, RunState } from '../../train/protocol';
+import type { DatasetSummary, ErrorCode, EvalPoint, LayerNorms, MetricPoint, RunConfig, RunState } from '../../train/protocol';
 import type { FormConfig } from '../lib/formConfig';
 
 export interface RunView {
@@ -20,6 +20,11 @@ export interface RunView {
   gpuBytes: number;
   metrics: MetricPoint[];
   evals: EvalPoint[];
+  /**
+   * Per-layer weight and gradient norms, oldest first, the latest last (the chart draws the latest); at most
+   * MAX_NORM_SAMPLES. Absent until the worker reports some.
+   */
+  layerNorms?: LayerNorms[];
   elapsedMs: number;
   /** Time (ms since epoch) the run last entered 'training'; undefined while not training. */
   trainingSince?: number;
