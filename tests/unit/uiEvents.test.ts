@@ -1,6 +1,8 @@
 // The UI's worker-event reducer (src/ui/store/events.ts), as a pure function: after a NaN-loss rollback the
-// run's curves hold only the points of the state its weights went back to. Also the per-layer norms it keeps.
+// run's curves hold only the points of the state its weights went back to. Also the per-layer norms it keeps,
+// and how the chart lays them out (src/ui/components/normData.ts).
 import { expect, test } from 'vitest';
+import { decades, normSeries } from '../../src/ui/components/normData';
 import type { AppState } from '../../src/ui/store';
 import { MAX_NORM_SAMPLES, reduceEvents } from '../../src/ui/store/events';
 import type { RunView } from '../../src/ui/store/types';
@@ -147,4 +149,28 @@ test('a rebuild after a device loss drops the layer norms past its snapshot; bac
   const s = apply(initial(), [norms('a', [1, 2, 3]), norms('b', [1, 2])], [rebuilt('a', 1), rebuilt('b', 0)]);
   expect(normSteps(s, 'a')).toEqual([1]);
   expect(s.runs.b.layerNorms).toBeUndefined();
+});
+
+test('the norm chart puts layers at their relative depth; projection shortcuts go beside their block, off the line', () => {
+  const layers = ['conv1.weight', 'layer1.0.conv1.weight', 'layer1.0.conv2.weight', 'layer2.0.conv1.weight', 'layer2.0.conv2.weight', 'layer2.0.shortcut.0.weight', 'fc.weight'];
+  const n: LayerNorms = { runId: 'a', step: 7, layers, grad: [1e-6, 0, 1e-4, 1e-3, 1e-2, 5e-3, NaN], weight: [1, 1, 2, 1, 1, 0.5, 1] };
+  const { main, side } = normSeries(n, 'grad');
+  expect(main.map((p) => p.layer)).toEqual(layers.filter((l) => !l.includes('shortcut')));
+  expect(main.map((p) => p.x)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+  expect(main.map((p) => p.v)).toEqual([1e-6, null, 1e-4, 1e-3, 1e-2, null]); // zero and NaN: gaps on a log axis
+  expect(main.map((p) => p.lg)).toEqual([-6, null, -4, -3, -2, null]);
+  expect(main[3]).toMatchObject({ index: 4, count: 6, step: 7 });
+  expect(side).toEqual([{ x: 0.6, v: 5e-3, lg: Math.log10(5e-3), layer: 'layer2.0.shortcut.0.weight', index: 4, count: 6, step: 7 }]);
+  expect(normSeries(n, 'ratio').main[2].v).toBeCloseTo(5e-5);
+  expect(normSeries(n, 'grad')).toBe(normSeries(n, 'grad'));
+  // A plain twin of the same depth (no shortcuts) lines up layer by layer.
+  const plain = normSeries({ ...n, layers: layers.filter((l) => !l.includes('shortcut')), grad: [1, 1, 1, 1, 1, 1], weight: [1, 1, 1, 1, 1, 1] }, 'grad');
+  expect(plain.main.map((p) => [p.x, p.layer])).toEqual(main.map((p) => [p.x, p.layer]));
+});
+
+test('the log axis spans whole decades around the values', () => {
+  expect(decades([3e-6, null, 0.2, 4])).toEqual({ domain: [-6, 1], ticks: [-6, -5, -4, -3, -2, -1, 0, 1] });
+  expect(decades([1])).toEqual({ domain: [-1, 1], ticks: [-1, 0, 1] });
+  expect(decades([1e-12, 1])?.ticks).toEqual([-12, -10, -8, -6, -4, -2, 0]); // every other decade past 7
+  expect(decades([null])).toBeUndefined();
 });

@@ -3,6 +3,7 @@
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunView } from '../store/types';
 import { metricSeries, testSeries } from './chartData';
+import { decades, isShortcut, normSeries, type NormKind, type NormPoint } from './normData';
 
 export interface Shown {
   run: RunView;
@@ -72,6 +73,61 @@ export function LrPlot({ shown, smoothing }: PlotProps) {
         {shown.map(({ run, color }) => (
           <Line key={run.id} type="stepAfter" data={metricSeries(run.metrics, smoothing).lr} dataKey="v" name={run.name} stroke={color} strokeWidth={1.5} dot={false} isAnimationActive={false} />
         ))}
+      </LineChart>
+    </ResponsiveContainer>
+  );
+}
+
+export interface NormPlotProps {
+  /** Runs with at least one layer-norm sample. */
+  shown: Shown[];
+  kind: NormKind;
+}
+
+const depthFmt = (x: number) => (x === 0 ? 'input' : x === 1 ? 'output' : `${Math.round(x * 100)}%`);
+const normFmt = (v: number) => (v >= 0.01 && v < 1000 ? String(+v.toPrecision(3)) : v.toExponential(1).replace('e-', 'e−'));
+const decadeFmt = (e: number) => (e >= -2 && e <= 2 ? String(10 ** e) : `1e${e}`.replace('-', '−'));
+const pointOf = (item: { payload?: unknown }) => item.payload as NormPoint | undefined;
+
+/**
+ * The latest norms of each run against relative depth (normData.normSeries says why depth), on a log axis: log10 of
+ * the norm on a linear axis labelled in powers of ten.
+ */
+export function NormPlot({ shown, kind }: NormPlotProps) {
+  const series = shown.map(({ run, color }) => ({ run, color, s: normSeries(run.layerNorms!.at(-1)!, kind) }));
+  const range = decades(series.flatMap(({ s }) => [...s.main, ...s.side].map((p) => p.v)));
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <LineChart margin={MARGIN}>
+        <CartesianGrid stroke="#eef2f7" />
+        <XAxis type="number" dataKey="x" domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} tick={AXIS} tickFormatter={depthFmt} allowDuplicatedCategory={false} />
+        <YAxis
+          type="number"
+          domain={range?.domain ?? [-3, 0]}
+          ticks={range?.ticks}
+          allowDecimals={false}
+          tick={AXIS}
+          width={44}
+          tickFormatter={decadeFmt}
+        />
+        <Tooltip
+          contentStyle={tooltipStyle}
+          labelFormatter={(_, payload) => {
+            const p = payload[0] && pointOf(payload[0]);
+            return p ? `layer ${p.index} of ${p.count}: ${p.layer}` : '';
+          }}
+          formatter={(_, name, item) => {
+            const p = pointOf(item);
+            const value = p?.v != null ? normFmt(p.v) : '—';
+            return [p ? `${value} at step ${p.step}` : value, p && isShortcut(p.layer) ? `${name} (${p.layer})` : name];
+          }}
+        />
+        {series.map(({ run, color, s }) => [
+          <Line key={`${run.id}-main`} data={s.main} dataKey="lg" name={run.name} stroke={color} strokeWidth={2} dot={s.main.length <= 40 ? { r: 2.5 } : false} isAnimationActive={false} />,
+          s.side.length > 0 && (
+            <Line key={`${run.id}-side`} data={s.side} dataKey="lg" name={run.name} stroke="none" dot={{ r: 3.5, fill: '#fff', stroke: color, strokeWidth: 1.5 }} activeDot={{ r: 4 }} isAnimationActive={false} legendType="none" />
+          ),
+        ])}
       </LineChart>
     </ResponsiveContainer>
   );

@@ -1,17 +1,21 @@
 // Live curves of every run on shared axes: training loss (raw and smoothed), train and test error,
-// learning rate. Each run keeps its colour; line styles tell the kinds of series apart. The panel, legend and
-// chart frames are here; the recharts plots (ChartPlots.tsx) load in their own chunk, fetched once the page is up.
-import { Component, lazy, memo, Suspense, useEffect, type ComponentType, type ReactNode } from 'react';
+// learning rate, and the latest per-layer gradient (or weight) norms. Each run keeps its colour; line styles tell
+// the kinds of series apart. The panel, legend and chart frames are here; the recharts plots (ChartPlots.tsx)
+// load in their own chunk, fetched once the page is up.
+import { Component, lazy, memo, Suspense, useEffect, useState, type ComponentType, type ReactNode } from 'react';
 import { useApp } from '../store';
+import type { NormKind } from './normData';
 import type { PlotProps, Shown } from './ChartPlots';
+import { Segmented, type Option } from './controls';
 import { runColor } from './palette';
 
 let plots: Promise<typeof import('./ChartPlots')> | undefined;
 const loadPlots = () => (plots ??= import('./ChartPlots'));
-const plot = (name: 'LossPlot' | 'ErrorPlot' | 'LrPlot') => lazy(() => loadPlots().then((m) => ({ default: m[name] })));
+const plot = <K extends 'LossPlot' | 'ErrorPlot' | 'LrPlot' | 'NormPlot'>(name: K) => lazy(() => loadPlots().then((m) => ({ default: m[name] })));
 const LossPlot = plot('LossPlot');
 const ErrorPlot = plot('ErrorPlot');
 const LrPlot = plot('LrPlot');
+const NormPlot = plot('NormPlot');
 
 function useShownRuns(): Shown[] {
   const order = useApp((s) => s.order);
@@ -30,14 +34,19 @@ class PlotBoundary extends Component<{ children: ReactNode }, { failed: boolean 
   }
 }
 
-interface FrameProps extends PlotProps {
+interface FrameProps {
   title: string;
   legend?: ReactNode;
   height: number;
-  Plot: ComponentType<PlotProps>;
+  /** Shown instead of the plot while there is nothing to draw. */
+  empty?: string;
+  /** A line under the plot. */
+  note?: ReactNode;
+  /** The plot (a lazy component). */
+  children: ReactNode;
 }
 
-const ChartFrame = memo(function ChartFrame({ title, legend, height, Plot, shown, smoothing }: FrameProps) {
+function Frame({ title, legend, height, empty, note, children }: FrameProps) {
   return (
     <figure className="chart" aria-label={`${title} chart`}>
       <figcaption>
@@ -45,19 +54,62 @@ const ChartFrame = memo(function ChartFrame({ title, legend, height, Plot, shown
         {legend && <span className="chart-key">{legend}</span>}
       </figcaption>
       <div className="chart-body" style={{ height }}>
-        {shown.length === 0 ? (
-          <div className="chart-empty">Curves appear here once a run has trained a step.</div>
+        {empty !== undefined ? (
+          <div className="chart-empty">{empty}</div>
         ) : (
           <PlotBoundary>
-            <Suspense fallback={<div className="chart-empty">Loading the chart…</div>}>
-              <Plot shown={shown} smoothing={smoothing} />
-            </Suspense>
+            <Suspense fallback={<div className="chart-empty">Loading the chart…</div>}>{children}</Suspense>
           </PlotBoundary>
         )}
       </div>
+      {note && <p className="chart-note">{note}</p>}
     </figure>
   );
+}
+
+interface CurveFrameProps extends PlotProps {
+  title: string;
+  legend?: ReactNode;
+  height: number;
+  Plot: ComponentType<PlotProps>;
+}
+
+const ChartFrame = memo(function ChartFrame({ Plot, shown, smoothing, ...frame }: CurveFrameProps) {
+  return (
+    <Frame {...frame} empty={shown.length === 0 ? 'Curves appear here once a run has trained a step.' : undefined}>
+      <Plot shown={shown} smoothing={smoothing} />
+    </Frame>
+  );
 });
+
+const NORM_KINDS: Option<NormKind>[] = [
+  { value: 'grad', label: 'Gradient', title: 'L2 norm of each layer’s gradient' },
+  { value: 'weight', label: 'Weight', title: 'L2 norm of each layer’s weights' },
+  { value: 'ratio', label: 'Gradient / weight', title: 'How large a step is for each layer, relative to its weights' },
+];
+const NORM_NOTES: Record<NormKind, string> = {
+  grad: 'L2 norm of each layer’s gradient at the latest step, input on the left, output on the right (log scale). In a deep plain net the first layers get gradients orders of magnitude smaller than the last: little of the error signal reaches them, so they barely learn. Residual connections keep the gradient flowing back to the input.',
+  weight: 'L2 norm of each layer’s weights at the latest step (log scale). Wider layers have more weights, hence larger norms; weight decay slowly pulls them down.',
+  ratio: 'Gradient norm over weight norm (log scale): times the learning rate, roughly how much one step changes each layer relative to its size. Layers far below the others are hardly being trained.',
+};
+
+/** The latest per-layer norms of every run that has reported some; a toggle picks the quantity. */
+function NormFrame({ shown }: { shown: Shown[] }) {
+  const [kind, setKind] = useState<NormKind>('grad');
+  const withNorms = shown.filter(({ run }) => run.layerNorms?.length);
+  const toggle = <Segmented label="Quantity per layer" hideLabel value={kind} options={NORM_KINDS} onChange={setKind} />;
+  return (
+    <Frame
+      title="Gradient norm per layer"
+      legend={toggle}
+      height={220}
+      empty={withNorms.length === 0 ? 'Per-layer norms appear here while a run trains.' : undefined}
+      note={NORM_NOTES[kind]}
+    >
+      <NormPlot shown={withNorms} kind={kind} />
+    </Frame>
+  );
+}
 
 const lossKey = (
   <>
@@ -98,6 +150,7 @@ export function Charts() {
         <ChartFrame title="Error (%)" height={190} legend={errorKey} Plot={ErrorPlot} shown={shown} smoothing={smoothing} />
         <ChartFrame title="Learning rate" height={190} Plot={LrPlot} shown={shown} smoothing={smoothing} />
       </div>
+      <NormFrame shown={shown} />
     </section>
   );
 }
