@@ -20,6 +20,7 @@ const toStored = (r: RunView): StoredRun => ({
   elapsedMs: r.elapsedMs + (r.trainingSince !== undefined ? Date.now() - r.trainingSince : 0),
   metrics: r.metrics,
   evals: r.evals,
+  layerNorms: r.layerNorms?.at(-1),
 });
 
 export async function restoreRuns(): Promise<void> {
@@ -44,6 +45,7 @@ export async function restoreRuns(): Promise<void> {
       gpuBytes: 0,
       metrics: r.metrics,
       evals: r.evals,
+      layerNorms: Array.isArray(r.layerNorms?.layers) && Array.isArray(r.layerNorms.grad) && Array.isArray(r.layerNorms.weight) ? [r.layerNorms] : undefined,
       elapsedMs: r.elapsedMs,
       hasCheckpoint: kept.includes(r.id),
     });

@@ -1,6 +1,6 @@
-// Runs (config, name and metrics) and their last checkpoints kept in IndexedDB across reloads.
+// Runs (config, name, metrics and latest layer norms) and their last checkpoints kept in IndexedDB across reloads.
 // Its own database, apart from the dataset cache the worker keeps.
-import type { EvalPoint, MetricPoint, RunConfig } from '../../train/protocol';
+import type { EvalPoint, LayerNorms, MetricPoint, RunConfig } from '../../train/protocol';
 
 const DB_NAME = 'resnet-playground-runs';
 const RUNS = 'runs';
@@ -20,6 +20,8 @@ export interface StoredRun {
   elapsedMs: number;
   metrics: MetricPoint[];
   evals: EvalPoint[];
+  /** The latest per-layer norms (only the latest: that is what the chart shows). */
+  layerNorms?: LayerNorms;
 }
 
 let dbPromise: Promise<IDBDatabase> | undefined;
