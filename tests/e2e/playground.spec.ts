@@ -33,6 +33,8 @@ test('trains a run: the step counter and the loss curve advance', async ({ page 
   const loss = page.getByRole('figure', { name: 'Training loss chart' });
   await expect(loss.locator('.recharts-line path.recharts-curve').first()).toBeVisible();
   await waitForStep(page, 'resnet-8', first + 1);
+  // The worker reports per-layer norms about twice a second while training: the norms chart draws the run's line.
+  await expect(page.getByRole('figure', { name: 'Gradient norm per layer chart' }).locator('.recharts-line path.recharts-curve').first()).toBeVisible();
   // The main screen mid-training, as a test artifact: test-results/playground-training.png.
   await waitForStep(page, 'resnet-8', 25);
   await expect(badge(page, 'resnet-8')).toHaveText('training');
