@@ -1,6 +1,6 @@
 // A stand-in for src/train/worker.ts that speaks the same protocol without a GPU: synthetic data and
 // loss curves, fast. Used by the UI-only checks (vite.mock.config.ts), never by the real app.
-import type { Command, EvalPoint, MetricPoint, RunConfig, WorkerEvent } from '../../../src/train/protocol';
+import type { Command, EvalPoint, LayerNorms, MetricPoint, RunConfig, WorkerEvent } from '../../../src/train/protocol';
 
 const post = (e: WorkerEvent, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(e, transfer);
 const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
@@ -63,10 +63,23 @@ function advance(r: Run) {
 }
 setInterval(() => {
   for (const r of runs.values()) if (r.state === 'training') advance(r);
-}, 150);
+}, 300);
+/** Synthetic per-layer norms: a plain net's gradient shrinks towards the input, a residual net's hardly. */
+function layerNorms(r: Run): LayerNorms {
+  const depth = r.cfg.model.depth;
+  const n = (depth - 2) / 6;
+  const layers = ['conv1.weight'];
+  for (let stage = 1; stage <= 3; stage++) for (let b = 0; b < n; b++) layers.push(`layer${stage}.${b}.conv1.weight`, `layer${stage}.${b}.conv2.weight`);
+  layers.push('fc.weight');
+  const decay = r.cfg.model.arch === 'plain' ? 0.35 : 0.03;
+  const grad = layers.map((_, i) => 0.5 * Math.exp(-decay * (layers.length - 1 - i)) * (1 + 0.1 * Math.random()));
+  return { runId: r.id, step: r.step, layers, grad, weight: layers.map((_, i) => 2 + i / layers.length) };
+}
 setInterval(() => {
   const points = [...runs.values()].flatMap((r) => r.pending.splice(0));
   if (points.length) post({ type: 'metrics', points });
+  const norms = [...runs.values()].filter((r) => r.state === 'training' && r.step > 0).map(layerNorms);
+  if (norms.length) post({ type: 'layerNorms', points: norms });
   for (const r of runs.values()) state(r);
 }, 100);
 
