@@ -26,7 +26,9 @@ const HELP = `usage: npm run bench:compare -- [options]
   --reps N              convolutions per timed batch (default: quick 2, full 5)
   --lr X                learning rate (default 0.1; momentum 0.9 and weight decay 1e-4 are fixed)
   --only LIST           job kinds: memory,conv,train,infer (default: all)
-  --out FILE            Markdown results (default bench/RESULTS.md); --no-write to skip`;
+  --out FILE            Markdown results (default bench/RESULTS.md); --no-write to skip
+  --section NAME        write into section NAME of the file instead of the mode's own (e.g. a partial rerun),
+                        keeping every other section`;
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
@@ -64,6 +66,8 @@ const convBatch = num('conv-batch', 32);
 const lr = num('lr', 0.1);
 const only = list(opt('only', 'memory,conv,train,infer'));
 const outFile = opt('out', 'bench/RESULTS.md');
+const sectionName = opt('section', mode);
+if (!/^[\w.-]+$/.test(sectionName)) throw new Error('--section: letters, digits, dots and dashes only');
 const write = !argv.includes('--no-write');
 const models = list(opt('models', 'resnet20,plain20')).map((m) => {
   const r = /^(resnet|plain)(\d+)$/.exec(m);
@@ -104,6 +108,8 @@ if (missing.length) {
 
 // A production build of the page, served statically: the same bundling the app ships, one copy of every
 // dependency, and nothing that reloads the page mid-run (a dev server re-optimises dependencies and watches the tree).
+// The engine as built now (the tree may move on during a long run).
+const engine = engineVersion();
 const outDir = mkdtempSync(join(tmpdir(), 'bench-compare-'));
 log('building bench/compare.html');
 await build({ logLevel: 'error', build: { outDir, emptyOutDir: true, sourcemap: false, rollupOptions: { input: resolve('bench/compare.html') } } });
@@ -179,14 +185,14 @@ try {
     browser: `Chromium ${browser.version()} (headless)`,
     adapters,
     mode,
-    engine: engineVersion(),
+    engine,
     settings: { warmup, steps, reps, timeLimitS, hyper, frameworks },
     wallS: Math.round((Date.now() - started) / 1000),
   };
   console.log(JSON.stringify({ bench: 'environment', ...env }));
   if (write) {
-    writeResults(outFile, mode, markdown(env, results));
-    log(`wrote ${outFile} (${mode} section)`);
+    writeResults(outFile, sectionName, markdown(env, results));
+    log(`wrote ${outFile} (${sectionName} section)`);
   }
 } finally {
   await browser.close();
@@ -216,7 +222,9 @@ function markdown(env, rs) {
     return e ? (e.includes('time limit') ? 'time limit' : 'error') : '—';
   };
   const lines = [];
-  const title = env.mode === 'quick' ? 'Quick mode (`npm run bench:compare -- --quick`)' : 'Full mode (`npm run bench:compare`)';
+  const title =
+    (env.mode === 'quick' ? 'Quick mode (`npm run bench:compare -- --quick`)' : 'Full mode (`npm run bench:compare`)') +
+    (sectionName !== env.mode ? `, section ${sectionName} (\`${['npm run bench:compare --', ...argv].join(' ')}\`)` : '');
   lines.push(`## ${title}`, '');
   lines.push(`- Date: ${env.date}`);
   lines.push(`- Browser: ${env.browser}`);
@@ -288,12 +296,12 @@ function markdown(env, rs) {
   return lines.join('\n');
 }
 
-/** Replaces this mode's section of the results file (between markers), keeping the other mode's section. */
+/** Replaces one section of the results file (between markers: the mode's, or --section's), keeping the others. */
 function writeResults(file, m, body) {
   const head = `# Side-by-side benchmark: ResNet Playground vs TensorFlow.js and jax-js
 
 Written by \`scripts/bench-compare.mjs\` (\`npm run bench:compare\`, \`-- --quick\` for the short run, \`-- --help\`
-for the options); each mode replaces only its own section. One JSON line per configuration goes to stdout too.
+for the options); each mode (or \`--section\`) replaces only its own section. One JSON line per configuration goes to stdout too.
 
 How the peers are written (bench/peers/): every framework gets the same state dict (our seeded initialiser,
 PyTorch names), the same images and labels, and trains with the same recipe, each in its own idiom:
@@ -310,12 +318,13 @@ disposing an output that was never realised cancels its computation (an earlier 
 each rep's output before the next and so timed only the last rep of each batch: jax-js looked 2x faster than ours).
 `;
   const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const section = (k) => {
-    const r = new RegExp(`<!-- mode:${k} -->[\\s\\S]*?<!-- /mode:${k} -->`).exec(old);
-    return r ? r[0] : '';
-  };
-  const mine = `<!-- mode:${m} -->\n${body}\n<!-- /mode:${m} -->`;
-  const other = section(m === 'quick' ? 'full' : 'quick');
-  const parts = m === 'quick' ? [other, mine] : [mine, other];
-  writeFileSync(file, `${head}\n${parts.filter(Boolean).join('\n\n')}\n`);
+  // Every section already there, in file order; this one replaced in place or, when new, added after 'full'.
+  const sections = [...old.matchAll(/<!-- mode:([\w.-]+) -->[\s\S]*?<!-- \/mode:\1 -->/g)].map((r) => ({ key: r[1], text: r[0] }));
+  const mine = { key: m, text: `<!-- mode:${m} -->\n${body}\n<!-- /mode:${m} -->` };
+  const at = sections.findIndex((x) => x.key === m);
+  if (at >= 0) sections[at] = mine;
+  else if (m === 'full') sections.unshift(mine);
+  else if (m === 'quick') sections.push(mine);
+  else sections.splice(sections.findIndex((x) => x.key === 'full') + 1, 0, mine);
+  writeFileSync(file, `${head}\n${sections.map((x) => x.text).join('\n\n')}\n`);
 }
