@@ -61,6 +61,19 @@ fn taps(base: u32, x0: vec4f, x1: vec4f, y0: vec4f, y1: vec4f, z0: vec4f, z1: ve
   return Pair(w0 * x0 + w1 * y0 + w2 * z0, w0 * x1 + w1 * y1 + w2 * z1);
 }
 
+// Row i of the block (weights of row i at w[i] + r) += taps against the windows: the inner step of forward
+// and backward_input, which differ only in which window each tap takes.
+fn accumulate(k: ptr<function, Block>, w: ptr<function, array<u32, 8>>, r: u32, x0: vec4f, x1: vec4f, y0: vec4f, y1: vec4f, z0: vec4f, z1: vec4f) {
+  { let v = taps((*w)[0] + r, x0, x1, y0, y1, z0, z1); (*k).a0 += v.lo; (*k).b0 += v.hi; }
+  { let v = taps((*w)[1] + r, x0, x1, y0, y1, z0, z1); (*k).a1 += v.lo; (*k).b1 += v.hi; }
+  { let v = taps((*w)[2] + r, x0, x1, y0, y1, z0, z1); (*k).a2 += v.lo; (*k).b2 += v.hi; }
+  { let v = taps((*w)[3] + r, x0, x1, y0, y1, z0, z1); (*k).a3 += v.lo; (*k).b3 += v.hi; }
+  { let v = taps((*w)[4] + r, x0, x1, y0, y1, z0, z1); (*k).a4 += v.lo; (*k).b4 += v.hi; }
+  { let v = taps((*w)[5] + r, x0, x1, y0, y1, z0, z1); (*k).a5 += v.lo; (*k).b5 += v.hi; }
+  { let v = taps((*w)[6] + r, x0, x1, y0, y1, z0, z1); (*k).a6 += v.lo; (*k).b6 += v.hi; }
+  { let v = taps((*w)[7] + r, x0, x1, y0, y1, z0, z1); (*k).a7 += v.lo; (*k).b7 += v.hi; }
+}
+
 fn store4(at: u32, col: u32, v: vec4f) {
   for (var j = 0u; j < 4u; j++) {
     if (col + j >= W) { return; }
@@ -112,14 +125,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
     var r = ki * 3u;
     for (var c = 0u; c < C; c++) {
       let x = windows(chunk(row, q - 1), chunk(row, q), chunk(row, q + 1), chunk(row, q + 2));
-      { let v = taps(wr[0] + r, x.l0, x.l1, x.m0, x.m1, x.r0, x.r1); k.a0 += v.lo; k.b0 += v.hi; }
-      { let v = taps(wr[1] + r, x.l0, x.l1, x.m0, x.m1, x.r0, x.r1); k.a1 += v.lo; k.b1 += v.hi; }
-      { let v = taps(wr[2] + r, x.l0, x.l1, x.m0, x.m1, x.r0, x.r1); k.a2 += v.lo; k.b2 += v.hi; }
-      { let v = taps(wr[3] + r, x.l0, x.l1, x.m0, x.m1, x.r0, x.r1); k.a3 += v.lo; k.b3 += v.hi; }
-      { let v = taps(wr[4] + r, x.l0, x.l1, x.m0, x.m1, x.r0, x.r1); k.a4 += v.lo; k.b4 += v.hi; }
-      { let v = taps(wr[5] + r, x.l0, x.l1, x.m0, x.m1, x.r0, x.r1); k.a5 += v.lo; k.b5 += v.hi; }
-      { let v = taps(wr[6] + r, x.l0, x.l1, x.m0, x.m1, x.r0, x.r1); k.a6 += v.lo; k.b6 += v.hi; }
-      { let v = taps(wr[7] + r, x.l0, x.l1, x.m0, x.m1, x.r0, x.r1); k.a7 += v.lo; k.b7 += v.hi; }
+      accumulate(&k, &wr, r, x.l0, x.l1, x.m0, x.m1, x.r0, x.r1);
       row += H * W4;
       r += 9u;
     }
@@ -153,14 +159,7 @@ fn backward_input(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
     for (var o = 0u; o < O; o++) {
       let d = windows(chunk(row, q - 1), chunk(row, q), chunk(row, q + 1), chunk(row, q + 2));
       // w[base] is tap kj = 0 (window j+1), w[base + 2] tap kj = 2 (window j-1).
-      { let v = taps(wc[0] + r, d.r0, d.r1, d.m0, d.m1, d.l0, d.l1); k.a0 += v.lo; k.b0 += v.hi; }
-      { let v = taps(wc[1] + r, d.r0, d.r1, d.m0, d.m1, d.l0, d.l1); k.a1 += v.lo; k.b1 += v.hi; }
-      { let v = taps(wc[2] + r, d.r0, d.r1, d.m0, d.m1, d.l0, d.l1); k.a2 += v.lo; k.b2 += v.hi; }
-      { let v = taps(wc[3] + r, d.r0, d.r1, d.m0, d.m1, d.l0, d.l1); k.a3 += v.lo; k.b3 += v.hi; }
-      { let v = taps(wc[4] + r, d.r0, d.r1, d.m0, d.m1, d.l0, d.l1); k.a4 += v.lo; k.b4 += v.hi; }
-      { let v = taps(wc[5] + r, d.r0, d.r1, d.m0, d.m1, d.l0, d.l1); k.a5 += v.lo; k.b5 += v.hi; }
-      { let v = taps(wc[6] + r, d.r0, d.r1, d.m0, d.m1, d.l0, d.l1); k.a6 += v.lo; k.b6 += v.hi; }
-      { let v = taps(wc[7] + r, d.r0, d.r1, d.m0, d.m1, d.l0, d.l1); k.a7 += v.lo; k.b7 += v.hi; }
+      accumulate(&k, &wc, r, d.r0, d.r1, d.m0, d.m1, d.l0, d.l1);
       row += H * W4;
       r += R;
     }
