@@ -87,15 +87,7 @@ export function ConfigForm() {
           onChange={(shortcut) => setForm({ shortcut })}
           disabled={f.arch === 'plain'}
         />
-        <Segmented
-          label="Batch normalisation"
-          value={f.bn ? 'on' : 'off'}
-          options={[
-            { value: 'on', label: 'On' },
-            { value: 'off', label: 'Off' },
-          ]}
-          onChange={(v) => setForm({ bn: v === 'on' })}
-        />
+        <OnOff label="Batch normalisation" value={f.bn} onChange={(bn) => setForm({ bn })} />
         <div className="span2">
           <Segmented
             label="Block"
@@ -143,15 +135,7 @@ export function ConfigForm() {
           <NumberField id="cfg-momentum" label="Momentum" value={f.momentum} min={0} max={0.999} onChange={(momentum) => setForm({ momentum })} />
           <NumberField id="cfg-wd" label="Weight decay" value={f.weightDecay} min={0} onChange={(weightDecay) => setForm({ weightDecay })} />
           <NumberField id="cfg-warmup" label="Warm-up steps" value={f.warmupSteps} integer min={0} onChange={(warmupSteps) => setForm({ warmupSteps })} />
-          <Segmented
-            label="Augment (crop + flip)"
-            value={f.augment ? 'on' : 'off'}
-            options={[
-              { value: 'on', label: 'On' },
-              { value: 'off', label: 'Off' },
-            ]}
-            onChange={(v) => setForm({ augment: v === 'on' })}
-          />
+          <OnOff label="Augment (crop + flip)" value={f.augment} onChange={(augment) => setForm({ augment })} />
           <NumberField id="cfg-eval-every" label="Evaluate every (steps)" value={f.evalEvery} integer min={0} onChange={(evalEvery) => setForm({ evalEvery })} hint="0 = only at the end" />
           <NumberField id="cfg-eval-images" label="Test images per evaluation" value={f.evalImages} integer min={0} onChange={(evalImages) => setForm({ evalImages })} hint="0 = the whole test split" />
         </div>
@@ -171,4 +155,19 @@ export function ConfigForm() {
 function LengthInput({ f, onChange }: { f: FormConfig; onChange: (v: number) => void }) {
   const steps = f.lengthUnit === 'steps';
   return <NumberInput id="cfg-length" value={f.length} integer={steps} min={steps ? 1 : 0.01} onChange={onChange} />;
+}
+
+/** A two-way On/Off switch for a boolean setting. */
+function OnOff({ label, value, onChange }: { label: string; value: boolean; onChange: (v: boolean) => void }) {
+  return (
+    <Segmented
+      label={label}
+      value={value ? 'on' : 'off'}
+      options={[
+        { value: 'on', label: 'On' },
+        { value: 'off', label: 'Off' },
+      ]}
+      onChange={(v) => onChange(v === 'on')}
+    />
+  );
 }

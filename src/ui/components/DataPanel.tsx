@@ -56,7 +56,7 @@ export function DataPanel() {
       </p>
 
       {summary && !busy && (
-        <div className="data-counts">
+        <div className="counts data-counts">
           <span>
             <b>{summary.trainCount.toLocaleString('en-US')}</b> train
           </span>
