@@ -35,8 +35,34 @@ function serveDataset(): Plugin {
   };
 }
 
+/**
+ * The production page's Content-Security-Policy: scripts and workers only from our own origin (no inline script,
+ * no eval), data from our origin or any https URL the user types, nothing embedded. Build only: the dev server's
+ * React refresh preamble is an inline script.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "worker-src 'self'",
+  "connect-src 'self' https:",
+  "img-src 'self' data: blob:",
+  "style-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+].join('; ');
+
+function contentSecurityPolicy(): Plugin {
+  return {
+    name: 'content-security-policy',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY }, injectTo: 'head-prepend' }],
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), serveDataset()],
+  plugins: [react(), serveDataset(), contentSecurityPolicy()],
   worker: { format: 'es' },
   build: { target: 'es2022', sourcemap: true },
   server: { host: '127.0.0.1' },
