@@ -11,7 +11,7 @@ import { CheckpointError, checkStateAgainstLayout, decodeSafetensors, encodeSafe
 import { stateLayout } from '../model/stateLayout';
 import type { Network } from '../runtime/network';
 import type { RunConfig } from './protocol';
-import { checkRunConfig } from './run';
+import { checkRunConfig } from './runConfig';
 
 export const CHECKPOINT_FORMAT = 'resnet-playground.run/1';
 export const MOMENTUM_PREFIX = 'optimizer.momentum_buffer.';
