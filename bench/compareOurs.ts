@@ -5,7 +5,7 @@ import { buildNetwork, createEngine, type Engine, type Network } from '../src/in
 import { createStorage } from '../src/gpu/buffers';
 import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, colElements, type ConvGeom } from '../src/kernels/conv';
 import { record, type BufferRef, type Dispatch } from '../src/kernels/kernel';
-import type { StepTarget } from '../src/model/network';
+import type { StepTarget } from '../src/runtime/targets';
 import { Profiler } from '../src/gpu/profiler';
 import { Rng } from '../src/util/rng';
 import { timeSteps, type ConvJob, type Framework, type InferJob, type Timing, type TrainJob } from './compareTypes';

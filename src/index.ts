@@ -1,7 +1,7 @@
 // The engine as a library (no React): create a GPU engine, build a CIFAR ResNet or plain net, train,
 // evaluate, read and write its state. See README.md ("Library") for an example.
 import { createGpu, type Gpu } from './gpu/gpu';
-import { Network } from './model/network';
+import { Network } from './runtime/network';
 import type { ModelConfig } from './model/config';
 
 export interface Engine {
@@ -21,8 +21,8 @@ export function buildNetwork(engine: Engine, config: ModelConfig, opts: { batchS
   return Network.create(engine.gpu, config, opts);
 }
 
-export { Network } from './model/network';
-export type { SgdOptions } from './model/network';
+export { Network } from './runtime/network';
+export type { SgdOptions } from './runtime/optimiser';
 export type { ModelConfig, ResolvedConfig } from './model/config';
 export { ConfigError, resolveConfig } from './model/config';
 export { WebGpuUnavailableError } from './gpu/gpu';

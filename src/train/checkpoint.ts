@@ -9,9 +9,9 @@
 // if not k.startswith('optimizer.')}, strict=False)  (strict=False only for the num_batches_tracked buffers).
 import { CheckpointError, checkStateAgainstLayout, decodeSafetensors, encodeSafetensors, type Tensor } from '../model/safetensors';
 import { stateLayout } from '../model/stateLayout';
-import type { Network } from '../model/network';
+import type { Network } from '../runtime/network';
 import type { RunConfig } from './protocol';
-import { checkRunConfig } from './run';
+import { checkRunConfig } from './runConfig';
 
 export const CHECKPOINT_FORMAT = 'resnet-playground.run/1';
 export const MOMENTUM_PREFIX = 'optimizer.momentum_buffer.';

@@ -8,7 +8,8 @@ import { createStorage } from '../gpu/buffers';
 import type { ReadbackPool } from '../gpu/readback';
 import { augment } from '../kernels/augment';
 import { record, type Dispatch } from '../kernels/kernel';
-import type { Network, StepTarget } from '../model/network';
+import type { Network } from '../runtime/network';
+import type { StepTarget } from '../runtime/targets';
 import type { GpuSplit, Normalisation } from './gpuDataset';
 import type { RunId, WorkerEvent } from './protocol';
 

@@ -8,17 +8,18 @@ import { createStorage } from '../gpu/buffers';
 import type { ReadbackPool } from '../gpu/readback';
 import { augment, setAugmentStep } from '../kernels/augment';
 import { record, type Dispatch } from '../kernels/kernel';
-import { Network, type StepTarget } from '../model/network';
-import { resolveConfig } from '../model/config';
+import { Network } from '../runtime/network';
+import type { StepTarget } from '../runtime/targets';
 import { countParams } from '../model/counts';
 import type { LayerNorms, MetricPoint, RunConfig, RunId, RunState } from './protocol';
-import { LayerNormProbe, type Norms } from './layerNorms';
+import { LayerNormProbe, type Norms } from '../runtime/layerNorms';
 import type { GpuDataset, SplitSet } from './gpuDataset';
 import { EpochSampler } from './sampler';
 import { learningRate, totalSteps } from './schedule';
 import { Evaluator } from './evaluate';
 import { SnapshotKeeper, type Snapshot } from './snapshot';
-import { RunConfigError, TrainerError } from './errors';
+import { TrainerError } from './errors';
+import { checkRunConfig } from './runConfig';
 
 /** Slots of the metrics history; a readback is forced at the latest every HISTORY steps. */
 export const HISTORY = 32;
@@ -322,24 +323,4 @@ export class Run {
     this.network.destroy();
     this.dataset.release();
   }
-}
-
-/** Checks a RunConfig's numbers (the model is checked by resolveConfig); throws ConfigError-like RangeErrors. */
-export function checkRunConfig(c: RunConfig): void {
-  resolveConfig(c.model);
-  const bad = (what: string) => {
-    throw new RunConfigError(what);
-  };
-  if (!Number.isInteger(c.batchSize) || c.batchSize < 1 || c.batchSize > 4096) bad(`batch size must be an integer in 1..4096, not ${c.batchSize}`);
-  if (!(c.lr >= 0 && Number.isFinite(c.lr))) bad(`learning rate must be a finite number >= 0, not ${c.lr}`);
-  if (!(c.momentum >= 0 && c.momentum < 1)) bad(`momentum must be in [0, 1), not ${c.momentum}`);
-  if (!(c.weightDecay >= 0 && Number.isFinite(c.weightDecay))) bad(`weight decay must be >= 0, not ${c.weightDecay}`);
-  if (!['step', 'cosine', 'constant'].includes(c.schedule)) bad(`schedule must be 'step', 'cosine' or 'constant', not '${c.schedule}'`);
-  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0) bad(`warm-up steps must be an integer >= 0, not ${c.warmupSteps}`);
-  if (c.steps !== undefined && !(Number.isInteger(c.steps) && c.steps >= 0)) bad(`steps must be a whole number, not ${c.steps}`);
-  if (c.epochs !== undefined && !(c.epochs >= 0 && Number.isFinite(c.epochs))) bad(`epochs must be a number >= 0, not ${c.epochs}`);
-  if (!Number.isInteger(c.seed)) bad(`seed must be an integer, not ${c.seed}`);
-  if (!Number.isInteger(c.valCount) || c.valCount < 0) bad(`validation images must be a whole number, not ${c.valCount}`);
-  if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0) bad(`evaluate-every must be a whole number of steps, not ${c.evalEvery}`);
-  if (!Number.isInteger(c.evalImages) || c.evalImages < 0) bad(`evaluation images must be a whole number, not ${c.evalImages}`);
 }

@@ -2,7 +2,7 @@
 // turns NaN or infinite costs the steps since the snapshot, not the run. Snapshots are read back
 // asynchronously (the step loop does not wait), at most every `everySteps` steps and `everyMs` ms, and only
 // kept when every value is finite.
-import type { Network } from '../model/network';
+import type { Network } from '../runtime/network';
 
 export interface Snapshot {
   step: number;

@@ -1,9 +1,9 @@
-// Per-layer norms (src/train/layerNorms.ts): the L2 norm of every weight tensor and of its gradient, taken on the
+// Per-layer norms (src/runtime/layerNorms.ts): the L2 norm of every weight tensor and of its gradient, taken on the
 // GPU after a backward pass, against the gradients and weights read back and summed in float64.
 import { expect, test } from 'vitest';
 import { buildNetwork, createEngine } from '../../src/index';
 import { ReadbackPool } from '../../src/gpu/readback';
-import { LayerNormProbe } from '../../src/train/layerNorms';
+import { LayerNormProbe } from '../../src/runtime/layerNorms';
 import { Rng } from '../../src/util/rng';
 import { expectClose } from './harness';
 

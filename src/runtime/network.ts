@@ -1,0 +1,186 @@
+// A network on a device: its parameter/gradient/momentum/statistics arenas (arenas.ts), its compiled graphs per
+// (BN mode, batch size) (targets.ts) and its SGD update (optimiser.ts). The training graph at the configured
+// batch is built up front, others on first use. What the network *is* (its graph, initial state, state names)
+// comes from src/model.
+import type { Gpu } from '../gpu/gpu';
+import type { KernelTime } from '../gpu/profiler';
+import { ReadbackPool } from '../gpu/readback';
+import { resolveConfig, type ModelConfig, type ResolvedConfig } from '../model/config';
+import { buildNetGraph, type NetGraph } from '../model/resnet';
+import { initialState } from '../model/init';
+import { NetworkArenas, type StateTensor } from './arenas';
+import { Sgd, type SgdOptions } from './optimiser';
+import { profileTrainStep } from './profile';
+import { encodeStep, type StepKind } from './step';
+import { IMAGE_FLOATS, StepTargets, type StepTarget } from './targets';
+
+export class Network {
+  readonly config: ResolvedConfig;
+  readonly batchSize: number;
+  private readonly state: NetworkArenas;
+  private readonly targets: StepTargets;
+  private sgd!: Sgd;
+  private destroyed = false;
+  private readonly readback: ReadbackPool;
+
+  private constructor(
+    private readonly gpu: Gpu,
+    cfg: ResolvedConfig,
+    batchSize: number,
+    template: NetGraph,
+  ) {
+    this.config = cfg;
+    this.batchSize = batchSize;
+    this.state = new NetworkArenas(gpu, template);
+    this.readback = new ReadbackPool(gpu);
+    this.targets = new StepTargets(gpu, cfg, batchSize, template, this.state);
+  }
+
+  static async create(gpu: Gpu, config: ModelConfig, opts: { batchSize: number; seed: number }): Promise<Network> {
+    const cfg = resolveConfig(config);
+    if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new Error(`batch size must be a positive integer, not ${opts.batchSize}`);
+    const template = buildNetGraph(cfg, opts.batchSize, 'train');
+    const net = new Network(gpu, cfg, opts.batchSize, template);
+    try {
+      net.setState(initialState(template.b.graph, template.stateOrder, opts.seed));
+      net.sgd = await Sgd.create(gpu, net.state);
+      await net.target('train', opts.batchSize);
+    } catch (e) {
+      net.destroy();
+      throw e;
+    }
+    return net;
+  }
+
+  stateNames(): string[] {
+    return this.state.order.map((o) => o.name);
+  }
+
+  /** Shapes of every state tensor, in state-dict order. */
+  stateShapes(): StateTensor[] {
+    return this.state.order.map((o) => ({ ...o, shape: [...o.shape] }));
+  }
+
+  getState(): Promise<Record<string, Float32Array>> {
+    return this.state.getState();
+  }
+
+  setState(state: Record<string, Float32Array>): void {
+    this.assertAlive();
+    this.state.setState(state);
+  }
+
+  /** Momentum buffers of SGD (the optimiser state), by parameter name. */
+  getMomentum(): Promise<Record<string, Float32Array>> {
+    return this.state.getMomentum();
+  }
+
+  setMomentum(state: Record<string, Float32Array>): void {
+    this.state.setMomentum(state);
+  }
+
+  /** The device buffers of parameters, gradients, momentum and statistics (for probes: they read, never write). */
+  arenas(): NetworkArenas {
+    this.assertAlive();
+    return this.state;
+  }
+
+  /** The buffers and compiled graph for (mode, batch), built on first use. */
+  target(mode: 'train' | 'eval', batch: number): Promise<StepTarget> {
+    this.assertAlive();
+    return this.targets.get(mode, batch);
+  }
+
+  /**
+   * Records one step on `target` into `enc` as one compute pass; nothing is allocated. For 'train', `hyper` sets
+   * SGD's learning rate, momentum and weight decay (written to its uniform buffer before the submit).
+   */
+  encodeStep(enc: GPUCommandEncoder, target: StepTarget, kind: StepKind, hyper?: SgdOptions): void {
+    this.assertAlive();
+    encodeStep(enc, target, kind, this.sgd, hyper);
+  }
+
+  async forward(images: Float32Array, labels: Int32Array, opts: { bnMode: 'train' | 'eval' }): Promise<{ loss: number; correct: number; logits: Float32Array }> {
+    const b = await this.target(opts.bnMode, labels.length);
+    this.upload(b, images, labels);
+    const enc = this.gpu.device.createCommandEncoder({ label: 'forward' });
+    this.encodeStep(enc, b, 'forward');
+    const logitsRef = b.logits;
+    const k = this.config.classes;
+    const [m, logits] = await this.submitAndRead(enc, [
+      { buffer: b.metrics, offset: 0, size: 16 },
+      { buffer: logitsRef.buffer, offset: logitsRef.offset ?? 0, size: labels.length * k * 4 },
+    ]);
+    return { loss: m[0], correct: m[1], logits };
+  }
+
+  async gradients(images: Float32Array, labels: Int32Array): Promise<{ loss: number; grads: Record<string, Float32Array> }> {
+    const b = await this.target('train', labels.length);
+    this.upload(b, images, labels);
+    const enc = this.gpu.device.createCommandEncoder({ label: 'gradients' });
+    this.encodeStep(enc, b, 'gradients');
+    const grads = this.state.grads;
+    const [m, g] = await this.submitAndRead(enc, [
+      { buffer: b.metrics, offset: 0, size: 16 },
+      { buffer: grads.buffer, offset: 0, size: grads.floats * 4 },
+    ]);
+    return { loss: m[0], grads: this.state.gradients(g) };
+  }
+
+  async trainStep(images: Float32Array, labels: Int32Array, opts: SgdOptions): Promise<{ loss: number; correct: number }> {
+    const b = await this.target('train', labels.length);
+    this.upload(b, images, labels);
+    const enc = this.gpu.device.createCommandEncoder({ label: 'trainStep' });
+    this.encodeStep(enc, b, 'train', opts);
+    const [m] = await this.submitAndRead(enc, [{ buffer: b.metrics, offset: 0, size: 16 }]);
+    return { loss: m[0], correct: m[1] };
+  }
+
+  /**
+   * One training step with a timestamped pass per node: the GPU time of every node (and of the SGD update).
+   * Undefined when the adapter has no timestamp queries.
+   */
+  async profileTrainStep(images: Float32Array, labels: Int32Array, opts: SgdOptions): Promise<KernelTime[] | undefined> {
+    if (!this.gpu.hasTimestamps) return undefined;
+    const b = await this.target('train', labels.length);
+    this.upload(b, images, labels);
+    return profileTrainStep(this.gpu, b, this.sgd, opts);
+  }
+
+  /** Bytes: parameters, gradients, momentum and statistics, plus the planned activations of every compiled graph. */
+  memory(): { persistentBytes: number; activationBytes: number; naiveActivationBytes: number } {
+    return { persistentBytes: this.state.bytes(), ...this.targets.activationBytes() };
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.targets.destroy();
+    this.state.destroy();
+    this.readback.destroy();
+  }
+
+  // --- internals ---
+
+  private assertAlive() {
+    if (this.destroyed) throw new Error('this network was destroyed');
+  }
+
+  private upload(b: StepTarget, images: Float32Array, labels: Int32Array) {
+    if (images.length !== labels.length * IMAGE_FLOATS) {
+      throw new Error(`images hold ${images.length} floats; ${labels.length} labels need ${labels.length * IMAGE_FLOATS} (N x 3 x 32 x 32)`);
+    }
+    for (const l of labels) if (!(l >= 0 && l < this.config.classes)) throw new Error(`label ${l} is outside 0..${this.config.classes - 1}`);
+    const q = this.gpu.device.queue;
+    q.writeBuffer(b.images, 0, images.buffer, images.byteOffset, images.byteLength);
+    q.writeBuffer(b.labels, 0, labels.buffer, labels.byteOffset, labels.byteLength);
+  }
+
+  /** Copies the given ranges into pooled mappable buffers, submits, and returns them as float arrays. */
+  private async submitAndRead(enc: GPUCommandEncoder, ranges: { buffer: GPUBuffer; offset: number; size: number }[]): Promise<Float32Array[]> {
+    const staging = ranges.map((r) => this.readback.acquire(r.size));
+    ranges.forEach((r, i) => enc.copyBufferToBuffer(r.buffer, r.offset, staging[i], 0, Math.ceil(r.size / 4) * 4));
+    this.gpu.device.queue.submit([enc.finish()]);
+    return Promise.all(staging.map(async (s, i) => new Float32Array(await this.readback.read(s, ranges[i].size))));
+  }
+}

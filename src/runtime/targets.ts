@@ -1,0 +1,115 @@
+// Compiled graphs of a network, one per (BN mode, batch size), with their input, label and metrics buffers: the
+// training graph at the network's batch size is built up front, the others on first use, and all of them bind
+// the same parameter, gradient and statistics arenas.
+import type { Gpu } from '../gpu/gpu';
+import { createStorage } from '../gpu/buffers';
+import type { BufferRef } from '../kernels/kernel';
+import { appendBackward } from '../graph/autodiff';
+import { compileGraph, type CompiledGraph } from '../graph/executor';
+import type { Tensor } from '../graph/ir';
+import type { ResolvedConfig } from '../model/config';
+import { buildNetGraph, type NetGraph } from '../model/resnet';
+import { arenaRef, type NetworkArenas } from './arenas';
+
+/** Floats of one CIFAR image, [3, 32, 32]. */
+export const IMAGE_FLOATS = 3 * 32 * 32;
+
+/** A compiled graph and its input/output buffers, for one (BN mode, batch size). */
+export interface StepTarget {
+  mode: 'train' | 'eval';
+  batch: number;
+  /** [batch, 3, 32, 32] float32: the trainer's augmentation kernel writes here. */
+  images: GPUBuffer;
+  /** [batch] int32 labels. */
+  labels: GPUBuffer;
+  /** 4 floats: mean loss, correct count, and running sums of loss and correct (zero them to start summing). */
+  metrics: GPUBuffer;
+  /** [batch, classes] float32 logits of the last forward pass. */
+  logits: BufferRef;
+  net: NetGraph;
+  compiled: CompiledGraph;
+}
+
+export class StepTargets {
+  private readonly built = new Map<string, StepTarget>();
+
+  /** `template` is the training graph at `batchSize`; it becomes the first target built. */
+  constructor(
+    private readonly gpu: Gpu,
+    private readonly config: ResolvedConfig,
+    private readonly batchSize: number,
+    private readonly template: NetGraph,
+    private readonly arenas: NetworkArenas,
+  ) {}
+
+  /** The target for (mode, batch), compiled on first use. */
+  async get(mode: 'train' | 'eval', batch: number): Promise<StepTarget> {
+    if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch of ${batch} images`);
+    const key = `${mode}:${batch}`;
+    const hit = this.built.get(key);
+    if (hit) return hit;
+    const net = mode === 'train' && batch === this.batchSize && this.built.size === 0 ? this.template : buildNetGraph(this.config, batch, mode);
+    if (mode === 'train') appendBackward(net.b);
+    const label = `${mode}${batch}`;
+    const images = createStorage(this.gpu, `${label}.images`, batch * IMAGE_FLOATS * 4);
+    const labels = createStorage(this.gpu, `${label}.labels`, batch * 4);
+    const metrics = createStorage(this.gpu, `${label}.metrics`, 16);
+    const gradOwner = new Map<number, string>();
+    if (mode === 'train') {
+      for (const t of net.b.graph.tensors) if (t.role === 'gradient') gradOwner.set(t.id, t.name.replace(/\.grad$/, ''));
+    }
+    const a = this.arenas;
+    const persistent = (t: Tensor): BufferRef => {
+      switch (t.role) {
+        case 'input':
+          return { buffer: images };
+        case 'labels':
+          return { buffer: labels };
+        case 'metrics':
+          return { buffer: metrics };
+        case 'param':
+          return arenaRef(a.params, t.name);
+        case 'state':
+          return arenaRef(a.states, t.name);
+        case 'gradient':
+          return arenaRef(a.grads, gradOwner.get(t.id)!);
+        case 'activation':
+          throw new Error(`activation ${t.name} is not persistent`);
+        default:
+          return t.role satisfies never;
+      }
+    };
+    try {
+      const compiled = await compileGraph(this.gpu, net.b.graph, label, persistent, new Set([net.logits]));
+      const b: StepTarget = { mode, batch, images, labels, metrics, logits: compiled.refs.get(net.logits)!, net, compiled };
+      this.built.set(key, b);
+      return b;
+    } catch (e) {
+      images.destroy();
+      labels.destroy();
+      metrics.destroy();
+      throw e;
+    }
+  }
+
+  /** Planned activation bytes of every compiled graph, and what they would take without buffer reuse. */
+  activationBytes(): { activationBytes: number; naiveActivationBytes: number } {
+    let act = 0;
+    let naive = 0;
+    for (const b of this.built.values()) {
+      act += b.compiled.plan.peakBytes;
+      naive += b.compiled.plan.naiveBytes;
+    }
+    return { activationBytes: act, naiveActivationBytes: naive };
+  }
+
+  destroy(): void {
+    for (const b of this.built.values()) {
+      b.compiled.destroy();
+      b.images.destroy();
+      b.labels.destroy();
+      b.metrics.destroy();
+    }
+    this.built.clear();
+  }
+}
