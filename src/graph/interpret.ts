@@ -2,14 +2,18 @@
 // against, and what autodiff is checked with (finite differences of the forward, no GPU involved).
 import * as conv from '../reference/conv';
 import * as bn from '../reference/batchnorm';
-import * as ew from '../reference/elementwise';
+import * as reluRef from '../reference/relu';
+import * as residualRef from '../reference/residual';
 import * as sc from '../reference/shortcut';
-import * as head from '../reference/head';
+import * as pool from '../reference/pool';
+import * as gemmRef from '../reference/gemm';
+import * as loss from '../reference/softmaxXent';
+import type { ConvGeom } from '../geometry';
 import { numel, type Graph, type Node, type Phase } from './ir';
 
 export type Values = Map<number, Float64Array>;
 
-function geom(g: Graph, x: number, w: number, a: { stride: number; pad: number }): conv.ConvGeom {
+function geom(g: Graph, x: number, w: number, a: { stride: number; pad: number }): ConvGeom {
   const [n, c, h, wd] = g.tensors[x].shape;
   const [o, , kh, kw] = g.tensors[w].shape;
   return { n, c, h, w: wd, o, kh, kw, stride: a.stride, pad: a.pad };
@@ -44,10 +48,10 @@ export function interpret(g: Graph, v: Values, phases: ReadonlySet<Phase>): Valu
         const sh = per(S[0]);
         if (a.mode === 'eval') {
           const y = bn.bnApply(sh, I[0]!, I[3]!, I[4]!, I[1]!, I[2]!);
-          out(0, a.relu ? ew.relu(y) : y);
+          out(0, a.relu ? reluRef.relu(y) : y);
         } else {
           const r = bn.bnForwardTrain(sh, I[0]!, I[1]!, I[2]!);
-          out(0, a.relu ? ew.relu(r.y) : r.y);
+          out(0, a.relu ? reluRef.relu(r.y) : r.y);
           out(1, r.mean);
           out(2, r.variance);
         }
@@ -68,13 +72,13 @@ export function interpret(g: Graph, v: Values, phases: ReadonlySet<Phase>): Valu
         break;
       }
       case 'relu':
-        out(0, ew.relu(I[0]!));
+        out(0, reluRef.relu(I[0]!));
         break;
       case 'reluGrad':
-        out(0, ew.reluBackward(I[0]!, I[1]!));
+        out(0, reluRef.reluBackward(I[0]!, I[1]!));
         break;
       case 'add':
-        out(0, (n as Node<'add'>).attrs.relu ? ew.addRelu(I[0]!, I[1]!) : ew.add(I[0]!, I[1]!));
+        out(0, (n as Node<'add'>).attrs.relu ? residualRef.addRelu(I[0]!, I[1]!) : residualRef.add(I[0]!, I[1]!));
         break;
       case 'shortcutA': {
         const [bn_, cin, h, w] = S[0];
@@ -88,34 +92,34 @@ export function interpret(g: Graph, v: Values, phases: ReadonlySet<Phase>): Valu
       }
       case 'avgPool': {
         const p = per(S[0]);
-        out(0, head.avgPool(p.n, p.c, p.s, I[0]!));
+        out(0, pool.avgPool(p.n, p.c, p.s, I[0]!));
         break;
       }
       case 'avgPoolGrad': {
         const p = per(g.tensors[node.outputs[0]].shape);
-        out(0, head.avgPoolBackward(p.n, p.c, p.s, I[0]!));
+        out(0, pool.avgPoolBackward(p.n, p.c, p.s, I[0]!));
         break;
       }
       case 'linear':
-        out(0, head.linear(S[0][0], S[0][1], S[1][0], I[0]!, I[1]!, I[2]));
+        out(0, gemmRef.linear(S[0][0], S[0][1], S[1][0], I[0]!, I[1]!, I[2]));
         break;
       case 'linearGradInput': {
         const [bn_, k] = S[0];
         const cin = S[1][1];
-        out(0, head.linearBackward(bn_, cin, k, I[0]!, new Float64Array(bn_ * cin), I[1]!).dx);
+        out(0, gemmRef.linearBackward(bn_, cin, k, I[0]!, new Float64Array(bn_ * cin), I[1]!).dx);
         break;
       }
       case 'linearGradWeight': {
         const [bn_, k] = S[0];
         const cin = S[1][1];
-        out(0, head.linearBackward(bn_, cin, k, I[0]!, I[1]!, new Float64Array(k * cin)).dw);
+        out(0, gemmRef.linearBackward(bn_, cin, k, I[0]!, I[1]!, new Float64Array(k * cin)).dw);
         break;
       }
       case 'biasGrad':
-        out(0, bn.channelSum(per(S[0]), I[0]!));
+        out(0, pool.channelSum(per(S[0]), I[0]!));
         break;
       case 'softmaxXent': {
-        const r = head.softmaxXent(S[0][0], S[0][1], I[0]!, I[1]!);
+        const r = loss.softmaxXent(S[0][0], S[0][1], I[0]!, I[1]!);
         out(0, Float64Array.of(r.loss, r.correct, 0, 0));
         out(1, r.dlogits);
         break;

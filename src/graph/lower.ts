@@ -6,12 +6,12 @@ import type { BufferRef, Dispatch } from '../kernels/kernel';
 import { reluBackward, reluForward } from '../kernels/relu';
 import { add } from '../kernels/residual';
 import { shortcutA, shortcutABackward } from '../kernels/shortcut';
-import { avgPool, avgPoolBackward } from '../kernels/pool';
-import { bnApply, bnBackward, bnStats, bnUpdateRunning, channelSum } from '../kernels/batchnorm';
+import { avgPool, avgPoolBackward, channelSum } from '../kernels/pool';
+import { bnApply, bnBackward, bnStats, bnUpdateRunning } from '../kernels/batchnorm';
 import { softmaxXent } from '../kernels/softmaxXent';
 import { gemm } from '../kernels/gemm';
 import { colElements, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, partialElements, type Pass } from '../kernels/conv';
-import type { ConvGeom } from '../kernels/im2col';
+import type { ConvGeom } from '../geometry';
 import { numel, type Graph, type Node } from './ir';
 
 export interface LowerCtx {
