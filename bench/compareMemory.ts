@@ -7,7 +7,7 @@ import { buildNetGraph } from '../src/model/resnet';
 import { resolveConfig, type ModelConfig } from '../src/model/config';
 import { appendBackward } from '../src/graph/autodiff';
 import { assignSlots, graphLifetimes } from '../src/graph/planner';
-import { scratchBytes } from '../src/graph/lower';
+import { scratchBytes } from '../src/graph/ops';
 import { numel } from '../src/graph/ir';
 
 export interface MemoryReport {

@@ -3,7 +3,8 @@
 // wrappers of src/kernels/conv.ts directly on storage buffers and time `reps` dispatches per submit.
 import { buildNetwork, createEngine, type Engine, type Network } from '../src/index';
 import { createStorage } from '../src/gpu/buffers';
-import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, colElements, type ConvGeom } from '../src/kernels/conv';
+import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, colElements } from '../src/kernels/conv';
+import type { ConvGeom } from '../src/geometry';
 import { record, type BufferRef, type Dispatch } from '../src/kernels/kernel';
 import type { StepTarget } from '../src/runtime/targets';
 import { Profiler } from '../src/gpu/profiler';

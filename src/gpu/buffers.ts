@@ -5,14 +5,16 @@ export class GpuCapacityError extends Error {
   override name = 'GpuCapacityError';
 }
 
-export const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+// A function, not a constant: the module must load where WebGPU is absent (Node tests import the op
+// table, src/graph/ops, which lowers through the kernel wrappers).
+const storageUsage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 /** Bytes rounded up to a multiple of 16 (uniform and copy alignment; also lets vec4 loads run off the end). */
 export const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 export const align = (bytes: number, to: number) => Math.ceil(bytes / to) * to;
 
 /** A storage buffer; a size past the device's limits throws an error that names the tensor and the limit. */
-export function createStorage(gpu: Gpu, label: string, bytes: number, usage = STORAGE): GPUBuffer {
+export function createStorage(gpu: Gpu, label: string, bytes: number, usage = storageUsage()): GPUBuffer {
   const size = align16(Math.max(bytes, 16));
   if (size > gpu.limits.maxBufferSize) {
     throw new GpuCapacityError(
@@ -38,7 +40,7 @@ export function createUniform(gpu: Gpu, label: string, data: ArrayBufferView): G
 }
 
 /** A storage buffer filled with `data`. */
-export function uploadNew(gpu: Gpu, label: string, data: ArrayBufferView, usage = STORAGE): GPUBuffer {
+export function uploadNew(gpu: Gpu, label: string, data: ArrayBufferView, usage = storageUsage()): GPUBuffer {
   const buffer = createStorage(gpu, label, data.byteLength, usage);
   gpu.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   return buffer;

@@ -1,76 +1,8 @@
-// Reverse-mode autodiff: walks the forward nodes backwards and appends, from ONE table of rules, the nodes
-// that compute every parameter's gradient. The loss node (softmaxXent) seeds its own gradient: its kernel
-// writes dlogits next to the loss.
+// Reverse-mode autodiff: walks the forward nodes backwards and appends, from the op table's backward rules
+// (ops/*.ts), the nodes that compute every parameter's gradient. The loss node (softmaxXent) seeds its own
+// gradient: its kernel writes dlogits next to the loss.
 import type { GraphBuilder } from './builder';
-import type { Node, OpKind } from './ir';
-
-interface RuleCtx<K extends OpKind> {
-  node: Node<K>;
-  /** Gradient of each output (undefined where nothing downstream needs it). */
-  dy: (number | undefined)[];
-  /** Whether input i needs a gradient (the images do not). */
-  needs(i: number): boolean;
-  /** A fresh gradient tensor for input i (shape of that input; a parameter's gradient gets the 'gradient' role). */
-  grad(i: number): number;
-  /** Adds a backward node. */
-  op: GraphBuilder['op'];
-}
-
-/** Returns, per input, the tensor holding its gradient contribution (undefined: none). */
-type Rule<K extends OpKind> = (c: RuleCtx<K>) => (number | undefined)[];
-
-const notDifferentiable = (c: RuleCtx<OpKind>): never => {
-  throw new Error(`${c.node.name}: ${c.node.kind} has no backward rule (second derivatives and eval-mode BN are not supported)`);
-};
-
-const rules: { [K in OpKind]: Rule<K> } = {
-  conv2d: ({ node, dy, grad, op, needs }) => {
-    const [x, w, b] = node.inputs;
-    const d = dy[0]!;
-    const a = node.attrs;
-    return [
-      needs(0) ? op('conv2dGradInput', `${node.name}.dx`, [d, w], a, { given: [grad(0)] })[0] : undefined,
-      op('conv2dGradWeight', `${node.name}.dw`, [d, x], a, { given: [grad(1)] })[0],
-      b === undefined ? undefined : op('biasGrad', `${node.name}.db`, [d], {}, { given: [grad(2)] })[0],
-    ];
-  },
-  batchNorm: (c) => {
-    const { node, dy, grad, op } = c;
-    if (node.attrs.mode !== 'train') return notDifferentiable(c);
-    const [x, gamma] = node.inputs;
-    const [y, mean, variance] = node.outputs;
-    const d = node.attrs.relu ? op('reluGrad', `${node.name}.drelu`, [dy[0]!, y], {})[0] : dy[0]!;
-    const outs = op('batchNormGrad', `${node.name}.dx`, [d, x, mean, variance, gamma], {}, { given: [grad(0), grad(1), grad(2)] });
-    return outs;
-  },
-  bnRunningUpdate: () => [],
-  relu: ({ node, dy, grad, op }) => [op('reluGrad', `${node.name}.dx`, [dy[0]!, node.outputs[0]], {}, { given: [grad(0)] })[0]],
-  add: ({ node, dy, op }) => {
-    const d = node.attrs.relu ? op('reluGrad', `${node.name}.drelu`, [dy[0]!, node.outputs[0]], {})[0] : dy[0]!;
-    return [d, d];
-  },
-  shortcutA: ({ node, dy, grad, op }) => [op('shortcutAGrad', `${node.name}.dx`, [dy[0]!], { stride: node.attrs.stride }, { given: [grad(0)] })[0]],
-  avgPool: ({ node, dy, grad, op }) => [op('avgPoolGrad', `${node.name}.dx`, [dy[0]!], {}, { given: [grad(0)] })[0]],
-  linear: ({ node, dy, grad, op, needs }) => {
-    const [x, w] = node.inputs;
-    const d = dy[0]!;
-    return [
-      needs(0) ? op('linearGradInput', `${node.name}.dx`, [d, w], {}, { given: [grad(0)] })[0] : undefined,
-      op('linearGradWeight', `${node.name}.dw`, [d, x], {}, { given: [grad(1)] })[0],
-      op('biasGrad', `${node.name}.db`, [d], {}, { given: [grad(2)] })[0],
-    ];
-  },
-  softmaxXent: ({ node }) => [node.outputs[1], undefined],
-  conv2dGradInput: notDifferentiable,
-  conv2dGradWeight: notDifferentiable,
-  biasGrad: notDifferentiable,
-  batchNormGrad: notDifferentiable,
-  reluGrad: notDifferentiable,
-  shortcutAGrad: notDifferentiable,
-  avgPoolGrad: notDifferentiable,
-  linearGradInput: notDifferentiable,
-  linearGradWeight: notDifferentiable,
-};
+import { opOf } from './ops';
 
 /**
  * Appends the backward pass for the graph's loss node to the builder's graph. Returns parameter tensor id ->
@@ -106,8 +38,7 @@ export function appendBackward(b: GraphBuilder): Map<number, number> {
       const k = contributions.get(t.id) ?? 0;
       return b.tensor(k === 0 ? `${t.name}.grad` : `${t.name}.grad${k}`, t.shape, t.role === 'param' ? 'gradient' : 'activation');
     };
-    const rule = rules[node.kind] as Rule<OpKind>;
-    const dins = rule({ node, dy, grad, needs: (i) => requires.has(node.inputs[i]), op: b.op.bind(b) });
+    const dins = opOf(node).backward({ node, dy, grad, needs: (i) => requires.has(node.inputs[i]), op: b.op.bind(b) });
     dins.forEach((d, i) => {
       const x = node.inputs[i];
       if (d === undefined || !requires.has(x)) return;

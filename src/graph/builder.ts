@@ -1,7 +1,8 @@
-// Builds a Graph node by node; every node's outputs come from its shape rule (or are given by the caller
-// for gradient ops), so shapes are checked once, at build time.
+// Builds a Graph node by node; every node's outputs come from its shape rule in the op table (or are given
+// by the caller for gradient ops), so shapes are checked once, at build time.
 import type { DType, Graph, Node, OpAttrs, OpKind, Phase, Role } from './ir';
-import { ShapeError, shapeRules } from './shapes';
+import { ops } from './ops';
+import { ShapeError } from './shapes';
 
 export class GraphBuilder {
   readonly graph: Graph = { tensors: [], nodes: [] };
@@ -30,7 +31,7 @@ export class GraphBuilder {
     const ins = inputs.map((i) => this.graph.tensors[i].shape);
     let shapes: number[][] | null;
     try {
-      shapes = shapeRules[kind](ins, attrs);
+      shapes = ops[kind].shape(ins, attrs);
     } catch (e) {
       throw new ShapeError(`${name}: ${(e as Error).message}`);
     }
@@ -47,7 +48,7 @@ export class GraphBuilder {
       });
     }
     const node: Node<K> = { id: this.graph.nodes.length, kind, name, phase: this.phase, inputs, outputs, attrs };
-    this.graph.nodes.push(node as unknown as Node);
+    this.graph.nodes.push(node);
     return outputs;
   }
 }

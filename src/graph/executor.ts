@@ -1,11 +1,11 @@
 // Compiles a static graph once: plans activation memory by liveness, creates the slot buffers, lowers every
-// node to prepared dispatches. A step then only records those dispatches (in node order, for the phases asked
-// for) into a compute pass: nothing is created per step.
+// node to prepared dispatches (the op table's lowering rules, ops/*.ts). A step then only records those
+// dispatches (in node order, for the phases asked for) into a compute pass: nothing is created per step.
 import type { Gpu } from '../gpu/gpu';
 import { createStorage } from '../gpu/buffers';
 import { record, type BufferRef, type Dispatch } from '../kernels/kernel';
 import type { Graph, Phase, Tensor } from './ir';
-import { lower, scratchBytes } from './lower';
+import { nodeShapes, opOf, scratchBytes } from './ops';
 import type { Profiler } from '../gpu/profiler';
 import { assignSlots, graphLifetimes, type SlotPlan } from './planner';
 
@@ -58,24 +58,23 @@ export async function compileGraph(gpu: Gpu, graph: Graph, label: string, persis
       if (plan.slotOf.has(String(t.id))) refs.set(t.id, slotRef(String(t.id)));
     } else refs.set(t.id, persistent(t));
   }
+  const ref = (id: number): BufferRef => {
+    const r = refs.get(id);
+    if (!r) throw new Error(`${label}: tensor ${graph.tensors[id].name} has no buffer`);
+    return r;
+  };
   const lowered: { phase: Phase; kind: string; name: string; dispatches: Dispatch[] }[] = [];
   try {
-  for (const node of nodes) {
-    const dispatches = await lower(
-      {
+    for (const node of nodes) {
+      const dispatches = await opOf(node).lower({
+        ...nodeShapes(graph, node),
         gpu,
-        graph,
-        ref: (id) => {
-          const r = refs.get(id);
-          if (!r) throw new Error(`${label}: tensor ${graph.tensors[id].name} has no buffer`);
-          return r;
-        },
+        input: (i) => ref(node.inputs[i]),
+        output: (i) => ref(node.outputs[i]),
         scratch: (i) => (plan.slotOf.has(`scratch:${node.id}:${i}`) ? slotRef(`scratch:${node.id}:${i}`) : undefined),
-      },
-      node,
-    );
-    lowered.push({ phase: node.phase, kind: node.kind, name: node.name, dispatches });
-  }
+      });
+      lowered.push({ phase: node.phase, kind: node.kind, name: node.name, dispatches });
+    }
   } catch (e) {
     slots.forEach((s) => s.destroy());
     throw e;

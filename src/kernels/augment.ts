@@ -2,20 +2,12 @@
 // normalisation of uint8 CIFAR records into a float batch (shaders/augment.wgsl).
 import code from '../../shaders/augment.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
+import type { AugmentOptions } from '../geometry';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 const def: KernelDef = { name: 'augment', code, bindings: ['read', 'read', 'read', 'rw', 'rw', 'uniform'] };
 const WG = 256;
 const RECORD = 3072;
-
-/** Same fields as src/reference/augment.ts. pad 0 and flip false give plain normalisation (evaluation). */
-export interface AugmentOptions {
-  batch: number;
-  mean: [number, number, number];
-  std: [number, number, number];
-  pad: number;
-  flip: boolean;
-}
 
 /**
  * outImages [batch, 3, 32, 32] f32 and outLabels [batch] i32 from images (uint8 records of 3072 bytes

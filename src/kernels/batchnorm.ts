@@ -7,16 +7,8 @@ import code from '../../shaders/batchnorm.wgsl?raw';
 import reduceCode from '../../shaders/batchnorm_reduce.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
 import { flatWg, type Tuning } from '../gpu/tuning';
+import type { ChannelShape } from '../geometry';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
-
-export { channelSum } from './pool';
-
-export interface BnShape {
-  n: number;
-  c: number;
-  /** Spatial size H*W (1 for a [N, K] matrix viewed per column). */
-  s: number;
-}
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
@@ -29,7 +21,7 @@ const WG = 256;
 export type ReduceVariant = Tuning['reduce'];
 
 /** Entry, grid and workgroup size of a per-channel reduction in the chosen variant. */
-function reduction(gpu: Gpu, entry: string, sh: BnShape, variant: ReduceVariant | undefined) {
+function reduction(gpu: Gpu, entry: string, sh: ChannelShape, variant: ReduceVariant | undefined) {
   if ((variant ?? gpu.tuning.reduce) === 'serial') {
     const wg = flatWg(gpu.tuning, sh.c, 64);
     return { entry: `${entry}_serial${sh.s % 4 === 0 ? '4' : ''}`, grid: grid1d(sh.c, wg), WG: wg };
@@ -38,15 +30,15 @@ function reduction(gpu: Gpu, entry: string, sh: BnShape, variant: ReduceVariant 
   return { entry, grid: [c, 1, 1] as [number, number, number], WG };
 }
 
-function check(label: string, sh: BnShape): void {
+function check(label: string, sh: ChannelShape): void {
   if (![sh.n, sh.c, sh.s].every((v) => Number.isInteger(v) && v >= 1)) throw new Error(`${label}: bad BatchNorm shape ${JSON.stringify(sh)}`);
   if (sh.n * sh.c * sh.s >= 2 ** 32) throw new Error(`${label}: ${sh.n}x${sh.c}x${sh.s} elements overflow 32-bit indices`);
 }
 
 /** Elements per thread of the elementwise passes: a vec4 when the 4 share a channel (S % 4 == 0). */
-const perThread = (sh: BnShape) => (sh.s % 4 === 0 ? 4 : 1);
+const perThread = (sh: ChannelShape) => (sh.s % 4 === 0 ? 4 : 1);
 
-const reduceUniforms = (sh: BnShape) => {
+const reduceUniforms = (sh: ChannelShape) => {
   const m = sh.n * sh.s;
   return packUniforms([sh.n, sh.c, sh.s, { f32: BN_MOMENTUM }, { f32: m / Math.max(m - 1, 1) }]);
 };
@@ -57,7 +49,7 @@ const reduceUniforms = (sh: BnShape) => {
  * the variance ~1e-7 (see the test).
  */
 export function bnStats(
-  gpu: Gpu, label: string, sh: BnShape, x: BufferRef, mean: BufferRef, variance: BufferRef, opts: { variant?: ReduceVariant } = {},
+  gpu: Gpu, label: string, sh: ChannelShape, x: BufferRef, mean: BufferRef, variance: BufferRef, opts: { variant?: ReduceVariant } = {},
 ): Promise<Dispatch> {
   check(label, sh);
   const r = reduction(gpu, 'stats', sh, opts.variant);
@@ -71,7 +63,7 @@ export function bnStats(
  * batch statistics, eval mode the running ones.
  */
 export function bnApply(
-  gpu: Gpu, label: string, sh: BnShape, x: BufferRef, mean: BufferRef, variance: BufferRef, gamma: BufferRef, beta: BufferRef, y: BufferRef,
+  gpu: Gpu, label: string, sh: ChannelShape, x: BufferRef, mean: BufferRef, variance: BufferRef, gamma: BufferRef, beta: BufferRef, y: BufferRef,
   opts: { relu?: boolean } = {},
 ): Promise<Dispatch> {
   check(label, sh);
@@ -87,7 +79,7 @@ export function bnApply(
  * In place: runMean = 0.9 runMean + 0.1 mean, runVar = 0.9 runVar + 0.1 variance * m/(m-1), m = n*s.
  * mean/variance must not share a buffer with runMean/runVar (a dispatch cannot read and write one buffer).
  */
-export function bnUpdateRunning(gpu: Gpu, label: string, sh: BnShape, mean: BufferRef, variance: BufferRef, runMean: BufferRef, runVar: BufferRef): Promise<Dispatch> {
+export function bnUpdateRunning(gpu: Gpu, label: string, sh: ChannelShape, mean: BufferRef, variance: BufferRef, runMean: BufferRef, runVar: BufferRef): Promise<Dispatch> {
   check(label, sh);
   return prepare(gpu, reduce, {
     entry: 'update_running', label, buffers: [mean, mean, mean, variance, runMean, runVar], uniforms: reduceUniforms(sh), grid: grid1d(sh.c, WG), constants: { WG },
@@ -100,7 +92,7 @@ export function bnUpdateRunning(gpu: Gpu, label: string, sh: BnShape, mean: Buff
  * with x, dy, mean or variance.
  */
 export async function bnBackward(
-  gpu: Gpu, label: string, sh: BnShape, dy: BufferRef, x: BufferRef, mean: BufferRef, variance: BufferRef, gamma: BufferRef,
+  gpu: Gpu, label: string, sh: ChannelShape, dy: BufferRef, x: BufferRef, mean: BufferRef, variance: BufferRef, gamma: BufferRef,
   dx: BufferRef, dgamma: BufferRef, dbeta: BufferRef, opts: { variant?: ReduceVariant } = {},
 ): Promise<Dispatch[]> {
   check(label, sh);

@@ -6,13 +6,12 @@
 // buffer argument is ignored (it may be undefined).
 import type { Gpu } from '../gpu/gpu';
 import type { ConvVariant, Tuning } from '../gpu/tuning';
-import { gemm, gemmSplits, type GemmShape } from './gemm';
+import { convOutSize, type ConvGeom, type GemmShape } from '../geometry';
+import { gemm, gemmSplits } from './gemm';
 import { channelSum } from './pool';
-import { col2im, convOutSize, im2col, type ConvGeom } from './im2col';
+import { col2im, im2col } from './im2col';
 import { convImplicitBackwardInput, convImplicitBackwardWeight, convImplicitForward } from './convImplicit';
 import type { BufferRef, Dispatch } from './kernel';
-
-export { convOutSize, type ConvGeom, type ConvVariant };
 
 export type Pass = 'forward' | 'input' | 'weight';
 const variantOf = (gpu: Gpu, pass: Pass, opts: { variant?: ConvVariant }) => opts.variant ?? gpu.tuning.conv[pass];

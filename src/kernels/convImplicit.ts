@@ -5,7 +5,7 @@ import code from '../../shaders/conv_implicit.wgsl?raw';
 import code3x3 from '../../shaders/conv3x3.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
 import { flatWg } from '../gpu/tuning';
-import { convOutSize, type ConvGeom } from './im2col';
+import { convOutSize, type ConvGeom } from '../geometry';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 const def: KernelDef = { name: 'conv_implicit', code, bindings: ['read', 'read', 'rw', 'read', 'uniform'] };

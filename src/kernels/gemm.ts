@@ -1,29 +1,13 @@
 // Strided, batched GEMM: C = A B (+ bias), C overwritten. Two variants with one contract:
 // 'tiled' (shaders/gemm.wgsl, workgroup-memory tiles: GPUs) and 'direct' (shaders/gemm_direct.wgsl, no
 // workgroup memory or barriers: CPU adapters). gpu.tuning.gemm picks one; opts.variant forces one.
+// The strides and batching of a product are a GemmShape (src/geometry.ts).
 import code from '../../shaders/gemm.wgsl?raw';
 import directCode from '../../shaders/gemm_direct.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
 import type { Tuning } from '../gpu/tuning';
+import type { GemmShape } from '../geometry';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
-
-/**
- * Element (m,k) of A for batch b sits at a[b*aBatch + m*aRow + k*aCol]; likewise B (k,n) and C (m,n).
- * Transposes are just swapped strides. With reduceBatch, C is one matrix summed over all batches; with
- * reduceBatch and `splits` > 1, C holds `splits` partial sums, cBatch apart: partial z sums the batches
- * z*per .. z*per+per-1, per = ceil(batch / splits) (see gemmSplits).
- * bias: 'row' adds bias[m], 'col' adds bias[n].
- * (Same shape as src/reference/gemm.ts GemmShape; kernels do not import the references.)
- */
-export interface GemmShape {
-  m: number; n: number; k: number; batch: number;
-  aBatch: number; aRow: number; aCol: number;
-  bBatch: number; bRow: number; bCol: number;
-  cBatch: number; cRow: number; cCol: number;
-  reduceBatch?: boolean;
-  splits?: number;
-  bias?: 'none' | 'row' | 'col';
-}
 
 const def: KernelDef = { name: 'gemm', code, bindings: ['read', 'read', 'rw', 'read', 'uniform'] };
 const directDef: KernelDef = { name: 'gemm_direct', code: directCode, bindings: def.bindings };
@@ -109,3 +93,20 @@ export async function gemm(
     constants: { ...t, ...flags },
   });
 }
+
+// The fully connected layer's three products, on row-major x [N, C], w [K, C] (torch.nn.Linear), y [N, K].
+
+/** y[N,K] = x[N,C] W^T + b: A = x, B(k=c, n=j) = W[j, c], bias per column of y. */
+export const linearForwardStrides = (n: number, cin: number, k: number): GemmShape => ({
+  m: n, n: k, k: cin, batch: 1, aBatch: 0, aRow: cin, aCol: 1, bBatch: 0, bRow: 1, bCol: cin, cBatch: 0, cRow: k, cCol: 1, bias: 'col',
+});
+
+/** dx[N,C] = dy[N,K] W[K,C]. */
+export const linearGradInputStrides = (n: number, cin: number, k: number): GemmShape => ({
+  m: n, n: cin, k, batch: 1, aBatch: 0, aRow: k, aCol: 1, bBatch: 0, bRow: cin, bCol: 1, cBatch: 0, cRow: cin, cCol: 1,
+});
+
+/** dW[K,C] = dy^T[K,N] x[N,C]. */
+export const linearGradWeightStrides = (n: number, cin: number, k: number): GemmShape => ({
+  m: k, n: cin, k: n, batch: 1, aBatch: 0, aRow: 1, aCol: k, bBatch: 0, bRow: cin, bCol: 1, cBatch: 0, cRow: cin, cCol: 1,
+});

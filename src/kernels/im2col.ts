@@ -1,27 +1,11 @@
 // im2col and its adjoint col2im (shaders/im2col.wgsl). col layout [N, C*KH*KW, OH*OW].
 import code from '../../shaders/im2col.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
+import { convOutSize, type ConvGeom } from '../geometry';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
-
-/** Convolution geometry (same fields as src/reference/conv.ts ConvGeom). x NCHW, w OIHW. */
-export interface ConvGeom {
-  n: number; c: number; h: number; w: number; // input
-  o: number; kh: number; kw: number; // output channels, kernel
-  stride: number; pad: number;
-}
 
 const def: KernelDef = { name: 'im2col', code, bindings: ['read', 'rw', 'uniform'] };
 const WG = 256;
-
-const outSize = (size: number, k: number, stride: number, pad: number) => Math.floor((size + 2 * pad - k) / stride) + 1;
-
-/** Output spatial size; throws when the kernel does not fit the padded input. */
-export function convOutSize(g: ConvGeom): { oh: number; ow: number } {
-  const oh = outSize(g.h, g.kh, g.stride, g.pad);
-  const ow = outSize(g.w, g.kw, g.stride, g.pad);
-  if (oh < 1 || ow < 1 || g.stride < 1) throw new Error(`convolution ${JSON.stringify(g)} has no output`);
-  return { oh, ow };
-}
 
 function uniforms(g: ConvGeom, count: number): Uint32Array {
   const { oh, ow } = convOutSize(g);

@@ -3,7 +3,7 @@
 import code from '../../shaders/pool.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
 import { flatWg, type Tuning } from '../gpu/tuning';
-import type { BnShape } from './batchnorm';
+import type { ChannelShape } from '../geometry';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 const def: KernelDef = { name: 'pool', code, bindings: ['read', 'rw', 'uniform'] };
@@ -25,7 +25,7 @@ export function avgPoolBackward(gpu: Gpu, label: string, n: number, c: number, s
  * out[c] = sum over n and s of x[n, c, s], one workgroup per channel ('serial', CPU adapters: one
  * invocation per channel): conv bias gradients, and the fc's (dY [N, K] viewed as {n: N, c: K, s: 1}).
  */
-export function channelSum(gpu: Gpu, label: string, sh: BnShape, x: BufferRef, out: BufferRef, opts: { variant?: Tuning['reduce'] } = {}): Promise<Dispatch> {
+export function channelSum(gpu: Gpu, label: string, sh: ChannelShape, x: BufferRef, out: BufferRef, opts: { variant?: Tuning['reduce'] } = {}): Promise<Dispatch> {
   const uniforms = packUniforms([sh.n, sh.c, sh.s]);
   if ((opts.variant ?? gpu.tuning.reduce) === 'serial') {
     const wg = flatWg(gpu.tuning, sh.c, 64);

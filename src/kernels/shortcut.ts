@@ -1,19 +1,15 @@
 // Option-A (parameter-free) shortcut, forward and backward (shaders/shortcut.wgsl).
 import code from '../../shaders/shortcut.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
+import { shortcutOut, type ShortcutShape } from '../geometry';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 const def: KernelDef = { name: 'shortcut', code, bindings: ['read', 'rw', 'uniform'] };
 const WG = 256;
 
-/** Same fields as src/reference/shortcut.ts: x is [n, cin, h, w], y is [n, cout, ceil(h/stride), ceil(w/stride)]. */
-export interface ShortcutShape { n: number; cin: number; h: number; w: number; cout: number; stride: number }
-
 function params(label: string, s: ShortcutShape) {
   if (s.cout < s.cin || s.stride < 1) throw new Error(`${label}: option-A shortcut needs cout >= cin and stride >= 1 (got ${JSON.stringify(s)})`);
-  const oh = Math.ceil(s.h / s.stride);
-  const ow = Math.ceil(s.w / s.stride);
-  const pad = (s.cout - s.cin) >> 1;
+  const { oh, ow, pad } = shortcutOut(s);
   return { oh, ow, uniforms: packUniforms([s.n, s.cin, s.h, s.w, s.cout, s.stride, oh, ow, pad]) };
 }
 

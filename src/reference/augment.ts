@@ -2,14 +2,7 @@
 // of the zero-padded uint8 image and a horizontal flip (torchvision RandomCrop(32, padding) then
 // RandomHorizontalFlip), then (pixel / 255 - mean) / std per channel. The random draws come from a
 // stateless hash of (seed, step, sample), written identically here and in the shader.
-export interface AugmentOptions {
-  batch: number;
-  mean: [number, number, number];
-  std: [number, number, number];
-  /** Zero padding on each side before the 32x32 crop; the crop offsets are uniform in 0..2*pad. */
-  pad: number;
-  flip: boolean;
-}
+import type { AugmentOptions } from '../geometry';
 
 export const IMAGE = 32;
 export const RECORD = 3 * IMAGE * IMAGE;

@@ -1,14 +1,14 @@
 // Float64 reference for BatchNorm2d with PyTorch's conventions: biased batch variance to normalise,
 // unbiased variance for the running estimate, momentum 0.1, eps 1e-5. x is viewed as [N, C, S].
+import type { ChannelShape } from '../geometry';
+
 type Arr = ArrayLike<number>;
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
 
-export interface BnShape { n: number; c: number; s: number }
-
 /** Per-channel mean and biased variance over N and S. */
-export function bnStats(sh: BnShape, x: Arr): { mean: Float64Array; variance: Float64Array } {
+export function bnStats(sh: ChannelShape, x: Arr): { mean: Float64Array; variance: Float64Array } {
   const mean = new Float64Array(sh.c);
   const variance = new Float64Array(sh.c);
   const m = sh.n * sh.s;
@@ -25,7 +25,7 @@ export function bnStats(sh: BnShape, x: Arr): { mean: Float64Array; variance: Fl
 }
 
 /** y = gamma * (x - mean) / sqrt(var + eps) + beta, with the given statistics (batch or running). */
-export function bnApply(sh: BnShape, x: Arr, mean: Arr, variance: Arr, gamma: Arr, beta: Arr, eps = BN_EPS): Float64Array {
+export function bnApply(sh: ChannelShape, x: Arr, mean: Arr, variance: Arr, gamma: Arr, beta: Arr, eps = BN_EPS): Float64Array {
   const y = new Float64Array(sh.n * sh.c * sh.s);
   for (let n = 0; n < sh.n; n++)
     for (let c = 0; c < sh.c; c++) {
@@ -39,13 +39,13 @@ export function bnApply(sh: BnShape, x: Arr, mean: Arr, variance: Arr, gamma: Ar
 }
 
 /** Train mode: normalise with batch statistics. Returns them too (backward and the running update need them). */
-export function bnForwardTrain(sh: BnShape, x: Arr, gamma: Arr, beta: Arr) {
+export function bnForwardTrain(sh: ChannelShape, x: Arr, gamma: Arr, beta: Arr) {
   const { mean, variance } = bnStats(sh, x);
   return { y: bnApply(sh, x, mean, variance, gamma, beta), mean, variance };
 }
 
 /** running = (1 - momentum) * running + momentum * batch, with the unbiased batch variance. */
-export function bnUpdateRunning(sh: BnShape, runMean: Arr, runVar: Arr, mean: Arr, variance: Arr, momentum = BN_MOMENTUM) {
+export function bnUpdateRunning(sh: ChannelShape, runMean: Arr, runVar: Arr, mean: Arr, variance: Arr, momentum = BN_MOMENTUM) {
   const m = sh.n * sh.s;
   const rm = Float64Array.from(runMean, (r, c) => (1 - momentum) * r + momentum * mean[c]);
   const rv = Float64Array.from(runVar, (r, c) => (1 - momentum) * r + momentum * variance[c] * (m / Math.max(m - 1, 1)));
@@ -53,7 +53,7 @@ export function bnUpdateRunning(sh: BnShape, runMean: Arr, runVar: Arr, mean: Ar
 }
 
 /** Backward of train-mode BN (batch statistics depend on x). */
-export function bnBackward(sh: BnShape, dy: Arr, x: Arr, mean: Arr, variance: Arr, gamma: Arr, eps = BN_EPS) {
+export function bnBackward(sh: ChannelShape, dy: Arr, x: Arr, mean: Arr, variance: Arr, gamma: Arr, eps = BN_EPS) {
   const m = sh.n * sh.s;
   const dgamma = new Float64Array(sh.c);
   const dbeta = new Float64Array(sh.c);
@@ -81,7 +81,7 @@ export function bnBackward(sh: BnShape, dy: Arr, x: Arr, mean: Arr, variance: Ar
 }
 
 /** Backward of eval-mode BN (fixed statistics): a per-channel affine map. */
-export function bnBackwardEval(sh: BnShape, dy: Arr, x: Arr, mean: Arr, variance: Arr, gamma: Arr, eps = BN_EPS) {
+export function bnBackwardEval(sh: ChannelShape, dy: Arr, x: Arr, mean: Arr, variance: Arr, gamma: Arr, eps = BN_EPS) {
   const dgamma = new Float64Array(sh.c);
   const dbeta = new Float64Array(sh.c);
   const dx = new Float64Array(sh.n * sh.c * sh.s);
@@ -96,11 +96,4 @@ export function bnBackwardEval(sh: BnShape, dy: Arr, x: Arr, mean: Arr, variance
       }
     }
   return { dx, dgamma, dbeta };
-}
-
-/** sum over N and S per channel (bias gradients). */
-export function channelSum(sh: BnShape, x: Arr): Float64Array {
-  const out = new Float64Array(sh.c);
-  for (let n = 0; n < sh.n; n++) for (let c = 0; c < sh.c; c++) for (let i = 0; i < sh.s; i++) out[c] += x[(n * sh.c + c) * sh.s + i];
-  return out;
 }

@@ -1,22 +1,8 @@
-// Float64 reference for the strided, batched GEMM the GPU kernel implements.
-type Arr = ArrayLike<number>;
+// Float64 reference for src/kernels/gemm.ts: the strided, batched GEMM (GemmShape, src/geometry.ts) and
+// the fully connected layer the kernel computes (linear*Strides there).
+import type { GemmShape } from '../geometry';
 
-/**
- * Element (m,k) of A for batch b sits at a[b*aBatch + m*aRow + k*aCol]; likewise B (k,n) and C (m,n).
- * Transposes are just swapped strides. With reduceBatch, C is one matrix summed over all batches; with
- * reduceBatch and `splits` > 1, C holds `splits` partial sums, cBatch apart: partial z sums the batches
- * z*per .. z*per+per-1, per = ceil(batch / splits) (split-K over the batches, summed afterwards).
- * bias: 'row' adds bias[m], 'col' adds bias[n].
- */
-export interface GemmShape {
-  m: number; n: number; k: number; batch: number;
-  aBatch: number; aRow: number; aCol: number;
-  bBatch: number; bRow: number; bCol: number;
-  cBatch: number; cRow: number; cCol: number;
-  reduceBatch?: boolean;
-  splits?: number;
-  bias?: 'none' | 'row' | 'col';
-}
+type Arr = ArrayLike<number>;
 
 /** Row-major strides for a plain (optionally transposed) batched product C[b] = op(A[b]) op(B[b]). */
 export function gemmShape(m: number, n: number, k: number, o: { batch?: number; transA?: boolean; transB?: boolean; shareA?: boolean; shareB?: boolean } = {}): GemmShape {
@@ -46,4 +32,32 @@ export function gemm(s: GemmShape, a: Arr, b: Arr, bias?: Arr): Float64Array {
     for (let bt = 0; bt < outBatches; bt++)
       for (let i = 0; i < s.m; i++) for (let j = 0; j < s.n; j++) c[bt * s.cBatch + i * s.cRow + j * s.cCol] += s.bias === 'row' ? bias[i] : bias[j];
   return c;
+}
+
+/** y[n, o] = sum_i x[n, i] w[o, i] + b[o]; w is [out, in] like torch.nn.Linear. */
+export function linear(n: number, cin: number, cout: number, x: Arr, w: Arr, b?: Arr): Float64Array {
+  const y = new Float64Array(n * cout);
+  for (let r = 0; r < n; r++)
+    for (let o = 0; o < cout; o++) {
+      let acc = b ? b[o] : 0;
+      for (let i = 0; i < cin; i++) acc += x[r * cin + i] * w[o * cin + i];
+      y[r * cout + o] = acc;
+    }
+  return y;
+}
+
+export function linearBackward(n: number, cin: number, cout: number, dy: Arr, x: Arr, w: Arr) {
+  const dx = new Float64Array(n * cin);
+  const dw = new Float64Array(cout * cin);
+  const db = new Float64Array(cout);
+  for (let r = 0; r < n; r++)
+    for (let o = 0; o < cout; o++) {
+      const d = dy[r * cout + o];
+      db[o] += d;
+      for (let i = 0; i < cin; i++) {
+        dx[r * cin + i] += d * w[o * cin + i];
+        dw[o * cin + i] += d * x[r * cin + i];
+      }
+    }
+  return { dx, dw, db };
 }

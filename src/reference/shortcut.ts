@@ -1,10 +1,8 @@
 // Float64 reference for the option-A shortcut: x[:, :, ::s, ::s] zero-padded in channels, the new
 // channels split equally before and after the existing ones (pad = (cout - cin) / 2 on each side).
+import { shortcutOut, type ShortcutShape } from '../geometry';
+
 type Arr = ArrayLike<number>;
-
-export interface ShortcutShape { n: number; cin: number; h: number; w: number; cout: number; stride: number }
-
-export const shortcutOut = (s: ShortcutShape) => ({ oh: Math.ceil(s.h / s.stride), ow: Math.ceil(s.w / s.stride), pad: (s.cout - s.cin) >> 1 });
 
 export function shortcutA(s: ShortcutShape, x: Arr): Float64Array {
   const { oh, ow, pad } = shortcutOut(s);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { augmentDraw, augmentReference, RECORD, type AugmentOptions } from '../../src/reference/augment';
+import { augmentDraw, augmentReference, RECORD } from '../../src/reference/augment';
+import type { AugmentOptions } from '../../src/geometry';
 import { augment, setAugmentStep } from '../../src/kernels/augment';
 import { readBuffer, uploadNew } from '../../src/gpu/buffers';
 import type { Gpu } from '../../src/gpu/gpu';

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/reference/batchnorm';
-import { bnApply, bnBackward, bnStats, bnUpdateRunning, type BnShape, type ReduceVariant } from '../../src/kernels/batchnorm';
+import { bnApply, bnBackward, bnStats, bnUpdateRunning, type ReduceVariant } from '../../src/kernels/batchnorm';
+import type { ChannelShape } from '../../src/geometry';
 import { readF32 } from '../../src/gpu/buffers';
 import { run } from '../../src/kernels/kernel';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
@@ -12,7 +13,7 @@ function normalish(count: number, seed: number): Float64Array {
   return Float64Array.from(a, (v, i) => Math.fround(v + b[i] + c[i]));
 }
 /** Channel c of x viewed as [N, C, S] gets x * scale[c] + offset[c] (the lists repeat as needed). */
-function perChannel(sh: BnShape, x: Float64Array, scale: number[], offset: number[]): Float64Array {
+function perChannel(sh: ChannelShape, x: Float64Array, scale: number[], offset: number[]): Float64Array {
   return Float64Array.from(x, (v, i) => {
     const c = Math.floor(i / sh.s) % sh.c;
     return Math.fround(v * scale[c % scale.length] + offset[c % offset.length]);
@@ -21,7 +22,7 @@ function perChannel(sh: BnShape, x: Float64Array, scale: number[], offset: numbe
 
 // Awkward shapes: N=1, odd C, 7x5 maps, S=1 (a [N, K] matrix viewed per column). S % 4 == 0 (64 here, 1024
 // above) takes the vec4 entries (apply4, backward_apply4, *_serial4), the others the scalar ones.
-const shapes: BnShape[] = [
+const shapes: ChannelShape[] = [
   { n: 1, c: 3, s: 7 },
   { n: 4, c: 16, s: 64 },
   { n: 3, c: 5, s: 35 },

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/reference/conv';
-import { colElements, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, convOutSize, partialElements, type ConvGeom } from '../../src/kernels/conv';
+import { colElements, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, partialElements } from '../../src/kernels/conv';
+import { convOutSize, type ConvGeom } from '../../src/geometry';
 import type { Gpu } from '../../src/gpu/gpu';
 import { TUNINGS, type ConvVariant, type Tuning } from '../../src/gpu/tuning';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
@@ -43,7 +44,6 @@ describe.each(variants)('conv2d, %s', (_name, variant, tuning) => {
   test.each(cases)('%s', async (_, g, withBias) => {
     const gpu = withTuning(await getGpu(), tuning);
     const { oh, ow } = convOutSize(g);
-    expect({ oh, ow }).toEqual(ref.convOut(g));
     const x = rand(g.n * g.c * g.h * g.w, 21);
     const w = rand(g.o * g.c * g.kh * g.kw, 22);
     const b = rand(g.o, 23);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/reference/gemm';
-import { gemm, gemmSplits, type GemmShape, type GemmVariant } from '../../src/kernels/gemm';
+import { gemm, gemmSplits, type GemmVariant } from '../../src/kernels/gemm';
+import type { GemmShape } from '../../src/geometry';
 import { TUNINGS } from '../../src/gpu/tuning';
 import { run } from '../../src/kernels/kernel';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';

@@ -1,6 +1,7 @@
 import { describe, test } from 'vitest';
-import * as ref from '../../src/reference/conv';
-import { col2im, im2col, type ConvGeom } from '../../src/kernels/im2col';
+import * as ref from '../../src/reference/im2col';
+import { col2im, im2col } from '../../src/kernels/im2col';
+import type { ConvGeom } from '../../src/geometry';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
 
 const geoms: [string, ConvGeom][] = [

@@ -1,6 +1,5 @@
 import { describe, test } from 'vitest';
-import * as head from '../../src/reference/head';
-import * as bnRef from '../../src/reference/batchnorm';
+import * as ref from '../../src/reference/pool';
 import { avgPool, avgPoolBackward, channelSum } from '../../src/kernels/pool';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
 
@@ -16,14 +15,14 @@ describe('global average pooling', () => {
     const x = rand(n * c * s, 1, -2, 3);
     const y = out(gpu, n * c);
     // A float32 sum of s values ~1 divided by s: a few roundings of the mean.
-    expectClose(await runAndRead(gpu, await avgPool(gpu, 'pool', n, c, s, { buffer: buf(gpu, x) }, { buffer: y }), y, n * c), head.avgPool(n, c, s, x), {
+    expectClose(await runAndRead(gpu, await avgPool(gpu, 'pool', n, c, s, { buffer: buf(gpu, x) }, { buffer: y }), y, n * c), ref.avgPool(n, c, s, x), {
       atol: 1e-6,
       rtol: 1e-6,
     });
     const dy = rand(n * c, 2);
     const dx = out(gpu, n * c * s);
     const got = await runAndRead(gpu, await avgPoolBackward(gpu, 'pool.bwd', n, c, s, { buffer: buf(gpu, dy) }, { buffer: dx }), dx, n * c * s);
-    expectClose(got, head.avgPoolBackward(n, c, s, dy), { atol: 0, rtol: 2e-7 }); // one float32 division
+    expectClose(got, ref.avgPoolBackward(n, c, s, dy), { atol: 0, rtol: 2e-7 }); // one float32 division
   });
 });
 
@@ -40,6 +39,6 @@ describe.each(['workgroup', 'serial'] as const)('channel sum (%s)', (variant) =>
     const o = out(gpu, sh.c);
     const got = await runAndRead(gpu, await channelSum(gpu, 'bias.grad', sh, { buffer: buf(gpu, x) }, { buffer: o }, { variant }), o, sh.c);
     // Sums of m values in [-1, 1) (|terms| add up to ~m/2): 1e-7 * m absolute is ~3 float32 roundings of that.
-    expectClose(got, bnRef.channelSum(sh, x), { atol: 1e-7 * sh.n * sh.s, rtol: 1e-6 });
+    expectClose(got, ref.channelSum(sh, x), { atol: 1e-7 * sh.n * sh.s, rtol: 1e-6 });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, test } from 'vitest';
-import * as ref from '../../src/reference/elementwise';
+import * as ref from '../../src/reference/relu';
 import { reluBackward, reluForward } from '../../src/kernels/relu';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import * as ref from '../../src/reference/elementwise';
+import * as ref from '../../src/reference/residual';
 import { add } from '../../src/kernels/residual';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
 

@@ -1,5 +1,5 @@
 import { describe, test } from 'vitest';
-import * as ref from '../../src/reference/optim';
+import * as ref from '../../src/reference/sgd';
 import { setSgdHyper, sgd } from '../../src/kernels/sgd';
 import { readF32 } from '../../src/gpu/buffers';
 import { run } from '../../src/kernels/kernel';

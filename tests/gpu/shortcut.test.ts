@@ -1,6 +1,7 @@
 import { describe, test } from 'vitest';
 import * as ref from '../../src/reference/shortcut';
-import { shortcutA, shortcutABackward, type ShortcutShape } from '../../src/kernels/shortcut';
+import { shortcutA, shortcutABackward } from '../../src/kernels/shortcut';
+import { shortcutOut, type ShortcutShape } from '../../src/geometry';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
 
 const shapes: [string, ShortcutShape][] = [
@@ -16,7 +17,7 @@ describe('option-A shortcut', () => {
   // so an element the kernel skips (a padded channel, a skipped position) fails.
   test.each(shapes)('%s', async (_name, s) => {
     const gpu = await getGpu();
-    const { oh, ow } = ref.shortcutOut(s);
+    const { oh, ow } = shortcutOut(s);
     const xCount = s.n * s.cin * s.h * s.w;
     const yCount = s.n * s.cout * oh * ow;
     const x = rand(xCount, 21);

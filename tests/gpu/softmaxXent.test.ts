@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import * as head from '../../src/reference/head';
+import * as ref from '../../src/reference/softmaxXent';
 import { softmaxXent } from '../../src/kernels/softmaxXent';
 import { readF32 } from '../../src/gpu/buffers';
 import type { Gpu } from '../../src/gpu/gpu';
@@ -17,7 +17,7 @@ async function runXent(gpu: Gpu, n: number, k: number, logits: ArrayLike<number>
 }
 
 /** Loss to 1e-6 relative (float32 log/exp and a sum of n losses), counts exact, dlogits ~ 1/count to 2e-7/count. */
-function expectMatches(got: { dlogits: Float32Array; metrics: Float32Array }, want: ReturnType<typeof head.softmaxXent>) {
+function expectMatches(got: { dlogits: Float32Array; metrics: Float32Array }, want: ReturnType<typeof ref.softmaxXent>) {
   expectClose([got.metrics[0], got.metrics[2]], [want.loss, want.lossSum], { atol: 1e-6, rtol: 1e-6 });
   expect([got.metrics[1], got.metrics[3]]).toEqual([want.correct, want.correct]);
   expectClose(got.dlogits, want.dlogits, { atol: 2e-7 / Math.max(want.count, 1), rtol: 1e-5 });
@@ -37,7 +37,7 @@ describe.each(['workgroup', 'serial'] as const)('softmax cross-entropy (%s)', (v
     const gpu = await getGpu();
     const logits = rand(n * k, 1, -4, 4);
     const labels = labelsFor(n, k, 2);
-    expectMatches(await runXent(gpu, n, k, logits, labels, variant), head.softmaxXent(n, k, logits, labels));
+    expectMatches(await runXent(gpu, n, k, logits, labels, variant), ref.softmaxXent(n, k, logits, labels));
   });
 
   test('large logits stay finite (max subtraction)', async () => {
@@ -47,7 +47,7 @@ describe.each(['workgroup', 'serial'] as const)('softmax cross-entropy (%s)', (v
     const logits = rand(n * k, 3, -100, 100);
     const labels = labelsFor(n, k, 4);
     const got = await runXent(gpu, n, k, logits, labels, variant);
-    const want = head.softmaxXent(n, k, logits, labels);
+    const want = ref.softmaxXent(n, k, logits, labels);
     // float32 logits of size 100 carry 4e-6 absolute each; the loss is a difference of two of them.
     expectClose([got.metrics[0]], [want.loss], { atol: 1e-5, rtol: 1e-6 });
     expect(got.metrics[1]).toBe(want.correct);
@@ -60,7 +60,7 @@ describe.each(['workgroup', 'serial'] as const)('softmax cross-entropy (%s)', (v
     const k = 5;
     const logits = [0, 2, 1, 2, -1, 0.5, 0.5, 0.5, 0.5, 0.5, -3, 0, 7, 1, 7];
     const labels = Int32Array.of(1, 0, 4);
-    const want = head.softmaxXent(3, k, logits, labels);
+    const want = ref.softmaxXent(3, k, logits, labels);
     expect(want.correct).toBe(2);
     expectMatches(await runXent(gpu, 3, k, logits, labels, variant), want);
   });
@@ -72,7 +72,7 @@ describe.each(['workgroup', 'serial'] as const)('softmax cross-entropy (%s)', (v
     const labels = labelsFor(n, k, 6);
     for (let r = 97; r < n; r++) labels[r] = -1; // a padded last evaluation batch
     labels[3] = -1;
-    const want = head.softmaxXent(n, k, logits, labels);
+    const want = ref.softmaxXent(n, k, logits, labels);
     expect(want.count).toBe(96);
     const got = await runXent(gpu, n, k, logits, labels, variant);
     expectMatches(got, want);
@@ -95,7 +95,7 @@ describe.each(['workgroup', 'serial'] as const)('softmax cross-entropy (%s)', (v
     // The same prepared dispatch again, without zeroing: [0] and [1] are this batch's, [2] and [3] add up.
     await runAndRead(gpu, first.d, first.metricsBuf, 4);
     const m = await readF32(gpu, first.metricsBuf, 0, 4);
-    const want = head.softmaxXent(n, k, logits, labels);
+    const want = ref.softmaxXent(n, k, logits, labels);
     expectClose([m[0], m[2]], [want.loss, 2 * want.lossSum], { atol: 1e-6, rtol: 1e-6 });
     expect([m[1], m[3]]).toEqual([want.correct, 2 * want.correct]);
   });

@@ -1,5 +1,5 @@
 import { describe, test } from 'vitest';
-import * as ref from '../../src/reference/optim';
+import * as ref from '../../src/reference/sumsq';
 import { sumSquares } from '../../src/kernels/sumsq';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
 

@@ -1,11 +1,14 @@
 // The float64 reference ops against values worked out by hand.
 import { describe, expect, test } from 'vitest';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, col2im, im2col } from '../../src/reference/conv';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from '../../src/reference/conv';
+import { col2im, im2col } from '../../src/reference/im2col';
 import { bnBackward, bnForwardTrain, bnUpdateRunning } from '../../src/reference/batchnorm';
 import { shortcutA, shortcutABackward } from '../../src/reference/shortcut';
-import { avgPool, linear, softmaxXent } from '../../src/reference/head';
-import { sgdStep, sumSquares } from '../../src/reference/optim';
-import { gemm, gemmShape } from '../../src/reference/gemm';
+import { avgPool } from '../../src/reference/pool';
+import { softmaxXent } from '../../src/reference/softmaxXent';
+import { sgdStep } from '../../src/reference/sgd';
+import { sumSquares } from '../../src/reference/sumsq';
+import { gemm, gemmShape, linear } from '../../src/reference/gemm';
 
 const near = (a: ArrayLike<number>, b: number[], eps = 1e-12) => {
   expect(a.length).toBe(b.length);

@@ -1,4 +1,4 @@
-// Float64 reference for torch.optim.SGD (dampening 0, no Nesterov) and the norms the trainer reports.
+// Float64 reference for torch.optim.SGD, dampening 0, no Nesterov (src/kernels/sgd.ts).
 type Arr = ArrayLike<number>;
 
 export interface SgdHyper { lr: number; momentum: number; weightDecay: number }
@@ -13,10 +13,4 @@ export function sgdStep(h: SgdHyper, p: Arr, g: Arr, buf: Arr) {
     np[i] = p[i] - h.lr * nb[i];
   }
   return { param: np, momentum: nb };
-}
-
-export function sumSquares(x: Arr): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return s;
 }
