@@ -6,8 +6,7 @@
 import type { Gpu } from '../gpu/gpu';
 import { createStorage } from '../gpu/buffers';
 import type { ReadbackPool } from '../gpu/readback';
-import { augment } from '../kernels/augment';
-import { record, type Dispatch } from '../kernels/kernel';
+import { createBatchInput, type BatchInput } from '../runtime/batchInput';
 import type { Network } from '../runtime/network';
 import type { StepTarget } from '../runtime/targets';
 import type { GpuSplit, Normalisation } from './gpuDataset';
@@ -27,7 +26,7 @@ export interface EvalResult {
 
 interface Entry {
   target: StepTarget;
-  augment: Dispatch;
+  input: BatchInput;
 }
 
 /** One BN mode's graphs: the full batch and the last partial batch (when there is one). */
@@ -87,9 +86,7 @@ export class Evaluator {
       const e = size === B ? full! : last!;
       q.writeBuffer(indices, 0, split.ids, start, size);
       const enc = this.gpu.device.createCommandEncoder({ label: `eval.${split.name}.${mode}` });
-      const pass = enc.beginComputePass({ label: 'eval.augment' });
-      record(pass, [e.augment]);
-      pass.end();
+      e.input.encode(enc);
       this.network.encodeStep(enc, e.target, mode === 'train' ? 'forwardNoUpdate' : 'forward');
       if (logits) enc.copyBufferToBuffer(e.target.logits.buffer, e.target.logits.offset ?? 0, logits, start * classes * 4, size * classes * 4);
       if (start + size >= n) parts.forEach((p, i) => enc.copyBufferToBuffer(p.target.metrics, 0, staging, i * 16, 16));
@@ -117,7 +114,7 @@ export class Evaluator {
 
   destroy(): void {
     this.destroyed = true;
-    for (const e of this.entries.values()) void e.then((x) => x.augment.uniforms?.destroy(), () => undefined);
+    for (const e of this.entries.values()) void e.then((x) => x.input.destroy(), () => undefined);
     this.entries.clear();
     this.indices?.destroy();
   }
@@ -135,7 +132,7 @@ export class Evaluator {
     return staging;
   }
 
-  /** The target and augment dispatch for (images of `split`, BN mode, batch), built on first use. */
+  /** The target and batch input for (images of `split`, BN mode, batch), built on first use. */
   private entry(split: GpuSplit, mode: BnMode, batch: number): Promise<Entry> {
     const key = `${split.images.label}|${mode}|${batch}`;
     let e = this.entries.get(key);
@@ -149,17 +146,9 @@ export class Evaluator {
 
   private async build(split: GpuSplit, mode: BnMode, batch: number): Promise<Entry> {
     const target = await this.network.target(mode, batch);
-    const dispatch = await augment(
-      this.gpu,
-      `eval.augment.${split.name}.${mode}${batch}`,
-      { batch, mean: this.norm.mean, std: this.norm.std, pad: 0, flip: false },
-      { buffer: split.images },
-      { buffer: split.labels },
-      { buffer: this.indicesBuffer() },
-      { buffer: target.images },
-      { buffer: target.labels },
-    );
-    return { target, augment: dispatch };
+    const opts = { batch, mean: this.norm.mean, std: this.norm.std, pad: 0, flip: false };
+    const input = await createBatchInput(this.gpu, `eval.augment.${split.name}.${mode}${batch}`, opts, split, this.indicesBuffer(), target);
+    return { target, input };
   }
 }
 

@@ -6,8 +6,7 @@
 import type { Gpu } from '../gpu/gpu';
 import { createStorage } from '../gpu/buffers';
 import type { ReadbackPool } from '../gpu/readback';
-import { augment, setAugmentStep } from '../kernels/augment';
-import { record, type Dispatch } from '../kernels/kernel';
+import { createBatchInput, type BatchInput } from '../runtime/batchInput';
 import { Network } from '../runtime/network';
 import type { StepTarget } from '../runtime/targets';
 import { countParams } from '../model/counts';
@@ -79,7 +78,7 @@ export class Run {
     readonly dataset: GpuDataset,
     readonly splits: SplitSet,
     private readonly target: StepTarget,
-    private readonly augmentDispatch: Dispatch,
+    private readonly input: BatchInput,
     private readonly probe: LayerNormProbe,
     indices: GPUBuffer,
     history: GPUBuffer,
@@ -111,16 +110,8 @@ export class Run {
       const history = createStorage(gpu, `${id}.metricsHistory`, HISTORY * SLOT_BYTES);
       owned.push(history);
       const pad = config.augment ? 4 : 0;
-      const aug = await augment(
-        gpu,
-        `${id}.augment`,
-        { batch: b, mean: splits.norm.mean, std: splits.norm.std, pad, flip: config.augment },
-        { buffer: splits.train.images },
-        { buffer: splits.train.labels },
-        { buffer: indices },
-        { buffer: target.images },
-        { buffer: target.labels },
-      );
+      const aug = await createBatchInput(gpu, `${id}.augment`, { batch: b, mean: splits.norm.mean, std: splits.norm.std, pad, flip: config.augment }, splits.train, indices, target);
+      owned.push(aug);
       const probe = await LayerNormProbe.create(gpu, id, network);
       owned.push({ destroy: () => probe.destroy() });
       const run = new Run(gpu, id, name, config, network, dataset, splits, target, aug, probe, indices, history, readback, sink);
@@ -179,12 +170,10 @@ export class Run {
     const s = this.step;
     const q = this.gpu.device.queue;
     q.writeBuffer(this.indices, 0, this.sampler.indices(s));
-    setAugmentStep(this.gpu, this.augmentDispatch, this.config.seed, s);
+    this.input.setStep(this.config.seed, s);
     const lr = this.lrAt(s);
     const enc = this.gpu.device.createCommandEncoder({ label: `${this.id}.step` });
-    const pass = enc.beginComputePass({ label: `${this.id}.augment` });
-    record(pass, [this.augmentDispatch]);
-    pass.end();
+    this.input.encode(enc);
     this.network.encodeStep(enc, this.target, 'train', { lr, momentum: this.config.momentum, weightDecay: this.config.weightDecay });
     enc.copyBufferToBuffer(this.target.metrics, 0, this.history, (s % HISTORY) * SLOT_BYTES, SLOT_BYTES);
     this.pending.push({ step: s, lr, epoch: this.epochAt(s + 1) });
@@ -317,6 +306,7 @@ export class Run {
     if (this.destroyed) return;
     this.destroyed = true;
     this.evaluator.destroy();
+    this.input.destroy();
     this.indices.destroy();
     this.history.destroy();
     this.probe.destroy();
