@@ -1,8 +1,8 @@
 // The UI's worker-event reducer (src/ui/store/events.ts), as a pure function: after a NaN-loss rollback the
 // run's curves hold only the points of the state its weights went back to. Also the per-layer norms it keeps,
-// and how the chart lays them out (src/ui/components/normData.ts).
+// and how the chart lays them out (src/ui/lib/normData.ts).
 import { expect, test } from 'vitest';
-import { decades, normSeries } from '../../src/ui/components/normData';
+import { decades, normSeries } from '../../src/ui/lib/normData';
 import type { AppState } from '../../src/ui/store';
 import { MAX_NORM_SAMPLES, reduceEvents } from '../../src/ui/store/events';
 import type { RunView } from '../../src/ui/store/types';

@@ -5,7 +5,7 @@ import { continueRun, deleteRun, exportMetrics, loadCheckpointFile, saveWeights 
 import { loss, pct } from '../lib/format';
 import { useApp } from '../store';
 import type { RunView } from '../store/types';
-import { runColor } from './palette';
+import { runColor } from '../lib/palette';
 
 export const latestTestAcc = (r: RunView, mode?: 'eval' | 'train') => {
   for (let i = r.evals.length - 1; i >= 0; i--) if (r.evals[i].split === 'test' && (!mode || r.evals[i].bnMode === mode)) return r.evals[i];
