@@ -1,9 +1,8 @@
 // Applies a batch of worker events to the store state in one pass: metrics (and evaluations, layer norms) are
 // grouped per run and appended with one array copy per run per batch.
 import type { EvalPoint, LayerNorms, MetricPoint, WorkerEvent } from '../../train/protocol';
-import type { AppState } from './index';
-import { nextAlertId } from './index';
-import type { Alert, RunView } from './types';
+import { withAlert } from './alerts';
+import type { Alert, AppState, RunView } from './types';
 
 const FATAL = new Set(['no-webgpu', 'gpu-limits']);
 
@@ -49,7 +48,7 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
     }
     return runs[id];
   };
-  const alert = (a: Omit<Alert, 'id'>) => (alerts = [...alerts.slice(-4), { ...a, id: nextAlertId() }]);
+  const alert = (a: Omit<Alert, 'id'>) => (alerts = withAlert(alerts, a));
   // The worker took the run back to `step` (after a NaN loss, or rebuilding it after a device loss): its points past that step, shown or still in this
   // batch, describe weights that no longer exist. Points after the event (the steps trained again) stay.
   const rollBack = (id: string, step: number) => {
