@@ -1,4 +1,5 @@
-// The Runs panel: its header stays visible under the sticky run-controls bar while its rows show.
+// The Runs panel: its header stays visible under the sticky run-controls bar while its rows show, and a checkpoint
+// file that cannot be loaded leaves no run behind (not on screen, not in the browser's storage, not after a reload).
 import { expect, test, type Page } from '@playwright/test';
 import { openWithData, tinyUrl } from './helpers';
 
@@ -47,4 +48,54 @@ test('the run-controls bar never covers the Runs header while run rows show', as
   expect(scrolledWithRows).toBeGreaterThan(0);
   await page.evaluate(() => window.scrollTo(0, 120));
   await page.screenshot({ path: 'test-results/runs-panel-scrolled.png' });
+});
+
+/** Runs kept in the page's IndexedDB (src/ui/lib/persist.ts). */
+const storedRuns = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('resnet-playground-runs');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('runs')) return resolve(0);
+          const count = db.transaction('runs').objectStore('runs').count();
+          count.onsuccess = () => resolve(count.result);
+          count.onerror = () => reject(count.error);
+        };
+      }),
+  );
+
+/** A safetensors file whose header promises run settings and a tensor, cut off before the tensor's data ends. */
+function truncatedCheckpoint(): Buffer {
+  const runConfig = JSON.stringify({ model: { arch: 'residual', depth: 8, width: 4 }, batchSize: 8, lr: 0.05, momentum: 0.9, weightDecay: 1e-4, schedule: 'constant', warmupSteps: 0, steps: 4, seed: 1, augment: true, valCount: 0, evalEvery: 0, evalImages: 16, evalBnModes: ['eval'] });
+  const header = Buffer.from(JSON.stringify({ __metadata__: { format: 'resnet-playground.run/1', runConfig, step: '2', epoch: '0', name: 'resnet-8' }, 'fc.bias': { dtype: 'F32', shape: [10], data_offsets: [0, 40] } }));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(header.length));
+  return Buffer.concat([len, header, Buffer.alloc(12)]);
+}
+
+test('a damaged checkpoint file shows what is wrong and leaves no run, also after a reload', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('engine-status')).toHaveClass(/ready/, { timeout: 120_000 });
+  const garbage = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919 + 13) % 251));
+  const files = [
+    { name: 'garbage.safetensors', buffer: garbage, title: 'garbage' },
+    { name: 'cut-short.safetensors', buffer: truncatedCheckpoint(), title: 'resnet-8' }, // named from its settings
+  ];
+  for (const f of files) {
+    await page.getByLabel('Checkpoint file').setInputFiles({ name: f.name, mimeType: 'application/octet-stream', buffer: f.buffer });
+    const alert = page.locator('[data-testid="alert"][data-code="bad-checkpoint"]', { hasText: `in ${f.title}` });
+    await expect(alert).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('run')).toHaveCount(0);
+  }
+  await expect(page.getByText('No runs yet.')).toBeVisible();
+  await page.waitForTimeout(2_500); // the store writes a changed run within a second
+  expect(await storedRuns(page)).toBe(0);
+  await page.reload();
+  await expect(page.getByTestId('engine-status')).toHaveClass(/ready/, { timeout: 120_000 });
+  expect(await storedRuns(page)).toBe(0);
+  await expect(page.getByTestId('run')).toHaveCount(0);
+  await expect(page.getByText('No runs yet.')).toBeVisible();
 });

@@ -30,6 +30,11 @@ export interface RunView {
   trainingSince?: number;
   /** A checkpoint of this run is stored in the browser. */
   hasCheckpoint: boolean;
+  /**
+   * Made from a checkpoint file the worker has not accepted yet (it is 'paused' or 'done' once accepted). A failed
+   * load removes the run (store/events.ts), and it is not stored in the browser before then (persistSync.ts).
+   */
+  pendingLoad?: boolean;
   error?: string;
 }
 
