@@ -21,9 +21,13 @@ const send = (cmd: Command) => client?.send(cmd);
 const get = useApp.getState;
 
 function onEvents(events: WorkerEvent[]): void {
+  const before = get().runs;
   get().applyEvents(events);
   for (const e of events) {
-    if (e.type === 'ready') {
+    if (e.type === 'error' && e.runId && before[e.runId] && !get().runs[e.runId]) {
+      // A failed checkpoint load (the store dropped its run): the worker frees whatever it had built of it.
+      send({ type: 'deleteRun', runId: e.runId });
+    } else if (e.type === 'ready') {
       // Quietly try the dataset cached by an earlier visit.
       if (get().data.status !== 'ready') loadData({ kind: 'cache' }, 'browser cache', true);
     } else if (e.type === 'checkpoint') {
@@ -147,14 +151,14 @@ export async function saveWeights(runId: string): Promise<void> {
   else get().pushAlert({ code: 'bad-checkpoint', message: `No weights are kept for "${r?.name ?? runId}".`, advice: 'Weights are kept when a run finishes or is stopped, or when you save them.' });
 }
 
-/** A checkpoint file becomes a new paused run. */
+/** A checkpoint file becomes a new paused run; if the worker cannot load it, the run is dropped again (pendingLoad). */
 export async function loadCheckpointFile(file: File): Promise<void> {
   const bytes = await file.arrayBuffer();
   const id = newRunId();
   const meta = readRunConfig(bytes);
   const form = meta ? fromRunConfig(meta) : undefined;
   const name = form ? nameRun(form, existing()) : file.name.replace(/\.safetensors$/i, '');
-  addRun(id, name, form);
+  addRun(id, name, form, { pendingLoad: true });
   get().select(id);
   send({ type: 'load', runId: id, name, bytes });
 }

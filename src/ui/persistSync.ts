@@ -68,7 +68,8 @@ export function startPersistence(): void {
   };
   useApp.subscribe((s, prev) => {
     if (s.runs === prev.runs) return;
-    for (const id of s.order) if (s.runs[id] !== prev.runs[id]) dirty.add(id);
+    // A run still loading from a checkpoint file is kept only once the worker accepts the file (RunView.pendingLoad).
+    for (const id of s.order) if (s.runs[id] !== prev.runs[id] && !s.runs[id].pendingLoad) dirty.add(id);
     for (const id of prev.order) if (!s.runs[id]) dirty.add(id);
     if (dirty.size && timer === undefined) timer = setTimeout(flush, SAVE_DELAY_MS);
   });

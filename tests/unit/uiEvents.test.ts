@@ -1,12 +1,12 @@
 // The UI's worker-event reducer (src/ui/store/events.ts), as a pure function: after a NaN-loss rollback the
-// run's curves hold only the points of the state its weights went back to. Also the per-layer norms it keeps,
-// and how the chart lays them out (src/ui/components/normData.ts).
+// run's curves hold only the points of the state its weights went back to; a checkpoint load that fails leaves no
+// run behind. Also the per-layer norms it keeps, and how the chart lays them out (src/ui/lib/normData.ts).
 import { expect, test } from 'vitest';
-import { decades, normSeries } from '../../src/ui/components/normData';
+import { decades, normSeries } from '../../src/ui/lib/normData';
 import type { AppState } from '../../src/ui/store';
 import { MAX_NORM_SAMPLES, reduceEvents } from '../../src/ui/store/events';
 import type { RunView } from '../../src/ui/store/types';
-import type { EvalPoint, LayerNorms, MetricPoint, WorkerEvent } from '../../src/train/protocol';
+import type { EvalPoint, LayerNorms, MetricPoint, RunState, WorkerEvent } from '../../src/train/protocol';
 
 const metric = (runId: string, step: number): MetricPoint => ({
   runId,
@@ -101,6 +101,62 @@ test('a device loss without recovery marks the engine lost and the runs no longe
   expect(s.engine.status).toBe('lost');
   expect(s.runs.a.live).toBe(false);
   expect(steps(s, 'a')).toEqual([1, 2]);
+});
+
+// ---- checkpoint loads ------------------------------------------------------------------------------
+
+/** State with run 'c' just made from a checkpoint file (as actions.loadCheckpointFile adds it) and selected. */
+function loading(): AppState {
+  const s = initial();
+  const c: RunView = { ...runView('c'), name: 'broken', state: 'building', step: 0, totalSteps: 0, trainingSince: undefined, pendingLoad: true };
+  return { ...s, runs: { ...s.runs, c }, order: [...s.order, 'c'], selectedId: 'c' };
+}
+const runState = (runId: string, state: RunState, step = 0, totalSteps = 100): WorkerEvent => ({ type: 'runState', runId, state, step, totalSteps, epoch: 0, paramCount: 1000, gpuBytes: 0 });
+const BAD_FILE = 'safetensors header length 7016996765293437281 is larger than the file (5000 bytes)';
+/** What the worker posts when it cannot read the file: the run's error state, then the message. */
+const loadFailed = (runId: string): WorkerEvent[] => [
+  runState(runId, 'error', 0, 0),
+  { type: 'error', runId, code: 'bad-checkpoint', message: BAD_FILE, advice: 'Load a .safetensors file saved by this app.' },
+];
+
+test('a checkpoint load that fails leaves no run behind: gone from the runs, the order and the selection; the message stays', () => {
+  for (const batches of [[loadFailed('c')], [[loadFailed('c')[0]], [loadFailed('c')[1]]]]) {
+    const s = apply(loading(), ...batches);
+    expect(s.runs).not.toHaveProperty('c');
+    expect(s.order).toEqual(['a', 'b']);
+    expect(s.selectedId).toBe('b');
+    expect(s.alerts.map((a) => [a.code, a.runName, a.runId])).toEqual([['bad-checkpoint', 'broken', undefined]]);
+  }
+  // Points of the other runs in the same batch still land.
+  const s = apply(loading(), [metrics('a', [1, 2]), ...loadFailed('c'), metrics('c', [1])]);
+  expect(steps(s, 'a')).toEqual([1, 2]);
+  expect(s.runs).not.toHaveProperty('c');
+});
+
+test('a checkpoint load that succeeds keeps its run, and a later fault no longer removes it', () => {
+  let s = apply(loading(), [runState('c', 'building'), runState('c', 'ready')]);
+  expect(s.runs.c.pendingLoad).toBe(true); // 'ready' comes before the weights are in
+  s = apply(s, [runState('c', 'paused', 40)]);
+  expect([s.runs.c.pendingLoad, s.runs.c.state, s.runs.c.step]).toEqual([undefined, 'paused', 40]);
+  s = apply(s, [metrics('c', [41, 42, 43, 44, 45]), ...rollback('c', 43)]);
+  expect(s.order).toEqual(['a', 'b', 'c']);
+  expect(steps(s, 'c')).toEqual([41, 42, 43]);
+});
+
+test('continuing a stored run from its kept weights that fails keeps the run and its curves (only new loads are dropped)', () => {
+  const s0 = initial();
+  const stored = { ...s0, runs: { ...s0.runs, a: { ...s0.runs.a, metrics: [metric('a', 1), metric('a', 2)], state: 'building' as const } } };
+  const s = apply(stored, loadFailed('a'));
+  expect(s.order).toEqual(['a', 'b']);
+  expect(steps(s, 'a')).toEqual([1, 2]);
+  expect([s.runs.a.state, s.runs.a.error]).toEqual(['error', BAD_FILE]);
+});
+
+test('a load still pending when the device is lost for good is dropped; the other runs stay, no longer live', () => {
+  const s = apply(loading(), [{ type: 'error', code: 'device-lost', message: 'No new GPU device could be set up.', advice: 'Restart.' }]);
+  expect(s.order).toEqual(['a', 'b']);
+  expect(s.runs).not.toHaveProperty('c');
+  expect(s.runs.a.live).toBe(false);
 });
 
 // ---- per-layer norms ---------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 // JavaScript, so it stays out of the first chunk and the page shows before it arrives.
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunView } from '../store/types';
-import { metricSeries, testSeries } from './chartData';
-import { decades, isShortcut, normSeries, type NormKind, type NormPoint } from './normData';
+import { metricSeries, testSeries } from '../lib/chartData';
+import { decades, isShortcut, normSeries, type NormKind, type NormPoint } from '../lib/normData';
 
 export interface Shown {
   run: RunView;

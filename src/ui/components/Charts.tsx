@@ -4,10 +4,10 @@
 // load in their own chunk, fetched once the page is up.
 import { Component, lazy, memo, Suspense, useEffect, useState, type ComponentType, type ReactNode } from 'react';
 import { useApp } from '../store';
-import type { NormKind } from './normData';
+import type { NormKind } from '../lib/normData';
 import type { PlotProps, Shown } from './ChartPlots';
 import { Segmented, type Option } from './controls';
-import { runColor } from './palette';
+import { runColor } from '../lib/palette';
 
 let plots: Promise<typeof import('./ChartPlots')> | undefined;
 const loadPlots = () => (plots ??= import('./ChartPlots'));

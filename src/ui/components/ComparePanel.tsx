@@ -2,7 +2,7 @@
 import { pct } from '../lib/format';
 import { useApp } from '../store';
 import type { RunView } from '../store/types';
-import { metricSeries } from './chartData';
+import { metricSeries } from '../lib/chartData';
 import { latestTestAcc } from './RunList';
 
 function twinsOf(runs: Record<string, RunView>, order: string[], selectedId?: string): [RunView, RunView] | undefined {

@@ -1,6 +1,6 @@
 // Train, Pause/Resume, Step, Stop and "Compare plain vs residual", with the selected run's speed,
 // elapsed time, ETA and GPU memory.
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { comparePlainVsResidual, pause, resume, stepOnce, stop, train } from '../actions';
 import { formProblems } from '../lib/formConfig';
 import { bytes, duration, rate } from '../lib/format';
@@ -24,6 +24,27 @@ function useNow(active: boolean): number {
   return now;
 }
 
+/**
+ * Publishes the bar's height as --controls-height on the page: the Runs panel's header sticks just below the bar
+ * (styles.css .runs-head), and the bar's height changes with the window width (its buttons and stats wrap).
+ */
+function usePublishedHeight() {
+  const ref = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const root = document.documentElement;
+    // The unrounded border-box height: offsetHeight rounds, which would let the bar overlap the header by a fraction of a pixel.
+    const observer = new ResizeObserver(() => root.style.setProperty('--controls-height', `${el.getBoundingClientRect().height}px`));
+    observer.observe(el);
+    return () => {
+      observer.disconnect();
+      root.style.removeProperty('--controls-height');
+    };
+  }, []);
+  return ref;
+}
+
 function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
   return (
     <div className="stat">
@@ -42,6 +63,7 @@ export function RunControls() {
   const formOk = useApp((s) => formProblems(s.form).length === 0);
   const training = run?.live && run.state === 'training';
   const now = useNow(!!training);
+  const bar = usePublishedHeight();
 
   const canCreate = engineReady && dataReady && formOk;
   const why = !engineReady ? 'The GPU is not ready' : !dataReady ? 'Load CIFAR-10 first' : !formOk ? 'Fix the configuration first' : undefined;
@@ -57,7 +79,7 @@ export function RunControls() {
   const eta = training && last && batch && last.imagesPerSec > 0 && run.totalSteps > 0 ? ((run.totalSteps - run.step) * batch * 1000) / last.imagesPerSec : undefined;
 
   return (
-    <div className="controls" role="toolbar" aria-label="Run controls">
+    <div ref={bar} className="controls" role="toolbar" aria-label="Run controls">
       <div className="buttons">
         <button type="button" className="primary" onClick={() => train()} disabled={!canCreate} title={why ?? 'Start a new run with this configuration'}>
           Train

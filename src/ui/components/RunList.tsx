@@ -5,7 +5,7 @@ import { continueRun, deleteRun, exportMetrics, loadCheckpointFile, saveWeights 
 import { loss, pct } from '../lib/format';
 import { useApp } from '../store';
 import type { RunView } from '../store/types';
-import { runColor } from './palette';
+import { runColor } from '../lib/palette';
 
 export const latestTestAcc = (r: RunView, mode?: 'eval' | 'train') => {
   for (let i = r.evals.length - 1; i >= 0; i--) if (r.evals[i].split === 'test' && (!mode || r.evals[i].bnMode === mode)) return r.evals[i];
@@ -69,30 +69,29 @@ export function RunList() {
   const fileRef = useRef<HTMLInputElement>(null);
   return (
     <section className="panel runs-panel" aria-labelledby="runs-title">
-      <header className="panel-head">
-        <h2 id="runs-title">Runs</h2>
-        <div className="panel-actions">
-          <button type="button" className="small" onClick={() => fileRef.current?.click()} disabled={!engineReady}>
-            Load checkpoint…
-          </button>
-          <input
-            ref={fileRef}
-            type="file"
-            accept=".safetensors"
-            hidden
-            aria-label="Checkpoint file"
-            onChange={(e) => {
-              const f = e.target.files?.[0];
-              if (f) void loadCheckpointFile(f);
-              e.target.value = '';
-            }}
-          />
-        </div>
-      </header>
-      {order.length === 0 ? (
-        <p className="empty muted">No runs yet. Load the data, pick a configuration and press Train — or compare a plain and a residual net.</p>
-      ) : (
-        <>
+      {/* One sticky block: the title, "Load checkpoint…" and the column names stay below the run-controls bar while rows show. */}
+      <div className="runs-head">
+        <header className="panel-head">
+          <h2 id="runs-title">Runs</h2>
+          <div className="panel-actions">
+            <button type="button" className="small" onClick={() => fileRef.current?.click()} disabled={!engineReady}>
+              Load checkpoint…
+            </button>
+            <input
+              ref={fileRef}
+              type="file"
+              accept=".safetensors"
+              hidden
+              aria-label="Checkpoint file"
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                if (f) void loadCheckpointFile(f);
+                e.target.value = '';
+              }}
+            />
+          </div>
+        </header>
+        {order.length > 0 && (
           <div className="run-head" aria-hidden>
             <span>Run</span>
             <span>State</span>
@@ -101,12 +100,16 @@ export function RunList() {
             <span className="num">Test acc.</span>
             <span />
           </div>
-          <ul className="run-list">
-            {order.map((id, i) => (
-              <RunRow key={id} r={runs[id]} index={i} selected={id === selectedId} />
-            ))}
-          </ul>
-        </>
+        )}
+      </div>
+      {order.length === 0 ? (
+        <p className="empty muted">No runs yet. Load the data, pick a configuration and press Train — or compare a plain and a residual net.</p>
+      ) : (
+        <ul className="run-list">
+          {order.map((id, i) => (
+            <RunRow key={id} r={runs[id]} index={i} selected={id === selectedId} />
+          ))}
+        </ul>
       )}
     </section>
   );

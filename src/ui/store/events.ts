@@ -1,9 +1,8 @@
 // Applies a batch of worker events to the store state in one pass: metrics (and evaluations, layer norms) are
 // grouped per run and appended with one array copy per run per batch.
 import type { EvalPoint, LayerNorms, MetricPoint, WorkerEvent } from '../../train/protocol';
-import type { AppState } from './index';
-import { nextAlertId } from './index';
-import type { Alert, RunView } from './types';
+import { withAlert } from './alerts';
+import type { Alert, AppState, RunView } from './types';
 
 const FATAL = new Set(['no-webgpu', 'gpu-limits']);
 
@@ -30,6 +29,8 @@ function appendNorms(old: LayerNorms[] | undefined, add: LayerNorms[]): LayerNor
 export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppState> {
   const now = Date.now();
   let runs = s.runs;
+  let order = s.order;
+  let selectedId = s.selectedId;
   let engine = s.engine;
   let data = s.data;
   let alerts = s.alerts;
@@ -49,7 +50,15 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
     }
     return runs[id];
   };
-  const alert = (a: Omit<Alert, 'id'>) => (alerts = [...alerts.slice(-4), { ...a, id: nextAlertId() }]);
+  const alert = (a: Omit<Alert, 'id'>) => (alerts = withAlert(alerts, a));
+  /** A run that never came to be (its checkpoint load failed): gone from the list, the selection and the store. */
+  const drop = (id: string) => {
+    if (runs === s.runs) runs = { ...runs };
+    delete runs[id];
+    order = order.filter((x) => x !== id);
+    if (selectedId === id) selectedId = order.at(-1);
+    if (predictions?.runId === id) predictions = undefined;
+  };
   // The worker took the run back to `step` (after a NaN loss, or rebuilding it after a device loss): its points past that step, shown or still in this
   // batch, describe weights that no longer exist. Points after the event (the steps trained again) stay.
   const rollBack = (id: string, step: number) => {
@@ -96,6 +105,8 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
         // A run being (re)built from a checkpoint reports step 0 until its weights are in: keep what is shown.
         if (e.state !== 'building' || r.step === 0) Object.assign(r, { step: e.step, totalSteps: e.totalSteps || r.totalSteps, epoch: e.epoch, paramCount: e.paramCount || r.paramCount, gpuBytes: e.gpuBytes || r.gpuBytes });
         if (e.state !== 'error') r.error = undefined;
+        // A loaded run goes building -> ready -> paused/done; only the last means the weights are in.
+        if (r.pendingLoad && e.state !== 'building' && e.state !== 'ready' && e.state !== 'error') r.pendingLoad = undefined;
         break;
       }
       case 'metrics':
@@ -149,14 +160,20 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
         if (e.code === 'device-lost' && !e.runId && !e.recovering) {
           // The worker could not rebuild the runs on a new device: they stay on screen as curves.
           engine = { ...engine, status: 'lost' };
-          for (const id of s.order) {
+          for (const id of order) {
             const lost = run(id)!;
+            if (lost.pendingLoad) {
+              drop(id); // the load never finished, and the worker that had the file is gone
+              continue;
+            }
             if (lost.trainingSince !== undefined) lost.elapsedMs += now - lost.trainingSince;
             Object.assign(lost, { live: false, trainingSince: undefined });
           }
         }
         predicting = false;
-        alert({ code: e.code, message: e.message, advice: e.advice, runId: e.runId, runName: r?.name });
+        alert({ code: e.code, message: e.message, advice: e.advice, runId: r?.pendingLoad ? undefined : e.runId, runName: r?.name });
+        // A checkpoint that could not be loaded (damaged file, no data, GPU too small) leaves no run behind.
+        if (r?.pendingLoad) drop(r.id);
         break;
       }
       default:
@@ -181,5 +198,5 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
     const r = run(id);
     if (r && pts.length > 0) r.layerNorms = appendNorms(r.layerNorms, pts);
   }
-  return { runs, engine, data, alerts, predictions, predicting };
+  return { runs, order, selectedId, engine, data, alerts, predictions, predicting };
 }

@@ -1,49 +1,13 @@
 // The app store: one zustand store made of slices, one per concern. Worker events are applied in
 // batches (applyEvents), one state update per batch.
 import { create } from 'zustand';
-import type { WorkerEvent } from '../../train/protocol';
-import { PAPER_RECIPE, type FormConfig } from '../lib/formConfig';
+import { PAPER_RECIPE } from '../lib/formConfig';
 import { formFromQuery } from '../lib/urlConfig';
+import { withAlert } from './alerts';
 import { reduceEvents } from './events';
-import type { Alert, DataState, EngineState, Predictions, RunView } from './types';
+import type { AppState, RunView } from './types';
 
-export interface EngineSlice {
-  engine: EngineState;
-}
-export interface DataSlice {
-  data: DataState;
-}
-export interface FormSlice {
-  form: FormConfig;
-  setForm: (patch: Partial<FormConfig>) => void;
-}
-export interface RunsSlice {
-  runs: Record<string, RunView>;
-  /** Run ids in creation order. */
-  order: string[];
-  selectedId?: string;
-  select: (id: string | undefined) => void;
-  addRun: (r: RunView) => void;
-  patchRun: (id: string, patch: Partial<RunView>) => void;
-  removeRun: (id: string) => void;
-}
-export interface AlertsSlice {
-  alerts: Alert[];
-  pushAlert: (a: Omit<Alert, 'id'>) => void;
-  dismissAlert: (id: number) => void;
-}
-export interface ViewSlice {
-  bnMode: 'eval' | 'train';
-  smoothing: number;
-  predictions?: Predictions;
-  predicting: boolean;
-  setView: (patch: Partial<Pick<ViewSlice, 'bnMode' | 'smoothing' | 'predicting'>>) => void;
-}
-
-export type AppState = EngineSlice & DataSlice & FormSlice & RunsSlice & AlertsSlice & ViewSlice & { applyEvents: (events: WorkerEvent[]) => void };
-
-let alertId = 0;
-export const nextAlertId = () => ++alertId;
+export type { AppState } from './types';
 
 export const useApp = create<AppState>()((set) => ({
   engine: { status: 'starting' },
@@ -66,7 +30,7 @@ export const useApp = create<AppState>()((set) => ({
     }),
 
   alerts: [],
-  pushAlert: (a) => set((s) => ({ alerts: [...s.alerts.slice(-4), { ...a, id: nextAlertId() }] })),
+  pushAlert: (a) => set((s) => ({ alerts: withAlert(s.alerts, a) })),
   dismissAlert: (id) => set((s) => ({ alerts: s.alerts.filter((a) => a.id !== id) })),
 
   bnMode: 'eval',

@@ -1,5 +1,5 @@
 // The shapes the UI keeps. Everything here came from protocol messages or from the user; no GPU objects.
-import type { DatasetSummary, ErrorCode, EvalPoint, LayerNorms, MetricPoint, RunConfig, RunState } from '../../train/protocol';
+import type { DatasetSummary, ErrorCode, EvalPoint, LayerNorms, MetricPoint, RunConfig, RunState, WorkerEvent } from '../../train/protocol';
 import type { FormConfig } from '../lib/formConfig';
 
 export interface RunView {
@@ -30,6 +30,11 @@ export interface RunView {
   trainingSince?: number;
   /** A checkpoint of this run is stored in the browser. */
   hasCheckpoint: boolean;
+  /**
+   * Made from a checkpoint file the worker has not accepted yet (it is 'paused' or 'done' once accepted). A failed
+   * load removes the run (store/events.ts), and it is not stored in the browser before then (persistSync.ts).
+   */
+  pendingLoad?: boolean;
   error?: string;
 }
 
@@ -82,3 +87,40 @@ export interface EngineState {
   /** A fault the app cannot work around (no WebGPU, adapter too small): shown full page. */
   fatal?: { code: ErrorCode; message: string; advice: string };
 }
+
+// --- the store's slices (src/ui/store/index.ts builds them; events.ts reduces worker events over them) ---
+
+export interface EngineSlice {
+  engine: EngineState;
+}
+export interface DataSlice {
+  data: DataState;
+}
+export interface FormSlice {
+  form: FormConfig;
+  setForm: (patch: Partial<FormConfig>) => void;
+}
+export interface RunsSlice {
+  runs: Record<string, RunView>;
+  /** Run ids in creation order. */
+  order: string[];
+  selectedId?: string;
+  select: (id: string | undefined) => void;
+  addRun: (r: RunView) => void;
+  patchRun: (id: string, patch: Partial<RunView>) => void;
+  removeRun: (id: string) => void;
+}
+export interface AlertsSlice {
+  alerts: Alert[];
+  pushAlert: (a: Omit<Alert, 'id'>) => void;
+  dismissAlert: (id: number) => void;
+}
+export interface ViewSlice {
+  bnMode: 'eval' | 'train';
+  smoothing: number;
+  predictions?: Predictions;
+  predicting: boolean;
+  setView: (patch: Partial<Pick<ViewSlice, 'bnMode' | 'smoothing' | 'predicting'>>) => void;
+}
+
+export type AppState = EngineSlice & DataSlice & FormSlice & RunsSlice & AlertsSlice & ViewSlice & { applyEvents: (events: WorkerEvent[]) => void };

@@ -148,9 +148,29 @@ self.onmessage = async (e: MessageEvent<Command>) => {
       post({ type: 'checkpoint', runId: c.runId, fileName: `${c.runId}.safetensors`, bytes }, [bytes]);
       break;
     }
-    case 'load':
+    case 'load': {
+      // As the real worker: a file without a readable safetensors header, or with tensor data past its end, fails
+      // (error state, then the message); any other file becomes a paused run.
+      const len = c.bytes.byteLength >= 8 ? Number(new DataView(c.bytes).getBigUint64(0, true)) : 0;
+      let readable = len > 0 && len <= c.bytes.byteLength - 8;
+      try {
+        const header = readable ? (JSON.parse(new TextDecoder().decode(new Uint8Array(c.bytes, 8, len))) as Record<string, { data_offsets?: number[] }>) : {};
+        const end = Math.max(0, ...Object.values(header).map((t) => t.data_offsets?.[1] ?? 0));
+        readable &&= end <= c.bytes.byteLength - 8 - len;
+      } catch {
+        readable = false;
+      }
+      if (!readable) {
+        post({ type: 'runState', runId: c.runId, state: 'error', step: 0, totalSteps: 0, epoch: 0, paramCount: 0, gpuBytes: 0 });
+        post({ type: 'error', runId: c.runId, code: 'bad-checkpoint', message: `'${c.name}' is not a safetensors file: its header cannot be read.`, advice: 'Load a .safetensors file saved by this app.' });
+        break;
+      }
       create(c.runId, { model: { arch: 'residual', depth: 20 }, batchSize: 128, lr: 0.1, momentum: 0.9, weightDecay: 1e-4, schedule: 'step', warmupSteps: 0, steps: 1000, seed: 0, augment: true, valCount: 0, evalEvery: 100, evalImages: 0, evalBnModes: ['eval'] }, false);
+      const loaded = runs.get(c.runId)!;
+      loaded.state = 'paused';
+      state(loaded);
       break;
+    }
     case 'deleteRun':
       runs.delete(c.runId);
       break;

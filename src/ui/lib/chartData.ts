@@ -1,7 +1,7 @@
 // Chart series derived from a run's points, cached per (points array, smoothing) so a re-render that
 // did not bring new points for a run costs nothing.
 import type { EvalPoint, MetricPoint } from '../../train/protocol';
-import { bucket, smooth } from '../lib/series';
+import { bucket, smooth } from './series';
 
 const MAX_POINTS = 400;
 
