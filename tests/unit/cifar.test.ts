@@ -1,4 +1,4 @@
-// CIFAR-10 loader: the real subset tarball (skipped when absent), every kind of bad file, stats and splits.
+// CIFAR-10 loader: the real subset tarball (skipped when absent, a failure under CI), every kind of bad file, stats and splits.
 import { existsSync, openAsBlob } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,17 +18,17 @@ import {
 import { DatasetError, type DatasetErrorCode } from '../../src/data/errors';
 import { writeTar, type TarInput } from '../../src/data/tarWriter';
 import { Rng } from '../../src/util/rng';
+import { describeWith } from '../support/ci';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const tarballPath = process.env.CIFAR10_TARBALL ?? resolve(repoRoot, '../shared/cifar10/cifar-10-subset-binary.tar.gz');
-const haveTarball = existsSync(tarballPath);
-if (!haveTarball) {
-  console.warn(`SKIP real CIFAR-10 tests: ${tarballPath} not found (set CIFAR10_TARBALL to a cifar-10 binary .tar.gz).`);
-}
+const tarballPath = process.env.CIFAR10_TARBALL || resolve(repoRoot, '../shared/cifar10/cifar-10-subset-binary.tar.gz');
+const missing = existsSync(tarballPath)
+  ? undefined
+  : `the real CIFAR-10 archive ${tarballPath} does not exist (put the subset at ../shared/cifar10/cifar-10-subset-binary.tar.gz or set CIFAR10_TARBALL)`;
 
 // ---- the real subset: data_batch_1 + test_batch (README of ../shared/cifar10)
 
-describe.skipIf(!haveTarball)(`real CIFAR-10 subset (${tarballPath})`, () => {
+describeWith(missing, `real CIFAR-10 subset (${tarballPath})`, () => {
   let data: Cifar10;
   const progress: LoadProgress[] = [];
   let fileSize = 0;
