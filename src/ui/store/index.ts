@@ -3,7 +3,7 @@
 import { create } from 'zustand';
 import type { WorkerEvent } from '../../train/protocol';
 import { PAPER_RECIPE, type FormConfig } from '../lib/formConfig';
-import { formFromQuery } from '../lib/urlConfig';
+import { readFormQuery } from '../lib/urlConfig';
 import { reduceEvents } from './events';
 import type { Alert, DataState, EngineState, Predictions, RunView } from './types';
 
@@ -45,12 +45,21 @@ export type AppState = EngineSlice & DataSlice & FormSlice & RunsSlice & AlertsS
 let alertId = 0;
 export const nextAlertId = () => ++alertId;
 
+/** The form of the link the page was opened with, and an alert listing any of its values that were not usable. */
+function fromLink(): { form: FormConfig; alerts: Alert[] } {
+  const { form, notes } = readFormQuery(typeof location === 'undefined' ? '' : location.search, PAPER_RECIPE);
+  if (notes.length === 0) return { form, alerts: [] };
+  const message = `Some settings in the link could not be used as written. ${notes.join(' ')}`;
+  return { form, alerts: [{ id: nextAlertId(), code: 'bad-config', message, advice: 'Check the run settings before training; the address now shows the values in use.' }] };
+}
+const link = fromLink();
+
 export const useApp = create<AppState>()((set) => ({
   engine: { status: 'starting' },
 
   data: { status: 'none', quiet: false },
 
-  form: formFromQuery(typeof location === 'undefined' ? '' : location.search, PAPER_RECIPE),
+  form: link.form,
   setForm: (patch) => set((s) => ({ form: { ...s.form, ...patch } })),
 
   runs: {},
@@ -65,7 +74,7 @@ export const useApp = create<AppState>()((set) => ({
       return { runs, order, selectedId: s.selectedId === id ? order.at(-1) : s.selectedId, predictions: s.predictions?.runId === id ? undefined : s.predictions };
     }),
 
-  alerts: [],
+  alerts: link.alerts,
   pushAlert: (a) => set((s) => ({ alerts: [...s.alerts.slice(-4), { ...a, id: nextAlertId() }] })),
   dismissAlert: (id) => set((s) => ({ alerts: s.alerts.filter((a) => a.id !== id) })),
 
