@@ -10,8 +10,9 @@ import { isCI } from './scripts/ci.mjs';
 const executablePath: string | undefined = findChromium();
 // The real CIFAR-10 archive the data tests read: $CIFAR10_TARBALL, else the shared subset next to the repository.
 const tarball = resolve(process.env.CIFAR10_TARBALL || '../shared/cifar10/cifar-10-subset-binary.tar.gz');
-// Reaches the tests as import.meta.env.* (tests/support/ci.ts); a browser test has no process.env.
-const env = { CI: (isCI as boolean) ? 'true' : '', CIFAR10_TARBALL: tarball };
+// Reaches the tests as import.meta.env.* (tests/support/ci.ts, tests/gpu/trainerHarness.ts): a browser test has no
+// process.env. The Node tests get only CI (in Node this also sets process.env, which the scripts they start inherit).
+const ci = { CI: (isCI as boolean) ? 'true' : '' };
 
 export default defineConfig({
   test: {
@@ -21,7 +22,7 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
-          env,
+          env: ci,
           testTimeout: 60_000,
         },
       },
@@ -36,7 +37,7 @@ export default defineConfig({
         },
         test: {
           name: 'gpu',
-          env,
+          env: { ...ci, CIFAR10_TARBALL: tarball },
           include: ['tests/gpu/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
