@@ -1,12 +1,15 @@
 // End-to-end tests of the playground: the PRODUCTION build served by `vite preview`, in headless Chromium
 // with WebGPU (SwiftShader on CI, so timeouts are generous and configs tiny), one worker.
 // The preview server also serves the CIFAR-10 archive at /data/cifar10.tar.gz: $CIFAR10_TARBALL, else the
-// shared subset next to the repository, else data/ (see vite.config.ts). Data-dependent tests skip without it.
+// shared subset next to the repository, else data/ (see vite.config.ts). Data-dependent tests skip without it,
+// and fail under CI (tests/e2e/helpers.ts).
 import { defineConfig } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 // @ts-expect-error plain ESM helper without types
 import { chromiumArgs, findChromium } from './scripts/chromium.mjs';
+// @ts-expect-error plain ESM helper without types
+import { isCI } from './scripts/ci.mjs';
 
 const PORT = 4173;
 const sharedSubset = resolve('../shared/cifar10/cifar-10-subset-binary.tar.gz');
@@ -35,7 +38,8 @@ export default defineConfig({
   webServer: {
     command: `npx vite build && npx vite preview --port ${PORT} --strictPort`,
     url: `http://127.0.0.1:${PORT}/`,
-    reuseExistingServer: !process.env.CI,
+    // A server left running may serve an old build (or no archive): under CI always build and start a fresh one.
+    reuseExistingServer: !isCI,
     timeout: 300_000,
     stdout: 'ignore',
     stderr: 'pipe',

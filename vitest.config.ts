@@ -1,10 +1,18 @@
 // Two projects: `unit` runs in Node; `gpu` runs in headless Chromium with WebGPU (SwiftShader on CI).
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
+import { dirname, resolve } from 'node:path';
 // @ts-expect-error plain ESM helper without types
 import { chromiumArgs, findChromium } from './scripts/chromium.mjs';
+// @ts-expect-error plain ESM helper without types
+import { isCI } from './scripts/ci.mjs';
 
 const executablePath: string | undefined = findChromium();
+// The real CIFAR-10 archive the data tests read: $CIFAR10_TARBALL, else the shared subset next to the repository.
+const tarball = resolve(process.env.CIFAR10_TARBALL || '../shared/cifar10/cifar-10-subset-binary.tar.gz');
+// Reaches the tests as import.meta.env.* (tests/support/ci.ts, tests/gpu/trainerHarness.ts): a browser test has no
+// process.env. The Node tests get only CI (in Node this also sets process.env, which the scripts they start inherit).
+const ci = { CI: (isCI as boolean) ? 'true' : '' };
 
 export default defineConfig({
   test: {
@@ -14,12 +22,13 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+          env: ci,
           testTimeout: 60_000,
         },
       },
       {
-        // The browser tests read the real CIFAR-10 subset next to the repository (../shared/cifar10) through /@fs/.
-        server: { fs: { allow: ['.', '../shared'] } },
+        // The browser tests read the real CIFAR-10 archive (../shared/cifar10, or $CIFAR10_TARBALL) through /@fs/.
+        server: { fs: { allow: ['.', '../shared', dirname(tarball)] } },
         // Vite's scan finds the React app's dependencies late and then reloads the page in the middle of a test
         // run (once it hung a run): bundle them up front so nothing is discovered later.
         optimizeDeps: {
@@ -28,6 +37,7 @@ export default defineConfig({
         },
         test: {
           name: 'gpu',
+          env: { ...ci, CIFAR10_TARBALL: tarball },
           include: ['tests/gpu/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,

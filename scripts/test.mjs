@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { findChromium } from './chromium.mjs';
+import { isCI } from './ci.mjs';
 
 function browserOrExplain() {
   const found = findChromium();
@@ -15,7 +16,7 @@ function browserOrExplain() {
   } catch {
     /* fall through to the message */
   }
-  if (process.env.CI !== 'true') {
+  if (!isCI) {
     console.log('No Chromium found; trying `npx playwright install chromium` ...');
     const r = spawnSync('npx', ['playwright', 'install', 'chromium'], { stdio: 'inherit' });
     if (r.status === 0) return browserOrExplain();

@@ -51,6 +51,16 @@ export interface LoadOptions {
 /** Progress is reported about every this many source bytes, after each batch, and at the end. */
 const PROGRESS_STEP = 1 << 20;
 
+// Limits against files that would exhaust memory (a gzip bomb, or a header that declares gigabytes). The official
+// archive unpacks to 184 MB: six batches of 10,000 records, a 61-byte batches.meta.txt and a small readme.html.
+/** The most records a batch may declare (the official batches hold exactly this many). */
+export const MAX_BATCH_RECORDS = 10_000;
+/** The most bytes the tar inside the file may hold, counted as they are unpacked. */
+export const MAX_UNPACKED_BYTES = 256 * 2 ** 20;
+const MAX_META_BYTES = 1 << 20;
+
+const fmtBytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${n} bytes`);
+
 const HINT = 'Pick cifar-10-binary.tar.gz, the "CIFAR-10 binary version" from https://www.cs.toronto.edu/~kriz/cifar.html.';
 
 class Progress {
@@ -71,12 +81,65 @@ class Progress {
   }
 }
 
-async function* counted(chunks: AsyncIterable<Uint8Array>, progress: Progress, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+/** The source's chunks, counted; a failure of the source itself (not of its contents) becomes 'read-failed'. */
+async function* counted(chunks: AsyncIterator<Uint8Array>, progress: Progress, label: string, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  try {
+    for (;;) {
+      let r: IteratorResult<Uint8Array>;
+      try {
+        r = await chunks.next();
+      } catch (e) {
+        if (e instanceof DatasetError || (e as Error)?.name === 'AbortError') throw e;
+        const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+        throw new DatasetError(
+          'read-failed',
+          `Reading ${label} failed after ${fmtBytes(progress.bytesRead)} (${why}). The connection dropped or the file changed while it was read; try again.`,
+          { file: label, cause: e },
+        );
+      }
+      if (r.done) return;
+      signal?.throwIfAborted();
+      progress.addBytes(r.value.length);
+      yield r.value;
+    }
+  } finally {
+    await chunks.return?.(undefined);
+  }
+}
+
+/** The unpacked tar bytes, refused past MAX_UNPACKED_BYTES: memory and time stay bounded whatever the file inflates to. */
+async function* bounded(chunks: AsyncIterable<Uint8Array>, label: string): AsyncGenerator<Uint8Array> {
+  let total = 0;
   for await (const chunk of chunks) {
-    signal?.throwIfAborted();
-    progress.addBytes(chunk.length);
+    total += chunk.length;
+    if (total > MAX_UNPACKED_BYTES) {
+      throw new DatasetError(
+        'too-large',
+        `${label} unpacks to more than ${fmtBytes(MAX_UNPACKED_BYTES)}, and the CIFAR-10 binary archive unpacks to 184 MB: ` +
+          `it is not CIFAR-10, or it was made to fill memory (a "gzip bomb"). Reading stopped there. ${HINT}`,
+        { file: label },
+      );
+    }
     yield chunk;
   }
+}
+
+/** Refuses an entry by its declared size, before any of its body is read (or any memory is set aside for it). */
+function checkDeclaredSize(entry: TarEntry, kind: 'batch' | 'meta' | 'other', archive: string): void {
+  const limit = kind === 'batch' ? MAX_BATCH_RECORDS * RECORD_BYTES : kind === 'meta' ? MAX_META_BYTES : MAX_UNPACKED_BYTES;
+  if (entry.size <= limit) return;
+  const what =
+    kind === 'batch'
+      ? `a CIFAR-10 batch holds at most ${MAX_BATCH_RECORDS} images (${limit} bytes)`
+      : kind === 'meta'
+        ? 'the class-name list is a few lines'
+        : `the whole CIFAR-10 archive unpacks to 184 MB`;
+  throw new DatasetError(
+    'too-large',
+    `In ${archive}, ${entry.name} declares ${entry.size} bytes (${fmtBytes(entry.size)}), but ${what}. ` +
+      'The file is damaged or not CIFAR-10 binary data; it was refused before reading it.',
+    { file: entry.name },
+  );
 }
 
 /** Turns the platform's decompression errors into 'truncated' / 'corrupt-gzip'. */
@@ -104,7 +167,8 @@ async function* checkedGunzip(chunks: AsyncGenerator<Uint8Array>, label: string)
 function notGzip(label: string, head: Uint8Array): DatasetError {
   const hex = Array.from(head.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
   let what = '';
-  if (head[0] === 0x50 && head[1] === 0x4b) what = ', a zip archive';
+  if (head.every((b) => b === 0)) what = ', and holds only zeros: an empty tar archive, or a file whose data was never written';
+  else if (head[0] === 0x50 && head[1] === 0x4b) what = ', a zip archive';
   else if (head[0] === 0x3c || (head[0] === 0xef && head[3] === 0x3c)) what = ', which looks like a web page, not the dataset';
   return new DatasetError('not-gzip', `${label} is not a gzip file (it starts with bytes ${hex}${what}). ${HINT}`, { file: label });
 }
@@ -183,7 +247,7 @@ export function concatSplits(parts: Split[]): Split {
 
 function missingFiles(label: string, train: Map<number, Split>, hasTest: boolean, seen: string[]): DatasetError {
   const missing = [train.size === 0 ? 'data_batch_1.bin ... data_batch_5.bin (at least one)' : '', hasTest ? '' : 'test_batch.bin'].filter(Boolean).join(' and ');
-  const listed = seen.length === 0 ? 'no files at all' : `${seen.slice(0, 8).join(', ')}${seen.length > 8 ? `, and ${seen.length - 8} more` : ''}`;
+  const listed = seen.length === 0 ? 'no files at all (an empty tar archive)' : `${seen.slice(0, 8).join(', ')}${seen.length > 8 ? `, and ${seen.length - 8} more` : ''}`;
   const python = seen.some((n) => /(^|\/)(data_batch_\d+|test_batch)$/.test(n));
   const advice = python ? 'This looks like the Python version of CIFAR-10 (cifar-10-python.tar.gz). ' + HINT : HINT;
   return new DatasetError('no-cifar-files', `${label} has no CIFAR-10 ${missing}. It holds ${listed}. ${advice}`, { file: label });
@@ -194,7 +258,7 @@ export async function loadCifar10(source: CifarSource, opts: LoadOptions = {}): 
   const label = opts.name ?? nameOf(source as ByteSource) ?? 'the dataset file';
   const progress = new Progress(opts.onProgress, opts.totalBytes ?? sizeOf(source as ByteSource));
   opts.signal?.throwIfAborted();
-  const { head, rest } = await peek(counted(chunksOf(source as ByteSource), progress, opts.signal), 512);
+  const { head, rest } = await peek(counted(chunksOf(source as ByteSource), progress, label, opts.signal), 512);
   let tarBytes: AsyncGenerator<Uint8Array>;
   let tarLabel = label;
   if (head.length === 0) {
@@ -215,11 +279,12 @@ export async function loadCifar10(source: CifarSource, opts: LoadOptions = {}): 
   let classNames = [...CIFAR10_CLASS_NAMES];
   const seen: string[] = [];
   try {
-    for await (const entry of readTar(tarBytes, { label: tarLabel })) {
+    for await (const entry of readTar(bounded(tarBytes, tarLabel), { label: tarLabel })) {
       if (entry.type !== 'file') continue;
       seen.push(entry.name);
       const base = entry.name.slice(entry.name.lastIndexOf('/') + 1);
       const batch = /^data_batch_(\d+)\.bin$/.exec(base);
+      checkDeclaredSize(entry, batch || base === 'test_batch.bin' ? 'batch' : base === 'batches.meta.txt' ? 'meta' : 'other', label);
       if (batch || base === 'test_batch.bin') {
         const n = batch ? Number(batch[1]) : 0;
         if (batch ? train.has(n) : test) {

@@ -12,6 +12,9 @@ export type DatasetErrorCode =
   | 'duplicate-file' // the same batch twice in one archive
   | 'bad-batch-size' // a batch whose size is not a positive multiple of 3073
   | 'bad-label' // a label byte outside 0..9
+  | 'unsafe-path' // a tar entry with an absolute name or a `..` segment
+  | 'too-large' // an entry (declared size) or the whole archive (unpacked bytes) far larger than CIFAR-10
+  | 'read-failed' // the source itself failed mid-way (connection dropped, file changed on disk)
   | 'fetch-failed' // a URL could not be read
   | 'cache-failed'; // the browser refused to store the decoded dataset
 

@@ -1,7 +1,8 @@
 // A streaming tar reader (POSIX ustar, GNU, pax) over chunks of bytes. It holds at most one 512-byte
 // header at a time: entry bodies are handed on as views of the incoming chunks, so a 170 MB archive
 // is never buffered. Header checksums are checked; a bad one means the data is not a tar (or is
-// damaged), and an end of stream anywhere before the end-of-archive marker means it was cut short.
+// damaged), and an end of stream anywhere before the end-of-archive marker means it was cut short. Entries
+// with absolute names or `..` segments are refused.
 //
 //   for await (const entry of readTar(chunks)) {
 //     if (entry.name.endsWith('.txt')) text = await entry.bytes();   // or: for await (const c of entry.chunks())
@@ -136,6 +137,17 @@ export function tarHeaderProblem(b: Uint8Array): string | undefined {
 
 const isZeroBlock = (b: Uint8Array) => b.every((v) => v === 0);
 
+/**
+ * Why an entry name is unsafe (absolute, or climbing out of the archive with `..`), or undefined. Nothing here
+ * writes entries to disk, but no honest archive has such a name, and a reader that passes one on is a trap for
+ * whoever extracts it next.
+ */
+export function unsafeEntryName(name: string): string | undefined {
+  if (/^([/\\]|[A-Za-z]:[/\\])/.test(name)) return 'an absolute path';
+  if (name.split(/[/\\]/).includes('..')) return 'a path that climbs out of the archive with ".."';
+  return undefined;
+}
+
 /** pax extended header records: "<len> <key>=<value>\n". */
 function parsePax(body: Uint8Array): Map<string, string> {
   const out = new Map<string, string>();
@@ -192,7 +204,8 @@ export async function* readTar(source: ByteSource, opts: ReadTarOptions = {}): A
       if (block.length === 0 && at === 0) throw new DatasetError('not-tar', `${label} is empty: it holds no tar archive.`, { file: label });
       if (block.length < BLOCK) throw truncated(at === 0 ? 'before the first tar header is complete' : `at byte ${at}, before the tar end-of-archive marker`);
       if (isZeroBlock(block)) {
-        if (at === 0) throw new DatasetError('not-tar', `${label} is not a tar archive: it starts with a block of zeros.`, { file: label });
+        // The end-of-archive marker; first thing in the stream, it is an empty archive (what `tar cf x.tar -T /dev/null`
+        // writes): no entries, and the caller says what it missed.
         while ((await cur.take(Number.MAX_SAFE_INTEGER)) !== undefined) {
           /* the rest is padding to the tar record size; read it so the layers below finish */
         }
@@ -229,6 +242,15 @@ export async function* readTar(source: ByteSource, opts: ReadTarOptions = {}): A
       if (Number.isSafeInteger(paxSize) && paxSize >= 0) size = paxSize;
       longName = undefined;
       pax = new Map();
+      const unsafe = unsafeEntryName(name);
+      if (unsafe) {
+        const shown = name.length > 120 ? `${name.slice(0, 120)}...` : name;
+        throw new DatasetError(
+          'unsafe-path',
+          `${label} holds an entry named "${shown}" (at byte ${at}), ${unsafe}. No CIFAR-10 archive has one: the file is damaged or was made to write outside its folder, so it is refused.`,
+          { file: name },
+        );
+      }
 
       const type = flag === '0' || flag === '7' ? 'file' : flag === '5' ? 'directory' : 'other';
       // Links, devices and FIFOs carry no body even if a size is written.

@@ -30,6 +30,8 @@ const DTYPE_SIZE: Record<Dtype, number> = { F32: 4, I64: 8, I32: 4 };
 /** Other dtypes the format defines; recognised so the error can say "unsupported" rather than "unknown". */
 const OTHER_DTYPES = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'U32', 'F64', 'U64'];
 const METADATA_KEY = '__metadata__';
+/** The reference implementation refuses larger headers (safetensors' MAX_HEADER_SIZE): no real checkpoint has one. */
+export const MAX_HEADER_BYTES = 100_000_000;
 
 const isDtype = (d: unknown): d is Dtype => d === 'F32' || d === 'I64' || d === 'I32';
 const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -134,10 +136,14 @@ function parseEntry(name: string, raw: unknown): HeaderEntry {
  * share memory with `bytes` and any data offset (aligned or not) is read correctly.
  */
 export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
+  if (bytes.length === 0) throw new CheckpointError('not a safetensors file: the file is empty (0 bytes)');
   if (bytes.length < 8) throw new CheckpointError(`not a safetensors file: ${bytes.length} bytes, too short for the 8-byte header length`);
   const n64 = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (n64 > BigInt(bytes.length - 8)) {
     throw new CheckpointError(`not a safetensors file: header length ${n64} runs past the end of the file (${bytes.length} bytes)`);
+  }
+  if (n64 > BigInt(MAX_HEADER_BYTES)) {
+    throw new CheckpointError(`not a safetensors file: header length ${n64} is over the format's limit of ${MAX_HEADER_BYTES} bytes (100 MB)`);
   }
   const n = Number(n64);
   let parsed: unknown;

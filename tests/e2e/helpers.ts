@@ -1,16 +1,30 @@
 // Shared steps of the end-to-end tests: tiny run configs in the URL, loading the data, reading a run's row.
 import { expect, test, type Page } from '@playwright/test';
+// @ts-expect-error plain ESM helper without types
+import { isCI } from '../../scripts/ci.mjs';
 
 /** A ResNet-8 of width 4 at batch 8: a few seconds per step on SwiftShader. */
 export const TINY = { arch: 'residual', depth: '8', width: '4', shortcut: 'A', bn: '1', batch: '8', lr: '0.05', steps: '4', seed: '1', evalEvery: '0', evalImages: '16', schedule: 'constant' };
 
 export const tinyUrl = (over: Partial<Record<keyof typeof TINY | string, string>> = {}) => `/?${new URLSearchParams({ ...TINY, ...over })}`;
 
-let dataChecked: boolean | undefined;
-/** Skips the calling test, saying why, when the preview server has no CIFAR-10 archive. */
+let dataMissing: string | undefined | null = null;
+/**
+ * Skips the calling test, saying why, when the preview server has no CIFAR-10 archive; under CI (scripts/ci.mjs)
+ * that is a failure with the same message instead, so a CI run cannot pass by skipping.
+ */
 export async function requireData(page: Page): Promise<void> {
-  if (dataChecked === undefined) dataChecked = (await page.request.head('/data/cifar10.tar.gz')).ok();
-  test.skip(!dataChecked, 'No CIFAR-10 archive on the preview server: put it at ../shared/cifar10/cifar-10-subset-binary.tar.gz, set CIFAR10_TARBALL, or run `npm run fetch-data`.');
+  if (dataMissing === null) {
+    const help = 'put it at ../shared/cifar10/cifar-10-subset-binary.tar.gz, set CIFAR10_TARBALL, or run `npm run fetch-data`';
+    try {
+      const res = await page.request.head('/data/cifar10.tar.gz');
+      dataMissing = res.ok() ? undefined : `No CIFAR-10 archive on the preview server (HEAD /data/cifar10.tar.gz: HTTP ${res.status()}): ${help}.`;
+    } catch (e) {
+      dataMissing = `The preview server did not answer HEAD /data/cifar10.tar.gz (${String(e)}): ${help}.`;
+    }
+  }
+  if (dataMissing && isCI) throw new Error(`CI run: ${dataMissing} Under CI this is a failure, not a skip.`);
+  test.skip(!!dataMissing, dataMissing ?? '');
 }
 
 /** Opens `url` and loads CIFAR-10 from the server copy (or from the browser cache if it is already there). */

@@ -1,6 +1,6 @@
 // The playground end to end, per issue 4: data loading, training, pause/resume, plain vs residual,
-// BatchNorm mode, the config in the URL, runs kept across reloads, a corrupt data file, metric export,
-// and the page shown without WebGPU. Tiny configs: SwiftShader takes seconds per step.
+// BatchNorm mode, the config in the URL (absurd values in it too), runs kept across reloads, a corrupt data file,
+// metric export, and the page shown without WebGPU. Tiny configs: SwiftShader takes seconds per step.
 import { expect, test } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -113,6 +113,20 @@ test('the URL round-trips the config', async ({ page }) => {
   await expect(page.getByLabel('Depth', { exact: true })).toHaveValue('20');
   await expect(page.getByLabel('Seed', { exact: true })).toHaveValue('9');
   await expect(page.getByRole('radiogroup', { name: 'Shortcut' }).getByRole('radio', { name: 'B' })).toBeChecked();
+});
+
+test('a link with absurd values opens a form that can train, and says what it changed', async ({ page }) => {
+  await page.goto('/?arch=transformer&depth=-5&lr=NaN&batch=1e12&steps=4');
+  const alert = page.getByTestId('alert').filter({ hasText: 'could not be used as written' });
+  await expect(alert).toContainText('Configuration problem');
+  await expect(alert).toContainText('arch "transformer" is not one of residual, plain: kept residual.');
+  await expect(alert).toContainText('depth "-5" is not 6n+2 from 8 to 110 for basic blocks: using 8.');
+  await expect(alert).toContainText('lr "NaN" is not a number: kept 0.1.');
+  await expect(alert).toContainText('batch "1e12" is not a whole number from 1 to 4096: using 4096.');
+  await expect(page.getByLabel('Depth', { exact: true })).toHaveValue('8');
+  await expect(page.getByLabel('Batch size', { exact: true })).toHaveValue('4096');
+  // The address now shows the values in use.
+  await expect(page).toHaveURL(/depth=8&.*batch=4096&lr=0\.1&steps=4/);
 });
 
 test('a reload keeps the runs', async ({ page }) => {

@@ -1,5 +1,4 @@
 // Shared helpers for GPU-vs-reference tests: one device per test file, upload, run, read back, compare.
-import { expect } from 'vitest';
 import { createGpu, type Gpu } from '../../src/gpu/gpu';
 import { readF32, uploadNew, createStorage } from '../../src/gpu/buffers';
 import { run, type Dispatch } from '../../src/kernels/kernel';
@@ -47,19 +46,5 @@ export function rand(count: number, seed = 1, lo = -1, hi = 1): Float64Array {
   return out;
 }
 
-/** |got - want| <= atol + rtol * |want| everywhere; the message names the worst element. */
-export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, { atol = 1e-5, rtol = 1e-4 } = {}): void {
-  expect(got.length).toBe(want.length);
-  let worst = -1;
-  let worstExcess = 0;
-  for (let i = 0; i < want.length; i++) {
-    const excess = Math.abs(got[i] - want[i]) - (atol + rtol * Math.abs(want[i]));
-    if (!(excess <= 0) && (worst < 0 || !(excess <= worstExcess))) {
-      worst = i;
-      worstExcess = excess;
-    }
-  }
-  if (worst >= 0) {
-    expect.fail(`element ${worst}: got ${got[worst]}, want ${want[worst]} (atol ${atol}, rtol ${rtol}); ${want.length} elements`);
-  }
-}
+// The NaN-safe comparison every GPU test uses lives with the other test comparisons.
+export { expectClose } from '../support/close';

@@ -8,6 +8,7 @@ import { appendBackward } from '../../src/graph/autodiff';
 import { interpret, type Values } from '../../src/graph/interpret';
 import { Rng } from '../../src/util/rng';
 import { TUNINGS } from '../../src/gpu/tuning';
+import { expectMaxClose } from '../support/close';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -40,20 +41,6 @@ async function reference(network: Network, cfg: ModelConfig, images: Float32Arra
   return { loss: v.get(net.metrics)![0], correct: v.get(net.metrics)![1], logits: v.get(net.logits)!, grads, stats };
 }
 
-/** max |got - want| <= rel * max |want| + abs: float32 accumulation through a deep net, scaled per tensor. */
-function expectTensorClose(name: string, got: ArrayLike<number>, want: ArrayLike<number>, rel: number, abs = 1e-6) {
-  expect(got.length, name).toBe(want.length);
-  let scale = 0;
-  let worst = 0;
-  let at = 0;
-  for (let i = 0; i < want.length; i++) {
-    scale = Math.max(scale, Math.abs(want[i]));
-    const d = Math.abs(got[i] - want[i]);
-    if (!(d <= worst)) (worst = d), (at = i);
-  }
-  if (!(worst <= rel * scale + abs)) expect.fail(`${name}[${at}]: got ${got[at]}, want ${want[at]} (max error ${worst}, scale ${scale}, rel ${rel})`);
-}
-
 const configs: [string, ModelConfig][] = [
   ['resnet-8 A', { arch: 'residual', depth: 8 }],
   ['resnet-8 B', { arch: 'residual', depth: 8, shortcut: 'B' }],
@@ -72,11 +59,11 @@ async function checkGradients(eng: Engine, cfg: ModelConfig) {
     const fwd = await network.forward(images, labels, { bnMode: 'train' });
     expect(Math.abs(fwd.loss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, ref.loss));
     expect(fwd.correct).toBe(ref.correct);
-    expectTensorClose('logits', fwd.logits, ref.logits, 1e-4);
+    expectMaxClose('logits', fwd.logits, ref.logits, 1e-4);
     const { loss, grads } = await network.gradients(images, labels);
     expect(Math.abs(loss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, ref.loss));
     expect(Object.keys(grads).sort()).toEqual(Object.keys(ref.grads).sort());
-    for (const name of Object.keys(ref.grads)) expectTensorClose(`d ${name}`, grads[name], ref.grads[name], 2e-3);
+    for (const name of Object.keys(ref.grads)) expectMaxClose(`d ${name}`, grads[name], ref.grads[name], 2e-3);
   } finally {
     network.destroy();
   }
@@ -109,7 +96,7 @@ describe('batch norm modes', () => {
       for (const k of Object.keys(before)) expect(afterGrad[k], k).toEqual(before[k]);
       await network.forward(images, labels, { bnMode: 'train' });
       const after = await network.getState();
-      for (const [name, want] of Object.entries(ref.stats)) expectTensorClose(name, after[name], want, 1e-5);
+      for (const [name, want] of Object.entries(ref.stats)) expectMaxClose(name, after[name], want, 1e-5);
       expect(after['bn1.running_var']).not.toEqual(before['bn1.running_var']);
     } finally {
       network.destroy();
@@ -129,7 +116,7 @@ describe('batch norm modes', () => {
       const { images, labels } = batch(13, 3); // a batch size the network was not built for
       const ref = await reference(network, cfg, images, labels, 'eval', ['forward']);
       const got = await network.forward(images, labels, { bnMode: 'eval' });
-      expectTensorClose('eval logits', got.logits, ref.logits, 1e-4);
+      expectMaxClose('eval logits', got.logits, ref.logits, 1e-4);
       expect(Math.abs(got.loss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, ref.loss));
     } finally {
       network.destroy();

@@ -1,6 +1,5 @@
 // Helpers for the trainer tests: an event log with waits, run configs, the real CIFAR-10 subset through the
 // Vitest server (/@fs/, allowed in vitest.config.ts), and small synthetic datasets.
-import { server } from 'vitest/browser';
 import { loadCifar10, type Cifar10, type Split } from '../../src/data/cifar';
 import type { RunConfig, WorkerEvent } from '../../src/train/protocol';
 
@@ -66,15 +65,22 @@ export function runConfig(over: Partial<RunConfig> = {}): RunConfig {
   };
 }
 
-/** Absolute path of the real subset (../shared/cifar10 next to the repository). */
-export const SUBSET_PATH = new URL('../shared/cifar10/cifar-10-subset-binary.tar.gz', `file://${server.config.root}/`).pathname;
+/** Absolute path of the real archive: $CIFAR10_TARBALL, else ../shared/cifar10 next to the repository (vitest.config.ts). */
+export const SUBSET_PATH: string = import.meta.env.CIFAR10_TARBALL;
 export const SUBSET_URL = `/@fs${SUBSET_PATH}`;
 
-export async function subsetAvailable(): Promise<boolean> {
+/** Undefined when the Vitest server serves the archive, else what is wrong (for describeWith in tests/support/ci.ts). */
+export async function subsetMissing(): Promise<string | undefined> {
+  const help = 'put the CIFAR-10 subset at ../shared/cifar10/cifar-10-subset-binary.tar.gz or set CIFAR10_TARBALL';
   try {
-    return (await fetch(SUBSET_URL, { method: 'HEAD' })).ok;
-  } catch {
-    return false;
+    const res = await fetch(SUBSET_URL, { method: 'HEAD' });
+    // For a file that does not exist, Vite answers 200 with its HTML page (the SPA fallback), not 404.
+    const html = res.headers.get('Content-Type')?.startsWith('text/html');
+    if (res.ok && !html) return undefined;
+    const why = html ? 'no such file: the server answered with its HTML page' : `HTTP ${res.status}`;
+    return `the real CIFAR-10 archive ${SUBSET_PATH} is not served (HEAD ${SUBSET_URL}: ${why}); ${help}`;
+  } catch (e) {
+    return `the real CIFAR-10 archive ${SUBSET_PATH} could not be fetched (HEAD ${SUBSET_URL}: ${String(e)}); ${help}`;
   }
 }
 

@@ -1,4 +1,5 @@
-// CIFAR-10 loader: the real subset tarball (skipped when absent), every kind of bad file, stats and splits.
+// CIFAR-10 loader: the real subset tarball (skipped when absent, a failure under CI), the common bad files (the
+// rest: cifarBadInput.test.ts), stats and splits.
 import { existsSync, openAsBlob } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,6 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import {
   CIFAR10_CLASS_NAMES,
   IMAGE_BYTES,
-  RECORD_BYTES,
   channelStats,
   gatherSplit,
   loadCifar10,
@@ -15,20 +15,20 @@ import {
   type Cifar10,
   type LoadProgress,
 } from '../../src/data/cifar';
-import { DatasetError, type DatasetErrorCode } from '../../src/data/errors';
-import { writeTar, type TarInput } from '../support/tarWriter';
+import { writeTar } from '../support/tarWriter';
 import { Rng } from '../../src/util/rng';
+import { describeWith } from '../support/ci';
+import { batch, dir, expectCode, goodEntries, imageIndex, tgz } from './cifarFixture';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const tarballPath = process.env.CIFAR10_TARBALL ?? resolve(repoRoot, '../shared/cifar10/cifar-10-subset-binary.tar.gz');
-const haveTarball = existsSync(tarballPath);
-if (!haveTarball) {
-  console.warn(`SKIP real CIFAR-10 tests: ${tarballPath} not found (set CIFAR10_TARBALL to a cifar-10 binary .tar.gz).`);
-}
+const tarballPath = process.env.CIFAR10_TARBALL || resolve(repoRoot, '../shared/cifar10/cifar-10-subset-binary.tar.gz');
+const missing = existsSync(tarballPath)
+  ? undefined
+  : `the real CIFAR-10 archive ${tarballPath} does not exist (put the subset at ../shared/cifar10/cifar-10-subset-binary.tar.gz or set CIFAR10_TARBALL)`;
 
 // ---- the real subset: data_batch_1 + test_batch (README of ../shared/cifar10)
 
-describe.skipIf(!haveTarball)(`real CIFAR-10 subset (${tarballPath})`, () => {
+describeWith(missing, `real CIFAR-10 subset (${tarballPath})`, () => {
   let data: Cifar10;
   const progress: LoadProgress[] = [];
   let fileSize = 0;
@@ -95,45 +95,7 @@ describe.skipIf(!haveTarball)(`real CIFAR-10 subset (${tarballPath})`, () => {
   });
 });
 
-// ---- synthetic archives
-
-/** A batch whose image i has every pixel byte = (i * 7 + c) & 255 at channel c, byte 0 = i & 255, byte 1 = i >> 8. */
-function batch(labels: number[], first = 0): Uint8Array {
-  const out = new Uint8Array(labels.length * RECORD_BYTES);
-  labels.forEach((label, k) => {
-    const i = first + k;
-    const rec = out.subarray(k * RECORD_BYTES, (k + 1) * RECORD_BYTES);
-    rec[0] = label;
-    for (let c = 0; c < 3; c++) rec.fill((i * 7 + c) & 255, 1 + c * 1024, 1 + (c + 1) * 1024);
-    rec[1] = i & 255;
-    rec[2] = i >> 8;
-  });
-  return out;
-}
-const imageIndex = (images: Uint8Array, k: number) => images[k * IMAGE_BYTES] | (images[k * IMAGE_BYTES + 1] << 8);
-
-const dir = 'cifar-10-batches-bin/';
-const tgz = (entries: TarInput[]) => new Uint8Array(gzipSync(writeTar(entries)));
-const goodEntries = (): TarInput[] => [
-  { name: dir, type: '5' },
-  { name: `${dir}data_batch_2.bin`, data: batch([5, 6, 7], 3) },
-  { name: `${dir}batches.meta.txt`, data: new TextEncoder().encode('a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n\n') },
-  { name: `${dir}test_batch.bin`, data: batch([9, 0], 100) },
-  { name: `${dir}data_batch_1.bin`, data: batch([1, 2, 3], 0) },
-];
-
-async function expectCode(source: Parameters<typeof loadCifar10>[0], code: DatasetErrorCode, message?: RegExp): Promise<DatasetError> {
-  const err = await loadCifar10(source, { name: 'bad.tar.gz' }).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DatasetError);
-  const e = err as DatasetError;
-  expect(e.code, e.message).toBe(code);
-  expect(e.message).toContain('bad.tar.gz');
-  if (message) expect(e.message).toMatch(message);
-  return e;
-}
+// ---- synthetic archives (tests/unit/cifarFixture.ts; every other kind of bad file: cifarBadInput.test.ts)
 
 describe('synthetic archives', () => {
   test('batches in batch order whatever the tar order; meta names; tiny stream chunks', async () => {

@@ -95,10 +95,31 @@ describe('readTar', () => {
     expect(e.message).toMatch(/header at byte 1024/);
   });
 
-  test('random bytes and zeros: not-tar', async () => {
+  test('random bytes and an empty stream: not-tar', async () => {
     expect((await failure(readTarFiles(bytes(2048, 9)))).code).toBe('not-tar');
-    expect((await failure(readTarFiles(new Uint8Array(2048)))).code).toBe('not-tar');
     expect((await failure(readTarFiles(new Uint8Array(0)))).code).toBe('not-tar');
+  });
+
+  test('zeros are an empty archive (what `tar cf x.tar -T /dev/null` writes): no entries', async () => {
+    expect(await readTarFiles(new Uint8Array(10240))).toEqual([]);
+  });
+
+  test.each([
+    ['../x.bin', /climbs out/],
+    ['a/../../x.bin', /climbs out/],
+    ['a\\..\\x.bin', /climbs out/],
+    ['/x.bin', /absolute/],
+    ['\\x.bin', /absolute/],
+    ['d:/x.bin', /absolute/],
+  ])('entry name %s: unsafe-path', async (name, why) => {
+    const e = await failure(readTarFiles(writeTar([{ name: 'ok.bin', data: bytes(3, 1) }, { name, data: bytes(3, 2) }]), { label: 'x.tar' }));
+    expect(e.code).toBe('unsafe-path');
+    expect(e.message).toContain(`x.tar holds an entry named "${name}" (at byte 1024)`);
+    expect(e.message).toMatch(why);
+  });
+
+  test.each(['a..b/x.bin', '..x', 'x../y.bin', 'c:x.bin'])('entry name %s is fine', async (name) => {
+    expect((await readTarFiles(writeTar([{ name, data: bytes(3, 1) }])))[0].name).toBe(name);
   });
 
   test.each([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CheckpointError,
+  MAX_HEADER_BYTES,
   StateMismatchError,
   checkStateAgainstLayout,
   decodeSafetensors,
@@ -120,8 +121,16 @@ describe('safetensors bytes', () => {
 describe('safetensors validation', () => {
   const ok = '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}';
 
-  it('rejects files too short for the length prefix', () => {
-    expectError(() => decodeSafetensors(new Uint8Array(5)), /too short/);
+  it('rejects an empty file and files too short for the length prefix', () => {
+    expectError(() => decodeSafetensors(new Uint8Array(0)), /^not a safetensors file: the file is empty \(0 bytes\)$/);
+    expectError(() => decodeSafetensors(new Uint8Array(5)), /^not a safetensors file: 5 bytes, too short for the 8-byte header length$/);
+  });
+
+  it('rejects a header over 100 MB before decoding it', () => {
+    // The header bytes are NULs: decoding them would fail as "not valid JSON", so this message proves the order.
+    const bytes = new Uint8Array(8 + MAX_HEADER_BYTES + 1);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(MAX_HEADER_BYTES + 1), true);
+    expectError(() => decodeSafetensors(bytes), /^not a safetensors file: header length 100000001 is over the format's limit of 100000000 bytes \(100 MB\)$/);
   });
 
   it('rejects a header length beyond the file', () => {

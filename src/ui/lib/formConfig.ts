@@ -68,6 +68,27 @@ export const PRESETS: { name: string; config: FormConfig }[] = [
   { name: 'Quick look', config: QUICK_LOOK },
 ];
 
+/** The most steps a run may ask for (156 times the paper's 64,000), and the most epochs. */
+export const MAX_STEPS = 10_000_000;
+export const MAX_EPOCHS = 10_000;
+
+/**
+ * Ranges of the whole-number fields: formProblems refuses values outside them, and a link's values are clamped into
+ * them (urlConfig.ts), so both say the same.
+ */
+export const INT_RANGES = {
+  width: [1, 256],
+  batch: [1, 4096],
+  // The generator takes 32 bits of the seed: a larger seed would silently repeat a smaller one's run.
+  seed: [0, 2 ** 32 - 1],
+  warmupSteps: [0, MAX_STEPS],
+  evalEvery: [0, MAX_STEPS],
+  // The CIFAR-10 test split holds 10,000 images (0 = all of them).
+  evalImages: [0, 10_000],
+} as const satisfies Partial<Record<keyof FormConfig, readonly [number, number]>>;
+
+const wholeIn = (v: number, [lo, hi]: readonly [number, number]) => Number.isInteger(v) && v >= lo && v <= hi;
+
 /** Blocks per stage add `per` layers: 6 for basic blocks (6n+2), 9 for bottleneck blocks (9n+2). */
 export const layersPerN = (block: Block) => (block === 'bottleneck' ? 9 : 6);
 
@@ -135,17 +156,20 @@ export function fromRunConfig(c: RunConfig): FormConfig {
 export function formProblems(f: FormConfig): string[] {
   const p: string[] = [];
   const per = layersPerN(f.block);
-  if (!Number.isInteger(f.depth) || f.depth < per + 2 || (f.depth - 2) % per !== 0) p.push(`Depth must be ${per}n+2 for ${f.block} blocks.`);
-  if (!Number.isInteger(f.width) || f.width < 1 || f.width > 256) p.push('Width must be a whole number from 1 to 256.');
-  if (!Number.isInteger(f.batch) || f.batch < 1 || f.batch > 4096) p.push('Batch size must be a whole number from 1 to 4096.');
+  const depths = depthOptions(f.block);
+  if (!depths.includes(f.depth)) p.push(`Depth must be ${per}n+2 from ${depths[0]} to ${depths.at(-1)} for ${f.block} blocks.`);
+  const r = INT_RANGES;
+  if (!wholeIn(f.width, r.width)) p.push('Width must be a whole number from 1 to 256.');
+  if (!wholeIn(f.batch, r.batch)) p.push('Batch size must be a whole number from 1 to 4096.');
   if (!(f.lr > 0) || !Number.isFinite(f.lr)) p.push('Learning rate must be a positive number.');
-  if (!(f.length > 0) || !Number.isFinite(f.length)) p.push(`The number of ${f.lengthUnit} must be positive.`);
+  const maxLength = f.lengthUnit === 'steps' ? MAX_STEPS : MAX_EPOCHS;
+  if (!(f.length > 0 && f.length <= maxLength)) p.push(`The number of ${f.lengthUnit} must be positive, at most ${maxLength}.`);
   if (f.lengthUnit === 'steps' && !Number.isInteger(f.length)) p.push('Steps must be a whole number.');
-  if (!Number.isInteger(f.seed) || f.seed < 0) p.push('Seed must be a whole number >= 0.');
+  if (!wholeIn(f.seed, r.seed)) p.push(`Seed must be a whole number from 0 to ${r.seed[1]}.`);
   if (!(f.momentum >= 0 && f.momentum < 1)) p.push('Momentum must be in [0, 1).');
-  if (!(f.weightDecay >= 0)) p.push('Weight decay must be >= 0.');
-  if (!Number.isInteger(f.warmupSteps) || f.warmupSteps < 0) p.push('Warm-up steps must be a whole number >= 0.');
-  if (!Number.isInteger(f.evalEvery) || f.evalEvery < 0) p.push('"Evaluate every" must be a whole number >= 0.');
-  if (!Number.isInteger(f.evalImages) || f.evalImages < 0) p.push('"Test images" must be a whole number >= 0.');
+  if (!(f.weightDecay >= 0) || !Number.isFinite(f.weightDecay)) p.push('Weight decay must be a number >= 0.');
+  if (!wholeIn(f.warmupSteps, r.warmupSteps)) p.push(`Warm-up steps must be a whole number from 0 to ${MAX_STEPS}.`);
+  if (!wholeIn(f.evalEvery, r.evalEvery)) p.push(`"Evaluate every" must be a whole number from 0 to ${MAX_STEPS}.`);
+  if (!wholeIn(f.evalImages, r.evalImages)) p.push('"Test images" must be a whole number from 0 to 10000 (0 = all).');
   return p;
 }

@@ -1,42 +1,104 @@
 // The run form in the URL query, so a link opens the same configuration. Keys (the issue's contract):
 // arch, depth, width, shortcut, bn, batch, lr, epochs or steps, seed; and, when not at their defaults,
 // block, schedule, momentum, wd, warmup, augment, evalEvery, evalImages.
-import { PAPER_RECIPE, snapDepth, type FormConfig } from './formConfig';
+// A link's values are held to the form's rules (formConfig.ts): a value that cannot be read, or is out of range with
+// no sensible nearest value, is ignored; a number out of range is clamped (depth: the nearest valid depth). Each
+// change is noted in words, for the alert the app shows when it opens such a link.
+import { INT_RANGES, MAX_EPOCHS, MAX_STEPS, PAPER_RECIPE, depthOptions, layersPerN, snapDepth, type FormConfig } from './formConfig';
 
-const num = (s: string | null): number | undefined => {
-  if (s === null || s.trim() === '') return undefined;
-  const v = Number(s);
-  return Number.isFinite(v) ? v : undefined;
-};
-const bool = (s: string | null): boolean | undefined => (s === null ? undefined : ['1', 'true', 'on', 'yes'].includes(s.toLowerCase()) ? true : ['0', 'false', 'off', 'no'].includes(s.toLowerCase()) ? false : undefined);
-const oneOf = <T extends string>(s: string | null, values: readonly T[]): T | undefined => values.find((v) => v.toLowerCase() === s?.toLowerCase());
+const bool = (s: string): boolean | undefined => (['1', 'true', 'on', 'yes'].includes(s.toLowerCase()) ? true : ['0', 'false', 'off', 'no'].includes(s.toLowerCase()) ? false : undefined);
+const oneOf = <T extends string>(s: string, values: readonly T[]): T | undefined => values.find((v) => v.toLowerCase() === s.toLowerCase());
+/** Long values are cut in the notes, so a garbage link cannot fill the screen. */
+const shown = (s: string) => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}...` : s);
 
-/** The form described by `search`, starting from `base` for anything the query does not say. */
-export function formFromQuery(search: string, base: FormConfig = PAPER_RECIPE): FormConfig {
+export interface QueryReading {
+  form: FormConfig;
+  /** One sentence per value of the link that was ignored or changed; empty when it was taken as written. */
+  notes: string[];
+}
+
+/** The form described by `search`, starting from `base` for anything the query does not say (or says wrongly). */
+export function readFormQuery(search: string, base: FormConfig = PAPER_RECIPE): QueryReading {
   const q = new URLSearchParams(search);
   const f: FormConfig = { ...base };
-  f.arch = oneOf(q.get('arch'), ['residual', 'plain'] as const) ?? f.arch;
-  f.block = oneOf(q.get('block'), ['basic', 'bottleneck'] as const) ?? f.block;
-  const depth = num(q.get('depth'));
-  f.depth = snapDepth(depth !== undefined ? Math.round(depth) : f.depth, f.block);
-  f.width = Math.round(num(q.get('width')) ?? f.width);
-  f.shortcut = oneOf(q.get('shortcut'), ['A', 'B'] as const) ?? f.shortcut;
-  f.bn = bool(q.get('bn')) ?? f.bn;
-  f.batch = Math.round(num(q.get('batch')) ?? f.batch);
-  f.lr = num(q.get('lr')) ?? f.lr;
-  f.schedule = oneOf(q.get('schedule'), ['step', 'cosine', 'constant'] as const) ?? f.schedule;
-  const steps = num(q.get('steps'));
-  const epochs = num(q.get('epochs'));
-  if (steps !== undefined) [f.lengthUnit, f.length] = ['steps', Math.round(steps)];
-  else if (epochs !== undefined) [f.lengthUnit, f.length] = ['epochs', epochs];
-  f.seed = Math.round(num(q.get('seed')) ?? f.seed);
-  f.momentum = num(q.get('momentum')) ?? f.momentum;
-  f.weightDecay = num(q.get('wd')) ?? f.weightDecay;
-  f.warmupSteps = Math.round(num(q.get('warmup')) ?? f.warmupSteps);
-  f.augment = bool(q.get('augment')) ?? f.augment;
-  f.evalEvery = Math.round(num(q.get('evalEvery')) ?? f.evalEvery);
-  f.evalImages = Math.round(num(q.get('evalImages')) ?? f.evalImages);
-  return f;
+  const notes: string[] = [];
+  const ignored = (key: string, raw: string, why: string, kept: unknown) => notes.push(`${key} ${shown(raw)} ${why}: kept ${String(kept)}.`);
+
+  /** A finite number, or undefined (noted) when the value is there but is not one. */
+  const num = (key: string, kept: unknown): number | undefined => {
+    const raw = q.get(key);
+    if (raw === null) return undefined;
+    const v = raw.trim() === '' ? NaN : Number(raw);
+    if (Number.isFinite(v)) return v;
+    ignored(key, raw, 'is not a number', kept);
+    return undefined;
+  };
+  const choice = <T extends string>(key: string, values: readonly T[], kept: T): T => {
+    const raw = q.get(key);
+    if (raw === null) return kept;
+    const v = oneOf(raw, values);
+    if (v === undefined) ignored(key, raw, `is not one of ${values.join(', ')}`, kept);
+    return v ?? kept;
+  };
+  const flag = (key: string, kept: boolean): boolean => {
+    const raw = q.get(key);
+    if (raw === null) return kept;
+    const v = bool(raw);
+    if (v === undefined) ignored(key, raw, 'is not 1 or 0', kept ? 1 : 0);
+    return v ?? kept;
+  };
+  /** A whole number clamped into [lo, hi]; the clamped or rounded value is noted. */
+  const whole = (key: string, [lo, hi]: readonly [number, number], kept: number, keptText: unknown = kept): number => {
+    const v = num(key, keptText);
+    if (v === undefined) return kept;
+    const got = Math.min(hi, Math.max(lo, Math.round(v)));
+    if (got !== v) notes.push(`${key} ${shown(q.get(key)!)} is not a whole number from ${lo} to ${hi}: using ${got}.`);
+    return got;
+  };
+  /** A number where `ok` holds, else the kept value (noted). */
+  const real = (key: string, ok: (v: number) => boolean, rule: string, kept: number, keptText: unknown = kept): number => {
+    const v = num(key, keptText);
+    if (v === undefined) return kept;
+    if (ok(v)) return v;
+    ignored(key, q.get(key)!, `is not ${rule}`, keptText);
+    return kept;
+  };
+
+  f.arch = choice('arch', ['residual', 'plain'] as const, f.arch);
+  f.block = choice('block', ['basic', 'bottleneck'] as const, f.block);
+  const depth = num('depth', f.depth);
+  if (depth !== undefined) {
+    f.depth = snapDepth(Math.round(depth), f.block);
+    const opts = depthOptions(f.block);
+    if (f.depth !== depth) notes.push(`depth ${shown(q.get('depth')!)} is not ${layersPerN(f.block)}n+2 from ${opts[0]} to ${opts.at(-1)} for ${f.block} blocks: using ${f.depth}.`);
+  } else if (snapDepth(f.depth, f.block) !== f.depth) {
+    const was = f.depth;
+    f.depth = snapDepth(f.depth, f.block);
+    notes.push(`depth ${was} does not fit ${f.block} blocks: using ${f.depth}.`);
+  }
+  f.width = whole('width', INT_RANGES.width, f.width);
+  f.shortcut = choice('shortcut', ['A', 'B'] as const, f.shortcut);
+  f.bn = flag('bn', f.bn);
+  f.batch = whole('batch', INT_RANGES.batch, f.batch);
+  f.lr = real('lr', (v) => v > 0, 'a positive number', f.lr);
+  f.schedule = choice('schedule', ['step', 'cosine', 'constant'] as const, f.schedule);
+  // The length is in steps or in epochs, whichever the link gives (steps when both); -1: not usable, keep the base's.
+  const keptLength = `${f.length} ${f.lengthUnit}`;
+  if (q.has('steps')) {
+    const steps = whole('steps', [1, MAX_STEPS], -1, keptLength);
+    if (steps > 0) [f.lengthUnit, f.length] = ['steps', steps];
+  } else if (q.has('epochs')) {
+    const epochs = real('epochs', (v) => v > 0 && v <= MAX_EPOCHS, `a number above 0 and at most ${MAX_EPOCHS}`, -1, keptLength);
+    if (epochs > 0) [f.lengthUnit, f.length] = ['epochs', epochs];
+  }
+  f.seed = whole('seed', INT_RANGES.seed, f.seed);
+  f.momentum = real('momentum', (v) => v >= 0 && v < 1, 'in [0, 1)', f.momentum);
+  f.weightDecay = real('wd', (v) => v >= 0, 'a number >= 0', f.weightDecay);
+  f.warmupSteps = whole('warmup', INT_RANGES.warmupSteps, f.warmupSteps);
+  f.augment = flag('augment', f.augment);
+  f.evalEvery = whole('evalEvery', INT_RANGES.evalEvery, f.evalEvery);
+  f.evalImages = whole('evalImages', INT_RANGES.evalImages, f.evalImages);
+  return { form: f, notes };
 }
 
 /** The query string (without '?') for `f`: the contract keys always, the others when not at their defaults. */

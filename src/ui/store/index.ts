@@ -1,20 +1,29 @@
 // The app store: one zustand store made of slices, one per concern. Worker events are applied in
 // batches (applyEvents), one state update per batch.
 import { create } from 'zustand';
-import { PAPER_RECIPE } from '../lib/formConfig';
-import { formFromQuery } from '../lib/urlConfig';
+import { PAPER_RECIPE, type FormConfig } from '../lib/formConfig';
+import { readFormQuery } from '../lib/urlConfig';
 import { withAlert } from './alerts';
 import { reduceEvents } from './events';
-import type { AppState, RunView } from './types';
+import type { Alert, AppState, RunView } from './types';
 
 export type { AppState } from './types';
+
+/** The form of the link the page was opened with, and an alert listing any of its values that were not usable. */
+function fromLink(): { form: FormConfig; alerts: Alert[] } {
+  const { form, notes } = readFormQuery(typeof location === 'undefined' ? '' : location.search, PAPER_RECIPE);
+  if (notes.length === 0) return { form, alerts: [] };
+  const message = `Some settings in the link could not be used as written. ${notes.join(' ')}`;
+  return { form, alerts: withAlert([], { code: 'bad-config', message, advice: 'Check the run settings before training; the address now shows the values in use.' }) };
+}
+const link = fromLink();
 
 export const useApp = create<AppState>()((set) => ({
   engine: { status: 'starting' },
 
   data: { status: 'none', quiet: false },
 
-  form: formFromQuery(typeof location === 'undefined' ? '' : location.search, PAPER_RECIPE),
+  form: link.form,
   setForm: (patch) => set((s) => ({ form: { ...s.form, ...patch } })),
 
   runs: {},
@@ -29,7 +38,7 @@ export const useApp = create<AppState>()((set) => ({
       return { runs, order, selectedId: s.selectedId === id ? order.at(-1) : s.selectedId, predictions: s.predictions?.runId === id ? undefined : s.predictions };
     }),
 
-  alerts: [],
+  alerts: link.alerts,
   pushAlert: (a) => set((s) => ({ alerts: withAlert(s.alerts, a) })),
   dismissAlert: (id) => set((s) => ({ alerts: s.alerts.filter((a) => a.id !== id) })),
 

@@ -1,0 +1,53 @@
+// NaN-safe numeric comparisons for the tests. A check written `if (err > tol) fail()` passes when err is NaN
+// (every comparison with NaN is false), so a NaN gradient or a NaN output would pass. Every check here is written
+// so that NaN (and an infinite error) fails, and the message names the offending element.
+import { expect } from 'vitest';
+
+/** |got - want| <= tol; false when any of them is NaN. */
+export const within = (got: number, want: number, tol: number): boolean => Math.abs(got - want) <= tol;
+
+/** An error for the "worst element" searches below: NaN ranks above every number, so it is never hidden. */
+const rank = (e: number): number => (Number.isNaN(e) ? Infinity : e);
+
+/** |got - want| <= atol + rtol * |want| everywhere; the message names the worst element. */
+export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, { atol = 1e-5, rtol = 1e-4 } = {}): void {
+  expect(got.length).toBe(want.length);
+  let worst = -1;
+  let worstExcess = 0;
+  for (let i = 0; i < want.length; i++) {
+    const excess = rank(Math.abs(got[i] - want[i]) - (atol + rtol * Math.abs(want[i])));
+    if (excess > 0 && (worst < 0 || excess > worstExcess)) {
+      worst = i;
+      worstExcess = excess;
+    }
+  }
+  if (worst >= 0) {
+    expect.fail(`element ${worst}: got ${got[worst]}, want ${want[worst]} (atol ${atol}, rtol ${rtol}); ${want.length} elements`);
+  }
+}
+
+/** max |got - want| <= rel * max |want| + abs: float32 accumulation through a deep net, scaled per tensor. */
+export function expectMaxClose(name: string, got: ArrayLike<number>, want: ArrayLike<number>, rel: number, abs = 1e-6): void {
+  expect(got.length, name).toBe(want.length);
+  let scale = 0;
+  let worst = 0;
+  let at = 0;
+  for (let i = 0; i < want.length; i++) {
+    scale = Math.max(scale, Math.abs(want[i])); // a NaN in want makes the scale NaN, and the check below fail
+    const d = rank(Math.abs(got[i] - want[i]));
+    if (d > worst) (worst = d), (at = i);
+  }
+  if (!(worst <= rel * scale + abs)) expect.fail(`${name}[${at}]: got ${got[at]}, want ${want[at]} (max error ${worst}, scale ${scale}, rel ${rel})`);
+}
+
+/**
+ * One coordinate of a gradient against central differences with two step sizes. 'kink' when the two disagree (a
+ * ReLU changed sign within the step, so the coordinate says nothing); else the gradient must match the finer one.
+ * A NaN difference quotient fails instead of passing for a kink.
+ */
+export function checkGradient(what: string, grad: number, coarse: number, fine: number, tol: number): 'kink' | 'checked' {
+  if (!Number.isFinite(coarse) || !Number.isFinite(fine)) expect.fail(`${what}: finite differences ${coarse} and ${fine} (the loss is not finite)`);
+  if (!within(coarse, fine, tol)) return 'kink';
+  if (!within(grad, fine, tol)) expect.fail(`${what}: gradient ${grad}, finite difference ${fine} (tol ${tol})`);
+  return 'checked';
+}
