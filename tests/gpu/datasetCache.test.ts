@@ -5,7 +5,7 @@ import { CIFAR10_CLASS_NAMES, IMAGE_BYTES, type Cifar10, type Split } from '../.
 import { DATASET_CACHE_VERSION, DATASET_DB_NAME, clearCachedDataset, loadCachedDataset, saveCachedDataset } from '../../src/data/cache';
 import { loadCifar10 } from '../../src/data/cifar';
 import { DatasetError } from '../../src/data/errors';
-import { writeTar } from '../../src/data/tarWriter';
+import { writeTar } from '../support/tarWriter';
 
 function split(count: number, seed: number): Split {
   const images = new Uint8Array(count * IMAGE_BYTES).map((_, i) => (i * 13 + seed) & 255);

@@ -3,7 +3,7 @@
 import { afterAll, expect, test } from 'vitest';
 import type { Command } from '../../src/train/protocol';
 import type { Cifar10 } from '../../src/data/cifar';
-import { writeTar } from '../../src/data/tarWriter';
+import { writeTar } from '../support/tarWriter';
 import { clearCachedDataset } from '../../src/data/cache';
 import { decodeSafetensors } from '../../src/model/safetensors';
 import { EventLog, runConfig, syntheticCifar } from './trainerHarness';

@@ -16,7 +16,7 @@ import {
   type LoadProgress,
 } from '../../src/data/cifar';
 import { DatasetError, type DatasetErrorCode } from '../../src/data/errors';
-import { writeTar, type TarInput } from '../../src/data/tarWriter';
+import { writeTar, type TarInput } from '../support/tarWriter';
 import { Rng } from '../../src/util/rng';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { DatasetError } from '../../src/data/errors';
 import { BLOCK, readTar, readTarFiles, tarHeaderProblem } from '../../src/data/tar';
-import { writeTar } from '../../src/data/tarWriter';
+import { writeTar } from '../support/tarWriter';
 
 const enc = new TextEncoder();
 const bytes = (n: number, seed: number) => new Uint8Array(n).map((_, i) => (i * 31 + seed) & 255);

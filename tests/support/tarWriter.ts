@@ -1,6 +1,6 @@
 // Writes small tar archives in memory (GNU long names for paths over 100 bytes). Used by tests to build
-// good and deliberately broken CIFAR archives, and handy for exporting a subset.
-import { BLOCK } from './tar';
+// good and deliberately broken CIFAR archives, kept under tests/ because only tests use it.
+import { BLOCK } from '../../src/data/tar';
 
 export interface TarInput {
   name: string;
