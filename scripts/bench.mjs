@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--steps N] [--warmup N] [--batch 32,128]`: trains ResNet-20 and plain-20 in
+// `npm run bench [-- --quick] [--steps N] [--warmup N] [--batch 32,128] [--depth 20]`: trains ResNet-20 and plain-20 in
 // headless Chromium with WebGPU and prints one JSON line per configuration (images/s, ms/step, peak GPU bytes,
 // and a per-kernel breakdown of one step where the adapter has timestamp queries).
 import { createServer } from 'vite';

@@ -41,13 +41,20 @@ export class ProgressBar {
   private last = -Infinity;
   private shown = false;
 
+  private readonly tty: boolean;
+  private readonly everyMs: number;
+
+  /** `enabled` false: update() draws nothing (log() still writes). */
   constructor(
     private readonly out: NodeJS.WriteStream = process.stderr,
-    private readonly tty = Boolean(out.isTTY),
-    private readonly everyMs = tty ? 100 : 5000,
-  ) {}
+    private readonly enabled = true,
+  ) {
+    this.tty = Boolean(out.isTTY);
+    this.everyMs = this.tty ? 100 : 5000;
+  }
 
   update(p: ProgressState, force = false): void {
+    if (!this.enabled) return;
     const now = performance.now();
     if (!force && now - this.last < this.everyMs) return;
     this.last = now;

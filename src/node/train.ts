@@ -152,7 +152,7 @@ export const TRAIN_HELP = helpText(USAGE, TRAIN_SPECS, "Writes <out>/<name>-metr
 
 /** Trains as `req` asks; returns the exit code (0 done, 1 failed). */
 export async function runTrain(req: TrainRequest): Promise<number> {
-  const bar = new ProgressBar(process.stderr, req.progress ? undefined : false, req.progress ? undefined : Infinity);
+  const bar = new ProgressBar(process.stderr, req.progress);
   const log = (s: string) => bar.log(s);
   const dawn = await installDawn({ adapter: req.adapter });
   try {
@@ -197,6 +197,7 @@ async function runAndWrite(req: TrainRequest, trainer: HeadlessTrainer, adapter:
         const rate = elapsed > 0 ? (last.step * config.batchSize * 1000) / elapsed : 0;
         const etaMs = last.step > 0 ? ((total - last.step) * elapsed) / last.step : NaN;
         bar.update({ step: last.step, total, epoch: last.epoch, loss: last.trainLoss, acc: last.trainAcc, rate, etaMs }, last.step === total);
+        if (last.step === total) bar.finish(); // the last state stays on screen above what follows
       },
       evaluation: (points) => {
         for (const p of points) bar.log(`step ${p.step}: test accuracy ${(p.accuracy * 100).toFixed(2)}% (${p.bnMode}-mode BN), loss ${p.loss.toFixed(4)}, ${p.images} images`);
