@@ -1,23 +1,18 @@
-// `npm run bench [-- --quick] [--steps N] [--warmup N] [--batch 32,128]`: trains ResNet-20 and plain-20 in
+// `npm run bench [-- --quick] [--steps N] [--warmup N] [--batch 32,128] [--depth 20]`: trains ResNet-20 and plain-20 in
 // headless Chromium with WebGPU and prints one JSON line per configuration (images/s, ms/step, peak GPU bytes,
 // and a per-kernel breakdown of one step where the adapter has timestamp queries).
 import { createServer } from 'vite';
 import { chromium } from 'playwright';
 import { chromiumArgs, findChromium } from './chromium.mjs';
 
+// The options go to the page as query parameters; the configurations come from src/train/benchmark.ts benchPlan.
 const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
+const params = new URLSearchParams();
+for (const name of ['steps', 'warmup', 'batch', 'depth']) {
   const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : dflt;
-};
-const quick = argv.includes('--quick');
-const batches = opt('batch', quick ? '4,8' : '32,128').split(',').map(Number);
-const steps = Number(opt('steps', quick ? 2 : 3));
-const warmup = Number(opt('warmup', 1));
-const depth = Number(opt('depth', 20));
-const configs = [];
-for (const arch of ['residual', 'plain'])
-  for (const batch of batches) configs.push({ model: `${arch === 'residual' ? 'resnet' : 'plain'}${depth}`, config: { arch, depth }, batch });
+  if (i >= 0) params.set(name, argv[i + 1]);
+}
+if (argv.includes('--quick')) params.set('quick', '1');
 
 const server = await createServer({ logLevel: 'error', server: { port: 0, host: '127.0.0.1' }, optimizeDeps: { noDiscovery: true, include: [] } });
 await server.listen();
@@ -26,7 +21,7 @@ const browser = await chromium.launch({ executablePath: findChromium(), args: ch
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
-  const url = `http://127.0.0.1:${port}/bench/engine.html?warmup=${warmup}&steps=${steps}&configs=${encodeURIComponent(JSON.stringify(configs))}`;
+  const url = `http://127.0.0.1:${port}/bench/engine.html?${params}`;
   await page.goto(url);
   let printed = 0;
   for (;;) {
@@ -37,11 +32,7 @@ try {
       await page.waitForLoadState('load');
       continue;
     }
-    for (; printed < state.results.length; printed++) {
-      const { kernels, ...line } = state.results[printed];
-      console.log(JSON.stringify(line));
-      if (kernels) console.log(JSON.stringify({ model: line.model, batch: line.batch, kernelMs: kernels }));
-    }
+    for (; printed < state.lines.length; printed++) console.log(state.lines[printed]);
     if (state.done) {
       if (state.error) throw new Error(state.error);
       break;

@@ -1,0 +1,88 @@
+// The engine for Node, built into one ES module (`npm run build:node` -> dist-node/engine.mjs, WGSL inlined) that
+// imports only 'webgpu' and node: built-ins. As a library: installDawn() then the same API as src/index.ts.
+// As a program: `node dist-node/engine.mjs train|bench [options]`; it first starts itself again with the Vulkan
+// environment when the machine needs one (src/node/vulkan.ts). Nothing in the browser build imports this folder.
+import { DawnError } from './dawn'; // first: the WebGPU globals must exist before the engine's modules are evaluated
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { runTrain, trainRequest, TRAIN_HELP } from './train';
+import { benchRequest, runBench, BENCH_HELP } from './bench';
+import { UsageError } from './args';
+import { relaunchWithVulkan } from './vulkan';
+
+export * from '../index';
+export { installDawn, describeAdapter, DawnError, type Dawn, type DawnOptions, type AdapterDescription } from './dawn';
+export { vulkanPlan, relaunchWithVulkan, type VulkanPlan } from './vulkan';
+export { runTrain, trainRequest, TRAIN_SPECS, type TrainRequest, type TrainSummary } from './train';
+export { benchRequest, runBench, type BenchRequest } from './bench';
+export { HeadlessTrainer, type HeadlessResult } from '../train/headless';
+export { benchConfig, benchLines, benchPlan, type BenchConfig, type BenchResult } from '../train/benchmark';
+export { loadCifar10, type Cifar10 } from '../data/cifar';
+export { saveCheckpoint, readCheckpoint, checkpointFileName } from '../train/checkpoint';
+export { metricsCsv, metricsJson } from '../train/metricsFormat';
+export type { RunConfig, MetricPoint, EvalPoint } from '../train/protocol';
+export { Rng } from '../util/rng';
+
+interface Command<R> {
+  /** Reads the options (no GPU involved); a UsageError for anything wrong. */
+  parse(argv: readonly string[]): R | 'help';
+  run(req: R): Promise<number>;
+  help: string;
+  adapter(req: R): string | undefined;
+}
+const command = <R,>(c: Command<R>) => c as Command<unknown>;
+const COMMANDS: Record<string, Command<unknown>> = {
+  train: command({ parse: (a) => trainRequest(a), run: runTrain, help: TRAIN_HELP, adapter: (r) => r.adapter }),
+  bench: command({ parse: benchRequest, run: runBench, help: BENCH_HELP, adapter: (r) => r.adapter }),
+};
+
+const USAGE = `usage: node engine.mjs <command> [options]
+commands:
+  train   train a CIFAR-10 ResNet or plain net headless (--help for options)
+  bench   the engine benchmark on this machine's GPU adapter
+`;
+
+/** Runs a command line (without node and the script); returns the exit code (0 done, 1 failed, 2 bad usage). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`unknown command '${name}'\n${USAGE}`);
+    return 2;
+  }
+  try {
+    // Options are checked before anything else, so a mistake is reported at once, by this process.
+    const req = cmd.parse(rest);
+    if (req === 'help') {
+      process.stdout.write(cmd.help);
+      return 0;
+    }
+    const relaunched = relaunchWithVulkan({ adapter: cmd.adapter(req) }, (s) => process.stderr.write(`${s}\n`));
+    return relaunched ?? (await cmd.run(req));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof DawnError) {
+      process.stderr.write(`${name}: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
+
+const isMain = (() => {
+  try {
+    return !!process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+})();
+// process.exit: Dawn's threads would otherwise keep node alive after the work is done.
+if (isMain) void main(process.argv.slice(2)).then((code) => process.exit(code));

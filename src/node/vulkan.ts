@@ -1,0 +1,106 @@
+// Which Vulkan loader and driver Dawn should see in this process. Dawn (dawn.node) opens libvulkan.so.1 and the
+// loader reads its driver list (VK_ICD_FILENAMES) when Dawn starts; the dynamic linker reads LD_LIBRARY_PATH only
+// when the process starts. So the CLI computes the environment first and, when it must change, starts node
+// again with it (relaunchWithVulkan) before anything loads dawn.node.
+//
+// The fallback: a machine with no Vulkan driver of its own but a Debian Chromium has SwiftShader (a CPU
+// implementation of Vulkan) and a Vulkan loader in /usr/lib/chromium; the in-browser tests use the same one.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { constants, homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const CHROMIUM_DIR = '/usr/lib/chromium';
+export const SWIFTSHADER_ICD = `${CHROMIUM_DIR}/vk_swiftshader_icd.json`;
+/** Set in the relaunched process, so it never relaunches again. */
+const RELAUNCHED = 'RESNET_PLAYGROUND_VULKAN_ENV';
+
+/** The file system questions the plan asks (a parameter so tests can describe a machine). */
+export interface FsProbe {
+  exists(path: string): boolean;
+  /** Names in a directory; [] when it is missing. */
+  list(dir: string): string[];
+}
+
+const realFs: FsProbe = {
+  exists: existsSync,
+  list: (dir) => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  },
+};
+
+export interface VulkanPlan {
+  /** Variables to set (only those that differ from the current environment). */
+  set: Record<string, string>;
+  /** Why, in words, when anything is set. */
+  note?: string;
+}
+
+const LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib', '/usr/local/lib'];
+
+function split(v: string | undefined): string[] {
+  return (v ?? '').split(':').filter(Boolean);
+}
+
+/** Directories the Vulkan loader searches for driver manifests (*.json) when VK_ICD_FILENAMES is not set. */
+function icdDirs(env: NodeJS.ProcessEnv): string[] {
+  const data = split(env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share');
+  const config = split(env.XDG_CONFIG_DIRS ?? '/etc/xdg');
+  return [
+    ...config.map((d) => join(d, 'vulkan/icd.d')),
+    '/etc/vulkan/icd.d',
+    ...data.map((d) => join(d, 'vulkan/icd.d')),
+    '/usr/local/share/vulkan/icd.d',
+    '/usr/share/vulkan/icd.d',
+    join(env.XDG_DATA_HOME ?? join(env.HOME ?? homedir(), '.local/share'), 'vulkan/icd.d'),
+  ];
+}
+
+/**
+ * What to set for Dawn to find a Vulkan driver: nothing when the machine has a loader and a driver (or the
+ * user set VK_ICD_FILENAMES / VK_DRIVER_FILES); Chromium's loader when the system has none; Chromium's
+ * SwiftShader as the driver when no other driver is installed, or always when `adapter` is 'swiftshader'.
+ */
+export function vulkanPlan(opts: { adapter?: string } = {}, env: NodeJS.ProcessEnv = process.env, fs: FsProbe = realFs, platform = process.platform): VulkanPlan {
+  if (platform !== 'linux') return { set: {} };
+  const wantSwiftShader = opts.adapter?.toLowerCase() === 'swiftshader';
+  const chromium = fs.exists(SWIFTSHADER_ICD) && fs.exists(`${CHROMIUM_DIR}/libvulkan.so.1`);
+  const userDriver = env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES;
+  const hasLoader = [...split(env.LD_LIBRARY_PATH), ...LIB_DIRS].some((d) => fs.exists(join(d, 'libvulkan.so.1')));
+  const hasDriver = !!userDriver || icdDirs(env).some((d) => fs.list(d).some((f) => f.endsWith('.json')));
+  const set: Record<string, string> = {};
+  const why: string[] = [];
+  if (!chromium) return { set };
+  if (!hasLoader) {
+    set.LD_LIBRARY_PATH = [CHROMIUM_DIR, ...split(env.LD_LIBRARY_PATH)].join(':');
+    why.push(`Chromium's Vulkan loader`);
+  }
+  if (wantSwiftShader || !hasDriver) {
+    if (env.VK_ICD_FILENAMES !== SWIFTSHADER_ICD) set.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    if (env.VK_DRIVER_FILES && env.VK_DRIVER_FILES !== SWIFTSHADER_ICD) set.VK_DRIVER_FILES = SWIFTSHADER_ICD; // it wins over VK_ICD_FILENAMES
+    if (set.VK_ICD_FILENAMES || set.VK_DRIVER_FILES) why.push(`${wantSwiftShader ? '' : 'no Vulkan driver installed, so '}Chromium's SwiftShader (a CPU implementation of Vulkan: slow)`);
+  }
+  return Object.keys(set).length ? { set, note: `Vulkan: using ${why.join(' and ')} from ${CHROMIUM_DIR}` } : { set };
+}
+
+/**
+ * Starts this script again with the Vulkan environment when it needs one, and returns the child's exit code;
+ * undefined when this process can go on as it is (nothing to set, or it is the relaunched one).
+ */
+export function relaunchWithVulkan(opts: { adapter?: string }, log: (line: string) => void): number | undefined {
+  if (process.env[RELAUNCHED]) return undefined;
+  const plan = vulkanPlan(opts);
+  if (!plan.note) return undefined;
+  log(plan.note);
+  const script = process.argv[1];
+  const r = spawnSync(process.execPath, [...process.execArgv, script, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, ...plan.set, [RELAUNCHED]: '1' },
+  });
+  if (r.error) throw r.error;
+  return r.status ?? 128 + (r.signal ? constants.signals[r.signal] : 0);
+}

@@ -1,0 +1,106 @@
+// The engine benchmark's measurement, shared by the browser page (bench/engineBench.ts, driven by
+// scripts/bench.mjs) and Node (src/node/bench.ts, `npm run bench:node`): for each configuration, build the
+// network, run warm-up steps, then timed training steps (each until its loss is read back), and report the
+// median, the planned GPU memory and, where the adapter has timestamp queries, a per-kernel breakdown.
+import { buildNetwork, type Engine, type ModelConfig } from '../index';
+import { Rng } from '../util/rng';
+
+export interface BenchConfig {
+  model: string;
+  config: ModelConfig;
+  batch: number;
+}
+
+export interface BenchResult {
+  model: string;
+  batch: number;
+  imagesPerSec: number;
+  msPerStep: number;
+  steps: number;
+  peakGpuBytes: number;
+  naiveActivationBytes: number;
+  adapter: string;
+  kernels?: { kind: string; ms: number; count: number }[];
+  error?: string;
+}
+
+export interface BenchOptions {
+  /** Small batches and fewer steps: a smoke run. */
+  quick?: boolean;
+  batches?: number[];
+  depth?: number;
+  steps?: number;
+  warmup?: number;
+}
+
+/** The configurations and step counts of a benchmark run: ResNet and plain nets of `depth` at each batch size. */
+export function benchPlan(o: BenchOptions = {}): { configs: BenchConfig[]; steps: number; warmup: number } {
+  const batches = o.batches ?? (o.quick ? [4, 8] : [32, 128]);
+  const depth = o.depth ?? 20;
+  const configs: BenchConfig[] = [];
+  for (const arch of ['residual', 'plain'] as const)
+    for (const batch of batches) configs.push({ model: `${arch === 'residual' ? 'resnet' : 'plain'}${depth}`, config: { arch, depth }, batch });
+  return { configs, steps: o.steps ?? (o.quick ? 2 : 3), warmup: o.warmup ?? 1 };
+}
+
+/** The printed form of a result: one JSON line, and a second with the kernel breakdown when there is one. */
+export function benchLines(r: BenchResult): string[] {
+  const { kernels, ...line } = r;
+  return kernels ? [JSON.stringify(line), JSON.stringify({ model: line.model, batch: line.batch, kernelMs: kernels })] : [JSON.stringify(line)];
+}
+
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+/** Measures one configuration; a failure (out of memory, say) becomes a result with `error` set. */
+export async function benchConfig(engine: Engine, c: BenchConfig, steps: number, warmup: number): Promise<BenchResult> {
+  try {
+    return await measure(engine, c, steps, warmup);
+  } catch (e) {
+    return { model: c.model, batch: c.batch, imagesPerSec: 0, msPerStep: 0, steps: 0, peakGpuBytes: 0, naiveActivationBytes: 0, adapter: engine.adapterName, error: String(e) };
+  }
+}
+
+async function measure(engine: Engine, c: BenchConfig, steps: number, warmup: number): Promise<BenchResult> {
+  const net = await buildNetwork(engine, c.config, { batchSize: c.batch, seed: 0 });
+  try {
+    const rng = new Rng(1);
+    const images = new Float32Array(c.batch * 3 * 32 * 32).map(() => rng.normal());
+    const labels = Int32Array.from({ length: c.batch }, () => rng.int(10));
+    const hyper = { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 };
+    for (let i = 0; i < warmup; i++) await net.trainStep(images, labels, hyper);
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      await net.trainStep(images, labels, hyper);
+      times.push(performance.now() - t0);
+    }
+    const ms = median(times);
+    const mem = net.memory();
+    const profile = await net.profileTrainStep(images, labels, hyper);
+    let kernels: BenchResult['kernels'];
+    if (profile) {
+      const byKind = new Map<string, { ms: number; count: number }>();
+      for (const k of profile) {
+        const kind = k.label.split(' ')[0];
+        const e = byKind.get(kind) ?? { ms: 0, count: 0 };
+        e.ms += k.ms;
+        e.count++;
+        byKind.set(kind, e);
+      }
+      kernels = [...byKind].map(([kind, e]) => ({ kind, ms: +e.ms.toFixed(3), count: e.count })).sort((a, b) => b.ms - a.ms);
+    }
+    return {
+      model: c.model,
+      batch: c.batch,
+      imagesPerSec: +(c.batch / (ms / 1000)).toFixed(2),
+      msPerStep: +ms.toFixed(1),
+      steps,
+      peakGpuBytes: mem.persistentBytes + mem.activationBytes,
+      naiveActivationBytes: mem.naiveActivationBytes,
+      adapter: engine.adapterName,
+      kernels,
+    };
+  } finally {
+    net.destroy();
+  }
+}

@@ -1,0 +1,120 @@
+// The Node commands' pure parts: the Vulkan environment chosen for a machine, the train and bench options, the
+// progress line. (Training itself is in nodeEngine.test.ts.)
+// First: WebGPU's globals (src/node/train.ts reaches src/gpu/buffers.ts, which reads GPUBufferUsage on load).
+import '../../src/node/dawn';
+import { describe, expect, test } from 'vitest';
+import { CHROMIUM_DIR, SWIFTSHADER_ICD, vulkanPlan, type FsProbe } from '../../src/node/vulkan';
+import { trainRequest, type TrainRequest } from '../../src/node/train';
+import { benchRequest } from '../../src/node/bench';
+import { UsageError } from '../../src/node/args';
+import { progressLine } from '../../src/node/progress';
+import { PAPER_RECIPE, toRunConfig } from '../../src/ui/lib/formConfig';
+
+/** A machine described by its files. */
+function machine(files: string[]): FsProbe {
+  const set = new Set(files);
+  return {
+    exists: (p) => set.has(p),
+    list: (dir) => files.filter((f) => f.startsWith(`${dir}/`)).map((f) => f.slice(dir.length + 1)),
+  };
+}
+const chromium = [SWIFTSHADER_ICD, `${CHROMIUM_DIR}/libvulkan.so.1`];
+const loader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1'];
+const nvidia = ['/usr/share/vulkan/icd.d/nvidia_icd.json'];
+
+describe('vulkanPlan', () => {
+  test('no loader and no driver, Chromium present: its loader and SwiftShader', () => {
+    const plan = vulkanPlan({}, { LD_LIBRARY_PATH: '/opt/x' }, machine(chromium), 'linux');
+    expect(plan.set).toEqual({ LD_LIBRARY_PATH: `${CHROMIUM_DIR}:/opt/x`, VK_ICD_FILENAMES: SWIFTSHADER_ICD });
+    expect(plan.note).toMatch(/SwiftShader/);
+  });
+
+  test('a loader and a GPU driver: nothing changes, unless SwiftShader is asked for', () => {
+    expect(vulkanPlan({}, {}, machine([...chromium, ...loader, ...nvidia]), 'linux')).toEqual({ set: {} });
+    expect(vulkanPlan({ adapter: 'nvidia' }, {}, machine([...chromium, ...loader, ...nvidia]), 'linux')).toEqual({ set: {} });
+    expect(vulkanPlan({ adapter: 'SwiftShader' }, {}, machine([...chromium, ...loader, ...nvidia]), 'linux').set).toEqual({ VK_ICD_FILENAMES: SWIFTSHADER_ICD });
+  });
+
+  test("a GPU driver but no system loader: Chromium's loader only", () => {
+    expect(vulkanPlan({}, {}, machine([...chromium, ...nvidia]), 'linux').set).toEqual({ LD_LIBRARY_PATH: CHROMIUM_DIR });
+  });
+
+  test("the user's driver choice (VK_ICD_FILENAMES / VK_DRIVER_FILES) is kept", () => {
+    expect(vulkanPlan({}, { VK_ICD_FILENAMES: '/x/lvp_icd.json' }, machine([...chromium, ...loader]), 'linux')).toEqual({ set: {} });
+    expect(vulkanPlan({ adapter: 'swiftshader' }, { VK_DRIVER_FILES: '/x/lvp_icd.json' }, machine([...chromium, ...loader]), 'linux').set).toEqual({
+      VK_ICD_FILENAMES: SWIFTSHADER_ICD,
+      VK_DRIVER_FILES: SWIFTSHADER_ICD,
+    });
+  });
+
+  test('already set up (the relaunched process), no Chromium, or not Linux: nothing to set', () => {
+    const env = { LD_LIBRARY_PATH: CHROMIUM_DIR, VK_ICD_FILENAMES: SWIFTSHADER_ICD };
+    expect(vulkanPlan({}, env, machine(chromium), 'linux')).toEqual({ set: {} });
+    expect(vulkanPlan({}, {}, machine([]), 'linux')).toEqual({ set: {} });
+    expect(vulkanPlan({}, {}, machine(chromium), 'darwin')).toEqual({ set: {} });
+  });
+});
+
+describe('train options', () => {
+  const data = 'package.json'; // any existing file: its contents are read only when training
+  const req = (...argv: string[]) => trainRequest([...argv, '--data', data], {}) as TrainRequest;
+
+  test("the defaults are the app's paper recipe; evaluation only at the end, in eval-mode BN", () => {
+    const r = req();
+    const paper = toRunConfig(PAPER_RECIPE);
+    expect(r.config).toEqual({ ...paper, evalEvery: 0, evalImages: 0, evalBnModes: ['eval'] });
+    expect(r).toMatchObject({ name: 'resnet-20', out: 'runs', progress: true, maxSteps: undefined });
+  });
+
+  test('the options of issue 13: plain-56, 3 epochs, batch 128; --steps alone is the length, with --epochs a cap', () => {
+    const r = req('--arch', 'plain', '--depth', '56', '--epochs', '3', '--batch', '128', '--out', 'o', '--seed=5', '--lr', '0.05', '--no-augment');
+    expect(r.config).toMatchObject({ model: { arch: 'plain', depth: 56 }, epochs: 3, batchSize: 128, seed: 5, lr: 0.05, augment: false });
+    expect(r.config.steps).toBeUndefined();
+    expect(r).toMatchObject({ name: 'plain-56', out: 'o', maxSteps: undefined });
+    expect(req('--epochs', '3', '--steps', '10')).toMatchObject({ config: { epochs: 3 }, maxSteps: 10 });
+    expect(req('--steps', '10')).toMatchObject({ config: { steps: 10 }, maxSteps: undefined });
+    expect(req('--no-bn', '--eval-bn', 'eval,train').config).toMatchObject({ model: { batchNorm: false }, evalBnModes: ['eval'] });
+    expect(trainRequest(['--help'], {})).toBe('help');
+  });
+
+  test.each([
+    [['--depth', '9'], /depth 9 is not of the form 6n\+2/],
+    [['--depth', '2.5'], /--depth must be a whole number, not '2.5'/],
+    [['--lr', 'fast'], /--lr must be a number, not 'fast'/],
+    [['--lr', '-1'], /learning rate must be a finite number >= 0/],
+    [['--arch', 'vgg'], /--arch must be one of residual, resnet, plain, not 'vgg'/],
+    [['--epochs', '0'], /--epochs must be > 0/],
+    [['--batch'], /--batch needs a value/],
+    [['--batch', '--lr', '1'], /--batch needs a value/],
+    [['--btach', '4'], /unknown option --btach/],
+    [['--augment=yes'], /--augment is a switch/],
+    [['extra'], /unexpected argument 'extra'/],
+    [['--data', 'no/such.tar.gz'], /--data no\/such.tar.gz: no such file/],
+  ])('%j is refused: %s', (argv, message) => {
+    const run = () => trainRequest(argv.includes('--data') ? argv : [...argv, '--data', data], {});
+    expect(run).toThrow(UsageError);
+    expect(run).toThrow(message);
+  });
+
+  test('no --data and no archive where the dev server looks: says how to get one', () => {
+    expect(() => trainRequest([], {}, 'tests')).toThrow(/no dataset: pass --data PATH.*npm run fetch-data/); // no tests/data/
+  });
+});
+
+describe('bench options', () => {
+  test("the browser benchmark's configurations: ResNet-20 and plain-20 at batch 32 and 128 (4 and 8 with --quick)", () => {
+    const full = benchRequest([]);
+    const quick = benchRequest(['--quick', '--adapter', 'swiftshader']);
+    if (full === 'help' || quick === 'help') throw new Error('no help asked for');
+    expect(full.plan.configs.map((c) => `${c.model} b${c.batch}`)).toEqual(['resnet20 b32', 'resnet20 b128', 'plain20 b32', 'plain20 b128']);
+    expect(full.plan).toMatchObject({ steps: 3, warmup: 1 });
+    expect(quick.plan.configs.map((c) => c.batch)).toEqual([4, 8, 4, 8]);
+    expect(quick).toMatchObject({ plan: { steps: 2 }, adapter: 'swiftshader' });
+    expect(() => benchRequest(['--batch', '32,x'])).toThrow(/--batch must be batch sizes like 32,128/);
+  });
+});
+
+test('progress line: steps, epoch, loss, accuracy, images/s and time left', () => {
+  const line = progressLine({ step: 120, total: 1170, epoch: 0.3077, loss: 1.83249, acc: 0.34375, rate: 412.4, etaMs: 151_000 });
+  expect(line).toBe('[##------------------]   120/1170 steps  ep 0.31  loss 1.832  acc 34.4%  412 img/s  ETA 02:31');
+});

@@ -1,0 +1,162 @@
+// The engine in Node (src/node, dist-node/engine.mjs): the bundle is built as `npm run build:node` builds it and
+// run in child processes, because the Vulkan environment (SwiftShader on CI) must be set before dawn.node opens
+// a driver. Checks: the bundle is one module importing only 'webgpu' and node: built-ins; its training losses are
+// the float64 interpreter's for the same graph, weights and batches; the train CLI writes the app's CSV and a
+// checkpoint the app loads.
+// First: WebGPU's globals (readCheckpoint's imports reach src/gpu/buffers.ts, which reads GPUBufferUsage on load).
+import '../../src/node/dawn';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'vite';
+import { buildNetGraph } from '../../src/model/resnet';
+import { resolveConfig, type ModelConfig } from '../../src/model/config';
+import { initialState } from '../../src/model/init';
+import { appendBackward } from '../../src/graph/autodiff';
+import { interpret, type Values } from '../../src/graph/interpret';
+import { sgdStep, type SgdHyper } from '../../src/reference/sgd';
+import { Rng } from '../../src/util/rng';
+import { decodeSafetensors } from '../../src/model/safetensors';
+import { readCheckpoint } from '../../src/train/checkpoint';
+import { RECORD_BYTES } from '../../src/data/cifar';
+import { vulkanPlan } from '../../src/node/vulkan';
+import { writeTar } from '../support/tarWriter';
+
+// Inside the repository (dist-node/ is ignored), so the bundle resolves 'webgpu' from node_modules as it would in use.
+mkdirSync('dist-node', { recursive: true });
+const dir = mkdtempSync(join(process.cwd(), 'dist-node', 'test-'));
+const bundle = join(dir, 'engine.mjs');
+const stepsScript = new URL('../support/nodeTrainSteps.mjs', import.meta.url).pathname;
+
+beforeAll(async () => {
+  await build({ configFile: 'vite.node.config.ts', logLevel: 'warn', build: { outDir: dir, emptyOutDir: false } });
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function node(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { env, maxBuffer: 1 << 24, timeout: 170_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+test('the bundle is one ES module that imports only webgpu and node: built-ins, with the WGSL inlined', () => {
+  const text = readFileSync(bundle, 'utf8');
+  const specifiers = [...text.matchAll(/^\s*(?:import|export)\s[^;]*?\sfrom\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/gm)].map(
+    (m) => m[1] ?? m[2] ?? m[3],
+  );
+  expect(specifiers).toContain('webgpu');
+  expect(specifiers.filter((s) => s !== 'webgpu' && !s.startsWith('node:'))).toEqual([]);
+  expect(text).toMatch(/@compute\s+@workgroup_size/);
+});
+
+describe('training in Node against the float64 interpreter', () => {
+  const config: ModelConfig = { arch: 'residual', depth: 8 };
+  const batch = 4;
+  const seed = 7;
+  const dataSeed = 1000;
+  const steps = 3;
+  const hyper: SgdHyper = { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 };
+
+  /** The same steps in float64: the graph Network.create builds, its initial state, the interpreter, reference SGD. */
+  function referenceLosses(): number[] {
+    const net = buildNetGraph(resolveConfig(config), batch, 'train');
+    const state = initialState(net.b.graph, net.stateOrder, seed);
+    const gradOf = appendBackward(net.b);
+    const v: Values = new Map();
+    for (const p of net.stateOrder) v.set(p.id, Float64Array.from(state[p.name]));
+    const momentum = new Map(net.params.map((p) => [p.id, new Float64Array(v.get(p.id)!.length)]));
+    const losses: number[] = [];
+    for (let s = 0; s < steps; s++) {
+      const rng = new Rng(dataSeed + s);
+      const images = new Float32Array(batch * 3 * 32 * 32).map(() => rng.normal());
+      const labels = Int32Array.from({ length: batch }, () => rng.int(10));
+      v.set(net.images, Float64Array.from(images));
+      v.set(net.labels, Float64Array.from(labels));
+      interpret(net.b.graph, v, new Set(['forward', 'running', 'backward']));
+      losses.push(v.get(net.metrics)![0]);
+      for (const p of net.params) {
+        const r = sgdStep(hyper, v.get(p.id)!, v.get(gradOf.get(p.id)!)!, momentum.get(p.id)!);
+        v.set(p.id, r.param);
+        momentum.set(p.id, r.momentum);
+      }
+    }
+    return losses;
+  }
+
+  test('ResNet-8, batch 4, 3 SGD steps: every loss equals the reference to 1e-5 relative', async (ctx) => {
+    const child = node([stepsScript, bundle, JSON.stringify({ config, batch, seed, steps, dataSeed, hyper })], { ...process.env, ...vulkanPlan().set });
+    const want = referenceLosses(); // while the child trains
+    const { code, stdout, stderr } = await child;
+    expect(code, stderr).toBe(0);
+    const got = JSON.parse(stdout.trim().split('\n').at(-1)!) as { adapter: string | null; losses: number[] };
+    if (got.adapter === null) ctx.skip(); // no WebGPU adapter on this machine (no Vulkan driver, no Chromium)
+    console.log(`Node (${got.adapter}) losses ${got.losses.join(' ')}; float64 reference ${want.join(' ')}`);
+    expect(got.losses).toHaveLength(steps);
+    for (let i = 0; i < steps; i++) expect(Math.abs(got.losses[i] - want[i]) / want[i], `step ${i + 1}`).toBeLessThan(1e-5);
+    expect(want[steps - 1]).not.toBe(want[0]); // the steps did train
+  }, 180_000);
+});
+
+/** A CIFAR-10 binary archive with `train` and `test` random images (labels cycling through the classes). */
+function syntheticTarball(train: number, test: number): Uint8Array {
+  const records = (n: number, salt: number) => {
+    const b = new Uint8Array(n * RECORD_BYTES);
+    const rng = new Rng(salt);
+    for (let i = 0; i < n; i++) {
+      b[i * RECORD_BYTES] = i % 10;
+      for (let k = 1; k < RECORD_BYTES; k++) b[i * RECORD_BYTES + k] = rng.int(256);
+    }
+    return b;
+  };
+  const tar = writeTar([
+    { name: 'cifar-10-batches-bin/data_batch_1.bin', data: records(train, 1) },
+    { name: 'cifar-10-batches-bin/test_batch.bin', data: records(test, 2) },
+  ]);
+  return new Uint8Array(gzipSync(tar));
+}
+
+describe('train CLI', () => {
+  test('3 steps on a small archive: the metrics CSV and JSON, and a checkpoint the app loads', async (ctx) => {
+    const data = join(dir, 'tiny.tar.gz');
+    writeFileSync(data, syntheticTarball(40, 12));
+    const out = join(dir, 'out');
+    const args = ['train', '--depth', '8', '--batch', '4', '--steps', '3', '--seed', '3', '--lr', '0.05', '--data', data, '--out', out, '--name', 'tiny run'];
+    const { code, stdout, stderr } = await node([bundle, ...args]);
+    if (code !== 0 && /no GPU adapter was found/.test(stderr)) ctx.skip();
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/3\/3 steps/);
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(summary).toMatchObject({ name: 'tiny run', steps: 3 });
+    expect(summary.test).toEqual([expect.objectContaining({ bnMode: 'eval', images: 12 })]);
+
+    const csv = readFileSync(join(out, 'tiny_run-metrics.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('kind,step,epoch,lr,train_loss,train_acc,images_per_sec,gpu_bytes,split,bn_mode,eval_loss,eval_accuracy,eval_images');
+    const rows = csv.slice(1).map((r) => r.split(','));
+    expect(rows.map((r) => [r[0], r[1]])).toEqual([['train', '1'], ['train', '2'], ['train', '3'], ['eval', '3']]);
+    for (const r of rows.slice(0, 3)) expect(Number(r[4])).toBeGreaterThan(0);
+    expect(Number(rows[3][11])).toBe(summary.test[0].accuracy);
+    const json = JSON.parse(readFileSync(join(out, 'tiny_run-metrics.json'), 'utf8'));
+    expect(json.metrics.map((m: { trainLoss: number }) => m.trainLoss)).toEqual(rows.slice(0, 3).map((r) => Number(r[4])));
+
+    const bytes = new Uint8Array(readFileSync(join(out, 'tiny_run-step3.safetensors')));
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    expect(tensors['conv1.weight'].shape).toEqual([16, 3, 3, 3]);
+    expect(metadata.step).toBe('3');
+    const ckpt = readCheckpoint(bytes); // what the app's "Load checkpoint" runs
+    expect(ckpt.meta).toMatchObject({ name: 'tiny run', step: 3, config: { batchSize: 4, seed: 3, lr: 0.05, steps: 3, model: { arch: 'residual', depth: 8 } } });
+    expect(ckpt.momentum).toBeDefined();
+  }, 180_000);
+
+  test('bad options: exit code 2 and a message naming the option, before any GPU work', async () => {
+    const r = await node([bundle, 'train', '--depth', '9', '--data', bundle]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/depth 9 is not of the form 6n\+2/);
+    const s = await node([bundle, 'train', '--batch', 'big']);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toMatch(/--batch must be a number, not 'big'/);
+  });
+});
