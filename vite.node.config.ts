@@ -13,7 +13,7 @@ export default defineConfig({
     target: 'node20',
     minify: false,
     sourcemap: false,
-    rollupOptions: {
+    rolldownOptions: {
       external: ['webgpu', /^node:/],
       output: { format: 'es', entryFileNames: 'engine.mjs', codeSplitting: false },
     },

@@ -57,7 +57,7 @@ declare global {
 
 const plan: Plan = JSON.parse(new URLSearchParams(location.search).get('plan') ?? '{}');
 const deadline = performance.now() + plan.timeLimitS * 1000;
-const state = (window.__compare = { results: [] as JobResult[], adapters: {} as PerFramework<string>, done: false } as Window['__compare']);
+const state = (window.__compare = { results: [] as JobResult[], adapters: {}, done: false } as Window['__compare']);
 const out = document.getElementById('out')!;
 
 const makers: Record<FrameworkId, () => Framework> = {
@@ -154,7 +154,7 @@ async function runJob(job: Job): Promise<JobResult> {
   for (const id of plan.frameworks) {
     const theirs = r.imagesPerSec?.[id];
     if (id !== 'ours' && mine && theirs) (r.ratio ??= {})[id] = +(mine / theirs).toFixed(3);
-    if (job.bench !== 'conv' && timings[id]) (r.check ??= {})[id] = lossCheck(job.bench, timings[id]!.losses, id === 'ours' ? undefined : timings.ours?.losses);
+    if (job.bench !== 'conv' && timings[id]) (r.check ??= {})[id] = lossCheck(job.bench, timings[id].losses, id === 'ours' ? undefined : timings.ours?.losses);
   }
   return r;
 }
@@ -169,5 +169,5 @@ async function main() {
 }
 
 main()
-  .catch((e) => (state.error = e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e)))
+  .catch((e: unknown) => (state.error = e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e)))
   .finally(() => (state.done = true));

@@ -134,11 +134,12 @@ export function ours(): Framework {
         return timing;
       }),
 
-    async dispose() {
+    dispose() {
       for (const l of live.splice(0)) l.destroy();
       staging?.destroy();
       engine?.gpu.device.destroy();
       engine = undefined;
+      return Promise.resolve();
     },
   };
 }

@@ -26,7 +26,7 @@ export interface TrainJob {
   deadline: number;
 }
 
-export interface InferJob extends Omit<TrainJob, 'hyper'> {}
+export type InferJob = Omit<TrainJob, 'hyper'>;
 
 export type ConvKind = 'forward' | 'inputGrad' | 'weightGrad';
 

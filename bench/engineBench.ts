@@ -31,5 +31,5 @@ async function main() {
 }
 
 main()
-  .catch((e) => (window.__bench.error = String(e)))
+  .catch((e: unknown) => (window.__bench.error = String(e)))
   .finally(() => (window.__bench.done = true));

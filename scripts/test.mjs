@@ -42,6 +42,7 @@ function step(name, cmd, args) {
 
 process.env.CHROMIUM_PATH ||= browserOrExplain();
 step('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
+step('lint', 'npx', ['eslint', '.']);
 step('unit', 'npx', ['vitest', 'run', '--project', 'unit']);
 step('gpu', 'npx', ['vitest', 'run', '--project', 'gpu']);
 if (existsSync('playwright.config.ts') && existsSync('tests/e2e')) step('e2e', 'npx', ['playwright', 'test']);

@@ -25,13 +25,13 @@ interface StoredDataset {
 const request = <T>(r: IDBRequest<T>) =>
   new Promise<T>((resolve, reject) => {
     r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
+    r.onerror = () => reject(r.error ?? new DOMException('request failed', 'UnknownError'));
   });
 
 const done = (tx: IDBTransaction) =>
   new Promise<void>((resolve, reject) => {
     tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
+    tx.onerror = () => reject(tx.error ?? new DOMException('transaction failed', 'UnknownError'));
     tx.onabort = () => reject(tx.error ?? new DOMException('transaction aborted', 'AbortError'));
   });
 

@@ -32,7 +32,7 @@ export async function* chunksOf(source: ByteSource): AsyncGenerator<Uint8Array> 
   if (source instanceof ReadableStream) {
     yield* readStream(source);
   } else if (typeof Blob !== 'undefined' && source instanceof Blob) {
-    yield* readStream(source.stream() as ReadableStream<Uint8Array>);
+    yield* readStream(source.stream());
   } else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     for (let i = 0; i < bytes.length; i += SLICE_BYTES) yield bytes.subarray(i, i + SLICE_BYTES);

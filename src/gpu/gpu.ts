@@ -72,7 +72,7 @@ export async function createGpu(opts: { powerPreference?: GPUPowerPreference; tu
   let destroyedHere = false;
   const emit = (e: GpuErrorInfo) => gpu.onError.forEach((fn) => fn(e));
   device.addEventListener('uncapturederror', (ev) => {
-    const err = (ev as GPUUncapturedErrorEvent).error;
+    const err = (ev).error;
     const kind = err instanceof GPUOutOfMemoryError ? 'out-of-memory' : err instanceof GPUValidationError ? 'validation' : 'internal';
     emit({ kind, message: err.message });
   });
@@ -85,5 +85,5 @@ export async function createGpu(opts: { powerPreference?: GPUPowerPreference; tu
 /** GPUAdapterInfo.isFallbackAdapter where the browser has it, else the older GPUAdapter.isFallbackAdapter. */
 function isFallback(adapter: GPUAdapter): boolean {
   const a = adapter as GPUAdapter & { isFallbackAdapter?: boolean; info: GPUAdapterInfo & { isFallbackAdapter?: boolean } };
-  return Boolean(a.info.isFallbackAdapter ?? a.isFallbackAdapter);
+  return a.info.isFallbackAdapter ?? a.isFallbackAdapter ?? false;
 }

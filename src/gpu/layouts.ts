@@ -6,7 +6,7 @@ const cache = new WeakMap<GPUDevice, Map<string, GPUBindGroupLayout>>();
 
 export function layoutFor(device: GPUDevice, bindings: readonly Access[]): GPUBindGroupLayout {
   let perDevice = cache.get(device);
-  if (!perDevice) cache.set(device, (perDevice = new Map()));
+  if (!perDevice) cache.set(device, (perDevice = new Map<string, GPUBindGroupLayout>()));
   const key = bindings.join(',');
   let layout = perDevice.get(key);
   if (!layout) {

@@ -55,19 +55,22 @@ export class PipelineCache {
       }
     }
     this.device.pushErrorScope('validation');
+    let pipeline: GPUComputePipeline | undefined;
+    let failure = '';
     try {
-      const pipeline = await this.device.createComputePipelineAsync({
+      pipeline = await this.device.createComputePipelineAsync({
         label: key,
         layout: this.device.createPipelineLayout({ label: `${k.name}.layout`, bindGroupLayouts: [layoutFor(this.device, k.bindings)] }),
         compute: { module, entryPoint: k.entry, constants: k.constants },
       });
-      this.done.set(key, pipeline);
-      return pipeline;
     } catch (e) {
-      throw new KernelCompileError(`pipeline ${key}: ${(e as Error).message}`);
-    } finally {
-      const err = await this.device.popErrorScope();
-      if (err) throw new KernelCompileError(`pipeline ${key}: ${err.message}`);
+      failure = (e as Error).message;
     }
+    // The scope is popped whatever happened; its validation message says more than the rejected promise.
+    const err = await this.device.popErrorScope();
+    if (err) throw new KernelCompileError(`pipeline ${key}: ${err.message}`);
+    if (!pipeline) throw new KernelCompileError(`pipeline ${key}: ${failure}`);
+    this.done.set(key, pipeline);
+    return pipeline;
   }
 }

@@ -39,7 +39,7 @@ export class GraphBuilder {
     if (o.given) outputs = o.given;
     else {
       if (!shapes) throw new ShapeError(`${name}: ${kind} needs its outputs given`);
-      outputs = shapes.map((s, i) => this.tensor(shapes!.length === 1 && !o.outNames ? name : `${name}.${o.outNames?.[i] ?? i}`, s, o.roles?.[i] ?? 'activation'));
+      outputs = shapes.map((s, i) => this.tensor(shapes.length === 1 && !o.outNames ? name : `${name}.${o.outNames?.[i] ?? i}`, s, o.roles?.[i] ?? 'activation'));
     }
     if (shapes && o.given) {
       shapes.forEach((s, i) => {

@@ -128,7 +128,7 @@ function parseEntry(name: string, raw: unknown): HeaderEntry {
   if (end - begin !== expected) {
     throw new CheckpointError(`tensor '${name}': shape ${fmtShape(shape)} of ${dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`);
   }
-  return { name, dtype, shape: [...shape], begin, end };
+  return { name, dtype, shape: (shape as number[]).slice(), begin, end };
 }
 
 /**

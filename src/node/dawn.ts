@@ -53,7 +53,7 @@ async function listAdapters(base: string[]): Promise<{ backend: string; name: st
     await create([...base, 'adapter=\u0001']).requestAdapter();
     return [];
   } catch (e) {
-    return [...String((e as Error).message).matchAll(/backend: '([^']*)', name: '([^']*)'/g)].map((m) => ({ backend: m[1], name: m[2] }));
+    return [...(e as Error).message.matchAll(/backend: '([^']*)', name: '([^']*)'/g)].map((m) => ({ backend: m[1], name: m[2] }));
   }
 }
 
@@ -129,5 +129,5 @@ export async function describeAdapter(gpu: GPU): Promise<AdapterDescription | un
   const a = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!a) return undefined;
   const i = a.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  return { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: Boolean(i.isFallbackAdapter) };
+  return { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: i.isFallbackAdapter };
 }

@@ -49,7 +49,7 @@ export class ProgressBar {
     private readonly out: NodeJS.WriteStream = process.stderr,
     private readonly enabled = true,
   ) {
-    this.tty = Boolean(out.isTTY);
+    this.tty = out.isTTY;
     this.everyMs = this.tty ? 100 : 5000;
   }
 

@@ -20,7 +20,12 @@ export function softmaxXent(n: number, k: number, logits: Arr, labels: ArrayLike
     if (labels[r] < 0) continue;
     let max = -Infinity;
     let arg = 0;
-    for (let j = 0; j < k; j++) if (logits[r * k + j] > max) (max = logits[r * k + j]), (arg = j);
+    for (let j = 0; j < k; j++) {
+      if (logits[r * k + j] > max) {
+        max = logits[r * k + j];
+        arg = j;
+      }
+    }
     let z = 0;
     for (let j = 0; j < k; j++) z += Math.exp(logits[r * k + j] - max);
     const lse = max + Math.log(z);

@@ -94,6 +94,6 @@ export function cacheInBackground(data: Cifar10, post: (e: WorkerEvent) => void)
   post({ type: 'dataProgress', bytesRead: 0, totalBytes: bytes, imagesDecoded, phase: 'cache' });
   void saveCachedDataset(CACHE_KEY, data).then(
     () => post({ type: 'dataProgress', bytesRead: bytes, totalBytes: bytes, imagesDecoded, phase: 'cache' }),
-    (e) => console.warn(`dataset not cached: ${(e as Error).message}`),
+    (e: unknown) => console.warn(`dataset not cached: ${(e as Error).message}`),
   );
 }

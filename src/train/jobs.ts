@@ -16,8 +16,8 @@ export class RunJobs {
   ) {}
 
   /** Reports a background task's failure unless its run is gone (deleted, or lost with its device and rebuilt). */
-  async background(r: Run, task: Promise<void>): Promise<void> {
-    task.catch((e) => {
+  background(r: Run, task: Promise<void>): void {
+    task.catch((e: unknown) => {
       if (this.runs.isCurrent(r)) this.post(toErrorEvent(e, r.id));
     });
   }

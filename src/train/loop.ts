@@ -83,7 +83,7 @@ export class StepLoop {
     const { evalEvery, evalBnModes, evalImages } = r.config;
     const finished = r.step >= r.totalSteps;
     if (finished || (evalEvery > 0 && r.step % evalEvery === 0)) {
-      void this.jobs.background(r, this.jobs.evaluate(r, 'test', evalBnModes, evalImages));
+      this.jobs.background(r, this.jobs.evaluate(r, 'test', evalBnModes, evalImages));
     }
     if (finished) {
       r.budget = undefined;

@@ -140,6 +140,7 @@ export class Run {
     }
     const validation = await gpu.device.popErrorScope();
     const oom = await gpu.device.popErrorScope();
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what create() threw, unchanged
     if (failure) throw failure;
     if (oom || validation) {
       run!.destroy();

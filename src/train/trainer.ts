@@ -58,7 +58,7 @@ export class Trainer {
   /** Handles `cmd` after the commands before it; resolves when it is handled (background results come later). */
   handle(cmd: Command): Promise<void> {
     const runId = 'runId' in cmd ? cmd.runId : undefined;
-    const p = this.chain.then(() => this.dispatch(cmd)).catch((e) => this.post(toErrorEvent(e, runId)));
+    const p = this.chain.then(() => this.dispatch(cmd)).catch((e: unknown) => this.post(toErrorEvent(e, runId)));
     this.chain = p;
     return p;
   }
@@ -78,7 +78,8 @@ export class Trainer {
       case 'loadData':
         return this.device.loadData(cmd.source);
       case 'createRun':
-        return void (await this.createRun(cmd.runId, cmd.name, cmd.config, cmd.start));
+        await this.createRun(cmd.runId, cmd.name, cmd.config, cmd.start);
+        return;
       case 'createGroup':
         return this.createGroup(cmd.runs, cmd.start);
       case 'pause':

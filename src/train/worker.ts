@@ -10,6 +10,6 @@ const trainer = new Trainer(post);
 
 scope.onmessage = (ev: MessageEvent<Command>) => void trainer.handle(ev.data);
 scope.addEventListener('unhandledrejection', (ev) => {
-  const reason = (ev as PromiseRejectionEvent).reason;
+  const reason: unknown = ev.reason;
   post(errorEvent('internal', `Unhandled error in the training worker: ${reason instanceof Error ? reason.message : String(reason)}`));
 });

@@ -6,7 +6,7 @@ import { isCI } from '../../scripts/ci.mjs';
 /** A ResNet-8 of width 4 at batch 8: a few seconds per step on SwiftShader. */
 export const TINY = { arch: 'residual', depth: '8', width: '4', shortcut: 'A', bn: '1', batch: '8', lr: '0.05', steps: '4', seed: '1', evalEvery: '0', evalImages: '16', schedule: 'constant' };
 
-export const tinyUrl = (over: Partial<Record<keyof typeof TINY | string, string>> = {}) => `/?${new URLSearchParams({ ...TINY, ...over })}`;
+export const tinyUrl = (over: Partial<Record<string, string>> = {}) => `/?${new URLSearchParams({ ...TINY, ...over })}`;
 
 let dataMissing: string | undefined | null = null;
 /**

@@ -168,14 +168,14 @@ test("export metrics downloads a file with the run's points", async ({ page }) =
 
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export metrics of resnet-8 as CSV' }).click()]);
   expect(csv.suggestedFilename()).toBe('resnet-8-metrics.csv');
-  const lines = (await readFile((await csv.path())!, 'utf8')).trim().split('\n');
+  const lines = (await readFile((await csv.path()), 'utf8')).trim().split('\n');
   expect(lines[0]).toMatch(/^kind,step,epoch,lr,train_loss/);
   const train = lines.filter((l) => l.startsWith('train,'));
   expect(train.map((l) => Number(l.split(',')[1]))).toEqual([1, 2, 3]);
   expect(lines.some((l) => l.startsWith('eval,3,'))).toBe(true);
 
   const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export metrics of resnet-8 as JSON' }).click()]);
-  const parsed = JSON.parse(await readFile((await json.path())!, 'utf8'));
+  const parsed = JSON.parse(await readFile((await json.path()), 'utf8'));
   expect(parsed.name).toBe('resnet-8');
   expect(parsed.metrics).toHaveLength(3);
   expect(parsed.config.model).toMatchObject({ arch: 'residual', depth: 8, width: 4 });

@@ -89,7 +89,7 @@ describe('checkpoint round trip', () => {
     ];
     for (const [name, file, message] of cases) {
       const from = log.list.length;
-      const buf = file.slice().buffer as ArrayBuffer;
+      const buf = file.slice().buffer;
       await trainer.handle({ type: 'load', runId: `bad-${name}`, name, bytes: buf });
       const err = await log.wait('error', (e) => e.runId === `bad-${name}`, 10_000, from);
       expect(err.code, name).toBe('bad-checkpoint');

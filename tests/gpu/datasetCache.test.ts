@@ -53,7 +53,7 @@ describe('dataset cache (IndexedDB)', () => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const r = indexedDB.open(DATASET_DB_NAME);
       r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
+      r.onerror = () => reject(r.error ?? new Error('indexedDB.open failed'));
     });
     const tx = db.transaction('datasets', 'readwrite');
     const store = tx.objectStore('datasets');
@@ -86,7 +86,7 @@ describe('loadCifar10 in the browser', () => {
 
   test('a File from a picker decodes; truncated and damaged gzip get their codes', async () => {
     const tgz = await gzip(archive());
-    const c = await loadCifar10(new File([tgz as BlobPart], 'cifar.tar.gz'));
+    const c = await loadCifar10(new File([tgz], 'cifar.tar.gz'));
     expect([c.train.count, c.test.count, c.train.labels[1], c.train.images[3071]]).toEqual([2, 1, 2, 2]);
     expect(await code(loadCifar10(tgz.subarray(0, tgz.length - 5)))).toBe('truncated');
     expect(await code(loadCifar10(tgz.subarray(0, 40)))).toBe('truncated');

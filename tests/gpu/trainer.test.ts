@@ -172,6 +172,7 @@ describe('device loss', () => {
     // Record the devices the trainer asks for, so the test can lose the one it trains on (a destroy the app did
     // not ask for counts as a loss, as a driver reset would).
     const devices: GPUDevice[] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with .call(this)
     const requestDevice = GPUAdapter.prototype.requestDevice;
     GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, d?: GPUDeviceDescriptor) {
       const device = await requestDevice.call(this, d);

@@ -37,7 +37,7 @@ async function archive(c: Cifar10): Promise<File> {
     { name: 'cifar-10-batches-bin/data_batch_1.bin', data: records(c.train) },
     { name: 'cifar-10-batches-bin/test_batch.bin', data: records(c.test) },
   ]);
-  const gz = await new Response(new Blob([tar.slice().buffer as ArrayBuffer]).stream().pipeThrough(new CompressionStream('gzip'))).blob();
+  const gz = await new Response(new Blob([tar.slice().buffer]).stream().pipeThrough(new CompressionStream('gzip'))).blob();
   return new File([gz], 'tiny-cifar.tar.gz');
 }
 

@@ -35,7 +35,10 @@ export function expectMaxClose(name: string, got: ArrayLike<number>, want: Array
   for (let i = 0; i < want.length; i++) {
     scale = Math.max(scale, Math.abs(want[i])); // a NaN in want makes the scale NaN, and the check below fail
     const d = rank(Math.abs(got[i] - want[i]));
-    if (d > worst) (worst = d), (at = i);
+    if (d > worst) {
+      worst = d;
+      at = i;
+    }
   }
   if (!(worst <= rel * scale + abs)) expect.fail(`${name}[${at}]: got ${got[at]}, want ${want[at]} (max error ${worst}, scale ${scale}, rel ${rel})`);
 }

@@ -109,7 +109,7 @@ describe('synthetic archives', () => {
       },
     });
     const c = await loadCifar10(stream);
-    expect(c.classNames).toEqual([...'abcdefghij']);
+    expect(c.classNames).toEqual('abcdefghij'.split(''));
     expect([...c.train.labels]).toEqual([1, 2, 3, 5, 6, 7]);
     expect([...c.test.labels]).toEqual([9, 0]);
     expect(Array.from({ length: 6 }, (_, k) => imageIndex(c.train.images, k))).toEqual([0, 1, 2, 3, 4, 5]);

@@ -9,7 +9,7 @@ const bytes = (n: number, seed: number) => new Uint8Array(n).map((_, i) => (i * 
 
 /** Hands the archive on in pieces of `size` bytes (copies, like a network stream). */
 async function* pieces(data: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
-  for (let i = 0; i < data.length; i += size) yield data.slice(i, i + size);
+  for (let i = 0; i < data.length; i += size) yield await Promise.resolve(data.slice(i, i + size));
 }
 
 function setChecksum(block: Uint8Array): void {

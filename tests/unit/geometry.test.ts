@@ -10,7 +10,7 @@ describe('geometry', () => {
     // (9 + 2 - 3) / 2 + 1 = 5 rows, (7 + 2 - 3) / 2 + 1 = 4 columns.
     expect(convOutSize({ ...g, h: 9, w: 7, stride: 2 })).toEqual({ oh: 5, ow: 4 });
     expect(convOutSize({ ...g, kh: 1, kw: 1, stride: 2, pad: 0 })).toEqual({ oh: 16, ow: 16 });
-    expect(() => convOutSize({ ...g, h: 1, pad: 0 })).toThrowError(/no output/);
+    expect(() => convOutSize({ ...g, h: 1, pad: 0 })).toThrow(/no output/);
   });
 
   test('per-channel view and option-A shortcut', () => {

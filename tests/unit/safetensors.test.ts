@@ -186,7 +186,7 @@ describe('safetensors validation', () => {
   });
 
   it('checks what it encodes', () => {
-    const enc1 = (t: Partial<Tensor> & Record<string, unknown>) => () => encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array(2), ...t } as Tensor });
+    const enc1 = (t: Partial<Tensor> & Record<string, unknown>) => () => encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array(2), ...t } });
     expectError(enc1({ shape: [3] }), /tensor 'w': shape \[3\] holds 3 elements but data has 2/);
     expectError(enc1({ dtype: 'I32' }), /tensor 'w': data is a Float32Array but dtype is I32/);
     expectError(enc1({ dtype: 'F16' as never }), /tensor 'w': unsupported dtype 'F16'/);

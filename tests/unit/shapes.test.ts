@@ -21,10 +21,10 @@ describe('shape rules', () => {
     const b = new GraphBuilder();
     const x = b.tensor('x', [2, 4, 8, 8], 'input');
     const w = b.tensor('w', [16, 3, 3, 3], 'param');
-    expect(() => b.op('conv2d', 'layer9.conv', [x, w], { stride: 1, pad: 1 })).toThrowError(/layer9\.conv: .*4 channels/);
+    expect(() => b.op('conv2d', 'layer9.conv', [x, w], { stride: 1, pad: 1 })).toThrow(/layer9\.conv: .*4 channels/);
     const y = b.tensor('y', [2, 4, 4, 4], 'input');
     expect(() => b.op('add', 'sum', [x, y], { relu: false })).toThrow(ShapeError);
-    expect(() => b.tensor('x', [1], 'input')).toThrowError(/used twice/);
+    expect(() => b.tensor('x', [1], 'input')).toThrow(/used twice/);
   });
 
   test('ResNet-20 shapes: 32x32x16 -> 16x16x32 -> 8x8x64 -> 10 logits', () => {
@@ -39,7 +39,7 @@ describe('shape rules', () => {
 
   test('bad configs are refused with advice', () => {
     expect(() => resolveConfig({ arch: 'residual', depth: 21 })).toThrow(ConfigError);
-    expect(() => resolveConfig({ arch: 'residual', depth: 21 })).toThrowError(/6n\+2/);
+    expect(() => resolveConfig({ arch: 'residual', depth: 21 })).toThrow(/6n\+2/);
     expect(() => resolveConfig({ arch: 'residual', depth: 20, width: 0 })).toThrow(ConfigError);
   });
 });

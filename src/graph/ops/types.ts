@@ -24,9 +24,9 @@ export interface BackwardCtx<K extends OpKind> {
   /** Gradient of each output (undefined where nothing downstream needs it). */
   dy: (number | undefined)[];
   /** Whether input i needs a gradient (the images do not). */
-  needs(i: number): boolean;
+  needs: (i: number) => boolean;
   /** A fresh gradient tensor for input i (shape of that input; a parameter's gradient gets the 'gradient' role). */
-  grad(i: number): number;
+  grad: (i: number) => number;
   /** Adds a backward node. */
   op: GraphBuilder['op'];
 }
@@ -34,20 +34,21 @@ export interface BackwardCtx<K extends OpKind> {
 export interface LowerCtx<K extends OpKind> extends NodeShapes<K> {
   gpu: Gpu;
   /** The buffer of input i / output i. */
-  input(i: number): BufferRef;
-  output(i: number): BufferRef;
+  input: (i: number) => BufferRef;
+  output: (i: number) => BufferRef;
   /** The node's i-th scratch buffer (sizes from OpDef.scratch; undefined where that size is 0). */
-  scratch(i: number): BufferRef | undefined;
+  scratch: (i: number) => BufferRef | undefined;
 }
 
 export interface EvalCtx<K extends OpKind> extends NodeShapes<K> {
   /** The float64 value of input i. */
-  input(i: number): Float64Array;
+  input: (i: number) => Float64Array;
   /** Replaces the value of input i (ops that update state in place). */
-  overwrite(i: number, value: Float64Array): void;
+  overwrite: (i: number, value: Float64Array) => void;
 }
 
-// Function-typed properties, not methods, so that parameters are checked strictly (no method bivariance).
+// Function-typed properties, not methods, so that parameters are checked strictly (no method bivariance) and a
+// rule may destructure them (no unbound `this`).
 export interface OpDef<K extends OpKind> {
   /**
    * Output shapes from the input shapes, checked when a node is added (throw ShapeError on bad wiring), or

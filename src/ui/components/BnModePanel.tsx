@@ -20,7 +20,7 @@ export function BnModePanel() {
   const choose = (mode: 'eval' | 'train') => {
     setView({ bnMode: mode });
     if (!run || !live) return;
-    const stale = (m: 'eval' | 'train') => !acc[m] || (run.state !== 'training' && acc[m]!.step !== run.step);
+    const stale = (m: 'eval' | 'train') => !acc[m] || (run.state !== 'training' && acc[m].step !== run.step);
     const modes = ([mode, mode === 'eval' ? 'train' : 'eval'] as const).filter(stale);
     if (modes.length) evaluate(run.id, [...modes]);
   };
@@ -49,7 +49,7 @@ export function BnModePanel() {
           <div key={m} className={`bn-acc ${bnMode === m ? 'on' : ''}`} data-testid={`bn-acc-${m}`}>
             <span className="muted small">BN {m} mode</span>
             <b>{pct(acc[m]?.accuracy)}</b>
-            <span className="muted small">{acc[m] ? `step ${acc[m]!.step} · ${acc[m]!.images.toLocaleString('en-US')} images` : 'not measured'}</span>
+            <span className="muted small">{acc[m] ? `step ${acc[m].step} · ${acc[m].images.toLocaleString('en-US')} images` : 'not measured'}</span>
           </div>
         ))}
       </div>

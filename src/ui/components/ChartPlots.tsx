@@ -5,6 +5,9 @@ import type { RunView } from '../store/types';
 import { metricSeries, testSeries } from '../lib/chartData';
 import { decades, isShortcut, normSeries, type NormKind, type NormPoint } from '../lib/normData';
 
+/** The tooltip's title: the step the pointer is on. */
+const stepLabel = (l: unknown) => `step ${Number(l)}`;
+
 export interface Shown {
   run: RunView;
   color: string;
@@ -26,8 +29,8 @@ export function LossPlot({ shown, smoothing }: PlotProps) {
       <LineChart margin={MARGIN}>
         <CartesianGrid stroke="#eef2f7" />
         <XAxis type="number" dataKey="x" domain={[0, 'dataMax']} tick={AXIS} tickFormatter={stepFmt} allowDuplicatedCategory={false} />
-        <YAxis tick={AXIS} domain={[0, 'auto']} width={44} tickFormatter={(v: number) => +v.toFixed(2) + ''} />
-        <Tooltip contentStyle={tooltipStyle} labelFormatter={(l) => `step ${l}`} formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
+        <YAxis tick={AXIS} domain={[0, 'auto']} width={44} tickFormatter={(v: number) => String(+v.toFixed(2))} />
+        <Tooltip contentStyle={tooltipStyle} labelFormatter={stepLabel} formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
         {shown.map(({ run, color }) => {
           const s = metricSeries(run.metrics, smoothing);
           return [
@@ -47,7 +50,7 @@ export function ErrorPlot({ shown, smoothing }: PlotProps) {
         <CartesianGrid stroke="#eef2f7" />
         <XAxis type="number" dataKey="x" domain={[0, 'dataMax']} tick={AXIS} tickFormatter={stepFmt} allowDuplicatedCategory={false} />
         <YAxis tick={AXIS} domain={[0, 100]} width={44} />
-        <Tooltip contentStyle={tooltipStyle} labelFormatter={(l) => `step ${l}`} formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)}%` : String(v))} />
+        <Tooltip contentStyle={tooltipStyle} labelFormatter={stepLabel} formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)}%` : String(v))} />
         {shown.map(({ run, color }) => {
           const s = metricSeries(run.metrics, smoothing);
           const t = testSeries(run.evals);
@@ -69,7 +72,7 @@ export function LrPlot({ shown, smoothing }: PlotProps) {
         <CartesianGrid stroke="#eef2f7" />
         <XAxis type="number" dataKey="x" domain={[0, 'dataMax']} tick={AXIS} tickFormatter={stepFmt} allowDuplicatedCategory={false} />
         <YAxis tick={AXIS} domain={[0, 'auto']} width={52} tickFormatter={(v: number) => String(+v.toPrecision(2))} />
-        <Tooltip contentStyle={tooltipStyle} labelFormatter={(l) => `step ${l}`} formatter={(v) => (typeof v === 'number' ? String(+v.toPrecision(3)) : String(v))} />
+        <Tooltip contentStyle={tooltipStyle} labelFormatter={stepLabel} formatter={(v) => (typeof v === 'number' ? String(+v.toPrecision(3)) : String(v))} />
         {shown.map(({ run, color }) => (
           <Line key={run.id} type="stepAfter" data={metricSeries(run.metrics, smoothing).lr} dataKey="v" name={run.name} stroke={color} strokeWidth={1.5} dot={false} isAnimationActive={false} />
         ))}

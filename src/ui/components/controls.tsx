@@ -1,5 +1,5 @@
 // Small form primitives: a segmented radio group and a number field that tolerates half-typed input.
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 
 export function Panel({ title, actions, children, className, labelledBy }: { title: string; actions?: ReactNode; children: ReactNode; className?: string; labelledBy?: string }) {
   const id = useId();
@@ -60,9 +60,13 @@ const accepts = (p: NumberProps, text: string) => {
 export function NumberInput(p: NumberProps) {
   const { value, onChange, min, max, step, integer, hint, id } = p;
   const [text, setText] = useState(String(value));
-  useEffect(() => {
+  // A new value from outside (a preset, the URL) replaces the text unless the text already says it; adjusted
+  // while rendering, as React advises, rather than in an effect that would render twice.
+  const [shown, setShown] = useState(value);
+  if (shown !== value) {
+    setShown(value);
     if (Number(text) !== value) setText(String(value));
-  }, [value]);
+  }
   const valid = accepts(p, text);
   return (
     <input

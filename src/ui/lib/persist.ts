@@ -35,19 +35,19 @@ function db(): Promise<IDBDatabase> {
       for (const s of [RUNS, CHECKPOINTS]) if (!r.result.objectStoreNames.contains(s)) r.result.createObjectStore(s);
     };
     r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
+    r.onerror = () => reject(r.error ?? new Error('IndexedDB could not be opened'));
   });
   dbPromise.catch(() => (dbPromise = undefined));
   return dbPromise;
 }
 
-async function tx<T>(store: string, mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T> | void): Promise<T | undefined> {
+async function tx<T>(store: string, mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T> | undefined): Promise<T | undefined> {
   const d = await db();
   return new Promise<T | undefined>((resolve, reject) => {
     const t = d.transaction(store, mode);
     const req = fn(t.objectStore(store));
     t.oncomplete = () => resolve(req ? req.result : undefined);
-    t.onerror = () => reject(t.error);
+    t.onerror = () => reject(t.error ?? new Error('IndexedDB transaction failed'));
     t.onabort = () => reject(t.error ?? new Error('IndexedDB transaction aborted'));
   });
 }

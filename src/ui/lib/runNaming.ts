@@ -31,7 +31,7 @@ export function nameRun(f: FormConfig, others: { name: string; form?: FormConfig
   const same = others.filter((o) => o.form && baseName(o.form) === base);
   const parts = new Set<string>();
   for (const o of same) for (const k of FIELDS) if (o.form![k] !== f[k]) parts.add(LABELS[k](f));
-  let name = [base, ...parts].join(' ');
+  const name = [base, ...parts].join(' ');
   const taken = new Set(others.map((o) => o.name));
   if (!taken.has(name)) return name;
   for (let i = 2; ; i++) if (!taken.has(`${name} #${i}`)) return `${name} #${i}`;

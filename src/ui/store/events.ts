@@ -53,8 +53,8 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
   const alert = (a: Omit<Alert, 'id'>) => (alerts = withAlert(alerts, a));
   /** A run that never came to be (its checkpoint load failed): gone from the list, the selection and the store. */
   const drop = (id: string) => {
-    if (runs === s.runs) runs = { ...runs };
-    delete runs[id];
+    const { [id]: _gone, ...rest } = runs;
+    runs = rest;
     order = order.filter((x) => x !== id);
     if (selectedId === id) selectedId = order.at(-1);
     if (predictions?.runId === id) predictions = undefined;

@@ -144,7 +144,7 @@ self.onmessage = async (e: MessageEvent<Command>) => {
       break;
     }
     case 'save': {
-      const bytes = new TextEncoder().encode(`mock checkpoint of ${c.runId}`).buffer as ArrayBuffer;
+      const bytes = new TextEncoder().encode(`mock checkpoint of ${c.runId}`).buffer;
       post({ type: 'checkpoint', runId: c.runId, fileName: `${c.runId}.safetensors`, bytes }, [bytes]);
       break;
     }
