@@ -1,0 +1,172 @@
+// Shared by the whole-network tests: seeded batches, the float64 interpreter run of a network's graph (the
+// reference), NaN-safe tensor comparisons, and the GPU-vs-reference gradient check.
+import { expect } from 'vitest';
+import { buildNetwork, type Engine, type ModelConfig, type Network } from '../../src/index';
+import { buildNetGraph } from '../../src/model/resnet';
+import { resolveConfig } from '../../src/model/config';
+import { appendBackward } from '../../src/graph/autodiff';
+import { interpret, type Values } from '../../src/graph/interpret';
+import { Rng } from '../../src/util/rng';
+
+/** `n` images of standard normal noise and uniform labels, from `seed`. */
+export function batch(seed: number, n: number) {
+  const rng = new Rng(seed);
+  const images = new Float32Array(n * 3 * 32 * 32).map(() => rng.normal());
+  const labels = Int32Array.from({ length: n }, () => rng.int(10));
+  return { images, labels };
+}
+
+type Phase = 'forward' | 'running' | 'backward';
+
+export interface Reference {
+  loss: number;
+  correct: number;
+  logits: Float64Array;
+  /** Parameter gradients by name (train mode with a 'backward' phase only). */
+  grads: Record<string, Float64Array>;
+  /** BN running statistics by name: updated where the 'running' phase ran, else as given. */
+  stats: Record<string, Float64Array>;
+}
+
+/** The float64 interpreter run of `cfg`'s graph on `state` (every parameter and statistic by name). */
+function interpretNet(
+  cfg: ModelConfig,
+  state: Record<string, ArrayLike<number>>,
+  images: Float32Array,
+  labels: Int32Array,
+  bnMode: 'train' | 'eval',
+  phases: readonly Phase[],
+): Reference {
+  const net = buildNetGraph(resolveConfig(cfg), labels.length, bnMode);
+  const gradOf = bnMode === 'train' ? appendBackward(net.b) : new Map<number, number>();
+  const v: Values = new Map();
+  for (const p of net.stateOrder) v.set(p.id, Float64Array.from(state[p.name]));
+  v.set(net.images, Float64Array.from(images));
+  v.set(net.labels, Float64Array.from(labels));
+  interpret(net.b.graph, v, new Set(phases));
+  const grads: Record<string, Float64Array> = {};
+  for (const p of net.params) if (gradOf.has(p.id)) grads[p.name] = v.get(gradOf.get(p.id)!)!;
+  const stats: Record<string, Float64Array> = {};
+  for (const p of net.states) stats[p.name] = v.get(p.id)!;
+  return { loss: v.get(net.metrics)![0], correct: v.get(net.metrics)![1], logits: v.get(net.logits)!, grads, stats };
+}
+
+interface MemoEntry {
+  key: string;
+  state: Record<string, Float64Array>;
+  images: Float32Array;
+  labels: Int32Array;
+  ref: Reference;
+}
+const memo: MemoEntry[] = [];
+const sameValues = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => x === b[i]);
+
+/**
+ * referenceFromState's answer for the same config, mode, phases, state, images and labels (compared value by
+ * value) is kept for the next few calls: a ResNet-20 interpreter run takes ~10 s on a loaded 2-core machine, and
+ * several tests (both tuning profiles, the first train step) ask for the same one. Treat the result as read-only.
+ */
+export function referenceFromState(
+  cfg: ModelConfig,
+  state: Record<string, ArrayLike<number>>,
+  images: Float32Array,
+  labels: Int32Array,
+  bnMode: 'train' | 'eval',
+  phases: readonly Phase[],
+): Reference {
+  const key = JSON.stringify([resolveConfig(cfg), bnMode, [...phases].sort()]);
+  const names = Object.keys(state).sort();
+  const hit = memo.find(
+    (e) =>
+      e.key === key &&
+      sameValues(e.labels, labels) &&
+      sameValues(e.images, images) &&
+      names.join() === Object.keys(e.state).sort().join() &&
+      names.every((n) => sameValues(e.state[n], state[n])),
+  );
+  if (hit) return hit.ref;
+  const ref = interpretNet(cfg, state, images, labels, bnMode, phases);
+  const copy: Record<string, Float64Array> = {};
+  for (const n of names) copy[n] = Float64Array.from(state[n]);
+  memo.unshift({ key, state: copy, images: images.slice(), labels: labels.slice(), ref });
+  memo.length = Math.min(memo.length, 4);
+  return ref;
+}
+
+/** The CPU reference for `network`'s current state. */
+export async function reference(
+  network: Network,
+  cfg: ModelConfig,
+  images: Float32Array,
+  labels: Int32Array,
+  bnMode: 'train' | 'eval',
+  phases: readonly Phase[],
+): Promise<Reference> {
+  return referenceFromState(cfg, await network.getState(), images, labels, bnMode, phases);
+}
+
+/**
+ * max |got - want| <= rel * max |want| + abs: float32 accumulation through a deep net, scaled per tensor.
+ * A NaN or infinity anywhere (in `got` or in `want`) fails, as does a length mismatch. Returns the max error
+ * relative to the tensor's scale, for reports.
+ */
+export function expectTensorClose(name: string, got: ArrayLike<number>, want: ArrayLike<number>, rel: number, abs = 1e-6): number {
+  expect(got.length, name).toBe(want.length);
+  let scale = 0;
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < want.length; i++) {
+    if (!Number.isFinite(want[i])) expect.fail(`${name}[${i}]: the reference is ${want[i]}`);
+    if (!Number.isFinite(got[i])) expect.fail(`${name}[${i}]: got ${got[i]}, want ${want[i]}`);
+    scale = Math.max(scale, Math.abs(want[i]));
+    const d = Math.abs(got[i] - want[i]);
+    if (d > worst || at < 0) (worst = d), (at = i);
+  }
+  if (!(worst <= rel * scale + abs)) expect.fail(`${name}[${at}]: got ${got[at]}, want ${want[at]} (max error ${worst}, scale ${scale}, rel ${rel})`);
+  return scale > 0 ? worst / scale : worst;
+}
+
+/** |got - want| <= rel * max(1, |want|); NaN fails. Returns the relative error. */
+export function expectScalarClose(name: string, got: number, want: number, rel: number): number {
+  const err = Math.abs(got - want) / Math.max(1, Math.abs(want));
+  if (!Number.isFinite(want) || !(err <= rel)) expect.fail(`${name}: got ${got}, want ${want} (rel ${rel})`);
+  return err;
+}
+
+export interface GradientReport {
+  loss: number;
+  logits: number;
+  /** The largest of the per-tensor gradient errors, and which tensor it was. */
+  grad: number;
+  worstGrad: string;
+  tensors: number;
+  /** Planned activation bytes of the compiled graphs, and what one buffer per activation would take. */
+  memory: { activationBytes: number; naiveActivationBytes: number };
+}
+
+/** Loss, logits and every parameter gradient of `cfg` on `eng` at batch `n`, against the float64 reference. */
+export async function checkGradients(eng: Engine, cfg: ModelConfig, n: number, opts: { seed?: number; dataSeed?: number } = {}): Promise<GradientReport> {
+  const network = await buildNetwork(eng, cfg, { batchSize: n, seed: opts.seed ?? 3 });
+  try {
+    const { images, labels } = batch(opts.dataSeed ?? 11, n);
+    // With the running update too (it changes no gradient), so the first step of a train-step test on the same
+    // network and batch finds this reference in the memo.
+    const ref = await reference(network, cfg, images, labels, 'train', ['forward', 'running', 'backward']);
+    const fwd = await network.forward(images, labels, { bnMode: 'train' });
+    const loss = expectScalarClose('forward loss', fwd.loss, ref.loss, 1e-4);
+    expect(fwd.correct).toBe(ref.correct);
+    const logits = expectTensorClose('logits', fwd.logits, ref.logits, 1e-4);
+    const g = await network.gradients(images, labels);
+    expectScalarClose('gradients loss', g.loss, ref.loss, 1e-4);
+    expect(Object.keys(g.grads).sort()).toEqual(Object.keys(ref.grads).sort());
+    const report: GradientReport = { loss, logits, grad: 0, worstGrad: '', tensors: 0, memory: network.memory() };
+    for (const name of Object.keys(ref.grads)) {
+      const e = expectTensorClose(`d ${name}`, g.grads[name], ref.grads[name], 2e-3);
+      report.tensors++;
+      if (e >= report.grad) (report.grad = e), (report.worstGrad = name);
+    }
+    return report;
+  } finally {
+    network.destroy();
+  }
+}
