@@ -1,9 +1,9 @@
 // Shared by the whole-network tests: seeded batches, the float64 interpreter run of a network's graph (the
-// reference), NaN-safe tensor comparisons, and the GPU-vs-reference gradient check.
+// reference) and NaN-safe comparisons. No GPU here (tests/unit/netReference.test.ts runs it in Node); the GPU
+// side of the checks is netCheck.ts.
 import { expect } from 'vitest';
-import { buildNetwork, type Engine, type ModelConfig, type Network } from '../../src/index';
+import { resolveConfig, type ModelConfig } from '../../src/model/config';
 import { buildNetGraph } from '../../src/model/resnet';
-import { resolveConfig } from '../../src/model/config';
 import { appendBackward } from '../../src/graph/autodiff';
 import { interpret, type Values } from '../../src/graph/interpret';
 import { Rng } from '../../src/util/rng';
@@ -16,7 +16,7 @@ export function batch(seed: number, n: number) {
   return { images, labels };
 }
 
-type Phase = 'forward' | 'running' | 'backward';
+export type Phase = 'forward' | 'running' | 'backward';
 
 export interface Reference {
   loss: number;
@@ -89,20 +89,8 @@ export function referenceFromState(
   const copy: Record<string, Float64Array> = {};
   for (const n of names) copy[n] = Float64Array.from(state[n]);
   memo.unshift({ key, state: copy, images: images.slice(), labels: labels.slice(), ref });
-  memo.length = Math.min(memo.length, 4);
+  memo.length = Math.min(memo.length, 8);
   return ref;
-}
-
-/** The CPU reference for `network`'s current state. */
-export async function reference(
-  network: Network,
-  cfg: ModelConfig,
-  images: Float32Array,
-  labels: Int32Array,
-  bnMode: 'train' | 'eval',
-  phases: readonly Phase[],
-): Promise<Reference> {
-  return referenceFromState(cfg, await network.getState(), images, labels, bnMode, phases);
 }
 
 /**
@@ -131,42 +119,4 @@ export function expectScalarClose(name: string, got: number, want: number, rel: 
   const err = Math.abs(got - want) / Math.max(1, Math.abs(want));
   if (!Number.isFinite(want) || !(err <= rel)) expect.fail(`${name}: got ${got}, want ${want} (rel ${rel})`);
   return err;
-}
-
-export interface GradientReport {
-  loss: number;
-  logits: number;
-  /** The largest of the per-tensor gradient errors, and which tensor it was. */
-  grad: number;
-  worstGrad: string;
-  tensors: number;
-  /** Planned activation bytes of the compiled graphs, and what one buffer per activation would take. */
-  memory: { activationBytes: number; naiveActivationBytes: number };
-}
-
-/** Loss, logits and every parameter gradient of `cfg` on `eng` at batch `n`, against the float64 reference. */
-export async function checkGradients(eng: Engine, cfg: ModelConfig, n: number, opts: { seed?: number; dataSeed?: number } = {}): Promise<GradientReport> {
-  const network = await buildNetwork(eng, cfg, { batchSize: n, seed: opts.seed ?? 3 });
-  try {
-    const { images, labels } = batch(opts.dataSeed ?? 11, n);
-    // With the running update too (it changes no gradient), so the first step of a train-step test on the same
-    // network and batch finds this reference in the memo.
-    const ref = await reference(network, cfg, images, labels, 'train', ['forward', 'running', 'backward']);
-    const fwd = await network.forward(images, labels, { bnMode: 'train' });
-    const loss = expectScalarClose('forward loss', fwd.loss, ref.loss, 1e-4);
-    expect(fwd.correct).toBe(ref.correct);
-    const logits = expectTensorClose('logits', fwd.logits, ref.logits, 1e-4);
-    const g = await network.gradients(images, labels);
-    expectScalarClose('gradients loss', g.loss, ref.loss, 1e-4);
-    expect(Object.keys(g.grads).sort()).toEqual(Object.keys(ref.grads).sort());
-    const report: GradientReport = { loss, logits, grad: 0, worstGrad: '', tensors: 0, memory: network.memory() };
-    for (const name of Object.keys(ref.grads)) {
-      const e = expectTensorClose(`d ${name}`, g.grads[name], ref.grads[name], 2e-3);
-      report.tensors++;
-      if (e >= report.grad) (report.grad = e), (report.worstGrad = name);
-    }
-    return report;
-  } finally {
-    network.destroy();
-  }
 }
