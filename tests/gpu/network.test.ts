@@ -1,14 +1,12 @@
 // Whole networks on the GPU against the float64 CPU interpreter of the same graph: loss, logits, every
 // parameter gradient, BN eval mode and running statistics; then training drives the loss down.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { buildNetwork, createEngine, type Engine, type ModelConfig, type Network } from '../../src/index';
-import { buildNetGraph } from '../../src/model/resnet';
-import { resolveConfig } from '../../src/model/config';
-import { appendBackward } from '../../src/graph/autodiff';
-import { interpret, type Values } from '../../src/graph/interpret';
+import { buildNetwork, createEngine, type Engine, type ModelConfig } from '../../src/index';
 import { Rng } from '../../src/util/rng';
 import { TUNINGS } from '../../src/gpu/tuning';
+import { batch as seededBatch, expectScalarClose } from './netReference';
 import { expectMaxClose } from '../support/close';
+import { checkGradients as checkAt, reference } from './netCheck';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -16,30 +14,7 @@ beforeAll(async () => {
 });
 
 const BATCH = 4;
-
-function batch(seed: number, n = BATCH) {
-  const rng = new Rng(seed);
-  const images = new Float32Array(n * 3 * 32 * 32).map(() => rng.normal());
-  const labels = Int32Array.from({ length: n }, () => rng.int(10));
-  return { images, labels };
-}
-
-/** The CPU reference for `net`'s current state: a float64 interpreter run of the same graph. */
-async function reference(network: Network, cfg: ModelConfig, images: Float32Array, labels: Int32Array, bnMode: 'train' | 'eval', phases: string[]) {
-  const net = buildNetGraph(resolveConfig(cfg), labels.length, bnMode);
-  const gradOf = bnMode === 'train' ? appendBackward(net.b) : new Map<number, number>();
-  const state = await network.getState();
-  const v: Values = new Map();
-  for (const p of net.stateOrder) v.set(p.id, Float64Array.from(state[p.name]));
-  v.set(net.images, Float64Array.from(images));
-  v.set(net.labels, Float64Array.from(labels));
-  interpret(net.b.graph, v, new Set(phases as never[]));
-  const grads: Record<string, Float64Array> = {};
-  for (const p of net.params) if (gradOf.has(p.id)) grads[p.name] = v.get(gradOf.get(p.id)!)!;
-  const stats: Record<string, Float64Array> = {};
-  for (const p of net.states) stats[p.name] = v.get(p.id)!;
-  return { loss: v.get(net.metrics)![0], correct: v.get(net.metrics)![1], logits: v.get(net.logits)!, grads, stats };
-}
+const batch = (seed: number, n = BATCH) => seededBatch(seed, n);
 
 const configs: [string, ModelConfig][] = [
   ['resnet-8 A', { arch: 'residual', depth: 8 }],
@@ -50,24 +25,8 @@ const configs: [string, ModelConfig][] = [
   ['plain-8 no BN', { arch: 'plain', depth: 8, batchNorm: false }],
 ];
 
-/** Loss, logits and every parameter gradient of `cfg` on `eng`, against the float64 reference. */
-async function checkGradients(eng: Engine, cfg: ModelConfig) {
-  const network = await buildNetwork(eng, cfg, { batchSize: BATCH, seed: 3 });
-  try {
-    const { images, labels } = batch(11);
-    const ref = await reference(network, cfg, images, labels, 'train', ['forward', 'backward']);
-    const fwd = await network.forward(images, labels, { bnMode: 'train' });
-    expect(Math.abs(fwd.loss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, ref.loss));
-    expect(fwd.correct).toBe(ref.correct);
-    expectMaxClose('logits', fwd.logits, ref.logits, 1e-4);
-    const { loss, grads } = await network.gradients(images, labels);
-    expect(Math.abs(loss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, ref.loss));
-    expect(Object.keys(grads).sort()).toEqual(Object.keys(ref.grads).sort());
-    for (const name of Object.keys(ref.grads)) expectMaxClose(`d ${name}`, grads[name], ref.grads[name], 2e-3);
-  } finally {
-    network.destroy();
-  }
-}
+/** Loss, logits and every parameter gradient of `cfg` on `eng` at batch 4, against the float64 reference. */
+const checkGradients = (eng: Engine, cfg: ModelConfig) => checkAt(eng, cfg, BATCH);
 
 describe.each(configs)('%s, batch 4, against the float64 reference', (_, cfg) => {
   test('loss, logits and every parameter gradient', () => checkGradients(engine, cfg));
@@ -117,7 +76,7 @@ describe('batch norm modes', () => {
       const ref = await reference(network, cfg, images, labels, 'eval', ['forward']);
       const got = await network.forward(images, labels, { bnMode: 'eval' });
       expectMaxClose('eval logits', got.logits, ref.logits, 1e-4);
-      expect(Math.abs(got.loss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, ref.loss));
+      expectScalarClose('eval loss', got.loss, ref.loss, 1e-4);
     } finally {
       network.destroy();
     }

@@ -26,21 +26,27 @@ export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, { a
   }
 }
 
-/** max |got - want| <= rel * max |want| + abs: float32 accumulation through a deep net, scaled per tensor. */
-export function expectMaxClose(name: string, got: ArrayLike<number>, want: ArrayLike<number>, rel: number, abs = 1e-6): void {
+/**
+ * max |got - want| <= rel * max |want| + abs: float32 accumulation through a deep net, scaled per tensor. Any
+ * non-finite value on either side fails. Returns the worst error relative to the tensor's scale (for reports).
+ */
+export function expectMaxClose(name: string, got: ArrayLike<number>, want: ArrayLike<number>, rel: number, abs = 1e-6): number {
   expect(got.length, name).toBe(want.length);
   let scale = 0;
   let worst = 0;
-  let at = 0;
+  let at = -1;
   for (let i = 0; i < want.length; i++) {
-    scale = Math.max(scale, Math.abs(want[i])); // a NaN in want makes the scale NaN, and the check below fail
-    const d = rank(Math.abs(got[i] - want[i]));
-    if (d > worst) {
+    if (!Number.isFinite(want[i])) expect.fail(`${name}[${i}]: the reference is ${want[i]}`);
+    if (!Number.isFinite(got[i])) expect.fail(`${name}[${i}]: got ${got[i]}, want ${want[i]}`);
+    scale = Math.max(scale, Math.abs(want[i]));
+    const d = Math.abs(got[i] - want[i]);
+    if (d > worst || at < 0) {
       worst = d;
       at = i;
     }
   }
   if (!(worst <= rel * scale + abs)) expect.fail(`${name}[${at}]: got ${got[at]}, want ${want[at]} (max error ${worst}, scale ${scale}, rel ${rel})`);
+  return scale > 0 ? worst / scale : worst;
 }
 
 /**
