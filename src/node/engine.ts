@@ -1,12 +1,13 @@
 // The engine for Node, built into one ES module (`npm run build:node` -> dist-node/engine.mjs, WGSL inlined) that
 // imports only 'webgpu' and node: built-ins. As a library: installDawn() then the same API as src/index.ts.
-// As a program: `node dist-node/engine.mjs train|bench [options]`; it first starts itself again with the Vulkan
+// As a program: `node dist-node/engine.mjs train|bench|soak [options]`; it first starts itself again with the Vulkan
 // environment when the machine needs one (src/node/vulkan.ts). Nothing in the browser build imports this folder.
 import { DawnError } from './dawn'; // first: the WebGPU globals must exist before the engine's modules are evaluated
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { runTrain, trainRequest, TRAIN_HELP } from './train';
 import { benchRequest, runBench, BENCH_HELP } from './bench';
+import { soakRequest, runSoak, SOAK_HELP } from './soak';
 import { UsageError } from './args';
 import { relaunchWithVulkan } from './vulkan';
 
@@ -34,12 +35,14 @@ const command = <R,>(c: Command<R>) => c as Command<unknown>;
 const COMMANDS: Record<string, Command<unknown>> = {
   train: command({ parse: (a) => trainRequest(a), run: runTrain, help: TRAIN_HELP, adapter: (r) => r.adapter }),
   bench: command({ parse: benchRequest, run: runBench, help: BENCH_HELP, adapter: (r) => r.adapter }),
+  soak: command({ parse: soakRequest, run: runSoak, help: SOAK_HELP, adapter: (r) => r.adapter }),
 };
 
 const USAGE = `usage: node engine.mjs <command> [options]
 commands:
   train   train a CIFAR-10 ResNet or plain net headless (--help for options)
   bench   the engine benchmark on this machine's GPU adapter
+  soak    a long run that checks GPU memory, heap and step time stay flat
 `;
 
 /** Runs a command line (without node and the script); returns the exit code (0 done, 1 failed, 2 bad usage). */
