@@ -21,6 +21,7 @@ const toStored = (r: RunView): StoredRun => ({
   metrics: r.metrics,
   evals: r.evals,
   layerNorms: r.layerNorms?.at(-1),
+  checkpointStep: r.checkpointStep,
 });
 
 export async function restoreRuns(): Promise<void> {
@@ -29,6 +30,9 @@ export async function restoreRuns(): Promise<void> {
   for (const r of stored) {
     if (runs[r.id]) continue;
     const state = r.lastState === 'done' || r.lastState === 'error' ? r.lastState : 'stopped';
+    const hasCheckpoint = kept.includes(r.id);
+    // The page went away while it trained (or waited paused): it is offered "Resume" from its last checkpoint.
+    const interrupted = hasCheckpoint && (r.lastState === 'training' || r.lastState === 'paused') ? true : undefined;
     addRun({
       id: r.id,
       name: r.name,
@@ -47,7 +51,9 @@ export async function restoreRuns(): Promise<void> {
       evals: r.evals,
       layerNorms: Array.isArray(r.layerNorms?.layers) && Array.isArray(r.layerNorms.grad) && Array.isArray(r.layerNorms.weight) ? [r.layerNorms] : undefined,
       elapsedMs: r.elapsedMs,
-      hasCheckpoint: kept.includes(r.id),
+      hasCheckpoint,
+      checkpointStep: hasCheckpoint ? r.checkpointStep : undefined,
+      interrupted,
     });
   }
   if (!useApp.getState().selectedId && stored.length) useApp.getState().select(stored.at(-1)!.id);

@@ -22,6 +22,8 @@ export interface StoredRun {
   evals: EvalPoint[];
   /** The latest per-layer norms (only the latest: that is what the chart shows). */
   layerNorms?: LayerNorms;
+  /** The step of the checkpoint last kept for it (what "Resume" goes back to). */
+  checkpointStep?: number;
 }
 
 let dbPromise: Promise<IDBDatabase> | undefined;
@@ -65,3 +67,25 @@ export async function loadRuns(): Promise<StoredRun[]> {
 export const saveCheckpoint = (id: string, fileName: string, bytes: ArrayBuffer) => tx(CHECKPOINTS, 'readwrite', (s) => void s.put({ fileName, bytes }, id));
 export const loadCheckpoint = async (id: string) => (await tx(CHECKPOINTS, 'readonly', (s) => s.get(id))) as { fileName: string; bytes: ArrayBuffer } | undefined;
 export const checkpointIds = async () => ((await tx(CHECKPOINTS, 'readonly', (s) => s.getAllKeys())) ?? []).map(String);
+
+/** Deletes the checkpoints kept for `ids` (all of them when `ids` is undefined). */
+export const deleteCheckpoints = (ids?: string[]) => tx(CHECKPOINTS, 'readwrite', (s) => void (ids ? ids.forEach((id) => s.delete(id)) : s.clear()));
+
+export interface StoreFigures {
+  count: number;
+  bytes: number;
+}
+
+/** How many runs and checkpoints are kept here and about how many bytes they take (runs: their JSON size). */
+export async function storedFigures(): Promise<{ runs: StoreFigures; checkpoints: StoreFigures }> {
+  const sum = (store: string, size: (v: unknown) => number) =>
+    tx(store, 'readonly', (s) => s.getAll()).then((all) => {
+      const list = (all ?? []) as unknown[];
+      return { count: list.length, bytes: list.reduce<number>((n, v) => n + size(v), 0) };
+    });
+  const [runs, checkpoints] = await Promise.all([
+    sum(RUNS, (v) => JSON.stringify(v).length),
+    sum(CHECKPOINTS, (v) => (v as { bytes?: ArrayBuffer }).bytes?.byteLength ?? 0),
+  ]);
+  return { runs, checkpoints };
+}

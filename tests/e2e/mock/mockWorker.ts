@@ -174,6 +174,12 @@ self.onmessage = async (e: MessageEvent<Command>) => {
     case 'deleteRun':
       runs.delete(c.runId);
       break;
+    case 'storageInfo':
+      post({ type: 'storage', datasetBytes: dataReady ? 56e6 : undefined });
+      break;
+    case 'clearDatasetCache':
+      post({ type: 'storage', datasetBytes: 0 });
+      break;
     default:
       c satisfies never;
   }
