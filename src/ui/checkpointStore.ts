@@ -98,12 +98,12 @@ export async function keepCheckpoint(runId: string, fileName: string, bytes: Arr
   const app = useApp.getState();
   const r = app.runs[runId];
   const name = r?.name ?? runId;
-  const mb = (bytes.byteLength / 1e6).toFixed(1);
+  const mb = bytes.byteLength >= 1e6 ? `${(bytes.byteLength / 1e6).toFixed(1)} MB` : `${(bytes.byteLength / 1e3).toFixed(1)} kB`;
   try {
     const others = (await checkpointIds()).filter((id) => id !== runId);
     if (others.length > 0 && !pruneDeclined) {
       const yes = ask(
-        `The browser's storage is full: the checkpoint of "${name}" at step ${step} (${mb} MB) cannot be kept.\n\n` +
+        `The browser's storage is full: the checkpoint of "${name}" at step ${step} (${mb}) cannot be kept.\n\n` +
           `Delete the ${others.length} checkpoint${others.length === 1 ? '' : 's'} kept for other runs to make room? ` +
           'Their curves stay, but they can no longer be resumed or continued.',
       );
@@ -123,7 +123,7 @@ export async function keepCheckpoint(runId: string, fileName: string, bytes: Arr
     const back = r?.checkpointStep !== undefined ? `its last kept checkpoint, step ${r.checkpointStep}` : 'nothing: no checkpoint of it is kept';
     useApp.getState().pushAlert({
       code: 'storage-full',
-      message: `The browser has no room to keep the checkpoint of "${name}" at step ${step} (${mb} MB). Training goes on; after a reload it could resume from ${back}.`,
+      message: `The browser has no room to keep the checkpoint of "${name}" at step ${step} (${mb}). Training goes on; after a reload it could resume from ${back}.`,
       advice: 'Make room under Data > Storage (delete checkpoints or the cached dataset), or free disk space; the next checkpoint is tried as usual.',
       runId,
       runName: name,
