@@ -87,7 +87,7 @@ export async function keepCheckpoint(runId: string, fileName: string, bytes: Arr
     return true;
   };
   try {
-    await saveCheckpoint(runId, fileName, bytes);
+    await saveCheckpoint(runId, fileName, bytes, step);
     return kept();
   } catch (e) {
     if (!isQuotaError(e)) {
@@ -111,7 +111,7 @@ export async function keepCheckpoint(runId: string, fileName: string, bytes: Arr
       else {
         await deleteCheckpoints(others);
         for (const id of others) useApp.getState().patchRun(id, { hasCheckpoint: false, checkpointStep: undefined, interrupted: undefined });
-        await saveCheckpoint(runId, fileName, bytes);
+        await saveCheckpoint(runId, fileName, bytes, step);
         return kept();
       }
     }

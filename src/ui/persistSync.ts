@@ -2,7 +2,7 @@
 // back a moment after it changes (at most once a second per run, and when the page is hidden).
 import { useApp } from './store';
 import type { RunView } from './store/types';
-import { checkpointIds, deleteStoredRun, loadRuns, saveRun, type StoredRun } from './lib/persist';
+import { checkpointIds, checkpointMetas, deleteStoredRun, loadRuns, saveRun, type CheckpointMeta, type StoredRun } from './lib/persist';
 import { fromRunConfig } from './lib/formConfig';
 
 const SAVE_DELAY_MS = 1000;
@@ -25,7 +25,11 @@ const toStored = (r: RunView): StoredRun => ({
 });
 
 export async function restoreRuns(): Promise<void> {
-  const [stored, kept] = await Promise.all([loadRuns(), checkpointIds().catch(() => [] as string[])]).catch(() => [[], []] as [StoredRun[], string[]]);
+  const [stored, kept, metas] = await Promise.all([
+    loadRuns(),
+    checkpointIds().catch(() => [] as string[]),
+    checkpointMetas().catch(() => new Map<string, CheckpointMeta>()),
+  ]).catch(() => [[], [], new Map()] as [StoredRun[], string[], Map<string, CheckpointMeta>]);
   const { addRun, runs } = useApp.getState();
   for (const r of stored) {
     if (runs[r.id]) continue;
@@ -52,7 +56,8 @@ export async function restoreRuns(): Promise<void> {
       layerNorms: Array.isArray(r.layerNorms?.layers) && Array.isArray(r.layerNorms.grad) && Array.isArray(r.layerNorms.weight) ? [r.layerNorms] : undefined,
       elapsedMs: r.elapsedMs,
       hasCheckpoint,
-      checkpointStep: hasCheckpoint ? r.checkpointStep : undefined,
+      // The checkpoint's own record first: the run's record may be a moment older (written at most once a second).
+      checkpointStep: hasCheckpoint ? (metas.get(r.id)?.step ?? r.checkpointStep) : undefined,
       interrupted,
     });
   }

@@ -1,7 +1,7 @@
 // An in-memory IndexedDB with a byte budget, for the storage-full paths in Node: a transaction whose puts would
 // take the origin past `capacity` aborts with a QuotaExceededError DOMException (as Chromium reports it: the put's
 // request fails, then the transaction aborts and none of its writes stay). Only what the app uses: open (with
-// upgradeneeded), transactions on one store, put / get / getAll / getAllKeys / delete / clear, and the events.
+// upgradeneeded), transactions over one or more stores, put / get / getAll / getAllKeys / delete / clear, and the events.
 type Store = Map<string, unknown>;
 type Handler = ((ev?: unknown) => void) | null;
 
@@ -51,36 +51,41 @@ export class FakeIdb {
       objectStoreNames: { contains: (n: string) => stores.has(n) },
       createObjectStore: (n: string) => stores.set(n, new Map()),
       close: () => undefined,
-      transaction: (name: string) => this.transaction(stores, name),
+      transaction: (names: string | string[]) => this.transaction(stores, [names].flat()),
     };
   }
 
-  private transaction(stores: Map<string, Store>, name: string) {
-    const store = stores.get(name);
-    if (!store) throw new DOMException(`no object store '${name}'`, 'NotFoundError');
-    const ops: { req: FakeRequest; run: (s: Store) => unknown }[] = [];
-    const tx = { error: null as DOMException | null, oncomplete: null as Handler, onerror: null as Handler, onabort: null as Handler, objectStore: () => os };
-    const op = (run: (s: Store) => unknown) => {
-      const req: FakeRequest = { result: undefined, error: null, onsuccess: null, onerror: null };
-      ops.push({ req, run });
-      return req;
+  private transaction(stores: Map<string, Store>, names: string[]) {
+    for (const n of names) if (!stores.has(n)) throw new DOMException(`no object store '${n}'`, 'NotFoundError');
+    const ops: { req: FakeRequest; store: Store; run: (s: Store) => unknown }[] = [];
+    const objectStore = (n: string) => {
+      if (!names.includes(n)) throw new DOMException(`'${n}' is not in this transaction`, 'NotFoundError');
+      const store = stores.get(n)!;
+      const op = (run: (s: Store) => unknown) => {
+        const req: FakeRequest = { result: undefined, error: null, onsuccess: null, onerror: null };
+        ops.push({ req, store, run });
+        return req;
+      };
+      return {
+        put: (v: unknown, k: string) => op((s) => (s.set(String(k), v), k)),
+        get: (k: string) => op((s) => s.get(String(k))),
+        getAll: () => op((s) => [...s.values()]),
+        getAllKeys: () => op((s) => [...s.keys()]),
+        delete: (k: string) => op((s) => void s.delete(String(k))),
+        clear: () => op((s) => void s.clear()),
+      };
     };
-    const os = {
-      put: (v: unknown, k: string) => op((s) => (s.set(String(k), v), k)),
-      get: (k: string) => op((s) => s.get(String(k))),
-      getAll: () => op((s) => [...s.values()]),
-      getAllKeys: () => op((s) => [...s.keys()]),
-      delete: (k: string) => op((s) => void s.delete(String(k))),
-      clear: () => op((s) => void s.clear()),
-    };
+    const tx = { error: null as DOMException | null, oncomplete: null as Handler, onerror: null as Handler, onabort: null as Handler, objectStore };
     later(() => {
-      const before = new Map(store);
-      for (const { req, run } of ops) {
+      const before = names.map((n) => [stores.get(n)!, new Map(stores.get(n)!)] as const);
+      for (const { req, store, run } of ops) {
         req.result = run(store);
         if (this.used() > this.capacity) {
           // Chromium: the request fails, then the whole transaction aborts with the same error.
-          store.clear();
-          for (const [k, v] of before) store.set(k, v);
+          for (const [s, old] of before) {
+            s.clear();
+            for (const [k, v] of old) s.set(k, v);
+          }
           const err = new DOMException('The quota has been exceeded.', 'QuotaExceededError');
           req.error = tx.error = err;
           req.onerror?.();

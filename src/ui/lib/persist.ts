@@ -5,6 +5,8 @@ import type { EvalPoint, LayerNorms, MetricPoint, RunConfig } from '../../train/
 const DB_NAME = 'resnet-playground-runs';
 const RUNS = 'runs';
 const CHECKPOINTS = 'checkpoints';
+/** A small record per checkpoint (its step and size), written in the same transaction: read without the tensors. */
+const CHECKPOINT_META = 'checkpointMeta';
 
 export interface StoredRun {
   id: string;
@@ -32,9 +34,9 @@ function db(): Promise<IDBDatabase> {
   if (dbPromise) return dbPromise;
   dbPromise = new Promise<IDBDatabase>((resolve, reject) => {
     if (typeof indexedDB === 'undefined') return reject(new Error('IndexedDB is not available'));
-    const r = indexedDB.open(DB_NAME, 1);
+    const r = indexedDB.open(DB_NAME, 2);
     r.onupgradeneeded = () => {
-      for (const s of [RUNS, CHECKPOINTS]) if (!r.result.objectStoreNames.contains(s)) r.result.createObjectStore(s);
+      for (const s of [RUNS, CHECKPOINTS, CHECKPOINT_META]) if (!r.result.objectStoreNames.contains(s)) r.result.createObjectStore(s);
     };
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error);
@@ -44,10 +46,15 @@ function db(): Promise<IDBDatabase> {
 }
 
 async function tx<T>(store: string, mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T> | void): Promise<T | undefined> {
+  return txStores([store], mode, (t) => fn(t.objectStore(store)));
+}
+
+/** One transaction over `stores` (all or nothing); resolves with the result of the request `fn` returns. */
+async function txStores<T>(stores: string[], mode: IDBTransactionMode, fn: (t: IDBTransaction) => IDBRequest<T> | void): Promise<T | undefined> {
   const d = await db();
   return new Promise<T | undefined>((resolve, reject) => {
-    const t = d.transaction(store, mode);
-    const req = fn(t.objectStore(store));
+    const t = d.transaction(stores, mode);
+    const req = fn(t);
     t.oncomplete = () => resolve(req ? req.result : undefined);
     t.onerror = () => reject(t.error);
     t.onabort = () => reject(t.error ?? new Error('IndexedDB transaction aborted'));
@@ -57,35 +64,63 @@ async function tx<T>(store: string, mode: IDBTransactionMode, fn: (s: IDBObjectS
 export const saveRun = (r: StoredRun) => tx(RUNS, 'readwrite', (s) => void s.put(r, r.id));
 export const deleteStoredRun = async (id: string) => {
   await tx(RUNS, 'readwrite', (s) => void s.delete(id));
-  await tx(CHECKPOINTS, 'readwrite', (s) => void s.delete(id));
+  await deleteCheckpoints([id]);
 };
 export async function loadRuns(): Promise<StoredRun[]> {
   const all = ((await tx(RUNS, 'readonly', (s) => s.getAll())) ?? []) as StoredRun[];
   return all.filter((r) => r && typeof r.id === 'string' && Array.isArray(r.metrics)).sort((a, b) => a.createdAt - b.createdAt);
 }
 
-export const saveCheckpoint = (id: string, fileName: string, bytes: ArrayBuffer) => tx(CHECKPOINTS, 'readwrite', (s) => void s.put({ fileName, bytes }, id));
+export interface CheckpointMeta {
+  step: number;
+  fileName: string;
+  bytes: number;
+  savedAt: number;
+}
+
+/** Keeps `bytes` as run `id`'s checkpoint (replacing the one before), with its meta record, in one transaction. */
+export const saveCheckpoint = (id: string, fileName: string, bytes: ArrayBuffer, step = 0) =>
+  txStores([CHECKPOINTS, CHECKPOINT_META], 'readwrite', (t) => {
+    t.objectStore(CHECKPOINTS).put({ fileName, bytes }, id);
+    t.objectStore(CHECKPOINT_META).put({ step, fileName, bytes: bytes.byteLength, savedAt: Date.now() } satisfies CheckpointMeta, id);
+  });
+/** The meta records of the kept checkpoints, by run id (none for checkpoints kept before there were any). */
+export async function checkpointMetas(): Promise<Map<string, CheckpointMeta>> {
+  const out = new Map<string, CheckpointMeta>();
+  await txStores([CHECKPOINT_META], 'readonly', (t) => {
+    const s = t.objectStore(CHECKPOINT_META);
+    const keys = s.getAllKeys();
+    const values = s.getAll();
+    values.onsuccess = () => keys.result.forEach((k, i) => out.set(String(k), values.result[i] as CheckpointMeta));
+  });
+  return out;
+}
 export const loadCheckpoint = async (id: string) => (await tx(CHECKPOINTS, 'readonly', (s) => s.get(id))) as { fileName: string; bytes: ArrayBuffer } | undefined;
 export const checkpointIds = async () => ((await tx(CHECKPOINTS, 'readonly', (s) => s.getAllKeys())) ?? []).map(String);
 
 /** Deletes the checkpoints kept for `ids` (all of them when `ids` is undefined). */
-export const deleteCheckpoints = (ids?: string[]) => tx(CHECKPOINTS, 'readwrite', (s) => void (ids ? ids.forEach((id) => s.delete(id)) : s.clear()));
+export const deleteCheckpoints = (ids?: string[]) =>
+  txStores([CHECKPOINTS, CHECKPOINT_META], 'readwrite', (t) => {
+    for (const s of [t.objectStore(CHECKPOINTS), t.objectStore(CHECKPOINT_META)]) {
+      if (ids) ids.forEach((id) => s.delete(id));
+      else s.clear();
+    }
+  });
 
 export interface StoreFigures {
   count: number;
   bytes: number;
 }
 
-/** How many runs and checkpoints are kept here and about how many bytes they take (runs: their JSON size). */
+/**
+ * How many runs and checkpoints are kept here and about how many bytes they take (runs: their JSON size;
+ * checkpoints: the sizes in their meta records, so the tensors are not read).
+ */
 export async function storedFigures(): Promise<{ runs: StoreFigures; checkpoints: StoreFigures }> {
-  const sum = (store: string, size: (v: unknown) => number) =>
-    tx(store, 'readonly', (s) => s.getAll()).then((all) => {
-      const list = (all ?? []) as unknown[];
-      return { count: list.length, bytes: list.reduce<number>((n, v) => n + size(v), 0) };
-    });
-  const [runs, checkpoints] = await Promise.all([
-    sum(RUNS, (v) => JSON.stringify(v).length),
-    sum(CHECKPOINTS, (v) => (v as { bytes?: ArrayBuffer }).bytes?.byteLength ?? 0),
-  ]);
-  return { runs, checkpoints };
+  const [all, ids, metas] = await Promise.all([tx(RUNS, 'readonly', (s) => s.getAll()), checkpointIds(), checkpointMetas()]);
+  const runs = (all ?? []) as unknown[];
+  return {
+    runs: { count: runs.length, bytes: runs.reduce<number>((n, v) => n + JSON.stringify(v).length, 0) },
+    checkpoints: { count: ids.length, bytes: ids.reduce((n, id) => n + (metas.get(id)?.bytes ?? 0), 0) },
+  };
 }
