@@ -5,6 +5,7 @@
 // only if the user agrees.
 import { checkpointIds, deleteCheckpoints, saveCheckpoint } from './lib/persist';
 import { useApp } from './store';
+import { toStored } from './persistSync';
 import type { RunView } from './store/types';
 
 /** Auto-checkpoint period: every this many steps of a training run... */
@@ -67,6 +68,29 @@ export function isQuotaError(e: unknown): boolean {
   return false;
 }
 
+/** How long a checkpoint waits for its run's points up to its step (they come in separate readbacks). */
+const METRICS_WAIT_MS = 5000;
+
+/** Resolves once run `id` shows its points up to `step`, is gone or no longer live, or after METRICS_WAIT_MS. */
+function metricsReach(id: string, step: number): Promise<void> {
+  const ready = () => {
+    const r = useApp.getState().runs[id];
+    return !r || !r.live || (r.metrics.at(-1)?.step ?? 0) >= step;
+  };
+  if (ready()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => (unsubscribe(), clearTimeout(timer), resolve());
+    const unsubscribe = useApp.subscribe(() => ready() && done());
+    const timer = setTimeout(done, METRICS_WAIT_MS);
+  });
+}
+
+/** The run's record as it is now, to be written with its checkpoint (not for a run still loading from a file). */
+function record(id: string) {
+  const r = useApp.getState().runs[id];
+  return r && !r.pendingLoad ? toStored(r) : undefined;
+}
+
 /** Runs already told that their checkpoint could not be kept (told again only after one is kept). */
 const warned = new Set<string>();
 /** The user said no to deleting other checkpoints: not asked again in this page. */
@@ -81,13 +105,15 @@ const ask = (question: string) => typeof confirm === 'function' && confirm(quest
  */
 export async function keepCheckpoint(runId: string, fileName: string, bytes: ArrayBuffer): Promise<boolean> {
   const step = checkpointStep(bytes);
+  // The run's record goes with the checkpoint, holding the points up to its step: a resume never leaves a gap.
+  await metricsReach(runId, step);
   const kept = () => {
     warned.delete(runId);
     useApp.getState().patchRun(runId, { hasCheckpoint: true, checkpointStep: step });
     return true;
   };
   try {
-    await saveCheckpoint(runId, fileName, bytes, step);
+    await saveCheckpoint(runId, fileName, bytes, step, record(runId));
     return kept();
   } catch (e) {
     if (!isQuotaError(e)) {
@@ -111,7 +137,7 @@ export async function keepCheckpoint(runId: string, fileName: string, bytes: Arr
       else {
         await deleteCheckpoints(others);
         for (const id of others) useApp.getState().patchRun(id, { hasCheckpoint: false, checkpointStep: undefined, interrupted: undefined });
-        await saveCheckpoint(runId, fileName, bytes, step);
+        await saveCheckpoint(runId, fileName, bytes, step, record(runId));
         return kept();
       }
     }

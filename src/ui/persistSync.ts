@@ -7,7 +7,7 @@ import { fromRunConfig } from './lib/formConfig';
 
 const SAVE_DELAY_MS = 1000;
 
-const toStored = (r: RunView): StoredRun => ({
+export const toStored = (r: RunView): StoredRun => ({
   id: r.id,
   name: r.name,
   config: r.config,

@@ -12,7 +12,7 @@ let idb: FakeIdb = installFakeIdb();
 const { cacheInBackground } = await import('../../src/train/dataSource');
 const { saveCachedDataset } = await import('../../src/data/cache');
 const { AutoSaver, autosavePeriod, keepCheckpoint, resetCheckpointWarnings, rewound } = await import('../../src/ui/checkpointStore');
-const { checkpointIds, saveCheckpoint } = await import('../../src/ui/lib/persist');
+const { checkpointIds, checkpointMetas, loadRuns, saveCheckpoint } = await import('../../src/ui/lib/persist');
 const { useApp } = await import('../../src/ui/store');
 const { encodeSafetensors } = await import('../../src/model/safetensors');
 
@@ -59,7 +59,9 @@ test('the dataset cache: a full storage rejects with a message saying so, and ca
 
 test('a checkpoint that does not fit: an alert, no throw, the other checkpoint kept when the user says no', async () => {
   await saveCheckpoint('old', 'old.safetensors', checkpoint(5, 200));
-  useApp.getState().addRun({ id: 'new', name: 'resnet-8', createdAt: 0, state: 'training', live: true, step: 40, totalSteps: 100, epoch: 0, paramCount: 1, gpuBytes: 0, metrics: [], evals: [], elapsedMs: 0, hasCheckpoint: false });
+  const pt = (step: number) => ({ runId: 'new', step, epoch: 0, lr: 0.1, trainLoss: 1, trainAcc: 0, imagesPerSec: 0, gpuBytes: 0 });
+  const metrics = Array.from({ length: 60 }, (_, i) => pt(i + 1));
+  useApp.getState().addRun({ id: 'new', name: 'resnet-8', createdAt: 0, state: 'training', live: true, step: 60, totalSteps: 100, epoch: 0, paramCount: 1, gpuBytes: 0, metrics, evals: [], elapsedMs: 0, hasCheckpoint: false });
   idb.capacity = idb.used() + 500; // room for 100 floats more, not 200
 
   answers = [false];
@@ -97,6 +99,20 @@ test('a checkpoint too big even for an empty store: asked once, then an alert; n
   expect(asked).toHaveLength(1);
   expect(await checkpointIds()).toEqual([]);
   expect(useApp.getState().alerts.map((a) => a.code)).toEqual(['storage-full']);
+});
+
+test('a kept checkpoint is written with its meta record and the run\'s record, whose points reach its step', async () => {
+  const pt = (step: number) => ({ runId: 'r', step, epoch: 0, lr: 0.1, trainLoss: 1, trainAcc: 0, imagesPerSec: 0, gpuBytes: 0 });
+  useApp.getState().addRun({ id: 'r', name: 'r', createdAt: 0, state: 'training', live: true, step: 8, totalSteps: 100, epoch: 0, paramCount: 1, gpuBytes: 0, metrics: [1, 2, 3, 4, 5, 6, 7, 8].map(pt), evals: [], elapsedMs: 0, hasCheckpoint: false });
+  const keeping = keepCheckpoint('r', 'r-step10.safetensors', checkpoint(10, 4));
+  // The points of steps 9 and 10 come after the checkpoint: it waits for them.
+  await new Promise((r) => setTimeout(r, 20));
+  expect(await checkpointIds()).toEqual([]);
+  useApp.getState().patchRun('r', { metrics: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(pt), step: 10 });
+  await expect(keeping).resolves.toBe(true);
+  expect((await checkpointMetas()).get('r')).toMatchObject({ step: 10, fileName: 'r-step10.safetensors' });
+  expect((await loadRuns()).find((x) => x.id === 'r')?.metrics.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  expect(useApp.getState().runs.r).toMatchObject({ hasCheckpoint: true, checkpointStep: 10 });
 });
 
 test('auto-checkpoints: every N steps or T ms, whichever comes first; ?autosave=N sets N', () => {

@@ -78,9 +78,13 @@ export interface CheckpointMeta {
   savedAt: number;
 }
 
-/** Keeps `bytes` as run `id`'s checkpoint (replacing the one before), with its meta record, in one transaction. */
-export const saveCheckpoint = (id: string, fileName: string, bytes: ArrayBuffer, step = 0) =>
-  txStores([CHECKPOINTS, CHECKPOINT_META], 'readwrite', (t) => {
+/**
+ * Keeps `bytes` as run `id`'s checkpoint (replacing the one before), with its meta record and, when given, the
+ * run's record (its curves up to there), in one transaction: a kept checkpoint never lies past the kept curve.
+ */
+export const saveCheckpoint = (id: string, fileName: string, bytes: ArrayBuffer, step = 0, run?: StoredRun) =>
+  txStores(run ? [CHECKPOINTS, CHECKPOINT_META, RUNS] : [CHECKPOINTS, CHECKPOINT_META], 'readwrite', (t) => {
+    if (run) t.objectStore(RUNS).put(run, run.id);
     t.objectStore(CHECKPOINTS).put({ fileName, bytes }, id);
     t.objectStore(CHECKPOINT_META).put({ step, fileName, bytes: bytes.byteLength, savedAt: Date.now() } satisfies CheckpointMeta, id);
   });
