@@ -1,6 +1,6 @@
 // What the user can ask for, turned into protocol commands; and the side effects of worker events that
 // do not belong in the store (downloads, stored checkpoints). The only module that holds the client.
-import type { Command, DataSource, RunConfig, WorkerEvent } from '../train/protocol';
+import type { Command, DataSource, RunConfig, RunState, WorkerEvent } from '../train/protocol';
 import { toRunConfig, fromRunConfig, type FormConfig } from './lib/formConfig';
 import { download, fileSafe, metricsCsv, metricsJson } from './lib/exportRun';
 import { nameRun } from './lib/runNaming';
@@ -16,6 +16,8 @@ let client: TrainerClient | undefined;
 const pendingSaves = new Map<string, ('download' | 'keep')[]>();
 /** When each training run was last checkpointed (auto-checkpoints every N steps or seconds). */
 const autosaver = new AutoSaver();
+/** The last state the worker reported of each run: a checkpoint is kept when a run enters paused, stopped or done. */
+const lastState = new Map<string, RunState>();
 /** Runs being loaded from their kept checkpoint that start training once loaded ("Resume"). */
 const resumeAfterLoad = new Set<string>();
 let runCounter = 0;
@@ -41,6 +43,8 @@ function onEvents(events: WorkerEvent[]): void {
     } else if (e.type === 'storage') {
       useWorkerStorage.setState({ datasetBytes: e.datasetBytes });
     } else if (e.type === 'runState') {
+      const entered = lastState.get(e.runId) !== e.state;
+      lastState.set(e.runId, e.state);
       if (resumeAfterLoad.has(e.runId) && e.state !== 'building' && e.state !== 'ready') {
         resumeAfterLoad.delete(e.runId);
         if (e.state === 'paused') send({ type: 'resume', runId: e.runId });
@@ -48,7 +52,7 @@ function onEvents(events: WorkerEvent[]): void {
       }
       // Keep the weights of a run that pauses, stops or finishes, so it can be resumed, continued or evaluated after a reload.
       const r = get().runs[e.runId];
-      if ((e.state === 'done' || e.state === 'stopped' || e.state === 'paused') && r?.live && r.checkpointStep !== e.step && !pendingSaves.get(e.runId)?.includes('keep')) {
+      if (entered && (e.state === 'done' || e.state === 'stopped' || e.state === 'paused') && r?.live && r.checkpointStep !== e.step && !pendingSaves.get(e.runId)?.includes('keep')) {
         requestSave(e.runId, 'keep');
         autosaver.asked(e.runId, e.step, Date.now());
       }

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { badge, openWithData, runRow, stepOf, tinyUrl } from './helpers';
 
-const STEPS = 150;
+const STEPS = 80;
 
 test('a reload mid-run offers Resume; the run goes on from its checkpoint and finishes', async ({ page }) => {
   await openWithData(page, tinyUrl({ steps: String(STEPS), autosave: '10' }));
@@ -22,7 +22,12 @@ test('a reload mid-run offers Resume; the run goes on from its checkpoint and fi
   expect(checkpoint).toBeGreaterThan(0);
   expect(checkpoint).toBeLessThan(STEPS);
   const resume = row.getByRole('button', { name: `Resume resnet-8 from step ${checkpoint}` });
-  await expect(resume).toBeEnabled({ timeout: 180_000 }); // once the data is back (from the browser cache)
+  await expect(resume).toBeDisabled(); // until the data is back
+  // The data comes back from the browser cache (the mock worker keeps none: then from the server copy).
+  const status = page.locator('.data-status');
+  await expect(status).not.toContainText('Looking for a cached copy', { timeout: 60_000 });
+  if (!(await status.textContent())?.includes('CIFAR-10 loaded')) await page.getByRole('button', { name: 'Load server copy' }).click();
+  await expect(resume).toBeEnabled({ timeout: 180_000 });
   await resume.click();
 
   // The step counter goes on from the checkpoint: it is never seen below it, and the run finishes.
