@@ -82,9 +82,16 @@ export function startEngine(): void {
 /** After a lost device: a fresh worker. Runs of the old one stay on screen, no longer live. */
 export function restartEngine(): void {
   const s = get();
-  for (const id of s.order) if (s.runs[id].live) s.patchRun(id, { live: false, trainingSince: undefined, state: s.runs[id].state === 'training' ? 'stopped' : s.runs[id].state });
+  for (const id of s.order) {
+    const r = s.runs[id];
+    // A run cut off while training or paused can be resumed from its last checkpoint, as after a reload.
+    const interrupted = r.hasCheckpoint && (r.state === 'training' || r.state === 'paused') ? true : undefined;
+    if (r.live) s.patchRun(id, { live: false, trainingSince: undefined, state: r.state === 'training' ? 'stopped' : r.state, interrupted });
+  }
   useApp.setState({ engine: { status: 'starting' }, data: { status: 'none', quiet: false } });
   pendingSaves.clear();
+  resumeAfterLoad.clear();
+  lastState.clear();
   client?.restart();
 }
 
