@@ -52,7 +52,7 @@ function onEvents(events: WorkerEvent[]): void {
       }
       // Keep the weights of a run that pauses, stops or finishes, so it can be resumed, continued or evaluated after a reload.
       const r = get().runs[e.runId];
-      if (entered && (e.state === 'done' || e.state === 'stopped' || e.state === 'paused') && r?.live && r.checkpointStep !== e.step && !pendingSaves.get(e.runId)?.includes('keep')) {
+      if (entered && (e.state === 'done' || e.state === 'stopped' || e.state === 'paused') && r?.live && r.checkpointStep !== e.step) {
         requestSave(e.runId, 'keep');
         autosaver.asked(e.runId, e.step, Date.now());
       }
