@@ -8,6 +8,8 @@ import { badge, openWithData, runRow, stepOf, tinyUrl } from './helpers';
 const STEPS = 80;
 
 test('a reload mid-run offers Resume; the run goes on from its checkpoint and finishes', async ({ page }) => {
+  // 80 steps: the mock worker takes 300 ms a step, past its suite's 60 s default on a busy machine.
+  test.setTimeout(Math.max(test.info().timeout, 180_000));
   await openWithData(page, tinyUrl({ steps: String(STEPS), autosave: '10' }));
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const row = runRow(page, 'resnet-8');
