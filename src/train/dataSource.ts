@@ -5,6 +5,7 @@ import { loadCifar10, type Cifar10, type LoadProgress } from '../data/cifar';
 import { loadCachedDataset, saveCachedDataset } from '../data/cache';
 import { DatasetError } from '../data/errors';
 import type { DataSource, DatasetSummary, WorkerEvent } from './protocol';
+import { datasetQuotaEvent, isQuotaError } from './storage';
 
 /** Where vite.config.ts serves the local archive (data/cifar-10-binary.tar.gz or $CIFAR10_TARBALL). */
 export const SERVER_DATA_URL = '/data/cifar10.tar.gz';
@@ -87,13 +88,23 @@ export function summarise(data: Cifar10, source: string, perClass = 4): DatasetS
   return { classNames: [...data.classNames], trainCount: data.train.count, testCount: data.test.count, samples: { pixels, labels }, source };
 }
 
-/** Stores the dataset under CACHE_KEY without waiting: 'cache' progress at the start and at the end. */
-export function cacheInBackground(data: Cifar10, post: (e: WorkerEvent) => void): void {
+/**
+ * Stores the dataset under CACHE_KEY without waiting: 'cache' progress at the start and at the end (also when it
+ * fails, so the page stops showing "saving a copy"). A full browser storage (QuotaExceededError) is posted as a
+ * 'storage-full' error; nothing is thrown, and training goes on. Resolves with the bytes kept (0 when none).
+ */
+export function cacheInBackground(data: Cifar10, post: (e: WorkerEvent) => void): Promise<number> {
   const bytes = data.train.images.length + data.test.images.length;
   const imagesDecoded = data.train.count + data.test.count;
+  const end = () => post({ type: 'dataProgress', bytesRead: bytes, totalBytes: bytes, imagesDecoded, phase: 'cache' });
   post({ type: 'dataProgress', bytesRead: 0, totalBytes: bytes, imagesDecoded, phase: 'cache' });
-  void saveCachedDataset(CACHE_KEY, data).then(
-    () => post({ type: 'dataProgress', bytesRead: bytes, totalBytes: bytes, imagesDecoded, phase: 'cache' }),
-    (e: unknown) => console.warn(`dataset not cached: ${(e as Error).message}`),
+  return saveCachedDataset(CACHE_KEY, data).then(
+    () => (end(), bytes),
+    (e: unknown) => {
+      end();
+      if (isQuotaError(e)) post(datasetQuotaEvent(bytes));
+      else console.warn(`dataset not cached: ${(e as Error).message}`);
+      return 0;
+    },
   );
 }

@@ -23,6 +23,8 @@ export class TrainerDevice {
   private pool: ReadbackPool | undefined;
   private data: { data: Cifar10; source: string } | undefined;
   private dataset: GpuDataset | undefined;
+  /** Bytes of the dataset kept in IndexedDB, as far as this session knows (read from or written to it, or cleared). */
+  cachedDatasetBytes: number | undefined;
 
   constructor(
     private readonly post: Post,
@@ -81,7 +83,8 @@ export class TrainerDevice {
     );
     await this.installData(loaded.data, loaded.source);
     // In the background: training can start while the browser stores the copy. A failure only costs a reload.
-    if (loaded.cacheable && this.opts.cache !== false) cacheInBackground(loaded.data, this.post);
+    if (!loaded.cacheable) this.cachedDatasetBytes = loaded.data.train.images.length + loaded.data.test.images.length;
+    else if (this.opts.cache !== false) void cacheInBackground(loaded.data, this.post).then((bytes) => (this.cachedDatasetBytes = bytes));
   }
 
   /** Uploads a decoded dataset; runs created from now on train on it. */

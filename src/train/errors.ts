@@ -38,6 +38,7 @@ const ADVICE: Record<ErrorCode, string> = {
   'bad-config': 'Change the setting named in the message and create the run again.',
   'bad-checkpoint': 'Load a .safetensors file saved by this app for a network of the same shape.',
   'no-data': 'Load CIFAR-10 first (from the local server, a file, or a URL).',
+  'storage-full': 'Training goes on. To make room, delete old checkpoints or the cached dataset under Data > Storage, or free disk space.',
   internal: 'This is a bug in the app. Save your runs, reload the page, and report the message.',
 };
 

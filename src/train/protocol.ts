@@ -51,7 +51,11 @@ export type Command =
   | { type: 'save'; runId: RunId }
   /** A safetensors checkpoint (with its RunConfig in the metadata) becomes a new run, paused. */
   | { type: 'load'; runId: RunId; name: string; bytes: ArrayBuffer }
-  | { type: 'deleteRun'; runId: RunId };
+  | { type: 'deleteRun'; runId: RunId }
+  /** How much the worker keeps in the browser (answered by a 'storage' event). */
+  | { type: 'storageInfo' }
+  /** Drops the decoded dataset kept in IndexedDB (the loaded copy stays usable); answered by a 'storage' event. */
+  | { type: 'clearDatasetCache' };
 
 export type RunState = 'building' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -113,6 +117,8 @@ export type ErrorCode =
   | 'bad-config'
   | 'bad-checkpoint'
   | 'no-data'
+  /** The browser refused to store something (QuotaExceededError); training goes on without it. */
+  | 'storage-full'
   | 'internal';
 
 export type WorkerEvent =
@@ -125,6 +131,8 @@ export type WorkerEvent =
   | { type: 'evaluation'; points: EvalPoint[] }
   | { type: 'predictions'; runId: RunId; bnMode: 'eval' | 'train'; pixels: Uint8Array; labels: Uint8Array; predicted: Uint8Array; confusion: number[][]; accuracy: number }
   | { type: 'checkpoint'; runId: RunId; fileName: string; bytes: ArrayBuffer }
+  /** What the worker keeps in the browser: the dataset cache's bytes (undefined: not known in this session). */
+  | { type: 'storage'; datasetBytes: number | undefined }
   /** A fault in words, with what the user can do next; runId when it concerns one run (the others go on). */
   | {
       type: 'error';

@@ -4,6 +4,7 @@
 // dataset on it), runs.ts (the runs and their posted state), loop.ts (the step loop), outbox.ts (batched
 // metrics), jobs.ts (background results), recovery.ts (NaN rollback, device loss).
 import type { Cifar10 } from '../data/cifar';
+import { clearCachedDataset } from '../data/cache';
 import type { Command, RunConfig, RunId } from './protocol';
 import { Run, type RunSink } from './run';
 import { applyCheckpoint, readCheckpoint } from './checkpoint';
@@ -114,6 +115,12 @@ export class Trainer {
         return this.load(cmd.runId, cmd.name, cmd.bytes);
       case 'deleteRun':
         return this.runs.delete(cmd.runId);
+      case 'storageInfo':
+        return this.post({ type: 'storage', datasetBytes: this.device.cachedDatasetBytes });
+      case 'clearDatasetCache':
+        await clearCachedDataset();
+        this.device.cachedDatasetBytes = 0;
+        return this.post({ type: 'storage', datasetBytes: 0 });
       default:
         return cmd satisfies never;
     }

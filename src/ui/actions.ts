@@ -1,10 +1,12 @@
 // What the user can ask for, turned into protocol commands; and the side effects of worker events that
 // do not belong in the store (downloads, stored checkpoints). The only module that holds the client.
-import type { Command, DataSource, RunConfig, WorkerEvent } from '../train/protocol';
+import type { Command, DataSource, RunConfig, RunState, WorkerEvent } from '../train/protocol';
 import { toRunConfig, fromRunConfig, type FormConfig } from './lib/formConfig';
 import { download, fileSafe, metricsCsv, metricsJson } from './lib/exportRun';
 import { nameRun } from './lib/runNaming';
-import { loadCheckpoint, saveCheckpoint } from './lib/persist';
+import { deleteCheckpoints, loadCheckpoint } from './lib/persist';
+import { AutoSaver, checkpointStep, keepCheckpoint, rewound } from './checkpointStore';
+import { useWorkerStorage } from './store/storage';
 import { createTrainerClient, type TrainerClient } from './trainerClient';
 import { useApp } from './store';
 import type { RunView } from './store/types';
@@ -12,8 +14,12 @@ import type { RunView } from './store/types';
 let client: TrainerClient | undefined;
 /** Why a checkpoint was asked for: to download it, or to keep it in the browser. */
 const pendingSaves = new Map<string, ('download' | 'keep')[]>();
-/** Runs whose weights were already kept since they last finished or stopped. */
-const keptFinal = new Set<string>();
+/** When each training run was last checkpointed (auto-checkpoints every N steps or seconds). */
+const autosaver = new AutoSaver();
+/** The last state the worker reported of each run: a checkpoint is kept when a run enters paused, stopped or done. */
+const lastState = new Map<string, RunState>();
+/** Runs being loaded from their kept checkpoint that start training once loaded ("Resume"). */
+const resumeAfterLoad = new Set<string>();
 let runCounter = 0;
 
 const newRunId = () => `r${Date.now().toString(36)}${(++runCounter).toString(36)}`;
@@ -33,16 +39,38 @@ function onEvents(events: WorkerEvent[]): void {
     } else if (e.type === 'checkpoint') {
       const why = pendingSaves.get(e.runId)?.shift() ?? 'download';
       if (why === 'download') download(e.fileName, e.bytes, 'application/octet-stream');
-      void saveCheckpoint(e.runId, e.fileName, e.bytes).then(
-        () => get().patchRun(e.runId, { hasCheckpoint: true }),
-        () => undefined,
-      );
+      void keepCheckpoint(e.runId, e.fileName, e.bytes);
+    } else if (e.type === 'storage') {
+      useWorkerStorage.setState({ datasetBytes: e.datasetBytes });
     } else if (e.type === 'runState') {
-      // Keep the weights of a finished run, so it can be continued or evaluated after a reload.
-      if (e.state === 'done' || e.state === 'stopped') {
-        if (!keptFinal.has(e.runId)) requestSave(e.runId, 'keep');
-        keptFinal.add(e.runId);
-      } else keptFinal.delete(e.runId);
+      const entered = lastState.get(e.runId) !== e.state;
+      lastState.set(e.runId, e.state);
+      if (resumeAfterLoad.has(e.runId) && e.state !== 'building' && e.state !== 'ready') {
+        resumeAfterLoad.delete(e.runId);
+        if (e.state === 'paused') send({ type: 'resume', runId: e.runId });
+        continue;
+      }
+      // Keep the weights of a run that pauses, stops or finishes, so it can be resumed, continued or evaluated after a reload.
+      const r = get().runs[e.runId];
+      if (entered && (e.state === 'done' || e.state === 'stopped' || e.state === 'paused') && r?.live && r.checkpointStep !== e.step) {
+        requestSave(e.runId, 'keep');
+        autosaver.asked(e.runId, e.step, Date.now());
+      }
+    }
+  }
+  autosave();
+}
+
+/** Asks for a checkpoint of every training run that is due one (AutoSaver), unless one is on its way. */
+function autosave(): void {
+  const now = Date.now();
+  const { runs, order } = get();
+  for (const id of order) {
+    const r = runs[id];
+    if (!r.live || r.state !== 'training' || pendingSaves.get(id)?.includes('keep')) continue;
+    if (autosaver.due(id, r.step, now)) {
+      requestSave(id, 'keep');
+      autosaver.asked(id, r.step, now);
     }
   }
 }
@@ -54,9 +82,16 @@ export function startEngine(): void {
 /** After a lost device: a fresh worker. Runs of the old one stay on screen, no longer live. */
 export function restartEngine(): void {
   const s = get();
-  for (const id of s.order) if (s.runs[id].live) s.patchRun(id, { live: false, trainingSince: undefined, state: s.runs[id].state === 'training' ? 'stopped' : s.runs[id].state });
+  for (const id of s.order) {
+    const r = s.runs[id];
+    // A run cut off while training or paused can be resumed from its last checkpoint, as after a reload.
+    const interrupted = r.hasCheckpoint && (r.state === 'training' || r.state === 'paused') ? true : undefined;
+    if (r.live) s.patchRun(id, { live: false, trainingSince: undefined, state: r.state === 'training' ? 'stopped' : r.state, interrupted });
+  }
   useApp.setState({ engine: { status: 'starting' }, data: { status: 'none', quiet: false } });
   pendingSaves.clear();
+  resumeAfterLoad.clear();
+  lastState.clear();
   client?.restart();
 }
 
@@ -163,13 +198,31 @@ export async function loadCheckpointFile(file: File): Promise<void> {
   send({ type: 'load', runId: id, name, bytes });
 }
 
-/** Continues a run restored from storage from the checkpoint kept for it (a new live run, same name). */
-export async function continueRun(runId: string): Promise<void> {
+/**
+ * Continues a run restored from storage from the checkpoint kept for it (a new live run, same name), paused; with
+ * `train`, it trains on once loaded ("Resume" after a reload). Its points after the checkpoint's step go: those
+ * steps are trained again, with the same batches, so they come back the same.
+ */
+export async function continueRun(runId: string, train = false): Promise<void> {
   const r = get().runs[runId];
   const kept = await loadCheckpoint(runId).catch(() => undefined);
   if (!r || !kept) return;
-  get().patchRun(runId, { live: true, state: 'building', error: undefined });
+  const step = checkpointStep(kept.bytes);
+  get().patchRun(runId, { ...rewound(r, step), live: true, state: 'building', error: undefined, interrupted: undefined, checkpointStep: step });
+  if (train) resumeAfterLoad.add(runId);
   send({ type: 'load', runId, name: r.name, bytes: kept.bytes });
+}
+
+/** Asks the worker how much it keeps in the browser (the answer lands in useWorkerStorage). */
+export const requestStorageInfo = () => send({ type: 'storageInfo' });
+
+/** Drops the cached dataset (the loaded copy stays in use; the next visit loads the file again). */
+export const clearDatasetCache = () => send({ type: 'clearDatasetCache' });
+
+/** Deletes every kept checkpoint: the runs stay as curves, but can no longer be resumed or continued. */
+export async function deleteAllCheckpoints(): Promise<void> {
+  await deleteCheckpoints();
+  for (const id of get().order) get().patchRun(id, { hasCheckpoint: false, checkpointStep: undefined, interrupted: undefined });
 }
 
 export function deleteRun(runId: string): void {

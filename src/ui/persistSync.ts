@@ -2,12 +2,12 @@
 // back a moment after it changes (at most once a second per run, and when the page is hidden).
 import { useApp } from './store';
 import type { RunView } from './store/types';
-import { checkpointIds, deleteStoredRun, loadRuns, saveRun, type StoredRun } from './lib/persist';
+import { checkpointIds, checkpointMetas, deleteStoredRun, loadRuns, saveRun, type CheckpointMeta, type StoredRun } from './lib/persist';
 import { fromRunConfig } from './lib/formConfig';
 
 const SAVE_DELAY_MS = 1000;
 
-const toStored = (r: RunView): StoredRun => ({
+export const toStored = (r: RunView): StoredRun => ({
   id: r.id,
   name: r.name,
   config: r.config,
@@ -21,14 +21,22 @@ const toStored = (r: RunView): StoredRun => ({
   metrics: r.metrics,
   evals: r.evals,
   layerNorms: r.layerNorms?.at(-1),
+  checkpointStep: r.checkpointStep,
 });
 
 export async function restoreRuns(): Promise<void> {
-  const [stored, kept] = await Promise.all([loadRuns(), checkpointIds().catch(() => [] as string[])]).catch(() => [[], []] as [StoredRun[], string[]]);
+  const [stored, kept, metas] = await Promise.all([
+    loadRuns(),
+    checkpointIds().catch(() => [] as string[]),
+    checkpointMetas().catch(() => new Map<string, CheckpointMeta>()),
+  ]).catch(() => [[], [], new Map()] as [StoredRun[], string[], Map<string, CheckpointMeta>]);
   const { addRun, runs } = useApp.getState();
   for (const r of stored) {
     if (runs[r.id]) continue;
     const state = r.lastState === 'done' || r.lastState === 'error' ? r.lastState : 'stopped';
+    const hasCheckpoint = kept.includes(r.id);
+    // The page went away while it trained (or waited paused): it is offered "Resume" from its last checkpoint.
+    const interrupted = hasCheckpoint && (r.lastState === 'training' || r.lastState === 'paused') ? true : undefined;
     addRun({
       id: r.id,
       name: r.name,
@@ -47,7 +55,10 @@ export async function restoreRuns(): Promise<void> {
       evals: r.evals,
       layerNorms: Array.isArray(r.layerNorms?.layers) && Array.isArray(r.layerNorms.grad) && Array.isArray(r.layerNorms.weight) ? [r.layerNorms] : undefined,
       elapsedMs: r.elapsedMs,
-      hasCheckpoint: kept.includes(r.id),
+      hasCheckpoint,
+      // The checkpoint's own record first: the run's record may be a moment older (written at most once a second).
+      checkpointStep: hasCheckpoint ? (metas.get(r.id)?.step ?? r.checkpointStep) : undefined,
+      interrupted,
     });
   }
   if (!useApp.getState().selectedId && stored.length) useApp.getState().select(stored.at(-1)!.id);

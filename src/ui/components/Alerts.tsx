@@ -12,6 +12,7 @@ const TITLES: Record<string, string> = {
   'bad-config': 'Configuration problem',
   'bad-checkpoint': 'Checkpoint problem',
   'no-data': 'No data loaded',
+  'storage-full': 'Browser storage is full',
   internal: 'Something went wrong',
   'no-webgpu': 'No WebGPU',
 };

@@ -6,6 +6,7 @@ import { useApp } from '../store';
 import type { DataProgress } from '../store/types';
 import { Panel } from './controls';
 import { CifarImage } from './images';
+import { StorageSection } from './StorageSection';
 
 const PHASES: Record<DataProgress['phase'], string> = { download: 'Reading', decode: 'Decoding', upload: 'Uploading to the GPU', cache: 'Caching in the browser' };
 const mb = (n: number) => (n / 1e6).toFixed(1);
@@ -136,6 +137,7 @@ export function DataPanel() {
           </p>
         </div>
       )}
+      <StorageSection />
     </Panel>
   );
 }

@@ -19,8 +19,9 @@ function RunRow({ r, index, selected }: { r: RunView; index: number; selected: b
   const bnMode = useApp((s) => s.bnMode);
   const test = latestTestAcc(r, bnMode) ?? latestTestAcc(r);
   const last = r.metrics.at(-1);
+  const dataReady = useApp((s) => s.engine.status === 'ready' && s.data.status === 'ready');
   return (
-    <li data-testid="run" data-run-name={r.name} className={`run ${selected ? 'selected' : ''}`} aria-current={selected ? 'true' : undefined}>
+    <li data-testid="run" data-run-name={r.name} data-checkpoint-step={r.checkpointStep} className={`run ${selected ? 'selected' : ''}`} aria-current={selected ? 'true' : undefined}>
       <button type="button" className="run-name" onClick={() => select(r.id)} aria-label={`Select run ${r.name}`}>
         <span className="swatch" style={{ background: runColor(index) }} aria-hidden />
         <span className="name-text">{r.name}</span>
@@ -28,7 +29,7 @@ function RunRow({ r, index, selected }: { r: RunView; index: number; selected: b
       <span className={`badge ${r.live ? r.state : 'saved'}`} title={r.error}>
         {r.live ? STATE_LABEL[r.state] : r.state === 'done' ? 'done · saved' : 'saved'}
       </span>
-      <span className="num" title="Step">
+      <span className="num" title={r.checkpointStep !== undefined ? `Step (a checkpoint is kept at step ${r.checkpointStep})` : 'Step'}>
         <span data-testid="run-step">{r.step}</span>
         <span className="muted">/{r.totalSteps || '—'}</span>
       </span>
@@ -39,10 +40,24 @@ function RunRow({ r, index, selected }: { r: RunView; index: number; selected: b
         <span data-testid="run-test-acc">{pct(test?.accuracy)}</span>
       </span>
       <span className="row-actions">
-        {!r.live && r.hasCheckpoint && (
-          <button type="button" className="small" onClick={() => void continueRun(r.id)} aria-label={`Continue ${r.name} from its saved weights`}>
-            Continue
+        {!r.live && r.interrupted ? (
+          <button
+            type="button"
+            className="small primary"
+            onClick={() => void continueRun(r.id, true)}
+            disabled={!dataReady}
+            title={dataReady ? `Train on from the checkpoint kept at step ${r.checkpointStep ?? '?'}` : 'Load the data first'}
+            aria-label={`Resume ${r.name} from step ${r.checkpointStep ?? 'of its checkpoint'}`}
+          >
+            Resume
           </button>
+        ) : (
+          !r.live &&
+          r.hasCheckpoint && (
+            <button type="button" className="small" onClick={() => void continueRun(r.id)} aria-label={`Continue ${r.name} from its saved weights`}>
+              Continue
+            </button>
+          )
         )}
         <button type="button" className="small" onClick={() => exportMetrics(r.id, 'csv')} aria-label={`Export metrics of ${r.name} as CSV`}>
           CSV

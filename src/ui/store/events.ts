@@ -137,7 +137,8 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
         break;
       }
       case 'checkpoint':
-        break; // handled by actions (download or store), never kept in state
+      case 'storage':
+        break; // handled by actions (download or store; storage figures), never kept in this state
       case 'error': {
         if (FATAL.has(e.code) && !e.runId) {
           engine = { ...engine, status: 'failed', fatal: { code: e.code, message: e.message, advice: e.advice } };

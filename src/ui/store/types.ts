@@ -30,6 +30,10 @@ export interface RunView {
   trainingSince?: number;
   /** A checkpoint of this run is stored in the browser. */
   hasCheckpoint: boolean;
+  /** The step of that checkpoint, when known. */
+  checkpointStep?: number;
+  /** Restored from storage after the page went away while it was training or paused: it can be resumed. */
+  interrupted?: boolean;
   /**
    * Made from a checkpoint file the worker has not accepted yet (it is 'paused' or 'done' once accepted). A failed
    * load removes the run (store/events.ts), and it is not stored in the browser before then (persistSync.ts).

@@ -15,6 +15,8 @@ interface Run {
 }
 const runs = new Map<string, Run>();
 let dataReady = false;
+/** The mock's "browser cache": bytes said to be kept once data was loaded, until cleared (not across reloads). */
+let cachedBytes: number | undefined;
 
 function image(seed: number): Uint8Array {
   const px = new Uint8Array(3072);
@@ -109,6 +111,7 @@ self.onmessage = async (e: MessageEvent<Command>) => {
         post({ type: 'dataProgress', bytesRead: (total * i) / 5, totalBytes: total, imagesDecoded: 4000 * i, phase: 'decode' });
       }
       dataReady = true;
+      cachedBytes ??= 56e6;
       post({ type: 'dataReady', summary: { classNames: CLASSES, trainCount: 10000, testCount: 10000, samples: images(16), source: c.source.kind } });
       break;
     }
@@ -144,8 +147,13 @@ self.onmessage = async (e: MessageEvent<Command>) => {
       break;
     }
     case 'save': {
-      const bytes = new TextEncoder().encode(`mock checkpoint of ${c.runId}`).buffer;
-      post({ type: 'checkpoint', runId: c.runId, fileName: `${c.runId}.safetensors`, bytes }, [bytes]);
+      // A safetensors file with no tensors: the run's config and step in its metadata, as the real worker writes them.
+      const meta = r ? { __metadata__: { format: 'resnet-playground.run/1', runConfig: JSON.stringify(r.cfg), step: String(r.step), name: c.runId } } : {};
+      const header = new TextEncoder().encode(JSON.stringify(meta));
+      const bytes = new ArrayBuffer(8 + header.length);
+      new DataView(bytes).setBigUint64(0, BigInt(header.length), true);
+      new Uint8Array(bytes, 8).set(header);
+      post({ type: 'checkpoint', runId: c.runId, fileName: `${c.runId}-step${r?.step ?? 0}.safetensors`, bytes }, [bytes]);
       break;
     }
     case 'load': {
@@ -153,8 +161,10 @@ self.onmessage = async (e: MessageEvent<Command>) => {
       // (error state, then the message); any other file becomes a paused run.
       const len = c.bytes.byteLength >= 8 ? Number(new DataView(c.bytes).getBigUint64(0, true)) : 0;
       let readable = len > 0 && len <= c.bytes.byteLength - 8;
+      let saved: { runConfig?: string; step?: string } = {};
       try {
         const header = readable ? (JSON.parse(new TextDecoder().decode(new Uint8Array(c.bytes, 8, len))) as Record<string, { data_offsets?: number[] }>) : {};
+        saved = (header.__metadata__ as typeof saved | undefined) ?? {};
         const end = Math.max(0, ...Object.values(header).map((t) => t.data_offsets?.[1] ?? 0));
         readable &&= end <= c.bytes.byteLength - 8 - len;
       } catch {
@@ -165,14 +175,25 @@ self.onmessage = async (e: MessageEvent<Command>) => {
         post({ type: 'error', runId: c.runId, code: 'bad-checkpoint', message: `'${c.name}' is not a safetensors file: its header cannot be read.`, advice: 'Load a .safetensors file saved by this app.' });
         break;
       }
-      create(c.runId, { model: { arch: 'residual', depth: 20 }, batchSize: 128, lr: 0.1, momentum: 0.9, weightDecay: 1e-4, schedule: 'step', warmupSteps: 0, steps: 1000, seed: 0, augment: true, valCount: 0, evalEvery: 100, evalImages: 0, evalBnModes: ['eval'] }, false);
+      const cfg: RunConfig = saved.runConfig
+        ? JSON.parse(saved.runConfig)
+        : { model: { arch: 'residual', depth: 20 }, batchSize: 128, lr: 0.1, momentum: 0.9, weightDecay: 1e-4, schedule: 'step', warmupSteps: 0, steps: 1000, seed: 0, augment: true, valCount: 0, evalEvery: 100, evalImages: 0, evalBnModes: ['eval'] };
+      create(c.runId, cfg, false);
       const loaded = runs.get(c.runId)!;
-      loaded.state = 'paused';
+      loaded.step = Number(saved.step ?? 0);
+      loaded.state = loaded.step >= loaded.total ? 'done' : 'paused';
       state(loaded);
       break;
     }
     case 'deleteRun':
       runs.delete(c.runId);
+      break;
+    case 'storageInfo':
+      post({ type: 'storage', datasetBytes: cachedBytes });
+      break;
+    case 'clearDatasetCache':
+      cachedBytes = 0;
+      post({ type: 'storage', datasetBytes: 0 });
       break;
     default:
       c satisfies never;

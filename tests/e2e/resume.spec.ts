@@ -1,0 +1,82 @@
+// Nothing lost: a page reloaded while a run trains offers "Resume", and the run goes on from its last
+// auto-checkpoint (not from step 0) to the end, its curve whole; the Storage section shows what the app keeps in
+// the browser and clears it. (`?autosave=N` checkpoints every N steps instead of 200, so a tiny run has some.)
+import { readFile } from 'node:fs/promises';
+import { expect, test } from '@playwright/test';
+import { badge, openWithData, runRow, stepOf, tinyUrl } from './helpers';
+
+const STEPS = 80;
+
+test('a reload mid-run offers Resume; the run goes on from its checkpoint and finishes', async ({ page }) => {
+  // 80 steps: the mock worker takes 300 ms a step, past its suite's 60 s default on a busy machine.
+  test.setTimeout(Math.max(test.info().timeout, 180_000));
+  await openWithData(page, tinyUrl({ steps: String(STEPS), autosave: '10' }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const row = runRow(page, 'resnet-8');
+  await expect(row).toHaveAttribute('data-checkpoint-step', /^[1-9]\d*$/, { timeout: 300_000 });
+  await expect(badge(page, 'resnet-8')).toHaveText('training');
+  await page.reload();
+
+  // Back as curves, with a Resume button that names the step of its checkpoint.
+  await expect(row).toHaveCount(1);
+  await expect(badge(page, 'resnet-8')).toHaveText('saved');
+  const checkpoint = Number(await row.getAttribute('data-checkpoint-step'));
+  expect(checkpoint).toBeGreaterThan(0);
+  expect(checkpoint).toBeLessThan(STEPS);
+  const resume = row.getByRole('button', { name: `Resume resnet-8 from step ${checkpoint}` });
+  await expect(resume).toBeDisabled(); // until the data is back
+  // The data comes back from the browser cache (the mock worker keeps none: then from the server copy).
+  const status = page.locator('.data-status');
+  await expect(status).not.toContainText('Looking for a cached copy', { timeout: 60_000 });
+  if (!(await status.textContent())?.includes('CIFAR-10 loaded')) await page.getByRole('button', { name: 'Load server copy' }).click();
+  await expect(resume).toBeEnabled({ timeout: 180_000 });
+  await resume.click();
+
+  // The step counter goes on from the checkpoint: it is never seen below it, and the run finishes.
+  const seen: number[] = [];
+  await expect
+    .poll(
+      async () => {
+        seen.push(await stepOf(page, 'resnet-8'));
+        return badge(page, 'resnet-8').textContent();
+      },
+      { timeout: 300_000, intervals: [100] },
+    )
+    .toBe('done');
+  expect(Math.min(...seen)).toBeGreaterThanOrEqual(checkpoint);
+  await expect(row.getByTestId('run-step')).toHaveText(String(STEPS));
+
+  // One point per step, none twice: the steps after the checkpoint were trained again, not appended.
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export metrics of resnet-8 as CSV' }).click()]);
+  const steps = (await readFile((await csv.path()), 'utf8'))
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('train,'))
+    .map((l) => Number(l.split(',')[1]));
+  expect(steps).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+});
+
+test('the Storage section shows what the app keeps, and its buttons clear it', async ({ page }) => {
+  await openWithData(page, tinyUrl({ steps: '3' }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
+
+  const storage = page.getByRole('region', { name: 'Storage' });
+  await expect(storage.getByTestId('storage-dataset')).toHaveText(/^[1-9][\d.]* MB$/, { timeout: 120_000 });
+  await expect(storage.getByTestId('storage-checkpoints')).toHaveText(/^1 checkpoint · [\d.]+ kB$/);
+  await expect(storage.getByTestId('storage-runs')).toHaveText(/^1 run · /);
+  await expect(storage.getByTestId('storage-usage')).toHaveText(/[\d.]+ (kB|MB) of [\d.]+ (kB|MB) allowed/);
+
+  page.once('dialog', (d) => void d.accept());
+  await storage.getByRole('button', { name: 'Delete checkpoints' }).click();
+  await expect(storage.getByTestId('storage-checkpoints')).toHaveText('0 checkpoints · 0.0 kB');
+  await expect(page.getByRole('button', { name: 'Save weights of resnet-8' })).toBeEnabled(); // still live: the worker has it
+
+  await storage.getByRole('button', { name: 'Clear cached dataset' }).click();
+  await expect(storage.getByTestId('storage-dataset')).toHaveText('0.0 kB');
+  // Gone from the browser: after a reload there is no cached copy to load.
+  await page.reload();
+  await expect(page.getByTestId('engine-status')).toHaveClass(/ready/, { timeout: 120_000 });
+  await expect(page.locator('.data-status')).toContainText('CIFAR-10 is not loaded yet', { timeout: 60_000 });
+  await expect(page.getByRole('region', { name: 'Storage' }).getByTestId('storage-checkpoints')).toHaveText('0 checkpoints · 0.0 kB');
+});
