@@ -63,9 +63,13 @@ export const QUICK_LOOK: FormConfig = {
   evalImages: 500,
 };
 
+/** The deeper CIFAR variant: bottleneck blocks, n = 18, depth 9n+2 = 164, projection shortcuts (1.7M parameters). */
+export const RESNET164_RECIPE: FormConfig = { ...PAPER_RECIPE, depth: 164, block: 'bottleneck', shortcut: 'B' };
+
 export const PRESETS: { name: string; config: FormConfig }[] = [
   { name: 'Paper recipe (ResNet-20)', config: PAPER_RECIPE },
   { name: 'Quick look', config: QUICK_LOOK },
+  { name: 'Bottleneck ResNet-164', config: RESNET164_RECIPE },
 ];
 
 /** Blocks per stage add `per` layers: 6 for basic blocks (6n+2), 9 for bottleneck blocks (9n+2). */
