@@ -31,6 +31,25 @@ export interface RunConfig {
   evalImages: number;
   /** BN modes used for the periodic test evaluation. */
   evalBnModes: ('eval' | 'train')[];
+  /**
+   * Activation recomputation: keep the output of every this many blocks and recompute the rest in backward
+   * (peak memory ~sqrt(depth), about one extra forward pass); 'auto': only when the plan would not fit the
+   * adapter; 0 or absent: off.
+   */
+  recompute?: 'auto' | number;
+  /** Train on only the first this many images of the training split (after the validation hold-out); absent: all. */
+  trainImages?: number;
+}
+
+/** One planned training step (see 'planMemory'). */
+export interface MemoryPlanFigures {
+  /** Blocks per recomputed segment (0: no recomputation). */
+  every: number;
+  activationBytes: number;
+  /** Parameters, gradients, momentum and BN statistics. */
+  persistentBytes: number;
+  /** Extra forward multiply-adds of the recomputation, in % of one forward pass. */
+  extraForwardPct: number;
 }
 
 export type DataSource = { kind: 'server' } | { kind: 'url'; url: string } | { kind: 'file'; file: Blob; name: string } | { kind: 'cache' };
@@ -51,7 +70,9 @@ export type Command =
   | { type: 'save'; runId: RunId }
   /** A safetensors checkpoint (with its RunConfig in the metadata) becomes a new run, paused. */
   | { type: 'load'; runId: RunId; name: string; bytes: ArrayBuffer }
-  | { type: 'deleteRun'; runId: RunId };
+  | { type: 'deleteRun'; runId: RunId }
+  /** Plans a config's training step without building it: memory with and without recomputation (answer: 'memoryPlan'). */
+  | { type: 'planMemory'; requestId: string; config: RunConfig };
 
 export type RunState = 'building' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -121,6 +142,8 @@ export type WorkerEvent =
   | { type: 'dataReady'; summary: DatasetSummary }
   | { type: 'runState'; runId: RunId; state: RunState; step: number; totalSteps: number; epoch: number; paramCount: number; gpuBytes: number }
   | { type: 'metrics'; points: MetricPoint[] }
+  /** without: no recomputation; with: segments of `with.every` blocks (the config's choice, else ~sqrt(blocks)); used: what a run of this config would do. */
+  | { type: 'memoryPlan'; requestId: string; without: MemoryPlanFigures; with: MemoryPlanFigures; usedEvery: number; budgetBytes: number }
   | { type: 'layerNorms'; points: LayerNorms[] }
   | { type: 'evaluation'; points: EvalPoint[] }
   | { type: 'predictions'; runId: RunId; bnMode: 'eval' | 'train'; pixels: Uint8Array; labels: Uint8Array; predicted: Uint8Array; confusion: number[][]; accuracy: number }

@@ -19,6 +19,7 @@ import { Evaluator } from './evaluate';
 import { SnapshotKeeper, type Snapshot } from './snapshot';
 import { TrainerError } from './errors';
 import { checkRunConfig } from './runConfig';
+import { recomputeEveryFor } from './memoryPlan';
 
 /** Slots of the metrics history; a readback is forced at the latest every HISTORY steps. */
 export const HISTORY = 32;
@@ -101,7 +102,7 @@ export class Run {
     checkRunConfig(config);
     const splits = dataset.splits(config.valCount);
     const b = config.batchSize;
-    const network = await Network.create(gpu, config.model, { batchSize: b, seed: config.seed });
+    const network = await Network.create(gpu, config.model, { batchSize: b, seed: config.seed, recomputeEvery: recomputeEveryFor(config, gpu) });
     const owned: { destroy(): void }[] = [];
     try {
       const target = await network.target('train', b);

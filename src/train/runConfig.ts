@@ -22,4 +22,5 @@ export function checkRunConfig(c: RunConfig): void {
   if (!Number.isInteger(c.valCount) || c.valCount < 0) bad(`validation images must be a whole number, not ${c.valCount}`);
   if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0) bad(`evaluate-every must be a whole number of steps, not ${c.evalEvery}`);
   if (!Number.isInteger(c.evalImages) || c.evalImages < 0) bad(`evaluation images must be a whole number, not ${c.evalImages}`);
+  if (c.recompute !== undefined && c.recompute !== 'auto' && !(Number.isInteger(c.recompute) && c.recompute >= 0)) bad(`recompute must be 'auto' or a whole number of blocks, not ${c.recompute}`);
 }

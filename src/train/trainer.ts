@@ -14,6 +14,8 @@ import { StepLoop } from './loop';
 import { Outbox, type Post } from './outbox';
 import { RunJobs } from './jobs';
 import { Recovery } from './recovery';
+import { memoryPlanEvent } from './memoryPlan';
+import { checkRunConfig } from './runConfig';
 
 export type { Post } from './outbox';
 export type TrainerOptions = DeviceOptions;
@@ -113,6 +115,10 @@ export class Trainer {
         return this.load(cmd.runId, cmd.name, cmd.bytes);
       case 'deleteRun':
         return this.runs.delete(cmd.runId);
+      case 'planMemory': {
+        checkRunConfig(cmd.config);
+        return this.post(memoryPlanEvent(cmd.requestId, cmd.config, await this.device.ensureGpu(false)));
+      }
       default:
         return cmd satisfies never;
     }

@@ -18,11 +18,17 @@ let runCounter = 0;
 
 const newRunId = () => `r${Date.now().toString(36)}${(++runCounter).toString(36)}`;
 const send = (cmd: Command) => client?.send(cmd);
+
+/** Listeners outside the main store (the story panels: memory plans, the depth sweep) see every worker event. */
+export const eventListeners = new Set<(e: WorkerEvent) => void>();
+/** Sends a command as is (the story panels build their own). */
+export const sendCommand = (cmd: Command) => send(cmd);
 const get = useApp.getState;
 
 function onEvents(events: WorkerEvent[]): void {
   const before = get().runs;
   get().applyEvents(events);
+  for (const e of events) for (const l of eventListeners) l(e);
   for (const e of events) {
     if (e.type === 'error' && e.runId && before[e.runId] && !get().runs[e.runId]) {
       // A failed checkpoint load (the store dropped its run): the worker frees whatever it had built of it.
@@ -91,7 +97,11 @@ const existing = () => get().order.map((id) => ({ name: get().runs[id].name, for
 
 /** A new run from the form; started at once unless `start` is false. */
 export function train(start = true): string {
-  const form = get().form;
+  return trainForm(get().form, start);
+}
+
+/** A new run from `form` (the story panels' experiments), selected; started at once unless `start` is false. */
+export function trainForm(form: FormConfig, start = true): string {
   const id = newRunId();
   const name = nameRun(form, existing());
   addRun(id, name, form);

@@ -28,6 +28,10 @@ export interface FormConfig {
   evalEvery: number;
   /** Test images per evaluation (0 = the whole split). */
   evalImages: number;
+  /** Activation recomputation (RunConfig.recompute); absent: off. */
+  recompute?: 'auto' | number;
+  /** Training images used (RunConfig.trainImages); absent: all. */
+  trainImages?: number;
 }
 
 export const PAPER_RECIPE: FormConfig = {
@@ -66,6 +70,9 @@ export const QUICK_LOOK: FormConfig = {
 /** The deeper CIFAR variant: bottleneck blocks, n = 18, depth 9n+2 = 164, projection shortcuts (1.7M parameters). */
 export const RESNET164_RECIPE: FormConfig = { ...PAPER_RECIPE, depth: 164, block: 'bottleneck', shortcut: 'B' };
 
+/** The paper's 1202-layer net (n = 200), with activation recomputation so it fits in memory. */
+export const RESNET1202_RECIPE: FormConfig = { ...PAPER_RECIPE, depth: 1202, recompute: 'auto' };
+
 export const PRESETS: { name: string; config: FormConfig }[] = [
   { name: 'Paper recipe (ResNet-20)', config: PAPER_RECIPE },
   { name: 'Quick look', config: QUICK_LOOK },
@@ -75,12 +82,13 @@ export const PRESETS: { name: string; config: FormConfig }[] = [
 /** Blocks per stage add `per` layers: 6 for basic blocks (6n+2), 9 for bottleneck blocks (9n+2). */
 export const layersPerN = (block: Block) => (block === 'bottleneck' ? 9 : 6);
 
-/** The depths offered for a block type: 8..110 for basic blocks, 11..164 for bottlenecks. */
+/** The depths offered for a block type: 8..110 and the paper's 1202 for basic blocks, 11..164 for bottlenecks. */
 export function depthOptions(block: Block): number[] {
   const per = layersPerN(block);
   const max = block === 'bottleneck' ? 164 : 110;
   const out: number[] = [];
   for (let n = 1; per * n + 2 <= max; n++) out.push(per * n + 2);
+  if (block === 'basic') out.push(1202);
   return out;
 }
 
@@ -107,6 +115,8 @@ export function toRunConfig(f: FormConfig): RunConfig {
     evalImages: f.evalImages,
     // Both BN modes at every evaluation, so the two test accuracies can be compared all along (one is enough without BN).
     evalBnModes: f.bn ? ['eval', 'train'] : ['eval'],
+    ...(f.recompute !== undefined && f.recompute !== 0 ? { recompute: f.recompute } : {}),
+    ...(f.trainImages ? { trainImages: f.trainImages } : {}),
   };
 }
 
@@ -132,6 +142,8 @@ export function fromRunConfig(c: RunConfig): FormConfig {
     augment: c.augment,
     evalEvery: c.evalEvery,
     evalImages: c.evalImages,
+    ...(c.recompute !== undefined ? { recompute: c.recompute } : {}),
+    ...(c.trainImages ? { trainImages: c.trainImages } : {}),
   };
 }
 
