@@ -10,6 +10,7 @@ import { InspectPanel } from './components/InspectPanel';
 import { NoWebGpu } from './components/NoWebGpu';
 import { RunControls } from './components/RunControls';
 import { RunList } from './components/RunList';
+import { Story } from './components/story/Story';
 import { useApp } from './store';
 
 function EngineChip() {
@@ -55,6 +56,7 @@ export function App() {
             <BnModePanel />
           </div>
           <InspectPanel />
+          <Story />
         </main>
       </div>
       <Alerts />
