@@ -38,14 +38,15 @@ export class Network {
   }
 
   /** `recomputeEvery`: activation recomputation, keeping every this many blocks' output (0 or absent: off). */
-  static async create(gpu: Gpu, config: ModelConfig, opts: { batchSize: number; seed: number; recomputeEvery?: number }): Promise<Network> {
+  /** `trainFrom`: SGD updates only the parameters from this one on (state-dict order; 'fc.weight': the head). */
+  static async create(gpu: Gpu, config: ModelConfig, opts: { batchSize: number; seed: number; recomputeEvery?: number; trainFrom?: string }): Promise<Network> {
     const cfg = resolveConfig(config);
     if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new Error(`batch size must be a positive integer, not ${opts.batchSize}`);
     const template = buildNetGraph(cfg, opts.batchSize, 'train');
     const net = new Network(gpu, cfg, opts.batchSize, template, opts.recomputeEvery ?? 0);
     try {
       net.setState(initialState(template.b.graph, template.stateOrder, opts.seed));
-      net.sgd = await Sgd.create(gpu, net.state);
+      net.sgd = await Sgd.create(gpu, net.state, opts.trainFrom);
       await net.target('train', opts.batchSize);
     } catch (e) {
       net.destroy();

@@ -37,9 +37,19 @@ export interface RunConfig {
    * adapter; 0 or absent: off.
    */
   recompute?: 'auto' | number;
-  /** Train on only the first this many images of the training split (after the validation hold-out); absent: all. */
+  /**
+   * Train on this many images of the training split (after the validation hold-out), the same number from each
+   * class, taken in the split's (shuffled) order; absent: all.
+   */
   trainImages?: number;
+  /** A labelled subset of CIFAR-10: these class ids become labels 0..k-1 (model.classes must be k); absent: all ten. */
+  classes?: number[];
+  /** A fine-tuned run: its weights came from `from` (loaded by name, the head re-initialised); 'head': SGD updates fc only. */
+  fineTune?: { from: string; train: 'head' | 'all' };
 }
+
+/** The weights a fine-tune run starts from: a run in this worker, or a checkpoint file. */
+export type WeightsSource = { kind: 'run'; runId: RunId } | { kind: 'file'; bytes: ArrayBuffer };
 
 /** One planned training step (see 'planMemory'). */
 export interface MemoryPlanFigures {
@@ -71,6 +81,8 @@ export type Command =
   /** A safetensors checkpoint (with its RunConfig in the metadata) becomes a new run, paused. */
   | { type: 'load'; runId: RunId; name: string; bytes: ArrayBuffer }
   | { type: 'deleteRun'; runId: RunId }
+  /** A new run (config.fineTune set) whose weights load by name from `from`; layers whose shape differs (the head) keep their fresh initialisation. */
+  | { type: 'fineTune'; runId: RunId; name: string; config: RunConfig; from: WeightsSource; start: boolean }
   /** Plans a config's training step without building it: memory with and without recomputation (answer: 'memoryPlan'). */
   | { type: 'planMemory'; requestId: string; config: RunConfig };
 

@@ -4,7 +4,9 @@
 // dataset on it), runs.ts (the runs and their posted state), loop.ts (the step loop), outbox.ts (batched
 // metrics), jobs.ts (background results), recovery.ts (NaN rollback, device loss).
 import type { Cifar10 } from '../data/cifar';
-import type { Command, RunConfig, RunId } from './protocol';
+import type { Command, RunConfig, RunId, WeightsSource } from './protocol';
+import { loadByName } from './fineTune';
+import { stateLayout } from '../model/stateLayout';
 import { Run, type RunSink } from './run';
 import { applyCheckpoint, readCheckpoint } from './checkpoint';
 import { toErrorEvent, TrainerError } from './errors';
@@ -115,6 +117,8 @@ export class Trainer {
         return this.load(cmd.runId, cmd.name, cmd.bytes);
       case 'deleteRun':
         return this.runs.delete(cmd.runId);
+      case 'fineTune':
+        return this.fineTune(cmd.runId, cmd.name, cmd.config, cmd.from, cmd.start);
       case 'planMemory': {
         checkRunConfig(cmd.config);
         return this.post(memoryPlanEvent(cmd.requestId, cmd.config, await this.device.ensureGpu(false)));
@@ -165,6 +169,32 @@ export class Trainer {
   }
 
   /** A run from a checkpoint file: built with the file's settings, its state and momentum loaded, paused at its step. */
+  /** A run whose weights load by name from another run or a checkpoint file (the head re-initialised where its shape differs). */
+  private async fineTune(runId: RunId, name: string, config: RunConfig, from: WeightsSource, start: boolean): Promise<void> {
+    let source: Record<string, { shape: readonly number[]; data: Float32Array }>;
+    try {
+      if (from.kind === 'run') {
+        const src = this.runs.get(from.runId).network;
+        const values = await src.getState();
+        source = Object.fromEntries(src.stateShapes().map((t) => [t.name, { shape: t.shape, data: values[t.name] }]));
+      } else {
+        const ckpt = readCheckpoint(new Uint8Array(from.bytes));
+        source = Object.fromEntries(stateLayout(ckpt.meta.config.model).map((e) => [e.name, { shape: e.shape, data: ckpt.state[e.name] }]));
+      }
+    } catch (e) {
+      this.post(blankRunState(runId, 'error'));
+      throw e;
+    }
+    const run = await this.createRun(runId, name, config, false);
+    if (!run) return;
+    const merged = loadByName(run.network.stateShapes(), source);
+    if (merged.loaded.length === 0) throw new TrainerError('bad-checkpoint', `'${name}': the source shares no tensor with this network.`, 'Fine-tune from a run of the same architecture, depth and width.');
+    run.network.setState(merged.state);
+    run.setStep(0); // the rollback snapshot holds the loaded weights
+    this.runs.setState(run, start ? 'training' : 'ready');
+    if (start) this.loop.kick();
+  }
+
   private async load(runId: RunId, name: string, bytes: ArrayBuffer): Promise<void> {
     let ckpt;
     try {

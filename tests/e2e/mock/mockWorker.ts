@@ -174,6 +174,9 @@ self.onmessage = async (e: MessageEvent<Command>) => {
     case 'deleteRun':
       runs.delete(c.runId);
       break;
+    case 'fineTune':
+      create(c.runId, c.config, c.start);
+      break;
     case 'planMemory': {
       // Synthetic figures of the right shape: activations ~ depth without recomputation, ~ sqrt(depth) with it.
       const d = c.config.model.depth;
