@@ -11,6 +11,7 @@ import { NoWebGpu } from './components/NoWebGpu';
 import { RunControls } from './components/RunControls';
 import { RunList } from './components/RunList';
 import { Story } from './components/story/Story';
+import { LearnButton } from './components/story/Learn';
 import { useApp } from './store';
 
 function EngineChip() {
@@ -40,6 +41,7 @@ export function App() {
           <h1>ResNet Playground</h1>
           <span className="tagline">Deep residual learning on CIFAR-10, trained in your browser with WebGPU</span>
         </div>
+        <LearnButton />
         <EngineChip />
       </header>
       <div className="layout">

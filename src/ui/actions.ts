@@ -101,6 +101,18 @@ export function train(start = true): string {
 }
 
 /** A new run from `form` (the story panels' experiments), selected; started at once unless `start` is false. */
+/** A run from an explicit config and create command (the story panels: fine-tuning and its from-scratch twin). */
+export function startConfigured(form: FormConfig, config: RunConfig, name: string, make: (runId: string, name: string) => Command): string {
+  const id = newRunId();
+  const taken = new Set(existing().map((r) => r.name));
+  let unique = name;
+  for (let i = 2; taken.has(unique); i++) unique = `${name} #${i}`;
+  addRun(id, unique, form, { config });
+  get().select(id);
+  send(make(id, unique));
+  return id;
+}
+
 export function trainForm(form: FormConfig, start = true): string {
   const id = newRunId();
   const name = nameRun(form, existing());

@@ -1,6 +1,7 @@
 // The story of residual learning, claim by claim: each panel sets up the experiment that checks one claim.
 import { BottleneckPanel } from './BottleneckPanel';
 import { DeepNetPanel } from './DeepNetPanel';
+import { SmallDataPanel } from './SmallDataPanel';
 import { SweepPanel } from './SweepPanel';
 
 export function Story() {
@@ -11,6 +12,7 @@ export function Story() {
         <DeepNetPanel />
         <BottleneckPanel />
       </div>
+      <SmallDataPanel />
     </div>
   );
 }
