@@ -26,7 +26,7 @@ test('a fine-tune run starts from a checkpoint on three classes, beside its from
   await openWithData(page, tinyUrl({ steps: '3', evalImages: '16' }));
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
-  await page.getByLabel('Training images').selectOption('500');
+  await page.getByLabel('Training images', { exact: true }).selectOption('500');
   await expect(page.getByRole('checkbox', { name: 'airplane' })).toBeChecked();
   await expect(page.getByRole('checkbox', { name: 'bird' })).toBeChecked();
   await page.getByRole('button', { name: 'Fine-tune from checkpoint' }).click();
