@@ -49,3 +49,16 @@ test('Learn: one card per claim; "Run it" sets up the experiment', async ({ page
   await expect(page.getByTestId('weights-bottleneck')).toHaveText('69,632');
   await expect(page.getByTestId('weights-basic')).toHaveText('1,179,648');
 });
+
+test('the memory meter plans the configured net with and without recomputation before training', async ({ page }) => {
+  await page.goto(tinyUrl());
+  await expect(page.getByTestId('engine-status')).toHaveClass(/ready/, { timeout: 120_000 });
+  const panel = page.getByRole('region', { name: 'More than 1000 layers' });
+  await panel.getByRole('button', { name: 'Use ResNet-1202' }).click();
+  await expect(page.locator('#cfg-depth')).toHaveValue('1202');
+  const plan = panel.getByTestId('memory-plan');
+  await expect(plan).toContainText('resnet-1202 at batch 128', { timeout: 120_000 });
+  await expect(plan.getByRole('meter', { name: 'Without recomputation' })).toBeVisible();
+  await expect(plan.getByRole('meter', { name: /With recomputation \(every 24 blocks\)/ })).toBeVisible();
+  await expect(plan).toContainText(/Time cost: \d+% more forward multiply-adds/);
+});

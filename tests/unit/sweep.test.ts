@@ -97,13 +97,15 @@ describe('sweep persistence', () => {
 });
 
 test('CSV and chart rows carry both families and the paper marks', () => {
-  let s = makeSweep('s', PAPER_RECIPE, [20, 110]);
+  let s = makeSweep('s', PAPER_RECIPE, [20, 56, 110]);
   s = observe(markStarted(s, 0, 'r1'), { r1: finished(0.9, 0.9) });
   s = observe(markStarted(s, 1, 'r2'), { r2: finished(0.8, 0.85) });
   expect(sweepCsv(s).split('\n')).toEqual([
     'family,depth,status,steps,train_error_pct,test_error_pct,paper_test_error_pct',
     'residual,20,done,20,10.00,10.00,8.75',
     'plain,20,done,20,20.00,15.00,',
+    'residual,56,queued,,,,6.97',
+    'plain,56,queued,,,,',
     'residual,110,queued,,,,6.43',
     'plain,110,queued,,,,',
     '',
@@ -112,6 +114,6 @@ test('CSV and chart rows carry both families and the paper marks', () => {
   expect(rows[0]).toMatchObject({ depth: 20, paper: 8.75 });
   expect(rows[0].residualTest).toBeCloseTo(10, 10);
   expect(rows[0].plainTest).toBeCloseTo(15, 10);
-  expect(rows[1]).toMatchObject({ depth: 110, residualTest: undefined, paper: 6.43 });
+  expect(rows[2]).toMatchObject({ depth: 110, residualTest: undefined, paper: 6.43, plainShape: undefined });
   expect(rows[1].plainShape!).toBeGreaterThan(rows[0].plainShape!);
 });

@@ -38,7 +38,8 @@ export const TABLE6_RESNET: Record<number, number> = { 20: 8.75, 32: 7.51, 44: 7
  * while residual nets get better. Not the paper's numbers: a rising line drawn from the ResNet-20 mark.
  */
 export function fig6PlainShape(depths: readonly number[]): { depth: number; err: number }[] {
-  return depths.map((d) => ({ depth: d, err: TABLE6_RESNET[20] + (d - 20) * 0.08 }));
+  // Only over the paper's range of plain nets (20..56 layers).
+  return depths.filter((d) => d >= 20 && d <= 56).map((d) => ({ depth: d, err: TABLE6_RESNET[20] + (d - 20) * 0.08 }));
 }
 
 export function makeSweep(id: string, base: FormConfig, depths: readonly number[], families: readonly Family[] = ['residual', 'plain'], now = Date.now()): Sweep {
