@@ -55,7 +55,15 @@ export function restrictSplits(gpu: Gpu, id: string, s: SplitSet, c: RunConfig):
     }
     return b;
   };
-  const restrict = (sp: GpuSplit, count?: number): GpuSplit => ({ ...sp, labels: labelsOf(sp), ids: pickIds(sp.ids, sp.source.labels, { classes: c.classes, count }) });
+  // The CPU copy too (predictions and the confusion matrix read true labels from it): same images, new labels.
+  const sources = new Map<GpuSplit['source'], GpuSplit['source']>();
+  const sourceOf = (sp: GpuSplit) => {
+    if (!c.classes) return sp.source;
+    let out = sources.get(sp.source);
+    if (!out) sources.set(sp.source, (out = { ...sp.source, labels: Uint8Array.from(remapLabels(sp.source.labels, c.classes)) }));
+    return out;
+  };
+  const restrict = (sp: GpuSplit, count?: number): GpuSplit => ({ ...sp, labels: labelsOf(sp), source: sourceOf(sp), ids: pickIds(sp.ids, sp.source.labels, { classes: c.classes, count }) });
   return {
     splits: { train: restrict(s.train, c.trainImages), val: s.val && restrict(s.val), test: restrict(s.test), norm: s.norm },
     owned,
