@@ -48,6 +48,13 @@ export interface RunConfig {
   fineTune?: { from: string; train: 'head' | 'all' };
 }
 
+/** The user's own labelled images: count x 3072 bytes (32x32, R, G, B planes, as a CIFAR record) and labels 0..k-1. */
+export interface LabelledImages {
+  classNames: string[];
+  pixels: Uint8Array;
+  labels: Uint8Array;
+}
+
 /** The weights a fine-tune run starts from: a run in this worker, or a checkpoint file. */
 export type WeightsSource = { kind: 'run'; runId: RunId } | { kind: 'file'; bytes: ArrayBuffer };
 
@@ -82,7 +89,18 @@ export type Command =
   | { type: 'load'; runId: RunId; name: string; bytes: ArrayBuffer }
   | { type: 'deleteRun'; runId: RunId }
   /** A new run (config.fineTune set) whose weights load by name from `from`; layers whose shape differs (the head) keep their fresh initialisation. */
-  | { type: 'fineTune'; runId: RunId; name: string; config: RunConfig; from: WeightsSource; start: boolean }
+  | {
+      type: 'fineTune';
+      runId: RunId;
+      name: string;
+      config: RunConfig;
+      from: WeightsSource;
+      start: boolean;
+      /** Train and test on these images (a fifth of each class held out for testing) instead of CIFAR-10. */
+      images?: LabelledImages;
+      /** A from-scratch twin on the same images (needed with `images`: they exist only in this command). */
+      twin?: { runId: RunId; name: string; config: RunConfig };
+    }
   /** Plans a config's training step without building it: memory with and without recomputation (answer: 'memoryPlan'). */
   | { type: 'planMemory'; requestId: string; config: RunConfig };
 

@@ -102,15 +102,16 @@ export function train(start = true): string {
 
 /** A new run from `form` (the story panels' experiments), selected; started at once unless `start` is false. */
 /** A run from an explicit config and create command (the story panels: fine-tuning and its from-scratch twin). */
-export function startConfigured(form: FormConfig, config: RunConfig, name: string, make: (runId: string, name: string) => Command): string {
+export function startConfigured(form: FormConfig, config: RunConfig, name: string, make: (runId: string, name: string) => Command | undefined): { id: string; name: string } {
   const id = newRunId();
   const taken = new Set(existing().map((r) => r.name));
   let unique = name;
   for (let i = 2; taken.has(unique); i++) unique = `${name} #${i}`;
   addRun(id, unique, form, { config });
   get().select(id);
-  send(make(id, unique));
-  return id;
+  const cmd = make(id, unique);
+  if (cmd) send(cmd); // undefined: another command creates it (a fine-tune run's twin on the user's images)
+  return { id, name: unique };
 }
 
 export function trainForm(form: FormConfig, start = true): string {

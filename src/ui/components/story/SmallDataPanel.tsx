@@ -2,7 +2,8 @@
 // "Fine-tune from checkpoint" starts a run on a few CIFAR classes from another run's weights (loaded by name, the
 // head re-initialised), training the head only or everything, with its from-scratch twin beside it.
 import { useMemo, useState } from 'react';
-import type { RunConfig, WeightsSource } from '../../../train/protocol';
+import type { LabelledImages, RunConfig, WeightsSource } from '../../../train/protocol';
+import { decodeFolder } from '../../lib/imageFolders';
 import { startConfigured } from '../../actions';
 import { fromRunConfig, toRunConfig } from '../../lib/formConfig';
 import { loadCheckpoint } from '../../lib/persist';
@@ -50,6 +51,17 @@ function FineTune() {
   const [classes, setClasses] = useState<number[]>([0, 1, 2]);
   const [train, setTrain] = useState<'head' | 'all'>('head');
   const [busy, setBusy] = useState(false);
+  const [folder, setFolder] = useState<(LabelledImages & { skipped: number }) | undefined>();
+  const [decoding, setDecoding] = useState(false);
+  const pickFolder = async (files: FileList | null) => {
+    if (!files || files.length === 0) return setFolder(undefined);
+    setDecoding(true);
+    try {
+      setFolder(await decodeFolder([...files]));
+    } finally {
+      setDecoding(false);
+    }
+  };
   const source = sources.find((r) => r.id === sourceId) ?? sources.at(-1);
 
   const start = async () => {
@@ -63,14 +75,28 @@ function FineTune() {
         if (!kept) return;
         from = { kind: 'file', bytes: kept.bytes };
       }
-      const k = [...classes].sort((a, b) => a - b);
-      // The source's network, the form's training settings, k classes.
-      const base: RunConfig = { ...toRunConfig({ ...form, arch: source.config.model.arch, depth: source.config.model.depth, width: source.config.model.width ?? 16 }), model: { ...source.config.model, classes: k.length }, classes: k };
-      const tag = `${k.length} classes`;
+      const k = folder ? folder.classNames.length : classes.length;
+      // The source's network, the form's training settings, k classes (of CIFAR-10, or the folder's).
+      const train0 = toRunConfig({ ...form, arch: source.config.model.arch, depth: source.config.model.depth, width: source.config.model.width ?? 16 });
+      const base: RunConfig = {
+        ...train0,
+        model: { ...source.config.model, classes: k },
+        ...(folder ? { batchSize: Math.max(1, Math.min(train0.batchSize, Math.floor(folder.labels.length * 0.75))), trainImages: undefined } : { classes: [...classes].sort((a, b) => a - b) }),
+      };
+      const tag = folder ? `${k} folders` : `${k} classes`;
       const fine: RunConfig = { ...base, fineTune: { from: source.name, train } };
       const f = fromRunConfig(base);
-      startConfigured(f, base, `${source.name} scratch ${tag}`, (runId, name) => ({ type: 'createRun', runId, name, config: base, start: true }));
-      startConfigured(f, fine, `${source.name} fine-tune ${train === 'head' ? 'head' : 'all'} ${tag}`, (runId, name) => ({ type: 'fineTune', runId, name, config: fine, from, start: true }));
+      const images = folder ? { classNames: folder.classNames, pixels: folder.pixels, labels: folder.labels } : undefined;
+      const twin = startConfigured(f, base, `${source.name} scratch ${tag}`, (runId, name) => (images ? undefined : { type: 'createRun', runId, name, config: base, start: true }));
+      startConfigured(f, fine, `${source.name} fine-tune ${train === 'head' ? 'head' : 'all'} ${tag}`, (runId, name) => ({
+        type: 'fineTune',
+        runId,
+        name,
+        config: fine,
+        from,
+        start: true,
+        ...(images ? { images, twin: { runId: twin.id, name: twin.name, config: base } } : {}),
+      }));
     } finally {
       setBusy(false);
     }
@@ -93,7 +119,22 @@ function FineTune() {
             ))}
           </select>
         </div>
-        <fieldset className="span2 ft-classes">
+        <div className="field span2">
+          <label className="field-label" htmlFor="ft-folder">
+            Your own images (optional): a folder with one sub-folder per class
+          </label>
+          <input id="ft-folder" type="file" multiple {...{ webkitdirectory: '' }} onChange={(e) => void pickFolder(e.target.files)} />
+          {decoding && <span className="hint">Decoding…</span>}
+          {folder && (
+            <span className="hint" data-testid="folder-summary">
+              {folder.labels.length} images in {folder.classNames.length} classes ({folder.classNames.join(', ')}), resized to 32×32{folder.skipped ? `; ${folder.skipped} files skipped` : ''}.{' '}
+              <button type="button" className="chip" onClick={() => setFolder(undefined)}>
+                Use CIFAR classes instead
+              </button>
+            </span>
+          )}
+        </div>
+        <fieldset className="span2 ft-classes" disabled={!!folder}>
           <legend>Classes of the new task</legend>
           {Array.from({ length: 10 }, (_, c) => (
             <label key={c}>
@@ -114,7 +155,7 @@ function FineTune() {
           />
         </div>
       </div>
-      <button type="button" className="primary" disabled={!source || classes.length < 2 || busy} onClick={() => void start()}>
+      <button type="button" className="primary" disabled={!source || (folder ? folder.classNames.length < 2 : classes.length < 2) || busy || decoding} onClick={() => void start()}>
         Fine-tune from checkpoint
       </button>
       <p className="hint">Starts two runs on the chosen classes with the form’s training settings: the fine-tuned one and the same net trained from scratch.</p>
