@@ -1,6 +1,9 @@
 // The story panels end to end (issue 12): a tiny depth sweep plots both families; a fine-tune run starts
 // from a checkpoint on three classes. Tiny nets (width 4, batch 8, a few steps): SwiftShader is slow.
 import { expect, test } from '@playwright/test';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { badge, openWithData, runRow, tinyUrl, waitForStep } from './helpers';
 
 test('a tiny depth sweep (depths 8 and 14) completes and plots both families', async ({ page }) => {
@@ -61,4 +64,38 @@ test('the memory meter plans the configured net with and without recomputation b
   await expect(plan.getByRole('meter', { name: 'Without recomputation' })).toBeVisible();
   await expect(plan.getByRole('meter', { name: /With recomputation \(every 24 blocks\)/ })).toBeVisible();
   await expect(plan).toContainText(/Time cost: \d+% more forward multiply-adds/);
+});
+
+/** A 24-bit BMP (bottom-up rows padded to 4 bytes): a format Chromium decodes, written without any library. */
+function bmp(w: number, h: number, seed: number): Buffer {
+  const row = Math.ceil((w * 3) / 4) * 4;
+  const buf = Buffer.alloc(54 + row * h);
+  buf.write('BM', 0);
+  buf.writeUInt32LE(buf.length, 2);
+  buf.writeUInt32LE(54, 10);
+  buf.writeUInt32LE(40, 14);
+  buf.writeInt32LE(w, 18);
+  buf.writeInt32LE(h, 22);
+  buf.writeUInt16LE(1, 26);
+  buf.writeUInt16LE(24, 28);
+  buf.writeUInt32LE(row * h, 34);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) buf.fill((x * 5 + y * 3 + seed * 40) % 256, 54 + y * row + x * 3, 54 + y * row + x * 3 + 3);
+  return buf;
+}
+
+test('fine-tune on the user’s own image folders (one sub-folder per class)', async ({ page }) => {
+  const root = await mkdtemp(join(tmpdir(), 'pets-'));
+  for (const [c, cls] of ['cat', 'dog'].entries()) {
+    await mkdir(join(root, 'pets', cls), { recursive: true });
+    for (let i = 0; i < 6; i++) await writeFile(join(root, 'pets', cls, `${i}.bmp`), bmp(40 + i, 30, c * 3 + i));
+  }
+  await openWithData(page, tinyUrl({ steps: '3', evalImages: '16' }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
+  await page.locator('#ft-folder').setInputFiles(join(root, 'pets'));
+  await expect(page.getByTestId('folder-summary')).toContainText('12 images in 2 classes (cat, dog)');
+  await page.getByRole('button', { name: 'Fine-tune from checkpoint' }).click();
+  await expect(badge(page, 'resnet-8 fine-tune head 2 folders')).toHaveText('done', { timeout: 300_000 });
+  await expect(badge(page, 'resnet-8 scratch 2 folders')).toHaveText('done', { timeout: 300_000 });
+  await expect(runRow(page, 'resnet-8 fine-tune head 2 folders').getByTestId('run-test-acc')).toHaveText(/%$/, { timeout: 120_000 });
 });
