@@ -6,6 +6,7 @@ import { NoWebGpu } from './ui/components/NoWebGpu';
 import { startEngine } from './ui/actions';
 import { restoreRuns, startPersistence } from './ui/persistSync';
 import { startUrlSync } from './ui/urlSync';
+import { startSweepDriver } from './ui/components/story/sweepDriver';
 import './ui/styles.css';
 
 const root = createRoot(document.getElementById('root')!);
@@ -14,7 +15,10 @@ if (!('gpu' in navigator) || !navigator.gpu) {
   root.render(<NoWebGpu />);
 } else {
   startUrlSync();
-  void restoreRuns().finally(startPersistence);
+  void restoreRuns().finally(() => {
+    startPersistence();
+    startSweepDriver();
+  });
   startEngine();
   root.render(
     <StrictMode>

@@ -1,14 +1,30 @@
 // Reverse-mode autodiff: walks the forward nodes backwards and appends, from the op table's backward rules
 // (ops/*.ts), the nodes that compute every parameter's gradient. The loss node (softmaxXent) seeds its own
 // gradient: its kernel writes dlogits next to the loss.
+//
+// Activation recomputation (optional): the forward pass is cut into segments at the given checkpoint tensors.
+// Right before a segment's backward nodes, a copy of its forward nodes (phase 'backward', names `<name>.re`)
+// recomputes its activations from the segment's input, and its backward rules read those copies. The forward
+// activations inside a segment are then dead once the forward pass has moved on, so the planner (liveness) keeps
+// only the checkpoints plus one segment's activations: with segments of ~sqrt(blocks) blocks, peak memory grows
+// like sqrt(depth), for one extra forward pass of every segment but the last.
 import type { GraphBuilder } from './builder';
+import type { Node } from './ir';
 import { opOf } from './ops';
+
+export interface BackwardOptions {
+  /**
+   * Forward tensors that end a segment (e.g. the output of every k-th residual block), in forward order. Every
+   * segment but the last (the one holding the loss) is recomputed in the backward pass. Empty/absent: none.
+   */
+  checkpoints?: readonly number[];
+}
 
 /**
  * Appends the backward pass for the graph's loss node to the builder's graph. Returns parameter tensor id ->
  * gradient tensor id. Inputs that no parameter influences (the images) get no gradient computed.
  */
-export function appendBackward(b: GraphBuilder): Map<number, number> {
+export function appendBackward(b: GraphBuilder, opts: BackwardOptions = {}): Map<number, number> {
   const g = b.graph;
   const forward = g.nodes.filter((n) => n.phase === 'forward');
   const loss = forward.filter((n) => n.kind === 'softmaxXent');
@@ -25,22 +41,53 @@ export function appendBackward(b: GraphBuilder): Map<number, number> {
     if (t.role === 'param' && (uses.get(t.id) ?? 0) > 1) throw new Error(`parameter ${t.name} is used ${uses.get(t.id)} times; weight sharing is not supported`);
   }
 
+  // Segments: forward node id -> segment index; a segment ends at the node that writes a checkpoint.
+  const cuts = new Set(opts.checkpoints ?? []);
+  const segmentOf = new Map<number, number>();
+  const segments: Node[][] = [[]];
+  for (const n of forward) {
+    segmentOf.set(n.id, segments.length - 1);
+    segments[segments.length - 1].push(n);
+    if (n.outputs.some((o) => cuts.has(o))) segments.push([]);
+  }
+  const last = segments.length - 1;
+  if (segments[last].length === 0) throw new Error('autodiff: the last checkpoint must come before the loss');
+  const recomputed = new Map<number, number>(); // forward tensor -> its recomputed copy
+  const done = new Set<number>();
+  const recompute = (s: number) => {
+    done.add(s);
+    for (const n of segments[s]) {
+      const ins = n.inputs.map((i) => recomputed.get(i) ?? i);
+      const given = n.outputs.map((o) => {
+        const t = g.tensors[o];
+        if (t.role !== 'activation') throw new Error(`autodiff: ${n.name} writes ${t.name} (${t.role}); only activations can be recomputed`);
+        return b.tensor(`${t.name}.re`, t.shape, 'activation', t.dtype);
+      });
+      b.op(n.kind, `${n.name}.re`, ins, n.attrs, { given });
+      n.outputs.forEach((o, k) => recomputed.set(o, given[k]));
+    }
+  };
+
   const gradOf = new Map<number, number>();
   const contributions = new Map<number, number>();
   const prevPhase = b.phase;
   b.phase = 'backward';
-  for (const node of [...forward].reverse()) {
-    const dy = node.outputs.map((o) => gradOf.get(o));
-    if (node.kind !== 'softmaxXent' && dy.every((d) => d === undefined)) continue;
-    if (!node.inputs.some((i) => requires.has(i))) continue;
+  for (const fwd of [...forward].reverse()) {
+    const dy = fwd.outputs.map((o) => gradOf.get(o));
+    if (fwd.kind !== 'softmaxXent' && dy.every((d) => d === undefined)) continue;
+    if (!fwd.inputs.some((i) => requires.has(i))) continue;
+    const s = segmentOf.get(fwd.id)!;
+    if (s !== last && !done.has(s)) recompute(s);
+    // The backward rule reads the recomputed tensors; gradients stay keyed by the forward tensors.
+    const node = s === last ? fwd : { ...fwd, inputs: fwd.inputs.map((i) => recomputed.get(i) ?? i), outputs: fwd.outputs.map((o) => recomputed.get(o) ?? o) };
     const grad = (i: number) => {
-      const t = g.tensors[node.inputs[i]];
+      const t = g.tensors[fwd.inputs[i]];
       const k = contributions.get(t.id) ?? 0;
       return b.tensor(k === 0 ? `${t.name}.grad` : `${t.name}.grad${k}`, t.shape, t.role === 'param' ? 'gradient' : 'activation');
     };
-    const dins = opOf(node).backward({ node, dy, grad, needs: (i) => requires.has(node.inputs[i]), op: b.op.bind(b) });
+    const dins = opOf(node).backward({ node, dy, grad, needs: (i) => requires.has(fwd.inputs[i]), op: b.op.bind(b) });
     dins.forEach((d, i) => {
-      const x = node.inputs[i];
+      const x = fwd.inputs[i];
       if (d === undefined || !requires.has(x)) return;
       const k = contributions.get(x) ?? 0;
       contributions.set(x, k + 1);

@@ -56,3 +56,41 @@ export function formatCount(n: number): string {
   const text = v >= 100 || unit === 1 ? String(Math.round(v)) : String(Number(v.toPrecision(2)));
   return sign + text + suffix;
 }
+
+/** One residual block as the story's worked example draws it: its channels and block type. */
+export interface BlockSpec {
+  /** Channels entering and leaving the block (256 in the paper's ImageNet example). */
+  channels: number;
+  block: 'basic' | 'bottleneck';
+  /** A bottleneck's inner width (the 1x1 reduces to it, the 3x3 runs at it); default channels / 4. */
+  inner?: number;
+}
+
+export interface LayerWeights {
+  name: string;
+  /** Kernel height x width x input channels x output channels, as the paper writes them. */
+  kernel: number;
+  cin: number;
+  cout: number;
+  weights: number;
+}
+
+/**
+ * The convolution weights of one block (no BN, no biases): two 3x3 layers for a basic block, 1x1 reduce + 3x3 +
+ * 1x1 expand for a bottleneck. The same shapes convSpecs walks for a whole net, for a block the user sizes freely.
+ */
+export function blockWeights(s: BlockSpec): { layers: LayerWeights[]; total: number } {
+  const c = s.channels;
+  if (!Number.isInteger(c) || c < 1) throw new ConfigError(`channels must be a positive integer, not ${c}`);
+  const inner = s.inner ?? Math.max(1, Math.floor(c / 4));
+  if (!Number.isInteger(inner) || inner < 1) throw new ConfigError(`inner width must be a positive integer, not ${inner}`);
+  const layer = (name: string, kernel: number, cin: number, cout: number): LayerWeights => ({ name, kernel, cin, cout, weights: kernel * kernel * cin * cout });
+  const layers =
+    s.block === 'basic'
+      ? [layer('conv1', 3, c, c), layer('conv2', 3, c, c)]
+      : [layer('conv1', 1, c, inner), layer('conv2', 3, inner, inner), layer('conv3', 1, inner, c)];
+  return { layers, total: layers.reduce((a, l) => a + l.weights, 0) };
+}
+
+/** The deeper CIFAR bottleneck net (n = 18, depth 9n+2 = 164; He et al. 2016's ResNet-164, 1.7M parameters). */
+export const RESNET164: ModelConfig = { arch: 'residual', depth: 164, block: 'bottleneck', shortcut: 'B' };

@@ -25,6 +25,14 @@ export interface NetGraph {
   states: ParamSpec[];
   /** Parameters and statistics interleaved as PyTorch's state_dict lists them. */
   stateOrder: ParamSpec[];
+  /** The output tensor of every block, input to output (where activation recomputation may cut the graph). */
+  blockOutputs: number[];
+}
+
+/** Checkpoints for activation recomputation: the output of every k-th block (k < 1: none). */
+export function checkpointsEvery(net: NetGraph, k: number): number[] {
+  if (!(k >= 1)) return [];
+  return net.blockOutputs.filter((_, i) => (i + 1) % k === 0 && i + 1 < net.blockOutputs.length);
 }
 
 export function buildNetGraph(cfg: ResolvedConfig, batch: number, bnMode: 'train' | 'eval'): NetGraph {
@@ -100,9 +108,10 @@ export function buildNetGraph(cfg: ResolvedConfig, batch: number, bnMode: 'train
 
   let x = convBn(images, 'conv1', 'bn1', cfg.width, 3, 1, true);
   const n = blocksPerStage(cfg);
+  const blockOutputs: number[] = [];
   for (let s = 1; s <= 3; s++) {
     const planes = cfg.width << (s - 1);
-    for (let i = 0; i < n; i++) x = block(x, `layer${s}.${i}`, planes, s > 1 && i === 0 ? 2 : 1);
+    for (let i = 0; i < n; i++) blockOutputs.push((x = block(x, `layer${s}.${i}`, planes, s > 1 && i === 0 ? 2 : 1)));
   }
   const pooled = b.op('avgPool', 'avgpool', [x], {})[0];
   const c = b.shape(pooled)[1];
@@ -110,5 +119,5 @@ export function buildNetGraph(cfg: ResolvedConfig, batch: number, bnMode: 'train
   const fcb = param('fc.bias', [cfg.classes], { kind: 'uniform', bound: 1 / Math.sqrt(c) });
   const logits = b.op('linear', 'fc', [pooled, fcw, fcb], {})[0];
   const [metrics] = b.op('softmaxXent', 'loss', [logits, labels], {}, { outNames: ['metrics', 'dlogits'], roles: ['metrics', 'activation'] });
-  return { b, images, labels, logits, metrics, params, states, stateOrder };
+  return { b, images, labels, logits, metrics, params, states, stateOrder, blockOutputs };
 }

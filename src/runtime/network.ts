@@ -28,22 +28,25 @@ export class Network {
     cfg: ResolvedConfig,
     batchSize: number,
     template: NetGraph,
+    recomputeEvery: number,
   ) {
     this.config = cfg;
     this.batchSize = batchSize;
     this.state = new NetworkArenas(gpu, template);
     this.readback = new ReadbackPool(gpu);
-    this.targets = new StepTargets(gpu, cfg, batchSize, template, this.state);
+    this.targets = new StepTargets(gpu, cfg, batchSize, template, this.state, recomputeEvery);
   }
 
-  static async create(gpu: Gpu, config: ModelConfig, opts: { batchSize: number; seed: number }): Promise<Network> {
+  /** `recomputeEvery`: activation recomputation, keeping every this many blocks' output (0 or absent: off). */
+  /** `trainFrom`: SGD updates only the parameters from this one on (state-dict order; 'fc.weight': the head). */
+  static async create(gpu: Gpu, config: ModelConfig, opts: { batchSize: number; seed: number; recomputeEvery?: number; trainFrom?: string }): Promise<Network> {
     const cfg = resolveConfig(config);
     if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new Error(`batch size must be a positive integer, not ${opts.batchSize}`);
     const template = buildNetGraph(cfg, opts.batchSize, 'train');
-    const net = new Network(gpu, cfg, opts.batchSize, template);
+    const net = new Network(gpu, cfg, opts.batchSize, template, opts.recomputeEvery ?? 0);
     try {
       net.setState(initialState(template.b.graph, template.stateOrder, opts.seed));
-      net.sgd = await Sgd.create(gpu, net.state);
+      net.sgd = await Sgd.create(gpu, net.state, opts.trainFrom);
       await net.target('train', opts.batchSize);
     } catch (e) {
       net.destroy();

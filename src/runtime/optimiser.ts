@@ -19,8 +19,16 @@ export class Sgd {
     private readonly dispatch: Dispatch,
   ) {}
 
-  static async create(gpu: Gpu, a: NetworkArenas): Promise<Sgd> {
-    return new Sgd(gpu, await sgd(gpu, 'sgd', a.params.floats, { buffer: a.params.buffer }, { buffer: a.grads.buffer }, { buffer: a.momentum.buffer }));
+  /**
+   * `from`: update only the parameters from this one to the end of the arena (state-dict order; 'fc.weight': the
+   * classifier head only, for fine-tuning). Every tensor sits at a 256-byte aligned offset, so the update binds the
+   * arenas' tails with no kernel change.
+   */
+  static async create(gpu: Gpu, a: NetworkArenas, from?: string): Promise<Sgd> {
+    const at = from === undefined ? 0 : a.params.offsets.get(from)?.offset;
+    if (at === undefined) throw new Error(`SGD: no parameter named '${from}'`);
+    const tail = (buffer: GPUBuffer) => ({ buffer, offset: at * 4 });
+    return new Sgd(gpu, await sgd(gpu, from ? `sgd.from.${from}` : 'sgd', a.params.floats - at, tail(a.params.buffer), tail(a.grads.buffer), tail(a.momentum.buffer)));
   }
 
   /** Sets learning rate, momentum and weight decay for the next submit; writes the uniforms only when they change. */

@@ -8,7 +8,7 @@ import { appendBackward } from '../graph/autodiff';
 import { compileGraph, type CompiledGraph } from '../graph/executor';
 import type { Tensor } from '../graph/ir';
 import type { ResolvedConfig } from '../model/config';
-import { buildNetGraph, type NetGraph } from '../model/resnet';
+import { buildNetGraph, checkpointsEvery, type NetGraph } from '../model/resnet';
 import { arenaRef, type NetworkArenas } from './arenas';
 
 /** Floats of one CIFAR image, [3, 32, 32]. */
@@ -40,6 +40,8 @@ export class StepTargets {
     private readonly batchSize: number,
     private readonly template: NetGraph,
     private readonly arenas: NetworkArenas,
+    /** Activation recomputation in training graphs: keep every this many blocks' output (0: off). */
+    private readonly recomputeEvery = 0,
   ) {}
 
   /** The target for (mode, batch), compiled on first use. */
@@ -49,7 +51,7 @@ export class StepTargets {
     const hit = this.built.get(key);
     if (hit) return hit;
     const net = mode === 'train' && batch === this.batchSize && this.built.size === 0 ? this.template : buildNetGraph(this.config, batch, mode);
-    if (mode === 'train') appendBackward(net.b);
+    if (mode === 'train') appendBackward(net.b, { checkpoints: checkpointsEvery(net, this.recomputeEvery) });
     const label = `${mode}${batch}`;
     const images = createStorage(this.gpu, `${label}.images`, batch * IMAGE_FLOATS * 4);
     const labels = createStorage(this.gpu, `${label}.labels`, batch * 4);

@@ -31,6 +31,42 @@ export interface RunConfig {
   evalImages: number;
   /** BN modes used for the periodic test evaluation. */
   evalBnModes: ('eval' | 'train')[];
+  /**
+   * Activation recomputation: keep the output of every this many blocks and recompute the rest in backward
+   * (peak memory ~sqrt(depth), about one extra forward pass); 'auto': only when the plan would not fit the
+   * adapter; 0 or absent: off.
+   */
+  recompute?: 'auto' | number;
+  /**
+   * Train on this many images of the training split (after the validation hold-out), the same number from each
+   * class, taken in the split's (shuffled) order; absent: all.
+   */
+  trainImages?: number;
+  /** A labelled subset of CIFAR-10: these class ids become labels 0..k-1 (model.classes must be k); absent: all ten. */
+  classes?: number[];
+  /** A fine-tuned run: its weights came from `from` (loaded by name, the head re-initialised); 'head': SGD updates fc only. */
+  fineTune?: { from: string; train: 'head' | 'all' };
+}
+
+/** The user's own labelled images: count x 3072 bytes (32x32, R, G, B planes, as a CIFAR record) and labels 0..k-1. */
+export interface LabelledImages {
+  classNames: string[];
+  pixels: Uint8Array;
+  labels: Uint8Array;
+}
+
+/** The weights a fine-tune run starts from: a run in this worker, or a checkpoint file. */
+export type WeightsSource = { kind: 'run'; runId: RunId } | { kind: 'file'; bytes: ArrayBuffer };
+
+/** One planned training step (see 'planMemory'). */
+export interface MemoryPlanFigures {
+  /** Blocks per recomputed segment (0: no recomputation). */
+  every: number;
+  activationBytes: number;
+  /** Parameters, gradients, momentum and BN statistics. */
+  persistentBytes: number;
+  /** Extra forward multiply-adds of the recomputation, in % of one forward pass. */
+  extraForwardPct: number;
 }
 
 export type DataSource = { kind: 'server' } | { kind: 'url'; url: string } | { kind: 'file'; file: Blob; name: string } | { kind: 'cache' };
@@ -55,7 +91,22 @@ export type Command =
   /** How much the worker keeps in the browser (answered by a 'storage' event). */
   | { type: 'storageInfo' }
   /** Drops the decoded dataset kept in IndexedDB (the loaded copy stays usable); answered by a 'storage' event. */
-  | { type: 'clearDatasetCache' };
+  | { type: 'clearDatasetCache' }
+  /** A new run (config.fineTune set) whose weights load by name from `from`; layers whose shape differs (the head) keep their fresh initialisation. */
+  | {
+      type: 'fineTune';
+      runId: RunId;
+      name: string;
+      config: RunConfig;
+      from: WeightsSource;
+      start: boolean;
+      /** Train and test on these images (a fifth of each class held out for testing) instead of CIFAR-10. */
+      images?: LabelledImages;
+      /** A from-scratch twin on the same images (needed with `images`: they exist only in this command). */
+      twin?: { runId: RunId; name: string; config: RunConfig };
+    }
+  /** Plans a config's training step without building it: memory with and without recomputation (answer: 'memoryPlan'). */
+  | { type: 'planMemory'; requestId: string; config: RunConfig };
 
 export type RunState = 'building' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -127,6 +178,8 @@ export type WorkerEvent =
   | { type: 'dataReady'; summary: DatasetSummary }
   | { type: 'runState'; runId: RunId; state: RunState; step: number; totalSteps: number; epoch: number; paramCount: number; gpuBytes: number }
   | { type: 'metrics'; points: MetricPoint[] }
+  /** without: no recomputation; with: segments of `with.every` blocks (the config's choice, else ~sqrt(blocks)); used: what a run of this config would do. */
+  | { type: 'memoryPlan'; requestId: string; without: MemoryPlanFigures; with: MemoryPlanFigures; usedEvery: number; budgetBytes: number }
   | { type: 'layerNorms'; points: LayerNorms[] }
   | { type: 'evaluation'; points: EvalPoint[] }
   | { type: 'predictions'; runId: RunId; bnMode: 'eval' | 'train'; pixels: Uint8Array; labels: Uint8Array; predicted: Uint8Array; confusion: number[][]; accuracy: number }

@@ -19,6 +19,8 @@ import { Evaluator } from './evaluate';
 import { SnapshotKeeper, type Snapshot } from './snapshot';
 import { TrainerError } from './errors';
 import { checkRunConfig } from './runConfig';
+import { recomputeEveryFor } from './memoryPlan';
+import { restrictSplits } from './subset';
 
 /** Slots of the metrics history; a readback is forced at the latest every HISTORY steps. */
 export const HISTORY = 32;
@@ -68,6 +70,8 @@ export class Run {
   private generation = 0;
   private readonly snapshots: SnapshotKeeper;
   private destroyed = false;
+  /** Buffers only this run uses (its remapped labels), destroyed with it. */
+  readonly owned: GPUBuffer[] = [];
 
   private constructor(
     private readonly gpu: Gpu,
@@ -99,11 +103,15 @@ export class Run {
   /** Builds the network and the per-step dispatches; ConfigError / GpuCapacityError for impossible configs. */
   static async create(gpu: Gpu, id: RunId, name: string, config: RunConfig, dataset: GpuDataset, readback: ReadbackPool, sink: RunSink): Promise<Run> {
     checkRunConfig(config);
-    const splits = dataset.splits(config.valCount);
     const b = config.batchSize;
-    const network = await Network.create(gpu, config.model, { batchSize: b, seed: config.seed });
+    const trainFrom = config.fineTune?.train === 'head' ? 'fc.weight' : undefined;
+    const network = await Network.create(gpu, config.model, { batchSize: b, seed: config.seed, recomputeEvery: recomputeEveryFor(config, gpu), trainFrom });
     const owned: { destroy(): void }[] = [];
     try {
+      // Fewer training images or a subset of classes: the run's own id lists (and labels 0..k-1).
+      const restricted = restrictSplits(gpu, id, dataset.splits(config.valCount), config);
+      owned.push(...restricted.owned);
+      const splits = restricted.splits;
       const target = await network.target('train', b);
       const indices = createStorage(gpu, `${id}.indices`, b * 4);
       owned.push(indices);
@@ -115,6 +123,7 @@ export class Run {
       const probe = await LayerNormProbe.create(gpu, id, network);
       owned.push({ destroy: () => probe.destroy() });
       const run = new Run(gpu, id, name, config, network, dataset, splits, target, aug, probe, indices, history, readback, sink);
+      run.owned.push(...restricted.owned);
       dataset.retain();
       return run;
     } catch (e) {
@@ -309,6 +318,7 @@ export class Run {
     this.evaluator.destroy();
     this.input.destroy();
     this.indices.destroy();
+    this.owned.forEach((x) => x.destroy());
     this.history.destroy();
     this.probe.destroy();
     this.network.destroy();

@@ -22,4 +22,12 @@ export function checkRunConfig(c: RunConfig): void {
   if (!Number.isInteger(c.valCount) || c.valCount < 0) bad(`validation images must be a whole number, not ${c.valCount}`);
   if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0) bad(`evaluate-every must be a whole number of steps, not ${c.evalEvery}`);
   if (!Number.isInteger(c.evalImages) || c.evalImages < 0) bad(`evaluation images must be a whole number, not ${c.evalImages}`);
+  if (c.trainImages !== undefined && !(Number.isInteger(c.trainImages) && c.trainImages >= c.batchSize)) bad(`training images must be a whole number of at least one batch (${c.batchSize}), not ${c.trainImages}`);
+  if (c.classes !== undefined) {
+    const k = c.classes.length;
+    if (k < 2 || new Set(c.classes).size !== k || !c.classes.every((x) => Number.isInteger(x) && x >= 0 && x < 10)) bad(`classes must be 2 or more different CIFAR-10 class ids (0..9), not [${c.classes}]`);
+    if ((c.model.classes ?? 10) !== k) bad(`a run on ${k} classes needs a ${k}-way classifier (model.classes = ${k}), not ${c.model.classes ?? 10}`);
+  }
+  if (c.fineTune !== undefined && c.fineTune.train !== 'head' && c.fineTune.train !== 'all') bad(`fine-tuning trains 'head' or 'all', not '${String(c.fineTune.train)}'`);
+  if (c.recompute !== undefined && c.recompute !== 'auto' && !(Number.isInteger(c.recompute) && c.recompute >= 0)) bad(`recompute must be 'auto' or a whole number of blocks, not ${c.recompute}`);
 }

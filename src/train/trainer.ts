@@ -6,6 +6,9 @@
 import type { Cifar10 } from '../data/cifar';
 import { clearCachedDataset } from '../data/cache';
 import type { Command, RunConfig, RunId } from './protocol';
+import { imagesAsDataset, loadByName } from './fineTune';
+import { GpuDataset } from './gpuDataset';
+import { stateLayout } from '../model/stateLayout';
 import { Run, type RunSink } from './run';
 import { applyCheckpoint, readCheckpoint } from './checkpoint';
 import { toErrorEvent, TrainerError } from './errors';
@@ -15,6 +18,8 @@ import { StepLoop } from './loop';
 import { Outbox, type Post } from './outbox';
 import { RunJobs } from './jobs';
 import { Recovery } from './recovery';
+import { memoryPlanEvent } from './memoryPlan';
+import { checkRunConfig } from './runConfig';
 
 export type { Post } from './outbox';
 export type TrainerOptions = DeviceOptions;
@@ -121,16 +126,23 @@ export class Trainer {
         await clearCachedDataset();
         this.device.cachedDatasetBytes = 0;
         return this.post({ type: 'storage', datasetBytes: 0 });
+      case 'fineTune':
+        return this.fineTune(cmd);
+      case 'planMemory': {
+        checkRunConfig(cmd.config);
+        return this.post(memoryPlanEvent(cmd.requestId, cmd.config, await this.device.ensureGpu(false)));
+      }
       default:
         return cmd satisfies never;
     }
   }
 
-  private async createRun(runId: RunId, name: string, config: RunConfig, start: boolean): Promise<Run | undefined> {
+  /** `data`: the images to train on (the user's own, for fine-tuning); default: the loaded CIFAR-10. */
+  private async createRun(runId: RunId, name: string, config: RunConfig, start: boolean, data?: () => GpuDataset): Promise<Run | undefined> {
     try {
       if (this.runs.has(runId)) throw new TrainerError('bad-config', `A run with id '${runId}' exists already.`, 'Use a new run id.');
       const gpu = await this.device.ensureGpu();
-      const dataset = await this.device.ensureDataset();
+      const dataset = data ? data() : await this.device.ensureDataset();
       this.post(blankRunState(runId, 'building'));
       const run = await Run.createChecked(gpu, runId, name, config, dataset, this.device.readback, this.sink);
       this.runs.add(run);
@@ -167,6 +179,42 @@ export class Trainer {
   }
 
   /** A run from a checkpoint file: built with the file's settings, its state and momentum loaded, paused at its step. */
+  /**
+   * A run whose weights load by name from another run or a checkpoint file (the head re-initialised where its shape
+   * differs); on the user's own images (and then with its from-scratch twin) when the command brings them.
+   */
+  private async fineTune(cmd: Extract<Command, { type: 'fineTune' }>): Promise<void> {
+    const { runId, name, config, from, start } = cmd;
+    let source: Record<string, { shape: readonly number[]; data: Float32Array }>;
+    let uploaded: GpuDataset | undefined;
+    try {
+      if (from.kind === 'run') {
+        const src = this.runs.get(from.runId).network;
+        const values = await src.getState();
+        source = Object.fromEntries(src.stateShapes().map((t) => [t.name, { shape: t.shape, data: values[t.name] }]));
+      } else {
+        const ckpt = readCheckpoint(new Uint8Array(from.bytes));
+        source = Object.fromEntries(stateLayout(ckpt.meta.config.model).map((e) => [e.name, { shape: e.shape, data: ckpt.state[e.name] }]));
+      }
+      if (cmd.images) uploaded = GpuDataset.upload(await this.device.ensureGpu(), imagesAsDataset(cmd.images));
+    } catch (e) {
+      this.post(blankRunState(runId, 'error'));
+      throw e;
+    }
+    // One upload shared by the two runs, freed when the last of them is deleted (now, if neither was built).
+    const data = uploaded && (() => uploaded);
+    if (cmd.twin) await this.createRun(cmd.twin.runId, cmd.twin.name, cmd.twin.config, start, data);
+    const run = await this.createRun(runId, name, config, false, data);
+    uploaded?.dispose();
+    if (!run) return;
+    const merged = loadByName(run.network.stateShapes(), source);
+    if (merged.loaded.length === 0) throw new TrainerError('bad-checkpoint', `'${name}': the source shares no tensor with this network.`, 'Fine-tune from a run of the same architecture, depth and width.');
+    run.network.setState(merged.state);
+    run.setStep(0); // the rollback snapshot holds the loaded weights
+    this.runs.setState(run, start ? 'training' : 'ready');
+    if (start) this.loop.kick();
+  }
+
   private async load(runId: RunId, name: string, bytes: ArrayBuffer): Promise<void> {
     let ckpt;
     try {

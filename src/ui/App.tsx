@@ -10,6 +10,8 @@ import { InspectPanel } from './components/InspectPanel';
 import { NoWebGpu } from './components/NoWebGpu';
 import { RunControls } from './components/RunControls';
 import { RunList } from './components/RunList';
+import { Story } from './components/story/Story';
+import { LearnButton } from './components/story/Learn';
 import { useApp } from './store';
 
 function EngineChip() {
@@ -39,6 +41,7 @@ export function App() {
           <h1>ResNet Playground</h1>
           <span className="tagline">Deep residual learning on CIFAR-10, trained in your browser with WebGPU</span>
         </div>
+        <LearnButton />
         <EngineChip />
       </header>
       <div className="layout">
@@ -55,6 +58,7 @@ export function App() {
             <BnModePanel />
           </div>
           <InspectPanel />
+          <Story />
         </main>
       </div>
       <Alerts />

@@ -24,11 +24,17 @@ let runCounter = 0;
 
 const newRunId = () => `r${Date.now().toString(36)}${(++runCounter).toString(36)}`;
 const send = (cmd: Command) => client?.send(cmd);
+
+/** Listeners outside the main store (the story panels: memory plans, the depth sweep) see every worker event. */
+export const eventListeners = new Set<(e: WorkerEvent) => void>();
+/** Sends a command as is (the story panels build their own). */
+export const sendCommand = (cmd: Command) => send(cmd);
 const get = useApp.getState;
 
 function onEvents(events: WorkerEvent[]): void {
   const before = get().runs;
   get().applyEvents(events);
+  for (const e of events) for (const l of eventListeners) l(e);
   for (const e of events) {
     if (e.type === 'error' && e.runId && before[e.runId] && !get().runs[e.runId]) {
       // A failed checkpoint load (the store dropped its run): the worker frees whatever it had built of it.
@@ -126,7 +132,24 @@ const existing = () => get().order.map((id) => ({ name: get().runs[id].name, for
 
 /** A new run from the form; started at once unless `start` is false. */
 export function train(start = true): string {
-  const form = get().form;
+  return trainForm(get().form, start);
+}
+
+/** A new run from `form` (the story panels' experiments), selected; started at once unless `start` is false. */
+/** A run from an explicit config and create command (the story panels: fine-tuning and its from-scratch twin). */
+export function startConfigured(form: FormConfig, config: RunConfig, name: string, make: (runId: string, name: string) => Command | undefined): { id: string; name: string } {
+  const id = newRunId();
+  const taken = new Set(existing().map((r) => r.name));
+  let unique = name;
+  for (let i = 2; taken.has(unique); i++) unique = `${name} #${i}`;
+  addRun(id, unique, form, { config });
+  get().select(id);
+  const cmd = make(id, unique);
+  if (cmd) send(cmd); // undefined: another command creates it (a fine-tune run's twin on the user's images)
+  return { id, name: unique };
+}
+
+export function trainForm(form: FormConfig, start = true): string {
   const id = newRunId();
   const name = nameRun(form, existing());
   addRun(id, name, form);

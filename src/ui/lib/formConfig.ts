@@ -28,6 +28,10 @@ export interface FormConfig {
   evalEvery: number;
   /** Test images per evaluation (0 = the whole split). */
   evalImages: number;
+  /** Activation recomputation (RunConfig.recompute); absent: off. */
+  recompute?: 'auto' | number;
+  /** Training images used (RunConfig.trainImages); absent: all. */
+  trainImages?: number;
 }
 
 export const PAPER_RECIPE: FormConfig = {
@@ -63,9 +67,16 @@ export const QUICK_LOOK: FormConfig = {
   evalImages: 500,
 };
 
+/** The deeper CIFAR variant: bottleneck blocks, n = 18, depth 9n+2 = 164, projection shortcuts (1.7M parameters). */
+export const RESNET164_RECIPE: FormConfig = { ...PAPER_RECIPE, depth: 164, block: 'bottleneck', shortcut: 'B' };
+
+/** The paper's 1202-layer net (n = 200), with activation recomputation so it fits in memory. */
+export const RESNET1202_RECIPE: FormConfig = { ...PAPER_RECIPE, depth: 1202, recompute: 'auto' };
+
 export const PRESETS: { name: string; config: FormConfig }[] = [
   { name: 'Paper recipe (ResNet-20)', config: PAPER_RECIPE },
   { name: 'Quick look', config: QUICK_LOOK },
+  { name: 'Bottleneck ResNet-164', config: RESNET164_RECIPE },
 ];
 
 /** The most steps a run may ask for (156 times the paper's 64,000), and the most epochs. */
@@ -92,12 +103,13 @@ const wholeIn = (v: number, [lo, hi]: readonly [number, number]) => Number.isInt
 /** Blocks per stage add `per` layers: 6 for basic blocks (6n+2), 9 for bottleneck blocks (9n+2). */
 export const layersPerN = (block: Block) => (block === 'bottleneck' ? 9 : 6);
 
-/** The depths offered for a block type: 8..110 for basic blocks, 11..164 for bottlenecks. */
+/** The depths offered for a block type: 8..110 and the paper's 1202 for basic blocks, 11..164 for bottlenecks. */
 export function depthOptions(block: Block): number[] {
   const per = layersPerN(block);
   const max = block === 'bottleneck' ? 164 : 110;
   const out: number[] = [];
   for (let n = 1; per * n + 2 <= max; n++) out.push(per * n + 2);
+  if (block === 'basic') out.push(1202);
   return out;
 }
 
@@ -124,6 +136,8 @@ export function toRunConfig(f: FormConfig): RunConfig {
     evalImages: f.evalImages,
     // Both BN modes at every evaluation, so the two test accuracies can be compared all along (one is enough without BN).
     evalBnModes: f.bn ? ['eval', 'train'] : ['eval'],
+    ...(f.recompute !== undefined && f.recompute !== 0 ? { recompute: f.recompute } : {}),
+    ...(f.trainImages ? { trainImages: f.trainImages } : {}),
   };
 }
 
@@ -149,6 +163,8 @@ export function fromRunConfig(c: RunConfig): FormConfig {
     augment: c.augment,
     evalEvery: c.evalEvery,
     evalImages: c.evalImages,
+    ...(c.recompute !== undefined ? { recompute: c.recompute } : {}),
+    ...(c.trainImages ? { trainImages: c.trainImages } : {}),
   };
 }
 

@@ -22,6 +22,8 @@ const LABELS: { [K in Field]: (f: FormConfig) => string } = {
   augment: (f) => (f.augment ? 'aug' : 'no-aug'),
   evalEvery: (f) => `eval/${f.evalEvery}`,
   evalImages: (f) => `eval ${f.evalImages} img`,
+  recompute: (f) => (f.recompute ? `recompute ${f.recompute}` : 'no-recompute'),
+  trainImages: (f) => (f.trainImages ? `${f.trainImages} img` : 'all img'),
 };
 const FIELDS = Object.keys(LABELS) as Field[];
 

@@ -177,6 +177,8 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
         if (r?.pendingLoad) drop(r.id);
         break;
       }
+      case 'memoryPlan':
+        break; // answered to the story panel that asked (actions.ts eventListeners)
       default:
         e satisfies never;
     }

@@ -195,6 +195,17 @@ self.onmessage = async (e: MessageEvent<Command>) => {
       cachedBytes = 0;
       post({ type: 'storage', datasetBytes: 0 });
       break;
+    case 'fineTune':
+      create(c.runId, c.config, c.start);
+      break;
+    case 'planMemory': {
+      // Synthetic figures of the right shape: activations ~ depth without recomputation, ~ sqrt(depth) with it.
+      const d = c.config.model.depth;
+      const per = 2 ** 20 * c.config.batchSize;
+      const fig = (every: number, bytes: number) => ({ every, activationBytes: bytes, persistentBytes: d * 2 ** 14, extraForwardPct: every ? 95 : 0 });
+      post({ type: 'memoryPlan', requestId: c.requestId, without: fig(0, d * per), with: fig(Math.round(Math.sqrt(d / 2)), Math.sqrt(d) * 4 * per), usedEvery: 0, budgetBytes: 2 ** 32 });
+      break;
+    }
     default:
       c satisfies never;
   }

@@ -1,0 +1,65 @@
+// What a training step of a network will allocate, planned without a GPU: the same graph, autodiff and liveness
+// planner the executor compiles, with and without activation recomputation, and what the recomputation costs in
+// extra forward multiply-adds. Lets the UI show the memory meter for a config before anything is built.
+import { appendBackward } from '../graph/autodiff';
+import { numel, type Graph, type Node } from '../graph/ir';
+import { scratchBytes } from '../graph/ops';
+import { assignSlots, graphLifetimes } from '../graph/planner';
+import type { Tuning } from '../gpu/tuning';
+import { blocksPerStage, resolveConfig, type ModelConfig } from '../model/config';
+import { countParams } from '../model/counts';
+import { buildNetGraph, checkpointsEvery } from '../model/resnet';
+
+export interface TrainingPlan {
+  /** Blocks per segment recomputed in backward (0: no recomputation). */
+  every: number;
+  /** Planned activation and scratch bytes of one training step (the slots the executor creates). */
+  activationBytes: number;
+  /** Parameters, gradients, momentum and BN statistics (float32). */
+  persistentBytes: number;
+  /** Multiply-adds of the forward pass, and of its recomputed copies in the backward pass. */
+  forwardMacs: number;
+  recomputeMacs: number;
+}
+
+/** Multiply-adds of a convolution or fully connected node (the rest is well under 1%, as in countFlops). */
+function macs(g: Graph, n: Node): number {
+  if (n.kind !== 'conv2d' && n.kind !== 'linear') return 0;
+  const w = g.tensors[n.inputs[1]].shape;
+  return numel(g.tensors[n.outputs[0]].shape) * (n.kind === 'conv2d' ? w[1] * w[2] * w[3] : w[1]);
+}
+
+/** Plans the training graph at `batch` with the output of every `every`-th block kept (0: no recomputation). */
+export function planTraining(model: ModelConfig, batch: number, every: number, tuning?: Tuning): TrainingPlan {
+  const cfg = resolveConfig(model);
+  const net = buildNetGraph(cfg, batch, 'train');
+  const forward = new Set(net.b.graph.nodes.map((n) => n.id));
+  appendBackward(net.b, { checkpoints: checkpointsEvery(net, every) });
+  const g = net.b.graph;
+  const plan = assignSlots(graphLifetimes(g, g.nodes, (n) => scratchBytes(g, n, tuning), new Set([net.logits])));
+  let forwardMacs = 0;
+  let recomputeMacs = 0;
+  for (const n of g.nodes) {
+    if (forward.has(n.id)) forwardMacs += macs(g, n);
+    else if (n.name.endsWith('.re')) recomputeMacs += macs(g, n);
+  }
+  const p = countParams(cfg);
+  return { every: every >= 1 ? every : 0, activationBytes: plan.peakBytes, persistentBytes: 4 * (3 * p.trainable + p.buffers), forwardMacs, recomputeMacs };
+}
+
+/** Blocks in the whole net (3 stages of n). */
+export const blockCount = (model: ModelConfig) => 3 * blocksPerStage(resolveConfig(model));
+
+/** The segment length that minimises peak memory to first order: about sqrt(blocks). */
+export const sqrtEvery = (model: ModelConfig) => Math.max(1, Math.round(Math.sqrt(blockCount(model))));
+
+/**
+ * 'auto': recompute (segments of ~sqrt(blocks)) only when the plan without it would not fit `budgetBytes` (the
+ * adapter's limits); a number: that segment length (0: off).
+ */
+export function chooseRecompute(model: ModelConfig, batch: number, setting: 'auto' | number | undefined, budgetBytes: number, tuning?: Tuning): number {
+  if (setting === undefined) return 0;
+  if (setting !== 'auto') return Math.max(0, Math.floor(setting));
+  const plain = planTraining(model, batch, 0, tuning);
+  return plain.activationBytes + plain.persistentBytes <= budgetBytes ? 0 : sqrtEvery(model);
+}

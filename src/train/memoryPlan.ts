@@ -1,0 +1,37 @@
+// The worker's side of activation recomputation: how much memory a config's training step plans, with and
+// without recomputation, and which segment length a run of it uses ('auto' decides from the adapter's limits).
+import type { Gpu } from '../gpu/gpu';
+import { chooseRecompute, planTraining, sqrtEvery, type TrainingPlan } from '../runtime/memoryPlan';
+import type { MemoryPlanFigures, RunConfig, WorkerEvent } from './protocol';
+
+/**
+ * Bytes a run may plan before 'auto' turns recomputation on. WebGPU does not tell how much memory the device
+ * has; its largest allowed buffer does scale with it, and devices hold several such buffers, so 4x that.
+ */
+export const recomputeBudget = (gpu: Gpu) => 4 * gpu.limits.maxBufferSize;
+
+/** Blocks per recomputed segment for a run of `config` on `gpu` (0: off). */
+export function recomputeEveryFor(config: RunConfig, gpu: Gpu): number {
+  return chooseRecompute(config.model, config.batchSize, config.recompute, recomputeBudget(gpu), gpu.tuning);
+}
+
+const figures = (p: TrainingPlan): MemoryPlanFigures => ({
+  every: p.every,
+  activationBytes: p.activationBytes,
+  persistentBytes: p.persistentBytes,
+  extraForwardPct: p.forwardMacs > 0 ? (100 * p.recomputeMacs) / p.forwardMacs : 0,
+});
+
+/** The 'memoryPlan' answer for `config`. */
+export function memoryPlanEvent(requestId: string, config: RunConfig, gpu: Gpu): Extract<WorkerEvent, { type: 'memoryPlan' }> {
+  const used = recomputeEveryFor(config, gpu);
+  const every = used > 0 ? used : typeof config.recompute === 'number' && config.recompute > 0 ? config.recompute : sqrtEvery(config.model);
+  return {
+    type: 'memoryPlan',
+    requestId,
+    without: figures(planTraining(config.model, config.batchSize, 0, gpu.tuning)),
+    with: figures(planTraining(config.model, config.batchSize, every, gpu.tuning)),
+    usedEvery: used,
+    budgetBytes: recomputeBudget(gpu),
+  };
+}

@@ -1,0 +1,101 @@
+// The story panels end to end (issue 12): a tiny depth sweep plots both families; a fine-tune run starts
+// from a checkpoint on three classes. Tiny nets (width 4, batch 8, a few steps): SwiftShader is slow.
+import { expect, test } from '@playwright/test';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { badge, openWithData, runRow, tinyUrl, waitForStep } from './helpers';
+
+test('a tiny depth sweep (depths 8 and 14) completes and plots both families', async ({ page }) => {
+  await openWithData(page, tinyUrl({ steps: '3', evalImages: '16' }));
+  const panel = page.getByRole('region', { name: 'Depth sweep' });
+  await panel.getByLabel('Sweep depths').fill('8, 14');
+  await panel.getByRole('button', { name: 'Start sweep' }).click();
+  const entries = panel.getByTestId('sweep-entry');
+  await expect(entries).toHaveCount(4);
+  await expect(panel.locator('[data-testid="sweep-entry"][data-status="done"]')).toHaveCount(4, { timeout: 300_000 });
+  for (const row of await entries.all()) await expect(row.locator('td').nth(3)).toHaveText(/%$/);
+  const chart = panel.getByRole('figure', { name: 'Error against depth chart' });
+  await expect(chart.getByText('ResNet test', { exact: true })).toBeVisible();
+  await expect(chart.getByText('plain test', { exact: true })).toBeVisible();
+  // Both families' test and train lines are drawn (2 depths each), besides the reference shape.
+  await expect.poll(() => chart.locator('.recharts-line path.recharts-curve').count()).toBeGreaterThanOrEqual(5);
+  // The sweep is kept across a reload.
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'Depth sweep' }).locator('[data-testid="sweep-entry"][data-status="done"]')).toHaveCount(4);
+});
+
+test('a fine-tune run starts from a checkpoint on three classes, beside its from-scratch twin', async ({ page }) => {
+  await openWithData(page, tinyUrl({ steps: '3', evalImages: '16' }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
+  await page.getByLabel('Training images', { exact: true }).selectOption('500');
+  await expect(page.getByRole('checkbox', { name: 'airplane' })).toBeChecked();
+  await expect(page.getByRole('checkbox', { name: 'bird' })).toBeChecked();
+  await page.getByRole('button', { name: 'Fine-tune from checkpoint' }).click();
+  await waitForStep(page, 'resnet-8 fine-tune head 3 classes', 1);
+  await waitForStep(page, 'resnet-8 scratch 3 classes', 1);
+  await expect(badge(page, 'resnet-8 fine-tune head 3 classes')).toHaveText('done', { timeout: 300_000 });
+  await expect(runRow(page, 'resnet-8 fine-tune head 3 classes').getByTestId('run-test-acc')).toHaveText(/%$/, { timeout: 120_000 });
+});
+
+test('Learn: one card per claim; "Run it" sets up the experiment', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Learn' }).click();
+  const tour = page.getByRole('dialog', { name: 'Learn' });
+  await expect(tour.getByRole('heading', { level: 2 })).toHaveText('A residual block adds its input back');
+  await expect(tour.getByRole('img', { name: /Residual basic block/ })).toBeVisible();
+  for (let i = 0; i < 5; i++) await tour.getByRole('button', { name: 'Next' }).click();
+  await expect(tour.getByRole('heading', { level: 2 })).toHaveText('Bottlenecks make deep nets cheaper');
+  await tour.getByRole('button', { name: 'Run it' }).click();
+  await expect(page.locator('#cfg-depth')).toHaveValue('164');
+  await expect(page.getByTestId('weights-bottleneck')).toHaveText('69,632');
+  await expect(page.getByTestId('weights-basic')).toHaveText('1,179,648');
+});
+
+test('the memory meter plans the configured net with and without recomputation before training', async ({ page }) => {
+  await page.goto(tinyUrl());
+  await expect(page.getByTestId('engine-status')).toHaveClass(/ready/, { timeout: 120_000 });
+  const panel = page.getByRole('region', { name: 'More than 1000 layers' });
+  await panel.getByRole('button', { name: 'Use ResNet-1202' }).click();
+  await expect(page.locator('#cfg-depth')).toHaveValue('1202');
+  const plan = panel.getByTestId('memory-plan');
+  await expect(plan).toContainText('resnet-1202 at batch 128', { timeout: 120_000 });
+  await expect(plan.getByRole('meter', { name: 'Without recomputation' })).toBeVisible();
+  await expect(plan.getByRole('meter', { name: /With recomputation \(every 24 blocks\)/ })).toBeVisible();
+  await expect(plan).toContainText(/Time cost: \d+% more forward multiply-adds/);
+});
+
+/** A 24-bit BMP (bottom-up rows padded to 4 bytes): a format Chromium decodes, written without any library. */
+function bmp(w: number, h: number, seed: number): Buffer {
+  const row = Math.ceil((w * 3) / 4) * 4;
+  const buf = Buffer.alloc(54 + row * h);
+  buf.write('BM', 0);
+  buf.writeUInt32LE(buf.length, 2);
+  buf.writeUInt32LE(54, 10);
+  buf.writeUInt32LE(40, 14);
+  buf.writeInt32LE(w, 18);
+  buf.writeInt32LE(h, 22);
+  buf.writeUInt16LE(1, 26);
+  buf.writeUInt16LE(24, 28);
+  buf.writeUInt32LE(row * h, 34);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) buf.fill((x * 5 + y * 3 + seed * 40) % 256, 54 + y * row + x * 3, 54 + y * row + x * 3 + 3);
+  return buf;
+}
+
+test('fine-tune on the user’s own image folders (one sub-folder per class)', async ({ page }) => {
+  const root = await mkdtemp(join(tmpdir(), 'pets-'));
+  for (const [c, cls] of ['cat', 'dog'].entries()) {
+    await mkdir(join(root, 'pets', cls), { recursive: true });
+    for (let i = 0; i < 6; i++) await writeFile(join(root, 'pets', cls, `${i}.bmp`), bmp(40 + i, 30, c * 3 + i));
+  }
+  await openWithData(page, tinyUrl({ steps: '3', evalImages: '16' }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
+  await page.locator('#ft-folder').setInputFiles(join(root, 'pets'));
+  await expect(page.getByTestId('folder-summary')).toContainText('12 images in 2 classes (cat, dog)');
+  await page.getByRole('button', { name: 'Fine-tune from checkpoint' }).click();
+  await expect(badge(page, 'resnet-8 fine-tune head 2 folders')).toHaveText('done', { timeout: 300_000 });
+  await expect(badge(page, 'resnet-8 scratch 2 folders')).toHaveText('done', { timeout: 300_000 });
+  await expect(runRow(page, 'resnet-8 fine-tune head 2 folders').getByTestId('run-test-acc')).toHaveText(/%$/, { timeout: 120_000 });
+});
