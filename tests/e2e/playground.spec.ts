@@ -45,7 +45,8 @@ test('trains a run: the step counter and the loss curve advance', async ({ page 
 });
 
 test('pause and resume', async ({ page }) => {
-  await openWithData(page, tinyUrl({ steps: '200' }));
+  // A run far too long to finish during the test: a tiny net on SwiftShader can take 20 steps a second.
+  await openWithData(page, tinyUrl({ steps: '1000000' }));
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await waitForStep(page, 'resnet-8', 1);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
