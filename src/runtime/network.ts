@@ -6,13 +6,14 @@ import type { Gpu } from '../gpu/gpu';
 import type { KernelTime } from '../gpu/profiler';
 import { ReadbackPool } from '../gpu/readback';
 import { resolveConfig, type ModelConfig, type ResolvedConfig } from '../model/config';
-import { buildNetGraph, type NetGraph } from '../model/resnet';
+import { buildNetGraph, type NetGraph, type NetGraphOptions } from '../model/resnet';
 import { initialState } from '../model/init';
 import { NetworkArenas, type StateTensor } from './arenas';
 import { Sgd, type SgdOptions } from './optimiser';
 import { profileTrainStep } from './profile';
 import { encodeStep, type StepKind } from './step';
 import { IMAGE_FLOATS, StepTargets, type StepTarget } from './targets';
+import { ResponseProbe, type Responses } from './responses';
 
 export class Network {
   readonly config: ResolvedConfig;
@@ -85,10 +86,15 @@ export class Network {
     return this.state;
   }
 
-  /** The buffers and compiled graph for (mode, batch), built on first use. */
-  target(mode: 'train' | 'eval', batch: number): Promise<StepTarget> {
+  /** The buffers and compiled graph for (mode, batch), built on first use; `variant`: the analysis lab's graphs. */
+  target(mode: 'train' | 'eval', batch: number, variant?: NetGraphOptions): Promise<StepTarget> {
     this.assertAlive();
-    return this.targets.get(mode, batch);
+    return this.targets.get(mode, batch, variant);
+  }
+
+  /** Frees the analysis lab's variant graphs (probes, lesions). */
+  dropVariants(): void {
+    this.targets.dropVariants();
   }
 
   /**
@@ -100,8 +106,11 @@ export class Network {
     encodeStep(enc, target, kind, this.sgd, hyper);
   }
 
-  async forward(images: Float32Array, labels: Int32Array, opts: { bnMode: 'train' | 'eval' }): Promise<{ loss: number; correct: number; logits: Float32Array }> {
-    const b = await this.target(opts.bnMode, labels.length);
+  /** `variant` (eval mode): one of the analysis lab's graphs, e.g. `{ lesion: 2 }` with block 2 removed. */
+  async forward(
+    images: Float32Array, labels: Int32Array, opts: { bnMode: 'train' | 'eval'; variant?: NetGraphOptions },
+  ): Promise<{ loss: number; correct: number; logits: Float32Array }> {
+    const b = await this.target(opts.bnMode, labels.length, opts.variant);
     this.upload(b, images, labels);
     const enc = this.gpu.device.createCommandEncoder({ label: 'forward' });
     this.encodeStep(enc, b, 'forward');
@@ -112,6 +121,22 @@ export class Network {
       { buffer: logitsRef.buffer, offset: logitsRef.offset ?? 0, size: labels.length * k * 4 },
     ]);
     return { loss: m[0], correct: m[1], logits };
+  }
+
+  /** Layer responses and residual ratios (runtime/responses.ts) on a batch, eval-mode BN. */
+  async layerResponses(images: Float32Array, labels: Int32Array): Promise<Responses> {
+    const b = await this.target('eval', labels.length, { probe: true });
+    this.upload(b, images, labels);
+    const probe = await ResponseProbe.create(this.gpu, 'responses', b);
+    try {
+      const enc = this.gpu.device.createCommandEncoder({ label: 'layerResponses' });
+      this.encodeStep(enc, b, 'forward');
+      const read = probe.encode(enc, this.readback);
+      this.gpu.device.queue.submit([enc.finish()]);
+      return await read();
+    } finally {
+      probe.destroy();
+    }
   }
 
   async gradients(images: Float32Array, labels: Int32Array): Promise<{ loss: number; grads: Record<string, Float32Array> }> {

@@ -8,7 +8,7 @@ import { appendBackward } from '../graph/autodiff';
 import { compileGraph, type CompiledGraph } from '../graph/executor';
 import type { Tensor } from '../graph/ir';
 import type { ResolvedConfig } from '../model/config';
-import { buildNetGraph, type NetGraph } from '../model/resnet';
+import { buildNetGraph, type NetGraph, type NetGraphOptions } from '../model/resnet';
 import { arenaRef, type NetworkArenas } from './arenas';
 
 /** Floats of one CIFAR image, [3, 32, 32]. */
@@ -42,13 +42,21 @@ export class StepTargets {
     private readonly arenas: NetworkArenas,
   ) {}
 
-  /** The target for (mode, batch), compiled on first use. */
-  async get(mode: 'train' | 'eval', batch: number): Promise<StepTarget> {
+  /**
+   * The target for (mode, batch), compiled on first use; `variant` (eval mode only) gives the analysis lab's
+   * graphs (probes or a removed block: resnet.ts NetGraphOptions), whose probed tensors stay readable after a step.
+   */
+  async get(mode: 'train' | 'eval', batch: number, variant?: NetGraphOptions): Promise<StepTarget> {
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch of ${batch} images`);
-    const key = `${mode}:${batch}`;
+    if (variant && mode !== 'eval') throw new Error('graph variants are eval-mode graphs');
+    const key = `${mode}:${batch}${variantKey(variant)}`;
     const hit = this.built.get(key);
     if (hit) return hit;
-    const net = mode === 'train' && batch === this.batchSize && this.built.size === 0 ? this.template : buildNetGraph(this.config, batch, mode);
+    const net = variant
+      ? buildNetGraph(this.config, batch, mode, variant)
+      : mode === 'train' && batch === this.batchSize && this.built.size === 0
+        ? this.template
+        : buildNetGraph(this.config, batch, mode);
     if (mode === 'train') appendBackward(net.b);
     const label = `${mode}${batch}`;
     const images = createStorage(this.gpu, `${label}.images`, batch * IMAGE_FLOATS * 4);
@@ -80,7 +88,8 @@ export class StepTargets {
       }
     };
     try {
-      const compiled = await compileGraph(this.gpu, net.b.graph, label, persistent, new Set([net.logits]));
+      const probed = net.probes ? [...net.probes.responses.map((r) => r.id), ...net.probes.blocks.flatMap((k) => [k.residual, k.shortcut])] : [];
+      const compiled = await compileGraph(this.gpu, net.b.graph, label + variantKey(variant), persistent, new Set([net.logits, ...probed]));
       const b: StepTarget = { mode, batch, images, labels, metrics, logits: compiled.refs.get(net.logits)!, net, compiled };
       this.built.set(key, b);
       return b;
@@ -103,13 +112,29 @@ export class StepTargets {
     return { activationBytes: act, naiveActivationBytes: naive };
   }
 
+  /** Frees the analysis lab's variant graphs (built again on next use): they are many and used once in a while. */
+  dropVariants(): void {
+    for (const [key, b] of this.built) {
+      if (!key.includes('|')) continue;
+      destroyTarget(b);
+      this.built.delete(key);
+    }
+  }
+
   destroy(): void {
     for (const b of this.built.values()) {
-      b.compiled.destroy();
-      b.images.destroy();
-      b.labels.destroy();
-      b.metrics.destroy();
+      destroyTarget(b);
     }
     this.built.clear();
   }
 }
+
+function destroyTarget(b: StepTarget): void {
+  b.compiled.destroy();
+  b.images.destroy();
+  b.labels.destroy();
+  b.metrics.destroy();
+}
+
+/** '' for the plain graph; '|probe', '|lesion3' for the lab's variants. */
+const variantKey = (v?: NetGraphOptions): string => (v ? `|${v.probe ? 'probe' : ''}${v.lesion !== undefined ? `lesion${v.lesion}` : ''}` : '');

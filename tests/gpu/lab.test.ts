@@ -1,0 +1,113 @@
+// The analysis lab's instruments on the GPU against the float64 interpreter of the same graph variant, on tiny
+// nets: layer responses (std per 3x3 layer) and residual ratios ||F(x)||/||x|| (probe graph), and the logits of
+// nets with one block removed (lesion graphs).
+import { beforeAll, describe, expect, test } from 'vitest';
+import { buildNetwork, createEngine, type Engine, type ModelConfig, type Network } from '../../src/index';
+import { buildNetGraph, type NetGraphOptions } from '../../src/model/resnet';
+import { resolveConfig } from '../../src/model/config';
+import { interpret, type Values } from '../../src/graph/interpret';
+import { Rng } from '../../src/util/rng';
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await createEngine();
+});
+
+const BATCH = 2;
+
+function batch(seed: number) {
+  const rng = new Rng(seed);
+  return { images: new Float32Array(BATCH * 3 * 32 * 32).map(() => rng.normal()), labels: Int32Array.from({ length: BATCH }, () => rng.int(10)) };
+}
+
+/** A network whose BN statistics and affine parameters are not the initial 0/1 values, so eval mode is exercised. */
+async function trainedLike(cfg: ModelConfig): Promise<Network> {
+  const network = await buildNetwork(engine, cfg, { batchSize: BATCH, seed: 5 });
+  const state = await network.getState();
+  const rng = new Rng(9);
+  for (const [name, a] of Object.entries(state)) {
+    if (name.endsWith('running_mean')) a.forEach((_, i) => (a[i] = rng.uniform(-0.5, 0.5)));
+    if (name.endsWith('running_var')) a.forEach((_, i) => (a[i] = rng.uniform(0.5, 2)));
+    if (/bn\d\.(weight|bias)$|shortcut\.1\.(weight|bias)$/.test(name)) a.forEach((v, i) => (a[i] = v + rng.uniform(-0.3, 0.3)));
+  }
+  network.setState(state);
+  return network;
+}
+
+/** The float64 interpreter on the eval-mode graph variant, with the network's state. */
+async function reference(network: Network, cfg: ModelConfig, images: Float32Array, labels: Int32Array, variant: NetGraphOptions) {
+  const net = buildNetGraph(resolveConfig(cfg), labels.length, 'eval', variant);
+  const state = await network.getState();
+  const v: Values = new Map();
+  for (const p of net.stateOrder) v.set(p.id, Float64Array.from(state[p.name]));
+  v.set(net.images, Float64Array.from(images));
+  v.set(net.labels, Float64Array.from(labels));
+  interpret(net.b.graph, v, new Set(['forward']));
+  return { net, v };
+}
+
+function std(a: Float64Array): number {
+  const m = a.reduce((s, x) => s + x, 0) / a.length;
+  return Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / a.length);
+}
+const norm = (a: Float64Array) => Math.sqrt(a.reduce((s, x) => s + x * x, 0));
+
+describe.each([
+  ['resnet-8 A', { arch: 'residual', depth: 8 }],
+  ['resnet-8 B', { arch: 'residual', depth: 8, shortcut: 'B' }],
+  ['plain-8', { arch: 'plain', depth: 8 }],
+  ['plain-8 no BN', { arch: 'plain', depth: 8, batchNorm: false }],
+] as [string, ModelConfig][])('%s', (_, cfg) => {
+  test('layer responses and residual ratios match the float64 reference', async () => {
+    const network = await trainedLike(cfg);
+    try {
+      const { images, labels } = batch(3);
+      const got = await network.layerResponses(images, labels);
+      const { net, v } = await reference(network, cfg, images, labels, { probe: true });
+      const p = net.probes!;
+      // depth 8: the stem and two 3x3 layers in each of 3 blocks
+      expect(got.layers.map((l) => l.name)).toEqual(['conv1', ...['layer1.0', 'layer2.0', 'layer3.0'].flatMap((b) => [`${b}.conv1`, `${b}.conv2`])]);
+      got.layers.forEach((l, i) => {
+        const want = std(v.get(p.responses[i].id)!);
+        expect(Math.abs(l.std - want), `${l.name}: ${l.std} vs ${want}`).toBeLessThan(1e-4 * want + 1e-6);
+      });
+      expect(got.blocks.length).toBe(cfg.arch === 'residual' ? 3 : 0);
+      got.blocks.forEach((k, i) => {
+        const want = norm(v.get(p.blocks[i].residual)!) / norm(v.get(p.blocks[i].shortcut)!);
+        expect(Math.abs(k.ratio - want), `${k.name}: ${k.ratio} vs ${want}`).toBeLessThan(1e-4 * want);
+      });
+      // The probe graph computes the same function as the plain eval graph: same logits.
+      const plainEval = await network.forward(images, labels, { bnMode: 'eval' });
+      const ref = v.get(net.logits)!;
+      plainEval.logits.forEach((x, i) => expect(Math.abs(x - ref[i])).toBeLessThan(1e-3 * Math.max(1, Math.abs(ref[i]))));
+    } finally {
+      network.destroy();
+    }
+  });
+
+  test('lesioned logits (each block removed in turn) match the float64 reference', async () => {
+    const network = await trainedLike(cfg);
+    try {
+      const { images, labels } = batch(4);
+      const whole = await network.forward(images, labels, { bnMode: 'eval' });
+      for (let lesion = 0; lesion < 3; lesion++) {
+        const got = await network.forward(images, labels, { bnMode: 'eval', variant: { lesion } });
+        const { net, v } = await reference(network, cfg, images, labels, { lesion });
+        const want = v.get(net.logits)!;
+        let scale = 0;
+        let worst = 0;
+        want.forEach((w, i) => ((scale = Math.max(scale, Math.abs(w))), (worst = Math.max(worst, Math.abs(got.logits[i] - w)))));
+        expect(worst, `block ${lesion}`).toBeLessThan(1e-4 * scale + 1e-5);
+        // Removing a block changes the function (the variant is not the whole net by mistake).
+        expect(got.logits.some((x, i) => Math.abs(x - whole.logits[i]) > 1e-3)).toBe(true);
+      }
+      network.dropVariants();
+    } finally {
+      network.destroy();
+    }
+  });
+});
+
+test('a lesion index outside the net is refused', () => {
+  expect(() => buildNetGraph(resolveConfig({ arch: 'residual', depth: 8 }), 1, 'eval', { lesion: 3 })).toThrow(/no block 3/);
+});
