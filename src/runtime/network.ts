@@ -14,6 +14,7 @@ import { profileTrainStep } from './profile';
 import { encodeStep, type StepKind } from './step';
 import { IMAGE_FLOATS, StepTargets, type StepTarget } from './targets';
 import { ResponseProbe, type Responses } from './responses';
+import { BnReestimator } from './bnReestimate';
 
 export class Network {
   readonly config: ResolvedConfig;
@@ -136,6 +137,27 @@ export class Network {
       return await read();
     } finally {
       probe.destroy();
+    }
+  }
+
+  /**
+   * Replaces the BN running statistics with the average of the batch statistics over `batches` (runtime/
+   * bnReestimate.ts); weights unchanged. Each batch has the training batch size.
+   */
+  async reestimateBn(batches: { images: Float32Array; labels: Int32Array }[]): Promise<void> {
+    const b = await this.target('train', this.batchSize);
+    const re = await BnReestimator.create(this.gpu, b);
+    try {
+      for (let k = 1; k <= batches.length; k++) {
+        this.upload(b, batches[k - 1].images, batches[k - 1].labels);
+        const enc = this.gpu.device.createCommandEncoder({ label: `reestimateBn.${k}` });
+        this.encodeStep(enc, b, 'forwardNoUpdate');
+        re.record(enc, k);
+        this.gpu.device.queue.submit([enc.finish()]);
+      }
+      await this.gpu.device.queue.onSubmittedWorkDone();
+    } finally {
+      re.destroy();
     }
   }
 

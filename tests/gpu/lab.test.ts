@@ -111,3 +111,51 @@ describe.each([
 test('a lesion index outside the net is refused', () => {
   expect(() => buildNetGraph(resolveConfig({ arch: 'residual', depth: 8 }), 1, 'eval', { lesion: 3 })).toThrow(/no block 3/);
 });
+
+describe.each([
+  ['resnet-8 B', { arch: 'residual', depth: 8, shortcut: 'B' }],
+  ['plain-8', { arch: 'plain', depth: 8 }],
+] as [string, ModelConfig][])('%s', (_, cfg) => {
+  test('re-estimated BN statistics are the average of the batch statistics; weights unchanged', async () => {
+    const network = await trainedLike(cfg);
+    try {
+      const before = await network.getState();
+      const batches = [batch(21), batch(22), batch(23)];
+      await network.reestimateBn(batches);
+      const after = await network.getState();
+      // float64: each batch's statistics through the train-mode graph (forward only), averaged
+      const net = buildNetGraph(resolveConfig(cfg), BATCH, 'train');
+      const sums = new Map<string, Float64Array>();
+      for (const { images, labels } of batches) {
+        const v: Values = new Map();
+        for (const p of net.stateOrder) v.set(p.id, Float64Array.from(before[p.name]));
+        v.set(net.images, Float64Array.from(images));
+        v.set(net.labels, Float64Array.from(labels));
+        interpret(net.b.graph, v, new Set(['forward']));
+        for (const n of net.b.graph.nodes) {
+          if (n.kind !== 'bnRunningUpdate') continue;
+          const m = (n.attrs as { count: number }).count;
+          const bn = n.name.replace(/\.update$/, '');
+          const add = (key: string, a: Float64Array, scale: number) => {
+            const s = sums.get(key) ?? new Float64Array(a.length);
+            a.forEach((x, i) => (s[i] += (x * scale) / batches.length));
+            sums.set(key, s);
+          };
+          add(`${bn}.running_mean`, v.get(n.inputs[0])!, 1);
+          add(`${bn}.running_var`, v.get(n.inputs[1])!, m / (m - 1));
+        }
+      }
+      expect(sums.size).toBeGreaterThan(0);
+      for (const name of Object.keys(after)) {
+        const want = sums.get(name);
+        if (!want) {
+          expect(after[name], `${name} unchanged`).toEqual(before[name]);
+          continue;
+        }
+        after[name].forEach((x, i) => expect(Math.abs(x - want[i]), `${name}[${i}]`).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]))));
+      }
+    } finally {
+      network.destroy();
+    }
+  });
+});
