@@ -51,7 +51,14 @@ export type Command =
   | { type: 'save'; runId: RunId }
   /** A safetensors checkpoint (with its RunConfig in the metadata) becomes a new run, paused. */
   | { type: 'load'; runId: RunId; name: string; bytes: ArrayBuffer }
-  | { type: 'deleteRun'; runId: RunId };
+  | { type: 'deleteRun'; runId: RunId }
+  // The analysis lab (src/train/lab.ts): each answered by the event of the same type, or an 'error' for the run.
+  /** Layer responses on a fixed batch of the first `images` test images (He et al. Fig. 7). */
+  | { type: 'labResponses'; runId: RunId; images: number }
+  /** Test error with each block removed in turn (Veit et al. 2016), over the first `images` test images. */
+  | { type: 'labLesion'; runId: RunId; images: number }
+  /** Replace the BN running statistics with their average over `batches` training batches; accuracy before/after. */
+  | { type: 'labReestimateBn'; runId: RunId; batches: number; images: number };
 
 export type RunState = 'building' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -94,6 +101,22 @@ export interface LayerNorms {
   weight: number[];
 }
 
+/** The std of a 3x3 layer's response (after BN, before ReLU or the addition) over a fixed batch of test images. */
+export interface LabLayerResponse {
+  name: string;
+  std: number;
+}
+/** A residual block's ||F(x)|| / ||x|| (x: what F(x) is added to) over the same batch. */
+export interface LabBlockRatio {
+  name: string;
+  ratio: number;
+}
+/** Test error (0..1) with the block removed (its output is its shortcut). */
+export interface LabLesion {
+  name: string;
+  error: number;
+}
+
 export interface DatasetSummary {
   classNames: string[];
   trainCount: number;
@@ -125,6 +148,9 @@ export type WorkerEvent =
   | { type: 'evaluation'; points: EvalPoint[] }
   | { type: 'predictions'; runId: RunId; bnMode: 'eval' | 'train'; pixels: Uint8Array; labels: Uint8Array; predicted: Uint8Array; confusion: number[][]; accuracy: number }
   | { type: 'checkpoint'; runId: RunId; fileName: string; bytes: ArrayBuffer }
+  | { type: 'labResponses'; runId: RunId; step: number; images: number; layers: LabLayerResponse[]; blocks: LabBlockRatio[] }
+  | { type: 'labLesion'; runId: RunId; step: number; images: number; baselineError: number; blocks: LabLesion[] }
+  | { type: 'labBn'; runId: RunId; step: number; batches: number; images: number; before: { eval: number; train: number }; after: { eval: number; train: number } }
   /** A fault in words, with what the user can do next; runId when it concerns one run (the others go on). */
   | {
       type: 'error';

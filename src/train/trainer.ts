@@ -13,6 +13,7 @@ import { blankRunState, RunRegistry } from './runs';
 import { StepLoop } from './loop';
 import { Outbox, type Post } from './outbox';
 import { RunJobs } from './jobs';
+import { LabJobs } from './lab';
 import { Recovery } from './recovery';
 
 export type { Post } from './outbox';
@@ -24,6 +25,7 @@ export class Trainer {
   private readonly runs: RunRegistry;
   private readonly device: TrainerDevice;
   private readonly jobs: RunJobs;
+  private readonly lab: LabJobs;
   private readonly loop: StepLoop;
   private readonly recovery: Recovery;
   private readonly sink: RunSink;
@@ -36,6 +38,7 @@ export class Trainer {
     this.runs = new RunRegistry(post);
     this.device = new TrainerDevice(post, opts, (gpu, e) => this.recovery.onGpuError(gpu, e));
     this.jobs = new RunJobs(this.runs, post);
+    this.lab = new LabJobs(this.runs, post, () => this.device.ensureGpu(), () => this.device.readback);
     this.loop = new StepLoop(this.device, this.runs, this.jobs, post);
     this.recovery = new Recovery({
       device: this.device,
@@ -113,6 +116,18 @@ export class Trainer {
         return this.load(cmd.runId, cmd.name, cmd.bytes);
       case 'deleteRun':
         return this.runs.delete(cmd.runId);
+      case 'labResponses': {
+        const r = this.runs.get(cmd.runId);
+        return this.jobs.background(r, this.lab.responses(r, cmd.images));
+      }
+      case 'labLesion': {
+        const r = this.runs.get(cmd.runId);
+        return this.jobs.background(r, this.lab.lesion(r, cmd.images));
+      }
+      case 'labReestimateBn': {
+        const r = this.runs.get(cmd.runId);
+        return this.jobs.background(r, this.lab.reestimateBn(r, cmd.batches, cmd.images));
+      }
       default:
         return cmd satisfies never;
     }

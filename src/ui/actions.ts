@@ -8,6 +8,7 @@ import { loadCheckpoint, saveCheckpoint } from './lib/persist';
 import { createTrainerClient, type TrainerClient } from './trainerClient';
 import { useApp } from './store';
 import type { RunView } from './store/types';
+import { applyLabEvents, markBusy, type LabKind } from './store/lab';
 
 let client: TrainerClient | undefined;
 /** Why a checkpoint was asked for: to download it, or to keep it in the browser. */
@@ -23,6 +24,7 @@ const get = useApp.getState;
 function onEvents(events: WorkerEvent[]): void {
   const before = get().runs;
   get().applyEvents(events);
+  applyLabEvents(events);
   for (const e of events) {
     if (e.type === 'error' && e.runId && before[e.runId] && !get().runs[e.runId]) {
       // A failed checkpoint load (the store dropped its run): the worker frees whatever it had built of it.
@@ -133,6 +135,14 @@ export function evaluate(runId: string, bnModes: ('eval' | 'train')[]): void {
 export function predict(runId: string, bnMode: 'eval' | 'train', count = 32): void {
   get().setView({ predicting: true });
   send({ type: 'predict', runId, count, bnMode });
+}
+
+/** The analysis lab's measurements (components/lab): `images` test images; re-estimation from `batches` training batches. */
+export function labMeasure(kind: LabKind, runId: string, o: { images: number; batches?: number }): void {
+  markBusy(kind, runId);
+  if (kind === 'responses') send({ type: 'labResponses', runId, images: o.images });
+  else if (kind === 'lesion') send({ type: 'labLesion', runId, images: o.images });
+  else send({ type: 'labReestimateBn', runId, batches: o.batches ?? 20, images: o.images });
 }
 
 function requestSave(runId: string, why: 'download' | 'keep'): void {

@@ -176,6 +176,10 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
         if (r?.pendingLoad) drop(r.id);
         break;
       }
+      case 'labResponses':
+      case 'labLesion':
+      case 'labBn':
+        break; // the lab's own store (store/lab.ts)
       default:
         e satisfies never;
     }

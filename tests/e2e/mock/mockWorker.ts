@@ -174,6 +174,12 @@ self.onmessage = async (e: MessageEvent<Command>) => {
     case 'deleteRun':
       runs.delete(c.runId);
       break;
+    case 'labResponses':
+    case 'labLesion':
+    case 'labReestimateBn':
+      // The lab measures a real network on the GPU; the mock has none to measure.
+      post({ type: 'error', runId: c.runId, code: 'internal', message: 'The mock worker has no analysis lab.', advice: 'Run the real app.' });
+      break;
     default:
       c satisfies never;
   }

@@ -1,0 +1,142 @@
+// The analysis lab's jobs on a run (protocol commands lab*): layer responses on a fixed test batch, the lesion
+// study and the re-estimation of the BN statistics. All numbers are computed on the GPU by the engine (graph
+// variants, runtime/responses.ts, runtime/bnReestimate.ts, the evaluator). Lab jobs run one at a time (they share
+// the network's variant graphs, freed after each job) in the background, like evaluations: a live run goes on
+// training meanwhile, and each measurement is submitted in one turn so no step lands in its middle.
+import type { Gpu } from '../gpu/gpu';
+import { createStorage } from '../gpu/buffers';
+import type { ReadbackPool } from '../gpu/readback';
+import { blocksPerStage } from '../model/config';
+import { createBatchInput } from '../runtime/batchInput';
+import { ResponseProbe } from '../runtime/responses';
+import { BnReestimator } from '../runtime/bnReestimate';
+import { Evaluator } from './evaluate';
+import type { Run } from './run';
+import type { RunRegistry } from './runs';
+import type { Post } from './outbox';
+import { TrainerError } from './errors';
+
+/** At most this many test images in the responses batch: the probe graph keeps every response alive. */
+const MAX_RESPONSE_IMAGES = 64;
+
+const positive = (n: number, what: string) => {
+  if (!(Number.isInteger(n) && n > 0)) throw new TrainerError('bad-config', `${what} must be a positive integer, not ${n}`, 'Ask for 1 or more.');
+};
+
+export class LabJobs {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly runs: RunRegistry,
+    private readonly post: Post,
+    private readonly gpu: () => Promise<Gpu>,
+    private readonly readback: () => ReadbackPool,
+  ) {}
+
+  /** Runs `job` after the lab jobs before it; the variant graphs it built are freed after it. */
+  private serial<T>(r: Run, job: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(job).finally(() => {
+      if (this.runs.isCurrent(r)) r.network.dropVariants();
+    });
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  responses(r: Run, images: number): Promise<void> {
+    positive(images, 'images');
+    return this.serial(r, async () => {
+      const gpu = await this.gpu();
+      const test = r.splits.test;
+      const n = Math.min(images, MAX_RESPONSE_IMAGES, test.ids.length);
+      const target = await r.network.target('eval', n, { probe: true });
+      const indices = createStorage(gpu, 'lab.responses.indices', n * 4);
+      const input = await createBatchInput(gpu, 'lab.responses.input', { batch: n, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false }, test, indices, target);
+      const probe = await ResponseProbe.create(gpu, 'lab', target);
+      try {
+        gpu.device.queue.writeBuffer(indices, 0, test.ids, 0, n);
+        const step = r.step;
+        const enc = gpu.device.createCommandEncoder({ label: 'lab.responses' });
+        input.encode(enc);
+        r.network.encodeStep(enc, target, 'forward');
+        const read = probe.encode(enc, this.readback());
+        gpu.device.queue.submit([enc.finish()]);
+        const res = await read();
+        if (this.runs.isCurrent(r)) this.post({ type: 'labResponses', runId: r.id, step, images: n, ...res });
+      } finally {
+        probe.destroy();
+        input.destroy();
+        indices.destroy();
+      }
+    });
+  }
+
+  lesion(r: Run, images: number): Promise<void> {
+    positive(images, 'images');
+    return this.serial(r, async () => {
+      const gpu = await this.gpu();
+      const test = r.splits.test;
+      const n = Math.min(images, test.ids.length);
+      const per = blocksPerStage(r.network.config);
+      const names = [1, 2, 3].flatMap((s) => Array.from({ length: per }, (_, i) => `layer${s}.${i}`));
+      const ev = new Evaluator(gpu, r.network, this.readback(), r.splits.norm, r.config.batchSize);
+      try {
+        const step = r.step;
+        const [base] = await ev.run(test, ['eval'], n);
+        const blocks = [];
+        for (let lesion = 0; lesion < names.length; lesion++) {
+          const [res] = await ev.run(test, ['eval'], n, { variant: { lesion } });
+          blocks.push({ name: names[lesion], error: 1 - res.accuracy });
+          r.network.dropVariants(); // one lesioned graph at a time: a deep net has many blocks
+        }
+        if (this.runs.isCurrent(r)) this.post({ type: 'labLesion', runId: r.id, step, images: n, baselineError: 1 - base.accuracy, blocks });
+      } finally {
+        ev.destroy();
+      }
+    });
+  }
+
+  /**
+   * Test accuracy (both BN modes) before, the running statistics re-estimated from the first `batches` training
+   * batches (un-augmented, the run's batch size), and the accuracy after. Changes the run's BN statistics only.
+   */
+  reestimateBn(r: Run, batches: number, images: number): Promise<void> {
+    positive(batches, 'batches');
+    positive(images, 'images');
+    return this.serial(r, async () => {
+      const gpu = await this.gpu();
+      const train = r.splits.train;
+      const B = r.config.batchSize;
+      const k = Math.min(batches, Math.floor(train.ids.length / B));
+      if (k < 1) throw new TrainerError('bad-config', `the training split has fewer than ${B} images`, 'Use a smaller batch size.');
+      const test = r.splits.test;
+      const n = Math.min(images, test.ids.length);
+      const ev = new Evaluator(gpu, r.network, this.readback(), r.splits.norm, B);
+      const target = await r.network.target('train', B);
+      const indices = createStorage(gpu, 'lab.reestimate.indices', B * 4);
+      const input = await createBatchInput(gpu, 'lab.reestimate.input', { batch: B, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false }, train, indices, target);
+      const re = await BnReestimator.create(gpu, target);
+      try {
+        const [be, bt] = await ev.run(test, ['eval', 'train'], n);
+        const step = r.step;
+        // All batches in this turn: no training step comes between them (each encoder is self-contained anyway).
+        for (let i = 1; i <= k; i++) {
+          gpu.device.queue.writeBuffer(indices, 0, train.ids, (i - 1) * B, B);
+          const enc = gpu.device.createCommandEncoder({ label: `lab.reestimate.${i}` });
+          input.encode(enc);
+          r.network.encodeStep(enc, target, 'forwardNoUpdate');
+          re.record(enc, i);
+          gpu.device.queue.submit([enc.finish()]);
+        }
+        const [ae, at] = await ev.run(test, ['eval', 'train'], n);
+        const event = { type: 'labBn', runId: r.id, step, batches: k, images: n, before: { eval: be.accuracy, train: bt.accuracy }, after: { eval: ae.accuracy, train: at.accuracy } } as const;
+        if (this.runs.isCurrent(r)) this.post(event);
+      } finally {
+        await gpu.device.queue.onSubmittedWorkDone();
+        re.destroy();
+        input.destroy();
+        indices.destroy();
+        ev.destroy();
+      }
+    });
+  }
+}

@@ -1,0 +1,63 @@
+// The analysis lab's results per run, as the worker reported them (lab* events), and which measurements are in
+// flight. A store of its own: the lab is one concern, and its events do not touch the runs' curves.
+import { create } from 'zustand';
+import type { WorkerEvent } from '../../train/protocol';
+
+export type LabResponses = Extract<WorkerEvent, { type: 'labResponses' }>;
+export type LabLesionResult = Extract<WorkerEvent, { type: 'labLesion' }>;
+export type LabBnResult = Extract<WorkerEvent, { type: 'labBn' }>;
+export type LabKind = 'responses' | 'lesion' | 'bn';
+
+export interface LabState {
+  responses: Record<string, LabResponses>;
+  lesion: Record<string, LabLesionResult>;
+  bn: Record<string, LabBnResult>;
+  /** `${kind}:${runId}` of the measurements asked for and not answered yet. */
+  busy: Record<string, true>;
+  /** The open instrument. */
+  tab: 'responses' | 'lesion' | 'bn';
+}
+
+export const useLab = create<LabState>()(() => ({ responses: {}, lesion: {}, bn: {}, busy: {}, tab: 'responses' }));
+
+export const busyKey = (kind: LabKind, runId: string) => `${kind}:${runId}`;
+
+export function markBusy(kind: LabKind, runId: string): void {
+  useLab.setState((s) => ({ busy: { ...s.busy, [busyKey(kind, runId)]: true } }));
+}
+
+const done = (busy: Record<string, true>, kinds: LabKind[], runId: string) => {
+  const out = { ...busy };
+  for (const k of kinds) delete out[busyKey(k, runId)];
+  return out;
+};
+
+/** The lab's part of a batch of worker events: results in, and a failed run's measurements no longer in flight. */
+export function reduceLabEvents(s: LabState, events: readonly WorkerEvent[]): Partial<LabState> {
+  let { responses, lesion, bn, busy } = s;
+  for (const e of events) {
+    switch (e.type) {
+      case 'labResponses':
+        responses = { ...responses, [e.runId]: e };
+        busy = done(busy, ['responses'], e.runId);
+        break;
+      case 'labLesion':
+        lesion = { ...lesion, [e.runId]: e };
+        busy = done(busy, ['lesion'], e.runId);
+        break;
+      case 'labBn':
+        bn = { ...bn, [e.runId]: e };
+        busy = done(busy, ['bn'], e.runId);
+        break;
+      case 'error':
+        if (e.runId) busy = done(busy, ['responses', 'lesion', 'bn'], e.runId);
+        else if (e.code === 'device-lost') busy = {};
+        break;
+      default:
+        break;
+    }
+  }
+  return { responses, lesion, bn, busy };
+}
+
+export const applyLabEvents = (events: readonly WorkerEvent[]) => useLab.setState((s) => reduceLabEvents(s, events));
