@@ -8,9 +8,9 @@ import { pct } from '../../lib/format';
 import { useApp } from '../../store';
 import { busyKey, useLab } from '../../store/lab';
 import { latestTestAcc } from '../RunList';
-import { listText, useLabRuns } from './labRuns';
+import { labImages, listText, useLabRuns } from './labRuns';
 
-const IMAGES = 500;
+const IMAGES = 1000;
 const SMALL_BATCH = 2;
 
 export function BatchNormLab() {
@@ -46,14 +46,14 @@ export function BatchNormLab() {
         </h3>
         <p className="muted small">
           Replaces every BN layer’s running mean and variance with their average over N training batches (un-augmented, the run’s batch size), weights
-          unchanged, then measures the test accuracy again ({IMAGES} images). Changes the run’s statistics.
+          unchanged, then measures the test accuracy again on the run’s evaluation images ({IMAGES} when it evaluates on the whole split). Changes the run’s statistics.
         </p>
         <div className="lab-actions">
           <label className="small">
             Batches{' '}
             <input type="number" min={1} max={500} value={batches} onChange={(e) => setBatches(Number(e.target.value))} style={{ width: '5em' }} />
           </label>
-          <button type="button" className="small" disabled={live.length === 0 || pending || !valid} onClick={() => live.forEach((r) => labMeasure('bn', r.run.id, { images: IMAGES, batches }))}>
+          <button type="button" className="small" disabled={live.length === 0 || pending || !valid} onClick={() => live.forEach((r) => labMeasure('bn', r.run.id, { images: labImages(r.run, IMAGES), batches }))}>
             {pending ? 'Re-estimating…' : 'Re-estimate BN statistics'}
           </button>
         </div>

@@ -5,9 +5,9 @@ import { labMeasure } from '../../actions';
 import { pct } from '../../lib/format';
 import { busyKey, useLab } from '../../store/lab';
 import { LabChart, Legend } from './LabChart';
-import { archOf, listText, useLabRuns } from './labRuns';
+import { archOf, labImages, listText, useLabRuns } from './labRuns';
 
-const IMAGES = 500;
+const IMAGES = 1000;
 
 export function LesionStudy() {
   const runs = useLabRuns();
@@ -23,10 +23,10 @@ export function LesionStudy() {
   return (
     <div className="lab-body">
       <div className="lab-actions">
-        <button type="button" className="small" disabled={live.length === 0 || pending} onClick={() => live.forEach((r) => labMeasure('lesion', r.run.id, { images: IMAGES }))}>
-          {pending ? 'Removing blocks…' : `Remove each block in turn (${IMAGES} test images)`}
+        <button type="button" className="small" disabled={live.length === 0 || pending} onClick={() => live.forEach((r) => labMeasure('lesion', r.run.id, { images: labImages(r.run, IMAGES) }))}>
+          {pending ? 'Removing blocks…' : 'Remove each block in turn'}
         </button>
-        <span className="muted small">{live.length === 0 ? 'Select a live run to study.' : `Studies ${listText(live.map((r) => r.run.name))}, BN in eval mode.`}</span>
+        <span className="muted small">{live.length === 0 ? 'Select a live run to study.' : `Studies ${listText(live.map((r) => r.run.name))}, BN in eval mode, on the run’s evaluation images (${IMAGES} when it evaluates on the whole split).`}</span>
       </div>
       {measured.length > 0 && (
         <>
@@ -44,7 +44,7 @@ export function LesionStudy() {
               measured.map((m) => {
                 const errs = m.res.blocks.map((b) => b.error);
                 const mean = errs.reduce((a, b) => a + b, 0) / Math.max(1, errs.length);
-                return `${m.run.name} (${archOf(m.run) ?? 'net'}, step ${m.res.step}) ${pct(m.res.baselineError)} whole, ${pct(mean)} on average and ${pct(Math.max(...errs))} at worst with a block removed`;
+                return `${m.run.name} (${archOf(m.run) ?? 'net'}, step ${m.res.step}, ${m.res.images} test images) ${pct(m.res.baselineError)} whole, ${pct(mean)} on average and ${pct(Math.max(...errs))} at worst with a block removed`;
               }),
             )}
             . Veit et al. (2016) find that residual nets degrade gracefully when one block is removed (they behave like ensembles of many shorter paths), while

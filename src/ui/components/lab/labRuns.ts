@@ -28,3 +28,6 @@ export const archOf = (r: RunView) => r.config?.model.arch ?? r.form?.arch;
 
 /** "a, b and c" */
 export const listText = (parts: string[]) => (parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join('; ')} and ${parts.at(-1)}`);
+
+/** Test images a lab measurement uses: the run's own evaluation size, else `fallback` (the whole split is slow). */
+export const labImages = (r: RunView, fallback: number) => (r.config?.evalImages ? r.config.evalImages : fallback);

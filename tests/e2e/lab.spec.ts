@@ -1,0 +1,60 @@
+// The analysis lab end to end (issue 11): a tiny plain/residual pair is trained, then each instrument measures it
+// in the real worker on the GPU and draws; a screenshot of each panel goes to test-results/lab-*.png.
+import { expect, test, type Page } from '@playwright/test';
+import { join } from 'node:path';
+import { badge, openWithData, runRow, tinyUrl } from './helpers';
+
+/** The lab panel as the page lays it out (page scrolled to the top, so the sticky run-controls bar does not cover it). */
+async function shot(page: Page, name: string) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const box = await page.locator('.lab-panel').boundingBox();
+  if (!box) throw new Error('the lab panel is not on the page');
+  await page.screenshot({ path: join(test.info().project.outputDir, `lab-${name}.png`), fullPage: true, clip: box });
+}
+
+test('the analysis lab measures a trained plain/residual pair: layer responses, lesion study, BatchNorm lab', async ({ page }) => {
+  test.setTimeout(240_000);
+  await openWithData(page, tinyUrl({ steps: '3' }));
+  await page.getByRole('button', { name: 'Compare plain vs residual' }).click();
+  await expect(runRow(page, 'resnet-8')).toHaveCount(1);
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 180_000 });
+  await expect(badge(page, 'plain-8')).toHaveText('done', { timeout: 180_000 });
+  const lab = page.getByRole('region', { name: 'Analysis lab' });
+  const tabs = lab.getByRole('tablist', { name: 'Instruments' });
+
+  // Layer responses: one line per run (std per 3x3 layer), and the residual run's ||F(x)||/||x|| per block.
+  await tabs.getByRole('tab', { name: 'Layer responses' }).click();
+  const responses = lab.getByRole('tabpanel', { name: 'Layer responses' });
+  await responses.getByRole('button', { name: /^Measure on/ }).click();
+  const std = responses.getByRole('figure', { name: 'Std of each 3x3 layer’s response chart' });
+  await expect(std.locator('path.lab-line')).toHaveCount(2);
+  await expect(std.locator('circle')).toHaveCount(2 * 7); // depth 8: 7 3x3 layers
+  await expect(responses.getByRole('figure', { name: '||F(x)|| / ||x|| per residual block chart' }).locator('circle')).toHaveCount(3);
+  await expect(responses.getByTestId('responses-caption')).toContainText('mean response std');
+  await shot(page, 'layer-responses');
+
+  // Keyboard: the arrow key moves to the next instrument.
+  await tabs.getByRole('tab', { name: 'Layer responses' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(tabs.getByRole('tab', { name: 'Lesion study' })).toHaveAttribute('aria-selected', 'true');
+  await expect(tabs.getByRole('tab', { name: 'Lesion study' })).toBeFocused();
+  const lesion = lab.getByRole('tabpanel', { name: 'Lesion study' });
+  await lesion.getByRole('button', { name: 'Remove each block in turn' }).click();
+  const lesionChart = lesion.getByRole('figure', { name: 'Test error (%) with one block removed chart' });
+  await expect(lesionChart.locator('path.lab-line')).toHaveCount(4); // per run: block removed + whole net
+  await expect(lesion.getByTestId('lesion-caption')).toContainText('with a block removed');
+  await shot(page, 'lesion-study');
+
+  await tabs.getByRole('tab', { name: 'BatchNorm lab' }).click();
+  const bn = lab.getByRole('tabpanel', { name: 'BatchNorm lab' });
+  const re = bn.getByRole('group', { name: 'Re-estimate BN statistics' });
+  await re.getByLabel('Batches').fill('3');
+  await re.getByRole('button', { name: 'Re-estimate BN statistics' }).click();
+  const table = re.getByTestId('bn-reestimate-result');
+  await expect(table.locator('tbody tr')).toHaveCount(2);
+  await expect(table).toContainText('pts');
+  await expect(bn.getByRole('link', { name: 'BatchNorm at test time' })).toHaveAttribute('href', '#bn-title');
+  await bn.getByRole('button', { name: /Small-batch preset/ }).click();
+  await expect(page.getByLabel('Batch size', { exact: true })).toHaveValue('2');
+  await shot(page, 'batchnorm-lab');
+});
