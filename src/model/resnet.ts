@@ -46,11 +46,13 @@ export interface NetProbes {
   responses: { name: string; id: number }[];
   /** Residual blocks input to output: F(x) (the last BN's output, before the addition) and the shortcut it is added to. */
   blocks: { name: string; residual: number; shortcut: number }[];
+  /** With BatchNorm: each 3x3 layer's convolution output, the BN's input (same order as `responses`). */
+  bnInputs: { name: string; id: number }[];
 }
 
 export function buildNetGraph(cfg: ResolvedConfig, batch: number, bnMode: 'train' | 'eval', opts: NetGraphOptions = {}): NetGraph {
   const b = new GraphBuilder();
-  const probes: NetProbes = { responses: [], blocks: [] };
+  const probes: NetProbes = { responses: [], blocks: [], bnInputs: [] };
   /** With opts.probe, records a 3x3 layer's response `y` (before ReLU) and returns it with the ReLU applied when asked. */
   const respond = (conv: string, k: number, y: number, relu: boolean, reluName: string): number => {
     if (k === 3) probes.responses.push({ name: conv, id: y });
@@ -92,6 +94,7 @@ export function buildNetGraph(cfg: ResolvedConfig, batch: number, bnMode: 'train
     const beta = param(`${bn}.bias`, [cout], { kind: 'zeros' });
     const rm = state(`${bn}.running_mean`, [cout], { kind: 'zeros' });
     const rv = state(`${bn}.running_var`, [cout], { kind: 'ones' });
+    if (bnMode === 'eval' && opts.probe && k === 3) probes.bnInputs.push({ name: conv, id: y });
     if (bnMode === 'eval' && opts.probe) return respond(conv, k, b.op('batchNorm', bn, [y, gamma, beta, rm, rv], { mode: 'eval', relu: false })[0], relu, `${bn}.relu`);
     if (bnMode === 'eval') return b.op('batchNorm', bn, [y, gamma, beta, rm, rv], { mode: 'eval', relu })[0];
     if (opts.probe) throw new Error('probe graphs are eval-mode graphs');

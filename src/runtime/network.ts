@@ -15,6 +15,7 @@ import { encodeStep, type StepKind } from './step';
 import { IMAGE_FLOATS, StepTargets, type StepTarget } from './targets';
 import { ResponseProbe, type Responses } from './responses';
 import { BnReestimator } from './bnReestimate';
+import { bnHistograms, type Histogram } from './bnHistogram';
 
 export class Network {
   readonly config: ResolvedConfig;
@@ -138,6 +139,13 @@ export class Network {
     } finally {
       probe.destroy();
     }
+  }
+
+  /** Histograms of one 3x3 layer's activations before and after BN (runtime/bnHistogram.ts) on a batch, eval-mode BN. */
+  async bnHistograms(images: Float32Array, labels: Int32Array, layer: string, bins: number): Promise<{ before: Histogram; after: Histogram }> {
+    const b = await this.target('eval', labels.length, { probe: true });
+    this.upload(b, images, labels);
+    return bnHistograms(this.gpu, this.readback, b, layer, bins, (enc) => this.encodeStep(enc, b, 'forward'));
   }
 
   /**

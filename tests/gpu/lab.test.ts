@@ -159,3 +159,64 @@ describe.each([
     }
   });
 });
+
+describe('BN histograms', () => {
+  test('the histogram kernel counts as the float64 reference, outside values in the end bins', async () => {
+    const { histogram: hist } = await import('../../src/kernels/histogram');
+    const ref = await import('../../src/reference/histogram');
+    const { createStorage } = await import('../../src/gpu/buffers');
+    const { record } = await import('../../src/kernels/kernel');
+    const gpu = engine.gpu;
+    const rng = new Rng(2);
+    const n = 5000;
+    const x = new Float32Array(n).map(() => rng.normal() * 2 + 0.5);
+    const xb = createStorage(gpu, 'hist.x', n * 4);
+    gpu.device.queue.writeBuffer(xb, 0, x);
+    const out = createStorage(gpu, 'hist.out', 64 * 4);
+    const d = await hist(gpu, 'hist', n, 24, { buffer: xb }, { buffer: out }, { lo: -3, hi: 3 }); // tails beyond +-3 go to the end bins
+    const enc = gpu.device.createCommandEncoder();
+    enc.clearBuffer(out);
+    const pass = enc.beginComputePass();
+    record(pass, [d]);
+    pass.end();
+    const rb = gpu.device.createBuffer({ size: 24 * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    enc.copyBufferToBuffer(out, 0, rb, 0, 24 * 4);
+    gpu.device.queue.submit([enc.finish()]);
+    await rb.mapAsync(GPUMapMode.READ);
+    const got = Array.from(new Uint32Array(rb.getMappedRange()));
+    const want = ref.histogram(x, 24, -3, 3);
+    expect(got.reduce((a, b) => a + b, 0)).toBe(n);
+    const diff = got.reduce((a, g, i) => a + Math.abs(g - want[i]), 0);
+    expect(diff).toBeLessThanOrEqual(2 * ref.nearEdges(x, 24, -3, 3, 1e-5));
+    expect(want[0]).toBeGreaterThan(0); // the tails were exercised
+    for (const b of [xb, out, rb]) b.destroy();
+  });
+
+  test('activations before and after BN of a layer match the float64 reference', async () => {
+    const cfg: ModelConfig = { arch: 'residual', depth: 8 };
+    const network = await trainedLike(cfg);
+    try {
+      const ref = await import('../../src/reference/histogram');
+      const { images, labels } = batch(5);
+      const bins = 16;
+      const got = await network.bnHistograms(images, labels, 'layer2.0.conv2', bins);
+      const { net, v } = await reference(network, cfg, images, labels, { probe: true });
+      const p = net.probes!;
+      const tensors = [p.bnInputs.find((r) => r.name === 'layer2.0.conv2')!.id, p.responses.find((r) => r.name === 'layer2.0.conv2')!.id].map((id) => v.get(id)!);
+      [got.before, got.after].forEach((h, k) => {
+        const a = tensors[k];
+        const mean = a.reduce((s, x) => s + x, 0) / a.length;
+        expect(Math.abs(h.mean - mean)).toBeLessThan(1e-4 * std(a) + 1e-6);
+        expect(Math.abs(h.std - std(a))).toBeLessThan(1e-4 * std(a));
+        expect(h.lo).toBeCloseTo(h.mean - 4 * h.std, 5);
+        expect(h.counts.reduce((s, c) => s + c, 0)).toBe(a.length);
+        const want = ref.histogram(a, bins, h.lo, h.hi);
+        const diff = h.counts.reduce((s, c, i) => s + Math.abs(c - want[i]), 0);
+        // a value can change bins only if float32 rounding moves it across an edge
+        expect(diff).toBeLessThanOrEqual(2 * ref.nearEdges(a, bins, h.lo, h.hi, 1e-3));
+      });
+    } finally {
+      network.destroy();
+    }
+  });
+});
