@@ -10,6 +10,8 @@ import { blocksPerStage } from '../model/config';
 import { createBatchInput } from '../runtime/batchInput';
 import { ResponseProbe } from '../runtime/responses';
 import { BnReestimator } from '../runtime/bnReestimate';
+import { bnHistograms } from '../runtime/bnHistogram';
+import { profileGradientStep } from '../runtime/labProfile';
 import { Evaluator } from './evaluate';
 import type { Run } from './run';
 import type { RunRegistry } from './runs';
@@ -66,6 +68,48 @@ export class LabJobs {
         probe.destroy();
         input.destroy();
         indices.destroy();
+      }
+    });
+  }
+
+  /** Histograms before/after BN of `layer` ('' = the first 3x3 layer) on the first test images, eval-mode BN. */
+  histogram(r: Run, layer: string, bins: number, images: number): Promise<void> {
+    positive(images, 'images');
+    if (!(Number.isInteger(bins) && bins >= 2 && bins <= 256)) throw new TrainerError('bad-config', `bins must be 2..256, not ${bins}`, 'Ask for 2 to 256 bins.');
+    if (!r.network.config.batchNorm) throw new TrainerError('bad-config', `'${r.name}' has no BatchNorm.`, 'Choose a run trained with BatchNorm on.');
+    return this.serial(r, async () => {
+      const gpu = await this.gpu();
+      const test = r.splits.test;
+      const n = Math.min(images, MAX_RESPONSE_IMAGES, test.ids.length);
+      const target = await r.network.target('eval', n, { probe: true });
+      const layers = target.net.probes!.bnInputs.map((x) => x.name);
+      const name = layer || layers[0];
+      const indices = createStorage(gpu, 'lab.histogram.indices', n * 4);
+      const input = await createBatchInput(gpu, 'lab.histogram.input', { batch: n, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false }, test, indices, target);
+      try {
+        gpu.device.queue.writeBuffer(indices, 0, test.ids, 0, n);
+        const step = r.step;
+        const h = await bnHistograms(gpu, this.readback(), target, name, bins, (enc) => {
+          input.encode(enc);
+          r.network.encodeStep(enc, target, 'forward');
+        });
+        if (this.runs.isCurrent(r)) this.post({ type: 'labHistogram', runId: r.id, step, images: n, layer: name, layers, ...h });
+      } finally {
+        input.destroy();
+        indices.destroy();
+      }
+    });
+  }
+
+  /** Kernel times of one forward + backward pass on the run's training target (its last batch). */
+  profile(r: Run): Promise<void> {
+    return this.serial(r, async () => {
+      const gpu = await this.gpu();
+      const target = await r.network.target('train', r.config.batchSize);
+      const step = r.step;
+      const times = await profileGradientStep(gpu, target);
+      if (this.runs.isCurrent(r)) {
+        this.post({ type: 'labProfile', runId: r.id, step, batch: r.config.batchSize, adapter: gpu.adapterName, timestamps: !!times, kernels: times ?? [] });
       }
     });
   }

@@ -58,7 +58,11 @@ export type Command =
   /** Test error with each block removed in turn (Veit et al. 2016), over the first `images` test images. */
   | { type: 'labLesion'; runId: RunId; images: number }
   /** Replace the BN running statistics with their average over `batches` training batches; accuracy before/after. */
-  | { type: 'labReestimateBn'; runId: RunId; batches: number; images: number };
+  | { type: 'labReestimateBn'; runId: RunId; batches: number; images: number }
+  /** Histograms of one 3x3 layer's activations before and after BN ('' = the first layer), first `images` test images. */
+  | { type: 'labHistogram'; runId: RunId; layer: string; bins: number; images: number }
+  /** GPU time per kernel of one forward + backward pass at the run's batch size (timestamp queries). */
+  | { type: 'labProfile'; runId: RunId };
 
 export type RunState = 'building' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -117,6 +121,15 @@ export interface LabLesion {
   error: number;
 }
 
+/** Counts in equal bins over [lo, hi) (values outside in the end bins), and the tensor's mean and std. */
+export interface LabHistogram {
+  lo: number;
+  hi: number;
+  counts: number[];
+  mean: number;
+  std: number;
+}
+
 export interface DatasetSummary {
   classNames: string[];
   trainCount: number;
@@ -151,6 +164,10 @@ export type WorkerEvent =
   | { type: 'labResponses'; runId: RunId; step: number; images: number; layers: LabLayerResponse[]; blocks: LabBlockRatio[] }
   | { type: 'labLesion'; runId: RunId; step: number; images: number; baselineError: number; blocks: LabLesion[] }
   | { type: 'labBn'; runId: RunId; step: number; batches: number; images: number; before: { eval: number; train: number }; after: { eval: number; train: number } }
+  /** `layers`: the 3x3 layers with BN, for choosing another. */
+  | { type: 'labHistogram'; runId: RunId; step: number; images: number; layer: string; layers: string[]; before: LabHistogram; after: LabHistogram }
+  /** `kernels` empty and `timestamps` false when the adapter has no timestamp queries. Labels are `${opKind} ${nodeName}`. */
+  | { type: 'labProfile'; runId: RunId; step: number; batch: number; adapter: string; timestamps: boolean; kernels: { label: string; ms: number }[] }
   /** A fault in words, with what the user can do next; runId when it concerns one run (the others go on). */
   | {
       type: 'error';

@@ -124,6 +124,14 @@ export class Trainer {
         const r = this.runs.get(cmd.runId);
         return this.jobs.background(r, this.lab.lesion(r, cmd.images));
       }
+      case 'labProfile': {
+        const r = this.runs.get(cmd.runId);
+        return this.jobs.background(r, this.lab.profile(r));
+      }
+      case 'labHistogram': {
+        const r = this.runs.get(cmd.runId);
+        return this.jobs.background(r, this.lab.histogram(r, cmd.layer, cmd.bins, cmd.images));
+      }
       case 'labReestimateBn': {
         const r = this.runs.get(cmd.runId);
         return this.jobs.background(r, this.lab.reestimateBn(r, cmd.batches, cmd.images));

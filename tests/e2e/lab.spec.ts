@@ -12,7 +12,7 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(test.info().project.outputDir, `lab-${name}.png`), fullPage: true, clip: box });
 }
 
-test('the analysis lab measures a trained plain/residual pair: layer responses, lesion study, BatchNorm lab', async ({ page }) => {
+test('the analysis lab measures a trained plain/residual pair: layer responses, lesion study, BatchNorm lab, kernel profile', async ({ page }) => {
   test.setTimeout(240_000);
   await openWithData(page, tinyUrl({ steps: '3' }));
   await page.getByRole('button', { name: 'Compare plain vs residual' }).click();
@@ -47,6 +47,13 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
 
   await tabs.getByRole('tab', { name: 'BatchNorm lab' }).click();
   const bn = lab.getByRole('tabpanel', { name: 'BatchNorm lab' });
+  const hist = bn.getByRole('group', { name: /^Activations before and after BN/ });
+  await hist.getByRole('button', { name: 'Show histograms' }).click();
+  await expect(hist.getByRole('figure', { name: 'conv1 before BN histogram' }).locator('rect.lab-bar')).toHaveCount(40);
+  await expect(hist.getByRole('figure', { name: 'conv1 after BN histogram' }).locator('rect.lab-bar')).toHaveCount(40);
+  await hist.getByLabel('Layer').selectOption('layer2.0.conv2');
+  await expect(hist.getByRole('figure', { name: 'layer2.0.conv2 after BN histogram' })).toBeVisible();
+  await expect(hist.getByTestId('bn-hist-caption')).toContainText('std');
   const re = bn.getByRole('group', { name: 'Re-estimate BN statistics' });
   await re.getByLabel('Batches').fill('3');
   await re.getByRole('button', { name: 'Re-estimate BN statistics' }).click();
@@ -57,4 +64,13 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   await bn.getByRole('button', { name: /Small-batch preset/ }).click();
   await expect(page.getByLabel('Batch size', { exact: true })).toHaveValue('2');
   await shot(page, 'batchnorm-lab');
+
+  // Kernel profile: bars by op kind where the adapter has timestamp queries, else a sentence saying it has none.
+  await tabs.getByRole('tab', { name: 'Kernel profile' }).click();
+  const prof = lab.getByRole('tabpanel', { name: 'Kernel profile' });
+  await prof.getByRole('button', { name: /^Profile one step/ }).click();
+  await expect(prof.getByTestId('profile-unavailable').or(prof.getByRole('figure', { name: 'Kernel time chart' }))).toBeVisible();
+  if (await prof.getByRole('figure', { name: 'Kernel time chart' }).isVisible()) await expect(prof.locator('.lab-bar-fill').first()).toBeVisible();
+  await expect(prof).toContainText('multiply-adds per image');
+  await shot(page, 'kernel-profile');
 });

@@ -179,6 +179,8 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
       case 'labResponses':
       case 'labLesion':
       case 'labBn':
+      case 'labHistogram':
+      case 'labProfile':
         break; // the lab's own store (store/lab.ts)
       default:
         e satisfies never;

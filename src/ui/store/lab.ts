@@ -6,19 +6,23 @@ import type { WorkerEvent } from '../../train/protocol';
 export type LabResponses = Extract<WorkerEvent, { type: 'labResponses' }>;
 export type LabLesionResult = Extract<WorkerEvent, { type: 'labLesion' }>;
 export type LabBnResult = Extract<WorkerEvent, { type: 'labBn' }>;
-export type LabKind = 'responses' | 'lesion' | 'bn';
+export type LabHistograms = Extract<WorkerEvent, { type: 'labHistogram' }>;
+export type LabProfile = Extract<WorkerEvent, { type: 'labProfile' }>;
+export type LabKind = 'responses' | 'lesion' | 'bn' | 'histogram' | 'profile';
 
 export interface LabState {
   responses: Record<string, LabResponses>;
   lesion: Record<string, LabLesionResult>;
   bn: Record<string, LabBnResult>;
+  histogram: Record<string, LabHistograms>;
+  profile: Record<string, LabProfile>;
   /** `${kind}:${runId}` of the measurements asked for and not answered yet. */
   busy: Record<string, true>;
   /** The open instrument. */
-  tab: 'responses' | 'lesion' | 'bn';
+  tab: 'responses' | 'lesion' | 'bn' | 'profile';
 }
 
-export const useLab = create<LabState>()(() => ({ responses: {}, lesion: {}, bn: {}, busy: {}, tab: 'responses' }));
+export const useLab = create<LabState>()(() => ({ responses: {}, lesion: {}, bn: {}, histogram: {}, profile: {}, busy: {}, tab: 'responses' }));
 
 export const busyKey = (kind: LabKind, runId: string) => `${kind}:${runId}`;
 
@@ -34,7 +38,7 @@ const done = (busy: Record<string, true>, kinds: LabKind[], runId: string) => {
 
 /** The lab's part of a batch of worker events: results in, and a failed run's measurements no longer in flight. */
 export function reduceLabEvents(s: LabState, events: readonly WorkerEvent[]): Partial<LabState> {
-  let { responses, lesion, bn, busy } = s;
+  let { responses, lesion, bn, histogram, profile, busy } = s;
   for (const e of events) {
     switch (e.type) {
       case 'labResponses':
@@ -49,15 +53,23 @@ export function reduceLabEvents(s: LabState, events: readonly WorkerEvent[]): Pa
         bn = { ...bn, [e.runId]: e };
         busy = done(busy, ['bn'], e.runId);
         break;
+      case 'labHistogram':
+        histogram = { ...histogram, [e.runId]: e };
+        busy = done(busy, ['histogram'], e.runId);
+        break;
+      case 'labProfile':
+        profile = { ...profile, [e.runId]: e };
+        busy = done(busy, ['profile'], e.runId);
+        break;
       case 'error':
-        if (e.runId) busy = done(busy, ['responses', 'lesion', 'bn'], e.runId);
+        if (e.runId) busy = done(busy, ['responses', 'lesion', 'bn', 'histogram', 'profile'], e.runId);
         else if (e.code === 'device-lost') busy = {};
         break;
       default:
         break;
     }
   }
-  return { responses, lesion, bn, busy };
+  return { responses, lesion, bn, histogram, profile, busy };
 }
 
 export const applyLabEvents = (events: readonly WorkerEvent[]) => useLab.setState((s) => reduceLabEvents(s, events));

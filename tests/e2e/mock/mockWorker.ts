@@ -177,6 +177,8 @@ self.onmessage = async (e: MessageEvent<Command>) => {
     case 'labResponses':
     case 'labLesion':
     case 'labReestimateBn':
+    case 'labHistogram':
+    case 'labProfile':
       // The lab measures a real network on the GPU; the mock has none to measure.
       post({ type: 'error', runId: c.runId, code: 'internal', message: 'The mock worker has no analysis lab.', advice: 'Run the real app.' });
       break;

@@ -9,6 +9,7 @@ import { useApp } from '../../store';
 import { busyKey, useLab } from '../../store/lab';
 import { latestTestAcc } from '../RunList';
 import { labImages, listText, useLabRuns } from './labRuns';
+import { BnHistograms } from './BnHistograms';
 
 const IMAGES = 1000;
 const SMALL_BATCH = 2;
@@ -19,6 +20,7 @@ export function BatchNormLab() {
   const busy = useLab((s) => s.busy);
   const setForm = useApp((s) => s.setForm);
   const formBatch = useApp((s) => s.form.batch);
+  const selectedId = useApp((s) => s.selectedId);
   const [batches, setBatches] = useState(20);
   const live = runs.filter((r) => r.live);
   const pending = runs.some((r) => busy[busyKey('bn', r.run.id)]);
@@ -40,6 +42,7 @@ export function BatchNormLab() {
             )}
         . Measure both in <a href="#bn-title">BatchNorm at test time</a>.
       </p>
+      <BnHistograms target={runs.find((r) => r.run.id === selectedId) ?? runs[0]} />
       <div role="group" aria-labelledby="bn-reestimate-title" className="lab-group">
         <h3 id="bn-reestimate-title" className="small">
           Re-estimate BN statistics

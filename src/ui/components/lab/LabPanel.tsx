@@ -6,11 +6,13 @@ import { useLab, type LabState } from '../../store/lab';
 import { BatchNormLab } from './BatchNormLab';
 import { LayerResponses } from './LayerResponses';
 import { LesionStudy } from './LesionStudy';
+import { KernelProfile } from './KernelProfile';
 
 const TABS: { id: LabState['tab']; name: string; Body: FunctionComponent }[] = [
   { id: 'responses', name: 'Layer responses', Body: LayerResponses },
   { id: 'lesion', name: 'Lesion study', Body: LesionStudy },
   { id: 'bn', name: 'BatchNorm lab', Body: BatchNormLab },
+  { id: 'profile', name: 'Kernel profile', Body: KernelProfile },
 ];
 
 export function LabPanel() {
