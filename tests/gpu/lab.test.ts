@@ -220,3 +220,54 @@ describe('BN histograms', () => {
     }
   });
 });
+
+test('loss landscape: the loss at base + a*d1 + b*d2 matches the float64 reference at known points', async () => {
+  const { LandscapeProbe, filterNormalisedDirection } = await import('../../src/runtime/landscape');
+  const { lincomb: refLincomb } = await import('../../src/reference/lincomb');
+  const cfg: ModelConfig = { arch: 'residual', depth: 8 };
+  const network = await trainedLike(cfg);
+  try {
+    const state = await network.getState();
+    const shapes = network.stateShapes();
+    const params = Object.fromEntries(shapes.filter((t) => t.kind === 'param').map((t) => [t.name, state[t.name]]));
+    const rng = new Rng(77);
+    const d1 = filterNormalisedDirection(params, shapes, rng);
+    const d2 = filterNormalisedDirection(params, shapes, rng);
+    // filter normalisation: each conv filter of d1 has the norm of the same filter of the weights
+    const w = params['layer1.0.conv1.weight'];
+    const per = w.length / 16;
+    const n2 = (a: Float32Array, f: number) => Math.sqrt(a.subarray(f * per, (f + 1) * per).reduce((s, x) => s + x * x, 0));
+    expect(n2(d1['layer1.0.conv1.weight'], 3)).toBeCloseTo(n2(w, 3), 4);
+    expect(d1['bn1.weight'].every((x) => x === 0)).toBe(true);
+
+    const target = await network.target('train', BATCH);
+    const { images, labels } = batch(8);
+    engine.gpu.device.queue.writeBuffer(target.images, 0, images);
+    engine.gpu.device.queue.writeBuffer(target.labels, 0, labels);
+    const probe = await LandscapeProbe.create(engine.gpu, network, target, params, d1, d2, 2);
+    const { ReadbackPool } = await import('../../src/gpu/readback');
+    const readback = new ReadbackPool(engine.gpu);
+    const points = [[0, 0], [0.5, -0.3], [1, 1]] as const;
+    let chunks = 0;
+    const got = await probe.evaluate(points, { count: 1, fill: () => undefined }, readback, { onChunk: () => chunks++ });
+    probe.destroy();
+    expect(chunks).toBe(2); // chunk of 2 points, then 1
+
+    const net = buildNetGraph(resolveConfig(cfg), BATCH, 'train');
+    for (const [i, [a, b]] of points.entries()) {
+      const v: Values = new Map();
+      for (const p of net.stateOrder) {
+        const x = Float64Array.from(state[p.name]);
+        v.set(p.id, params[p.name] ? refLincomb(params[p.name], d1[p.name], d2[p.name], a, b) : x);
+      }
+      v.set(net.images, Float64Array.from(images));
+      v.set(net.labels, Float64Array.from(labels));
+      interpret(net.b.graph, v, new Set(['forward']));
+      const want = v.get(net.metrics)![0];
+      expect(Math.abs(got[i] - want), `(${a}, ${b}): ${got[i]} vs ${want}`).toBeLessThan(1e-4 * Math.max(1, want));
+    }
+    expect(got[1]).not.toBeCloseTo(got[0], 3); // the directions move the loss
+  } finally {
+    network.destroy();
+  }
+});
