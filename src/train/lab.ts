@@ -12,6 +12,11 @@ import { ResponseProbe } from '../runtime/responses';
 import { BnReestimator } from '../runtime/bnReestimate';
 import { bnHistograms } from '../runtime/bnHistogram';
 import { profileGradientStep } from '../runtime/labProfile';
+import { LandscapeProbe, filterNormalisedDirection, type Weights } from '../runtime/landscape';
+import { Network } from '../runtime/network';
+import { buildNetGraph } from '../model/resnet';
+import { initialState } from '../model/init';
+import { Rng } from '../util/rng';
 import { Evaluator } from './evaluate';
 import type { Run } from './run';
 import type { RunRegistry } from './runs';
@@ -27,6 +32,8 @@ const positive = (n: number, what: string) => {
 
 export class LabJobs {
   private chain: Promise<unknown> = Promise.resolve();
+  /** Runs whose landscape the user cancelled (checked between chunks of points). */
+  private readonly cancelled = new Set<string>();
 
   constructor(
     private readonly runs: RunRegistry,
@@ -110,6 +117,80 @@ export class LabJobs {
       const times = await profileGradientStep(gpu, target);
       if (this.runs.isCurrent(r)) {
         this.post({ type: 'labProfile', runId: r.id, step, batch: r.config.batchSize, adapter: gpu.adapterName, timestamps: !!times, kernels: times ?? [] });
+      }
+    });
+  }
+
+  cancel(runId: string): void {
+    this.cancelled.add(runId);
+  }
+
+  /**
+   * The loss landscape of the run's weights (runtime/landscape.ts), on a scratch copy of its network, so the run
+   * trains on meanwhile. Training batches 0..batches-1 (un-augmented) are the fixed set.
+   */
+  landscape(r: Run, mode: '1d' | '2d', size: number, batches: number): Promise<void> {
+    if (!(Number.isInteger(size) && size >= 2 && size <= 64)) throw new TrainerError('bad-config', `grid size must be 2..64, not ${size}`, 'Ask for 2 to 64 points per axis.');
+    positive(batches, 'batches');
+    this.cancelled.delete(r.id);
+    return this.serial(r, async () => {
+      const gpu = await this.gpu();
+      const B = r.config.batchSize;
+      const train = r.splits.train;
+      const k = Math.min(batches, Math.floor(train.ids.length / B));
+      if (k < 1) throw new TrainerError('bad-config', `the training split has fewer than ${B} images`, 'Use a smaller batch size.');
+      const step = r.step;
+      const state = await r.network.getState();
+      const shapes = r.network.stateShapes();
+      const params: Weights = Object.fromEntries(shapes.filter((t) => t.kind === 'param').map((t) => [t.name, state[t.name]]));
+      let base: Weights;
+      let d1: Weights;
+      let d2: Weights;
+      let coords: number[];
+      let points: [number, number][];
+      if (mode === '1d') {
+        const tmpl = buildNetGraph(r.network.config, 1, 'train');
+        const init = initialState(tmpl.b.graph, tmpl.stateOrder, r.config.seed);
+        base = Object.fromEntries(Object.keys(params).map((n) => [n, init[n]]));
+        d1 = Object.fromEntries(Object.keys(params).map((n) => [n, params[n].map((x, i) => x - init[n][i])]));
+        d2 = Object.fromEntries(Object.keys(params).map((n) => [n, new Float32Array(params[n].length)]));
+        coords = Array.from({ length: size }, (_, i) => -0.25 + (1.5 * i) / (size - 1));
+        points = coords.map((a) => [a, 0]);
+      } else {
+        const rng = new Rng(r.config.seed + 1013);
+        base = params;
+        d1 = filterNormalisedDirection(params, shapes, rng);
+        d2 = filterNormalisedDirection(params, shapes, rng);
+        coords = Array.from({ length: size }, (_, i) => -1 + (2 * i) / (size - 1));
+        points = coords.flatMap((b) => coords.map((a): [number, number] => [a, b]));
+      }
+      const scratch = await Network.create(gpu, r.network.config, { batchSize: B, seed: r.config.seed });
+      const inputs: Awaited<ReturnType<typeof createBatchInput>>[] = [];
+      const idx: GPUBuffer[] = [];
+      try {
+        scratch.setState(state);
+        const target = await scratch.target('train', B);
+        for (let i = 0; i < k; i++) {
+          idx.push(createStorage(gpu, `lab.landscape.indices${i}`, B * 4));
+          gpu.device.queue.writeBuffer(idx[i], 0, train.ids, i * B, B);
+          inputs.push(await createBatchInput(gpu, `lab.landscape.input${i}`, { batch: B, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false }, train, idx[i], target));
+        }
+        const probe = await LandscapeProbe.create(gpu, scratch, target, base, d1, d2, mode === '1d' ? size : size);
+        try {
+          const losses = await probe.evaluate(points, { count: k, fill: (enc, i) => inputs[i].encode(enc) }, this.readback(), {
+            onChunk: (done) => this.runs.isCurrent(r) && this.post({ type: 'labLandscapeProgress', runId: r.id, done, total: points.length }),
+            cancelled: () => this.cancelled.has(r.id) || !this.runs.isCurrent(r),
+          });
+          const cancelled = losses.some((x) => Number.isNaN(x));
+          if (this.runs.isCurrent(r)) this.post({ type: 'labLandscape', runId: r.id, step, mode, coords, losses, images: k * B, cancelled });
+        } finally {
+          probe.destroy();
+        }
+      } finally {
+        inputs.forEach((x) => x.destroy());
+        idx.forEach((b) => b.destroy());
+        scratch.destroy();
+        this.cancelled.delete(r.id);
       }
     });
   }

@@ -62,7 +62,14 @@ export type Command =
   /** Histograms of one 3x3 layer's activations before and after BN ('' = the first layer), first `images` test images. */
   | { type: 'labHistogram'; runId: RunId; layer: string; bins: number; images: number }
   /** GPU time per kernel of one forward + backward pass at the run's batch size (timestamp queries). */
-  | { type: 'labProfile'; runId: RunId };
+  | { type: 'labProfile'; runId: RunId }
+  /**
+   * Loss landscape on `batches` fixed training batches: '1d' interpolates from the initial to the current weights
+   * (a from -0.25 to 1.25, `size` points); '2d' a size x size grid over [-1, 1]^2 along two filter-normalised random
+   * directions around the current weights. Progress comes as labLandscapeProgress; labCancel stops it.
+   */
+  | { type: 'labLandscape'; runId: RunId; mode: '1d' | '2d'; size: number; batches: number }
+  | { type: 'labCancel'; runId: RunId };
 
 export type RunState = 'building' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -168,6 +175,9 @@ export type WorkerEvent =
   | { type: 'labHistogram'; runId: RunId; step: number; images: number; layer: string; layers: string[]; before: LabHistogram; after: LabHistogram }
   /** `kernels` empty and `timestamps` false when the adapter has no timestamp queries. Labels are `${opKind} ${nodeName}`. */
   | { type: 'labProfile'; runId: RunId; step: number; batch: number; adapter: string; timestamps: boolean; kernels: { label: string; ms: number }[] }
+  | { type: 'labLandscapeProgress'; runId: RunId; done: number; total: number }
+  /** `losses`: mean training loss per point, for '2d' row-major over (b, a); NaN where cancelled before it. */
+  | { type: 'labLandscape'; runId: RunId; step: number; mode: '1d' | '2d'; coords: number[]; losses: number[]; images: number; cancelled: boolean }
   /** A fault in words, with what the user can do next; runId when it concerns one run (the others go on). */
   | {
       type: 'error';

@@ -124,6 +124,12 @@ export class Trainer {
         const r = this.runs.get(cmd.runId);
         return this.jobs.background(r, this.lab.lesion(r, cmd.images));
       }
+      case 'labLandscape': {
+        const r = this.runs.get(cmd.runId);
+        return this.jobs.background(r, this.lab.landscape(r, cmd.mode, cmd.size, cmd.batches));
+      }
+      case 'labCancel':
+        return this.lab.cancel(cmd.runId);
       case 'labProfile': {
         const r = this.runs.get(cmd.runId);
         return this.jobs.background(r, this.lab.profile(r));

@@ -138,13 +138,20 @@ export function predict(runId: string, bnMode: 'eval' | 'train', count = 32): vo
 }
 
 /** The analysis lab's measurements (components/lab): `images` test images; re-estimation from `batches` training batches. */
-export function labMeasure(kind: LabKind, runId: string, o: { images: number; batches?: number; layer?: string; bins?: number }): void {
+export function labMeasure(
+  kind: LabKind, runId: string, o: { images: number; batches?: number; layer?: string; bins?: number; mode?: '1d' | '2d'; size?: number },
+): void {
   markBusy(kind, runId);
-  if (kind === 'profile') send({ type: 'labProfile', runId });
+  if (kind === 'landscape') send({ type: 'labLandscape', runId, mode: o.mode ?? '1d', size: o.size ?? 21, batches: o.batches ?? 2 });
+  else if (kind === 'profile') send({ type: 'labProfile', runId });
   else if (kind === 'histogram') send({ type: 'labHistogram', runId, layer: o.layer ?? '', bins: o.bins ?? 40, images: o.images });
   else if (kind === 'responses') send({ type: 'labResponses', runId, images: o.images });
   else if (kind === 'lesion') send({ type: 'labLesion', runId, images: o.images });
   else send({ type: 'labReestimateBn', runId, batches: o.batches ?? 20, images: o.images });
+}
+
+export function labCancel(runId: string): void {
+  send({ type: 'labCancel', runId });
 }
 
 function requestSave(runId: string, why: 'download' | 'keep'): void {

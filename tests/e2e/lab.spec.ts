@@ -12,7 +12,7 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(test.info().project.outputDir, `lab-${name}.png`), fullPage: true, clip: box });
 }
 
-test('the analysis lab measures a trained plain/residual pair: layer responses, lesion study, BatchNorm lab, kernel profile', async ({ page }) => {
+test('the analysis lab measures a trained plain/residual pair: layer responses, lesion study, BatchNorm lab, loss landscape, gradient flow, kernel profile', async ({ page }) => {
   test.setTimeout(240_000);
   await openWithData(page, tinyUrl({ steps: '3' }));
   await page.getByRole('button', { name: 'Compare plain vs residual' }).click();
@@ -64,6 +64,26 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   await bn.getByRole('button', { name: /Small-batch preset/ }).click();
   await expect(page.getByLabel('Batch size', { exact: true })).toHaveValue('2');
   await shot(page, 'batchnorm-lab');
+
+  // Loss landscape: a 1-D line per run, then a 3x3 heat map per run, side by side.
+  await tabs.getByRole('tab', { name: 'Loss landscape' }).click();
+  const land = lab.getByRole('tabpanel', { name: 'Loss landscape' });
+  await land.getByLabel('Points per axis').fill('3');
+  await land.getByRole('button', { name: /^1-D/ }).click();
+  await expect(land.getByRole('figure', { name: 'Loss from the initial (0) to the current (1) weights chart' }).locator('path.lab-line')).toHaveCount(2);
+  await expect(land.getByTestId('landscape-1d-caption')).toContainText('at the start');
+  await land.getByRole('button', { name: /^2-D/ }).click();
+  await expect(land.locator('rect.lab-cell')).toHaveCount(2 * 9);
+  await expect(land.getByRole('figure', { name: /resnet-8.*loss landscape heat map/ })).toBeVisible();
+  await expect(land.getByRole('figure', { name: /plain-8.*loss landscape heat map/ })).toBeVisible();
+  await shot(page, 'loss-landscape');
+
+  // Gradient flow: the per-layer gradient norms reported while training, a layer x step heat map per run.
+  await tabs.getByRole('tab', { name: 'Gradient flow' }).click();
+  const flow = lab.getByRole('tabpanel', { name: 'Gradient flow' });
+  await expect(flow.getByRole('figure', { name: 'resnet-8 gradient norms over training heat map' }).locator('rect.lab-cell').first()).toBeVisible();
+  await expect(flow.getByRole('figure', { name: 'plain-8 gradient norms over training heat map' })).toContainText('BN on');
+  await shot(page, 'gradient-flow');
 
   // Kernel profile: bars by op kind where the adapter has timestamp queries, else a sentence saying it has none.
   await tabs.getByRole('tab', { name: 'Kernel profile' }).click();

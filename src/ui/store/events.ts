@@ -181,6 +181,8 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
       case 'labBn':
       case 'labHistogram':
       case 'labProfile':
+      case 'labLandscape':
+      case 'labLandscapeProgress':
         break; // the lab's own store (store/lab.ts)
       default:
         e satisfies never;

@@ -8,7 +8,8 @@ export type LabLesionResult = Extract<WorkerEvent, { type: 'labLesion' }>;
 export type LabBnResult = Extract<WorkerEvent, { type: 'labBn' }>;
 export type LabHistograms = Extract<WorkerEvent, { type: 'labHistogram' }>;
 export type LabProfile = Extract<WorkerEvent, { type: 'labProfile' }>;
-export type LabKind = 'responses' | 'lesion' | 'bn' | 'histogram' | 'profile';
+export type LabLandscape = Extract<WorkerEvent, { type: 'labLandscape' }>;
+export type LabKind = 'responses' | 'lesion' | 'bn' | 'histogram' | 'profile' | 'landscape';
 
 export interface LabState {
   responses: Record<string, LabResponses>;
@@ -16,13 +17,17 @@ export interface LabState {
   bn: Record<string, LabBnResult>;
   histogram: Record<string, LabHistograms>;
   profile: Record<string, LabProfile>;
+  /** Per run and mode ('1d' | '2d'). */
+  landscape: Record<string, Partial<Record<'1d' | '2d', LabLandscape>>>;
+  /** Points done of the landscape in flight, per run. */
+  progress: Record<string, { done: number; total: number }>;
   /** `${kind}:${runId}` of the measurements asked for and not answered yet. */
   busy: Record<string, true>;
   /** The open instrument. */
-  tab: 'responses' | 'lesion' | 'bn' | 'profile';
+  tab: 'responses' | 'lesion' | 'bn' | 'landscape' | 'gradients' | 'profile';
 }
 
-export const useLab = create<LabState>()(() => ({ responses: {}, lesion: {}, bn: {}, histogram: {}, profile: {}, busy: {}, tab: 'responses' }));
+export const useLab = create<LabState>()(() => ({ responses: {}, lesion: {}, bn: {}, histogram: {}, profile: {}, landscape: {}, progress: {}, busy: {}, tab: 'responses' }));
 
 export const busyKey = (kind: LabKind, runId: string) => `${kind}:${runId}`;
 
@@ -38,7 +43,7 @@ const done = (busy: Record<string, true>, kinds: LabKind[], runId: string) => {
 
 /** The lab's part of a batch of worker events: results in, and a failed run's measurements no longer in flight. */
 export function reduceLabEvents(s: LabState, events: readonly WorkerEvent[]): Partial<LabState> {
-  let { responses, lesion, bn, histogram, profile, busy } = s;
+  let { responses, lesion, bn, histogram, profile, landscape, progress, busy } = s;
   for (const e of events) {
     switch (e.type) {
       case 'labResponses':
@@ -61,15 +66,25 @@ export function reduceLabEvents(s: LabState, events: readonly WorkerEvent[]): Pa
         profile = { ...profile, [e.runId]: e };
         busy = done(busy, ['profile'], e.runId);
         break;
+      case 'labLandscapeProgress':
+        progress = { ...progress, [e.runId]: { done: e.done, total: e.total } };
+        break;
+      case 'labLandscape': {
+        landscape = { ...landscape, [e.runId]: { ...landscape[e.runId], [e.mode]: e } };
+        const { [e.runId]: _, ...rest } = progress;
+        progress = rest;
+        busy = done(busy, ['landscape'], e.runId);
+        break;
+      }
       case 'error':
-        if (e.runId) busy = done(busy, ['responses', 'lesion', 'bn', 'histogram', 'profile'], e.runId);
+        if (e.runId) busy = done(busy, ['responses', 'lesion', 'bn', 'histogram', 'profile', 'landscape'], e.runId);
         else if (e.code === 'device-lost') busy = {};
         break;
       default:
         break;
     }
   }
-  return { responses, lesion, bn, histogram, profile, busy };
+  return { responses, lesion, bn, histogram, profile, landscape, progress, busy };
 }
 
 export const applyLabEvents = (events: readonly WorkerEvent[]) => useLab.setState((s) => reduceLabEvents(s, events));

@@ -179,8 +179,11 @@ self.onmessage = async (e: MessageEvent<Command>) => {
     case 'labReestimateBn':
     case 'labHistogram':
     case 'labProfile':
+    case 'labLandscape':
       // The lab measures a real network on the GPU; the mock has none to measure.
       post({ type: 'error', runId: c.runId, code: 'internal', message: 'The mock worker has no analysis lab.', advice: 'Run the real app.' });
+      break;
+    case 'labCancel':
       break;
     default:
       c satisfies never;

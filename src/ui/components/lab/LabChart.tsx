@@ -22,13 +22,15 @@ interface Props {
   /** A horizontal reference line (e.g. chance error). */
   reference?: { y: number; label: string };
   legend?: ReactNode;
+  /** Labels of the x axis' ends (default input, output). */
+  xEnds?: [string, string];
 }
 
 const W = 560;
 const H = 170;
 const PAD = { l: 46, r: 10, t: 8, b: 22 };
 
-export function LabChart({ title, series, format, yMax, reference, legend }: Props) {
+export function LabChart({ title, series, format, yMax, reference, legend, xEnds = ['input', 'output'] }: Props) {
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
   const top = yMax ?? Math.max(1e-9, ...all, reference?.y ?? 0) * 1.08;
   const x = (i: number, n: number) => PAD.l + (n > 1 ? i / (n - 1) : 0.5) * (W - PAD.l - PAD.r);
@@ -47,10 +49,10 @@ export function LabChart({ title, series, format, yMax, reference, legend }: Pro
           </g>
         ))}
         <text x={PAD.l} y={H - 6} fontSize={10} fill="#64748b">
-          input
+          {xEnds[0]}
         </text>
         <text x={W - PAD.r} y={H - 6} fontSize={10} fill="#64748b" textAnchor="end">
-          output
+          {xEnds[1]}
         </text>
         {reference && (
           <g>
