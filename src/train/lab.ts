@@ -154,7 +154,7 @@ export class LabJobs {
         base = Object.fromEntries(Object.keys(params).map((n) => [n, init[n]]));
         d1 = Object.fromEntries(Object.keys(params).map((n) => [n, params[n].map((x, i) => x - init[n][i])]));
         d2 = Object.fromEntries(Object.keys(params).map((n) => [n, new Float32Array(params[n].length)]));
-        coords = Array.from({ length: size }, (_, i) => -0.25 + (1.5 * i) / (size - 1));
+        coords = Array.from({ length: size }, (_, i) => -0.5 + (2 * i) / (size - 1)); // 0 and 1 on the grid when (size - 1) % 4 == 0
         points = coords.map((a) => [a, 0]);
       } else {
         const rng = new Rng(r.config.seed + 1013);

@@ -65,7 +65,7 @@ export type Command =
   | { type: 'labProfile'; runId: RunId }
   /**
    * Loss landscape on `batches` fixed training batches: '1d' interpolates from the initial to the current weights
-   * (a from -0.25 to 1.25, `size` points); '2d' a size x size grid over [-1, 1]^2 along two filter-normalised random
+   * (a from -0.5 to 1.5, `size` points); '2d' a size x size grid over [-1, 1]^2 along two filter-normalised random
    * directions around the current weights. Progress comes as labLandscapeProgress; labCancel stops it.
    */
   | { type: 'labLandscape'; runId: RunId; mode: '1d' | '2d'; size: number; batches: number }

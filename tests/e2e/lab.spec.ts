@@ -68,10 +68,11 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   // Loss landscape: a 1-D line per run, then a 3x3 heat map per run, side by side.
   await tabs.getByRole('tab', { name: 'Loss landscape' }).click();
   const land = lab.getByRole('tabpanel', { name: 'Loss landscape' });
-  await land.getByLabel('Points per axis').fill('3');
+  await land.getByLabel('Points per axis').fill('5');
   await land.getByRole('button', { name: /^1-D/ }).click();
   await expect(land.getByRole('figure', { name: 'Loss from the initial (0) to the current (1) weights chart' }).locator('path.lab-line')).toHaveCount(2);
-  await expect(land.getByTestId('landscape-1d-caption')).toContainText('at the start');
+  await expect(land.getByTestId('landscape-1d-caption')).toContainText('(start)');
+  await land.getByLabel('Points per axis').fill('3');
   await land.getByRole('button', { name: /^2-D/ }).click();
   await expect(land.locator('rect.lab-cell')).toHaveCount(2 * 9);
   await expect(land.getByRole('figure', { name: /resnet-8.*loss landscape heat map/ })).toBeVisible();

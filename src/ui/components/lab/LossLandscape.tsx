@@ -99,13 +99,16 @@ export function LossLandscape() {
           <p className="muted small" data-testid="landscape-1d-caption">
             {listText(
               one.map((m) => {
-                const at = (a: number) => m.res.losses[m.res.coords.reduce((best, x, i) => (Math.abs(x - a) < Math.abs(m.res.coords[best] - a) ? i : best), 0)];
-                const path = m.res.losses.filter((_, i) => m.res.coords[i] >= 0 && m.res.coords[i] <= 1);
+                // the grid points nearest to the initial (a = 0) and the current (a = 1) weights
+                const near = (a: number) => m.res.coords.reduce((best, x, i) => (Math.abs(x - a) < Math.abs(m.res.coords[best] - a) ? i : best), 0);
+                const [i0, i1] = [near(0), near(1)];
+                const path = m.res.losses.slice(i0, i1 + 1);
                 const bump = path.some((v, i) => i > 0 && v > path[i - 1] * 1.01);
-                return `${m.run.name}: ${fmt(at(0))} at the start, ${fmt(at(1))} now, ${bump ? 'with a bump on the way' : 'falling all the way'}`;
+                const at = (i: number) => `${fmt(m.res.losses[i])} at a = ${fmt(m.res.coords[i])}`;
+                return `${m.run.name}: ${at(i0)} (start), ${at(i1)} (now), ${bump ? 'with a bump on the way' : 'falling all the way'}`;
               }),
             )}
-            . Goodfellow et al. (2015) find this straight path usually falls monotonically: the obstacles of training are not on it.
+            . Goodfellow et al. (2015) find that for the nets they studied the loss usually falls monotonically along this straight path.
           </p>
         </>
       )}
