@@ -30,8 +30,9 @@ test('errorGap: only the last `window` steps count; a clear gap with little spre
   expect(g.distinguishable).toBe(true);
 });
 
-test('errorGap: undefined until both runs have a few steps; the shorter run sets the window', () => {
-  expect(errorGap(points([0.5, 0.5, 0.5, 0.5]), points([0.5, 0.5, 0.5, 0.5, 0.5]))).toBeUndefined();
+test('errorGap: undefined until both runs have two steps; the shorter run sets the window', () => {
+  expect(errorGap(points([0.5]), points([0.5, 0.4, 0.5, 0.5, 0.5]))).toBeUndefined();
+  expect(errorGap(points([0.5, 0.3]), points([0.5, 0.4, 0.5]))!.steps).toBe(2);
   expect(errorGap(points(Array(6).fill(0.5)), points(Array(80).fill(0.5)))!.steps).toBe(6);
 });
 

@@ -5,8 +5,8 @@ import type { LayerNorms, MetricPoint } from '../../train/protocol';
 
 /** How many of the latest steps of each run the gap is measured over. */
 export const GAP_WINDOW = 50;
-/** Fewer steps per run than this and the gap has no meaningful spread yet. */
-const MIN_STEPS = 5;
+/** A spread needs two steps per run; with few steps the standard error is large and the verdict says so. */
+const MIN_STEPS = 2;
 // Option-B projection shortcuts are a side branch (normData.ts draws them apart); not on the main path.
 const isShortcut = (layer: string) => /(^|\.)shortcut\./.test(layer);
 
