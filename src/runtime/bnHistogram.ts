@@ -24,6 +24,14 @@ export interface Histogram {
   std: number;
 }
 
+/** Per channel of the BN layer: the batch's mean and biased variance of its input, and the running statistics. */
+export interface ChannelStats {
+  batchMean: number[];
+  batchVar: number[];
+  runningMean: number[];
+  runningVar: number[];
+}
+
 /** How many standard deviations either side of the mean the range spans. */
 export const RANGE_STDS = 4;
 
@@ -32,10 +40,12 @@ const aligned = (n: number) => Math.ceil(Math.max(n, 1) / ALIGN_FLOATS) * ALIGN_
 /**
  * Histograms of the BN input and output of the 3x3 layer `layer` (its convolution's name) of a probe graph
  * `target`. `encodeForward` records what fills the target (batch input and forward pass) into the first encoder.
+ * With `running` (that BN's running statistics), also the per-channel batch statistics against them: the drift.
  */
 export async function bnHistograms(
   gpu: Gpu, readback: ReadbackPool, target: StepTarget, layer: string, bins: number, encodeForward: (enc: GPUCommandEncoder) => void,
-): Promise<{ before: Histogram; after: Histogram }> {
+  running?: { mean: BufferRef; variance: BufferRef },
+): Promise<{ before: Histogram; after: Histogram; channels?: ChannelStats }> {
   const probes = target.net.probes;
   if (!probes) throw new Error('BN histograms need a probe graph');
   const i = probes.bnInputs.findIndex((r) => r.name === layer);
@@ -62,8 +72,21 @@ export async function bnHistograms(
       pass.end();
       const st = readback.acquire(statFloats * 4);
       enc.copyBufferToBuffer(stats, 0, st, 0, statFloats * 4);
+      const rs = running && readback.acquire(2 * c * 4);
+      if (running && rs) {
+        enc.copyBufferToBuffer(running.mean.buffer, running.mean.offset ?? 0, rs, 0, c * 4);
+        enc.copyBufferToBuffer(running.variance.buffer, running.variance.offset ?? 0, rs, c * 4, c * 4);
+      }
       gpu.device.queue.submit([enc.finish()]);
+      const runRead = rs && readback.read(rs, 2 * c * 4);
       const v = new Float32Array(await readback.read(st, statFloats * 4));
+      const r = runRead && new Float32Array(await runRead);
+      const channels: ChannelStats | undefined = r && {
+        batchMean: Array.from(v.subarray(0, c)),
+        batchVar: Array.from(v.subarray(aligned(c), aligned(c) + c)),
+        runningMean: Array.from(r.subarray(0, c)),
+        runningVar: Array.from(r.subarray(c, 2 * c)),
+      };
       const moments = [0, 1].map((k) => {
         const m = v.subarray(2 * k * aligned(c), 2 * k * aligned(c) + c);
         const s = pooledStd(m, v.subarray((2 * k + 1) * aligned(c), (2 * k + 1) * aligned(c) + c));
@@ -82,7 +105,7 @@ export async function bnHistograms(
       gpu.device.queue.submit([enc2.finish()]);
       const h = new Uint32Array(await readback.read(ct, counts.size));
       const [before, after] = moments.map((mo, k) => ({ ...mo, counts: Array.from(h.subarray(k * aligned(bins), k * aligned(bins) + bins)) }));
-      return { before, after };
+      return { before, after, ...(channels ? { channels } : {}) };
     } finally {
       for (const d of [...statD, ...histD]) d.uniforms?.destroy();
     }

@@ -15,7 +15,9 @@ import { encodeStep, type StepKind } from './step';
 import { IMAGE_FLOATS, StepTargets, type StepTarget } from './targets';
 import { ResponseProbe, type Responses } from './responses';
 import { BnReestimator } from './bnReestimate';
-import { bnHistograms, type Histogram } from './bnHistogram';
+import { bnHistograms, type ChannelStats, type Histogram } from './bnHistogram';
+import { arenaRef } from './arenas';
+import type { BufferRef } from '../kernels/kernel';
 
 export class Network {
   readonly config: ResolvedConfig;
@@ -142,10 +144,18 @@ export class Network {
   }
 
   /** Histograms of one 3x3 layer's activations before and after BN (runtime/bnHistogram.ts) on a batch, eval-mode BN. */
-  async bnHistograms(images: Float32Array, labels: Int32Array, layer: string, bins: number): Promise<{ before: Histogram; after: Histogram }> {
+  async bnHistograms(images: Float32Array, labels: Int32Array, layer: string, bins: number): Promise<{ before: Histogram; after: Histogram; channels?: ChannelStats }> {
     const b = await this.target('eval', labels.length, { probe: true });
     this.upload(b, images, labels);
-    return bnHistograms(this.gpu, this.readback, b, layer, bins, (enc) => this.encodeStep(enc, b, 'forward'));
+    return bnHistograms(this.gpu, this.readback, b, layer, bins, (enc) => this.encodeStep(enc, b, 'forward'), this.runningStats(layer));
+  }
+
+  /** The running statistics of the BN after convolution `conv` (`layer1.0.conv2` -> `layer1.0.bn2`, `conv1` -> `bn1`). */
+  runningStats(conv: string): { mean: BufferRef; variance: BufferRef } | undefined {
+    const bn = conv.replace(/conv(\d+)$/, 'bn$1');
+    const s = this.state.states;
+    if (!s.offsets.has(`${bn}.running_mean`)) return undefined;
+    return { mean: arenaRef(s, `${bn}.running_mean`), variance: arenaRef(s, `${bn}.running_var`) };
   }
 
   /**

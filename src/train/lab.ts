@@ -99,7 +99,7 @@ export class LabJobs {
         const h = await bnHistograms(gpu, this.readback(), target, name, bins, (enc) => {
           input.encode(enc);
           r.network.encodeStep(enc, target, 'forward');
-        });
+        }, r.network.runningStats(name));
         if (this.runs.isCurrent(r)) this.post({ type: 'labHistogram', runId: r.id, step, images: n, layer: name, layers, ...h });
       } finally {
         input.destroy();

@@ -172,7 +172,11 @@ export type WorkerEvent =
   | { type: 'labLesion'; runId: RunId; step: number; images: number; baselineError: number; blocks: LabLesion[] }
   | { type: 'labBn'; runId: RunId; step: number; batches: number; images: number; before: { eval: number; train: number }; after: { eval: number; train: number } }
   /** `layers`: the 3x3 layers with BN, for choosing another. */
-  | { type: 'labHistogram'; runId: RunId; step: number; images: number; layer: string; layers: string[]; before: LabHistogram; after: LabHistogram }
+  | {
+      type: 'labHistogram'; runId: RunId; step: number; images: number; layer: string; layers: string[]; before: LabHistogram; after: LabHistogram;
+      /** Per channel: the batch's mean and (biased) variance of the BN input against the running statistics. */
+      channels?: { batchMean: number[]; batchVar: number[]; runningMean: number[]; runningVar: number[] };
+    }
   /** `kernels` empty and `timestamps` false when the adapter has no timestamp queries. Labels are `${opKind} ${nodeName}`. */
   | { type: 'labProfile'; runId: RunId; step: number; batch: number; adapter: string; timestamps: boolean; kernels: { label: string; ms: number }[] }
   | { type: 'labLandscapeProgress'; runId: RunId; done: number; total: number }

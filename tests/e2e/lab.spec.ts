@@ -54,6 +54,8 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   await hist.getByLabel('Layer').selectOption('layer2.0.conv2');
   await expect(hist.getByRole('figure', { name: 'layer2.0.conv2 after BN histogram' })).toBeVisible();
   await expect(hist.getByTestId('bn-hist-caption')).toContainText('std');
+  await expect(hist.getByRole('figure', { name: 'layer2.0.conv2: batch vs running mean chart' }).locator('path.lab-line')).toHaveCount(2);
+  await expect(hist.getByTestId('bn-drift-caption')).toContainText('running standard deviations');
   const re = bn.getByRole('group', { name: 'Re-estimate BN statistics' });
   await re.getByLabel('Batches').fill('3');
   await re.getByRole('button', { name: 'Re-estimate BN statistics' }).click();

@@ -203,6 +203,21 @@ describe('BN histograms', () => {
       const { net, v } = await reference(network, cfg, images, labels, { probe: true });
       const p = net.probes!;
       const tensors = [p.bnInputs.find((r) => r.name === 'layer2.0.conv2')!.id, p.responses.find((r) => r.name === 'layer2.0.conv2')!.id].map((id) => v.get(id)!);
+      // per channel: the batch statistics of the BN input, and the running statistics (drift)
+      const ch = got.channels!;
+      const state = await network.getState();
+      expect(ch.runningMean).toEqual(Array.from(state['layer2.0.bn2.running_mean']));
+      expect(ch.runningVar).toEqual(Array.from(state['layer2.0.bn2.running_var']));
+      const x = tensors[0];
+      const [nImg, c, hw] = [BATCH, 32, x.length / BATCH / 32];
+      for (let k = 0; k < c; k++) {
+        const vals: number[] = [];
+        for (let n = 0; n < nImg; n++) for (let i = 0; i < hw; i++) vals.push(x[(n * c + k) * hw + i]);
+        const m = vals.reduce((a, b) => a + b, 0) / vals.length;
+        const va = vals.reduce((a, b) => a + (b - m) ** 2, 0) / vals.length;
+        expect(Math.abs(ch.batchMean[k] - m), `mean ${k}`).toBeLessThan(1e-4 * Math.sqrt(va) + 1e-6);
+        expect(Math.abs(ch.batchVar[k] - va), `var ${k}`).toBeLessThan(1e-4 * va + 1e-9);
+      }
       [got.before, got.after].forEach((h, k) => {
         const a = tensors[k];
         const mean = a.reduce((s, x) => s + x, 0) / a.length;

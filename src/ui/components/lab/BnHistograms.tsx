@@ -5,6 +5,7 @@ import { labMeasure } from '../../actions';
 import type { LabHistogram } from '../../../train/protocol';
 import { busyKey, useLab } from '../../store/lab';
 import type { LabRun } from './labRuns';
+import { LabChart, Legend } from './LabChart';
 
 const IMAGES = 64;
 const BINS = 40;
@@ -75,6 +76,7 @@ export function BnHistograms({ target }: { target: LabRun | undefined }) {
             <Bars title={`${res.layer} before BN`} h={res.before} color="#94a3b8" />
             <Bars title={`${res.layer} after BN`} h={res.after} color={color} />
           </div>
+          {res.channels && <Drift ch={res.channels} color={color} layer={res.layer} />}
           <p className="muted small" data-testid="bn-hist-caption">
             {res.images} test images at step {res.step}, BN in eval mode. Normalising subtracts the mean and divides by the std (mean 0, variance 1), then the
             learnt scale and shift set the spread and centre: here the activations go from mean {num(res.before.mean)}, std {num(res.before.std)} to mean{' '}
@@ -84,5 +86,43 @@ export function BnHistograms({ target }: { target: LabRun | undefined }) {
         </>
       )}
     </div>
+  );
+}
+
+/** The batch statistics of the BN input per channel against the running ones, and how far apart they are. */
+function Drift({ ch, color, layer }: { ch: NonNullable<import('../../store/lab').LabHistograms['channels']>; color: string; layer: string }) {
+  const c = ch.batchMean.length;
+  const labels = Array.from({ length: c }, (_, k) => `channel ${k}`);
+  const shift = ch.batchMean.reduce((s, m, k) => s + Math.abs(m - ch.runningMean[k]) / Math.sqrt(ch.runningVar[k] + 1e-5), 0) / c;
+  const ratio = ch.batchVar.reduce((s, v, k) => s + v / ch.runningVar[k], 0) / c;
+  const ends: [string, string] = ['channel 0', `channel ${c - 1}`];
+  return (
+    <>
+      <div className="lab-hists">
+        <LabChart
+          title={`${layer}: batch vs running mean`}
+          format={num}
+          xEnds={ends}
+          series={[
+            { name: 'batch mean', color, values: ch.batchMean, labels },
+            { name: 'running mean', color: '#64748b', values: ch.runningMean, labels, dashed: true },
+          ]}
+          legend={<Legend items={[{ name: 'this batch', color }, { name: 'running', color: '#64748b', dashed: true }]} />}
+        />
+        <LabChart
+          title={`${layer}: batch vs running variance`}
+          format={num}
+          xEnds={ends}
+          series={[
+            { name: 'batch variance', color, values: ch.batchVar, labels },
+            { name: 'running variance', color: '#64748b', values: ch.runningVar, labels, dashed: true },
+          ]}
+        />
+      </div>
+      <p className="muted small" data-testid="bn-drift-caption">
+        Drift: the batch means sit {num(shift)} running standard deviations from the running means on average, and the batch variances are {num(ratio)}× the
+        running ones. Near 0 and 1 the running statistics describe what the layer sees; far from them, eval-mode BN normalises with the wrong numbers.
+      </p>
+    </>
   );
 }

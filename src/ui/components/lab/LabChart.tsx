@@ -1,5 +1,5 @@
 // A small SVG line chart for the lab's per-layer and per-block numbers: one line per run over relative depth
-// (runs of different depths share both ends), y from 0. Plain SVG: these charts have a few dozen points and
+// (runs of different depths share both ends), y from 0 (or the lowest negative value). Plain SVG: these charts have a few dozen points and
 // should draw at once, without the recharts chunk.
 import type { ReactNode } from 'react';
 
@@ -32,10 +32,12 @@ const PAD = { l: 46, r: 10, t: 8, b: 22 };
 
 export function LabChart({ title, series, format, yMax, reference, legend, xEnds = ['input', 'output'] }: Props) {
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
+  // From 0 (or below it, when some value is negative) to the largest value.
+  const bottom = Math.min(0, ...all) * 1.08;
   const top = yMax ?? Math.max(1e-9, ...all, reference?.y ?? 0) * 1.08;
   const x = (i: number, n: number) => PAD.l + (n > 1 ? i / (n - 1) : 0.5) * (W - PAD.l - PAD.r);
-  const y = (v: number) => PAD.t + (1 - Math.min(v, top) / top) * (H - PAD.t - PAD.b);
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * top);
+  const y = (v: number) => PAD.t + (1 - (Math.min(v, top) - bottom) / (top - bottom)) * (H - PAD.t - PAD.b);
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => bottom + f * (top - bottom));
   return (
     <figure className="lab-chart" aria-label={`${title} chart`}>
       <figcaption className="chart-title">{title}</figcaption>
