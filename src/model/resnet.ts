@@ -48,11 +48,13 @@ export interface NetProbes {
   blocks: { name: string; residual: number; shortcut: number }[];
   /** With BatchNorm: each 3x3 layer's convolution output, the BN's input (same order as `responses`). */
   bnInputs: { name: string; id: number }[];
+  /** The last stage's output, [N, C, H, W], that global average pooling reads (class activation maps). */
+  features: number;
 }
 
 export function buildNetGraph(cfg: ResolvedConfig, batch: number, bnMode: 'train' | 'eval', opts: NetGraphOptions = {}): NetGraph {
   const b = new GraphBuilder();
-  const probes: NetProbes = { responses: [], blocks: [], bnInputs: [] };
+  const probes: NetProbes = { responses: [], blocks: [], bnInputs: [], features: -1 };
   /** With opts.probe, records a 3x3 layer's response `y` (before ReLU) and returns it with the ReLU applied when asked. */
   const respond = (conv: string, k: number, y: number, relu: boolean, reluName: string): number => {
     if (k === 3) probes.responses.push({ name: conv, id: y });
@@ -151,6 +153,7 @@ export function buildNetGraph(cfg: ResolvedConfig, batch: number, bnMode: 'train
     const planes = cfg.width << (s - 1);
     for (let i = 0; i < n; i++) x = block(x, `layer${s}.${i}`, planes, s > 1 && i === 0 ? 2 : 1);
   }
+  probes.features = x;
   const pooled = b.op('avgPool', 'avgpool', [x], {})[0];
   const c = b.shape(pooled)[1];
   const fcw = param('fc.weight', [cfg.classes, c], { kind: 'he', fanIn: c });

@@ -17,6 +17,7 @@ import { ResponseProbe, type Responses } from './responses';
 import { BnReestimator } from './bnReestimate';
 import { bnHistograms, type ChannelStats, type Histogram } from './bnHistogram';
 import { arenaRef } from './arenas';
+import { classMaps, type ClassMaps } from './cam';
 import type { BufferRef } from '../kernels/kernel';
 
 export class Network {
@@ -148,6 +149,18 @@ export class Network {
     const b = await this.target('eval', labels.length, { probe: true });
     this.upload(b, images, labels);
     return bnHistograms(this.gpu, this.readback, b, layer, bins, (enc) => this.encodeStep(enc, b, 'forward'), this.runningStats(layer));
+  }
+
+  /** Class activation maps (runtime/cam.ts) of one image, eval-mode BN. */
+  async classMaps(image: Float32Array): Promise<ClassMaps> {
+    const b = await this.target('eval', 1, { probe: true });
+    this.upload(b, image, Int32Array.of(0));
+    return classMaps(this.gpu, this.readback, b, this.fcWeight(), this.config.classes, (enc) => this.encodeStep(enc, b, 'forward'));
+  }
+
+  /** The fc layer's weight [classes, C] in the parameter arena. */
+  fcWeight(): BufferRef {
+    return arenaRef(this.state.params, 'fc.weight');
   }
 
   /** The running statistics of the BN after convolution `conv` (`layer1.0.conv2` -> `layer1.0.bn2`, `conv1` -> `bn1`). */

@@ -89,7 +89,7 @@ export class StepTargets {
     };
     try {
       const p = net.probes;
-      const probed = p ? [...p.responses.map((r) => r.id), ...p.bnInputs.map((r) => r.id), ...p.blocks.flatMap((k) => [k.residual, k.shortcut])] : [];
+      const probed = p ? [...p.responses.map((r) => r.id), ...p.bnInputs.map((r) => r.id), ...p.blocks.flatMap((k) => [k.residual, k.shortcut]), p.features] : [];
       const compiled = await compileGraph(this.gpu, net.b.graph, label + variantKey(variant), persistent, new Set([net.logits, ...probed]));
       const b: StepTarget = { mode, batch, images, labels, metrics, logits: compiled.refs.get(net.logits)!, net, compiled };
       this.built.set(key, b);

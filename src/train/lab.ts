@@ -11,6 +11,7 @@ import { createBatchInput } from '../runtime/batchInput';
 import { ResponseProbe } from '../runtime/responses';
 import { BnReestimator } from '../runtime/bnReestimate';
 import { bnHistograms } from '../runtime/bnHistogram';
+import { classMaps } from '../runtime/cam';
 import { profileGradientStep } from '../runtime/labProfile';
 import { LandscapeProbe, filterNormalisedDirection, type Weights } from '../runtime/landscape';
 import { Network } from '../runtime/network';
@@ -191,6 +192,32 @@ export class LabJobs {
         idx.forEach((b) => b.destroy());
         scratch.destroy();
         this.cancelled.delete(r.id);
+      }
+    });
+  }
+
+  /** Class activation maps of test image `index` (runtime/cam.ts), eval-mode BN. */
+  saliency(r: Run, index: number): Promise<void> {
+    const test = r.splits.test;
+    if (!(Number.isInteger(index) && index >= 0 && index < test.ids.length)) throw new TrainerError('bad-config', `no test image ${index}`, 'Pick an image of the predictions.');
+    return this.serial(r, async () => {
+      const gpu = await this.gpu();
+      const target = await r.network.target('eval', 1, { probe: true });
+      const indices = createStorage(gpu, 'lab.saliency.indices', 4);
+      const input = await createBatchInput(gpu, 'lab.saliency.input', { batch: 1, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false }, test, indices, target);
+      try {
+        gpu.device.queue.writeBuffer(indices, 0, test.ids, index, 1);
+        const step = r.step;
+        const res = await classMaps(gpu, this.readback(), target, r.network.fcWeight(), r.network.config.classes, (enc) => {
+          input.encode(enc);
+          r.network.encodeStep(enc, target, 'forward');
+        });
+        const id = test.ids[index];
+        const pixels = test.source.images.slice(id * 3072, (id + 1) * 3072);
+        if (this.runs.isCurrent(r)) this.post({ type: 'labSaliency', runId: r.id, step, index, label: test.source.labels[id], pixels, ...res }, [pixels.buffer]);
+      } finally {
+        input.destroy();
+        indices.destroy();
       }
     });
   }

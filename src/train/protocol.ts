@@ -69,7 +69,9 @@ export type Command =
    * directions around the current weights. Progress comes as labLandscapeProgress; labCancel stops it.
    */
   | { type: 'labLandscape'; runId: RunId; mode: '1d' | '2d'; size: number; batches: number }
-  | { type: 'labCancel'; runId: RunId };
+  | { type: 'labCancel'; runId: RunId }
+  /** Class activation maps (Grad-CAM on the last stage) of test image `index` (the order predictions show them). */
+  | { type: 'labSaliency'; runId: RunId; index: number };
 
 export type RunState = 'building' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -182,6 +184,8 @@ export type WorkerEvent =
   | { type: 'labLandscapeProgress'; runId: RunId; done: number; total: number }
   /** `losses`: mean training loss per point, for '2d' row-major over (b, a); NaN where cancelled before it. */
   | { type: 'labLandscape'; runId: RunId; step: number; mode: '1d' | '2d'; coords: number[]; losses: number[]; images: number; cancelled: boolean }
+  /** `maps[c]`: side x side, row-major, for every class c; `pixels`: the image (3072 bytes, CHW). */
+  | { type: 'labSaliency'; runId: RunId; step: number; index: number; label: number; pixels: Uint8Array; logits: number[]; side: number; maps: number[][] }
   /** A fault in words, with what the user can do next; runId when it concerns one run (the others go on). */
   | {
       type: 'error';

@@ -128,6 +128,10 @@ export class Trainer {
         const r = this.runs.get(cmd.runId);
         return this.jobs.background(r, this.lab.landscape(r, cmd.mode, cmd.size, cmd.batches));
       }
+      case 'labSaliency': {
+        const r = this.runs.get(cmd.runId);
+        return this.jobs.background(r, this.lab.saliency(r, cmd.index));
+      }
       case 'labCancel':
         return this.lab.cancel(cmd.runId);
       case 'labProfile': {

@@ -139,10 +139,11 @@ export function predict(runId: string, bnMode: 'eval' | 'train', count = 32): vo
 
 /** The analysis lab's measurements (components/lab): `images` test images; re-estimation from `batches` training batches. */
 export function labMeasure(
-  kind: LabKind, runId: string, o: { images: number; batches?: number; layer?: string; bins?: number; mode?: '1d' | '2d'; size?: number },
+  kind: LabKind, runId: string, o: { images: number; batches?: number; layer?: string; bins?: number; mode?: '1d' | '2d'; size?: number; index?: number },
 ): void {
   markBusy(kind, runId);
-  if (kind === 'landscape') send({ type: 'labLandscape', runId, mode: o.mode ?? '1d', size: o.size ?? 21, batches: o.batches ?? 2 });
+  if (kind === 'saliency') send({ type: 'labSaliency', runId, index: o.index ?? 0 });
+  else if (kind === 'landscape') send({ type: 'labLandscape', runId, mode: o.mode ?? '1d', size: o.size ?? 21, batches: o.batches ?? 2 });
   else if (kind === 'profile') send({ type: 'labProfile', runId });
   else if (kind === 'histogram') send({ type: 'labHistogram', runId, layer: o.layer ?? '', bins: o.bins ?? 40, images: o.images });
   else if (kind === 'responses') send({ type: 'labResponses', runId, images: o.images });

@@ -12,7 +12,7 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(test.info().project.outputDir, `lab-${name}.png`), fullPage: true, clip: box });
 }
 
-test('the analysis lab measures a trained plain/residual pair: layer responses, lesion study, BatchNorm lab, loss landscape, gradient flow, kernel profile', async ({ page }) => {
+test('the analysis lab measures a trained plain/residual pair: layer responses, lesion study, BatchNorm lab, loss landscape, saliency, gradient flow, kernel profile', async ({ page }) => {
   test.setTimeout(240_000);
   await openWithData(page, tinyUrl({ steps: '3' }));
   await page.getByRole('button', { name: 'Compare plain vs residual' }).click();
@@ -80,6 +80,17 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   await expect(land.getByRole('figure', { name: /resnet-8.*loss landscape heat map/ })).toBeVisible();
   await expect(land.getByRole('figure', { name: /plain-8.*loss landscape heat map/ })).toBeVisible();
   await shot(page, 'loss-landscape');
+
+  // Saliency: predictions first, then an image of them: its class activation map over the image, for any class.
+  await tabs.getByRole('tab', { name: 'Saliency' }).click();
+  const sal = lab.getByRole('tabpanel', { name: 'Saliency' });
+  await sal.getByRole('button', { name: 'Show predictions' }).click();
+  await sal.getByRole('list', { name: 'Pick an image' }).getByRole('button').first().click();
+  const result = sal.getByTestId('saliency-result');
+  await expect(result.getByRole('figure', { name: 'Class activation map' }).locator('canvas')).toHaveCount(2);
+  await result.getByLabel('Class').selectOption({ index: 3 });
+  await expect(result).toContainText('vote for cat');
+  await shot(page, 'saliency');
 
   // Gradient flow: the per-layer gradient norms reported while training, a layer x step heat map per run.
   await tabs.getByRole('tab', { name: 'Gradient flow' }).click();

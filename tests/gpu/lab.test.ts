@@ -286,3 +286,36 @@ test('loss landscape: the loss at base + a*d1 + b*d2 matches the float64 referen
     network.destroy();
   }
 });
+
+test('class activation maps (Grad-CAM on the last stage) match the float64 reference', async () => {
+  const cfg: ModelConfig = { arch: 'residual', depth: 8 };
+  const network = await trainedLike(cfg);
+  try {
+    const rng = new Rng(31);
+    const image = new Float32Array(3 * 32 * 32).map(() => rng.normal());
+    const got = await network.classMaps(image);
+    const { net, v } = await reference(network, cfg, image, Int32Array.of(0), { probe: true });
+    const a = v.get(net.probes!.features)!; // [1, 64, 8, 8]
+    const w = (await network.getState())['fc.weight'];
+    expect(got.side).toBe(8);
+    const logits = v.get(net.logits)!;
+    got.logits.forEach((x, i) => expect(Math.abs(x - logits[i])).toBeLessThan(1e-4 * Math.max(1, Math.abs(logits[i]))));
+    let scale = 0;
+    let worst = 0;
+    for (let c = 0; c < 10; c++) {
+      for (let i = 0; i < 64; i++) {
+        let s = 0;
+        for (let k = 0; k < 64; k++) s += w[c * 64 + k] * a[k * 64 + i];
+        const want = Math.max(0, s / 64);
+        scale = Math.max(scale, want);
+        worst = Math.max(worst, Math.abs(got.maps[c][i] - want));
+      }
+    }
+    expect(scale).toBeGreaterThan(0);
+    expect(worst).toBeLessThan(1e-4 * scale + 1e-6);
+    // one map per class, not the same map ten times
+    expect(got.maps[0].join()).not.toBe(got.maps[1].join());
+  } finally {
+    network.destroy();
+  }
+});

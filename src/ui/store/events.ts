@@ -183,6 +183,7 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
       case 'labProfile':
       case 'labLandscape':
       case 'labLandscapeProgress':
+      case 'labSaliency':
         break; // the lab's own store (store/lab.ts)
       default:
         e satisfies never;

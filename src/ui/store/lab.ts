@@ -9,7 +9,8 @@ export type LabBnResult = Extract<WorkerEvent, { type: 'labBn' }>;
 export type LabHistograms = Extract<WorkerEvent, { type: 'labHistogram' }>;
 export type LabProfile = Extract<WorkerEvent, { type: 'labProfile' }>;
 export type LabLandscape = Extract<WorkerEvent, { type: 'labLandscape' }>;
-export type LabKind = 'responses' | 'lesion' | 'bn' | 'histogram' | 'profile' | 'landscape';
+export type LabSaliency = Extract<WorkerEvent, { type: 'labSaliency' }>;
+export type LabKind = 'responses' | 'lesion' | 'bn' | 'histogram' | 'profile' | 'landscape' | 'saliency';
 
 export interface LabState {
   responses: Record<string, LabResponses>;
@@ -19,15 +20,16 @@ export interface LabState {
   profile: Record<string, LabProfile>;
   /** Per run and mode ('1d' | '2d'). */
   landscape: Record<string, Partial<Record<'1d' | '2d', LabLandscape>>>;
+  saliency: Record<string, LabSaliency>;
   /** Points done of the landscape in flight, per run. */
   progress: Record<string, { done: number; total: number }>;
   /** `${kind}:${runId}` of the measurements asked for and not answered yet. */
   busy: Record<string, true>;
   /** The open instrument. */
-  tab: 'responses' | 'lesion' | 'bn' | 'landscape' | 'gradients' | 'profile';
+  tab: 'responses' | 'lesion' | 'bn' | 'landscape' | 'saliency' | 'gradients' | 'profile';
 }
 
-export const useLab = create<LabState>()(() => ({ responses: {}, lesion: {}, bn: {}, histogram: {}, profile: {}, landscape: {}, progress: {}, busy: {}, tab: 'responses' }));
+export const useLab = create<LabState>()(() => ({ responses: {}, lesion: {}, bn: {}, histogram: {}, profile: {}, landscape: {}, saliency: {}, progress: {}, busy: {}, tab: 'responses' }));
 
 export const busyKey = (kind: LabKind, runId: string) => `${kind}:${runId}`;
 
@@ -43,7 +45,7 @@ const done = (busy: Record<string, true>, kinds: LabKind[], runId: string) => {
 
 /** The lab's part of a batch of worker events: results in, and a failed run's measurements no longer in flight. */
 export function reduceLabEvents(s: LabState, events: readonly WorkerEvent[]): Partial<LabState> {
-  let { responses, lesion, bn, histogram, profile, landscape, progress, busy } = s;
+  let { responses, lesion, bn, histogram, profile, landscape, saliency, progress, busy } = s;
   for (const e of events) {
     switch (e.type) {
       case 'labResponses':
@@ -76,15 +78,19 @@ export function reduceLabEvents(s: LabState, events: readonly WorkerEvent[]): Pa
         busy = done(busy, ['landscape'], e.runId);
         break;
       }
+      case 'labSaliency':
+        saliency = { ...saliency, [e.runId]: e };
+        busy = done(busy, ['saliency'], e.runId);
+        break;
       case 'error':
-        if (e.runId) busy = done(busy, ['responses', 'lesion', 'bn', 'histogram', 'profile', 'landscape'], e.runId);
+        if (e.runId) busy = done(busy, ['responses', 'lesion', 'bn', 'histogram', 'profile', 'landscape', 'saliency'], e.runId);
         else if (e.code === 'device-lost') busy = {};
         break;
       default:
         break;
     }
   }
-  return { responses, lesion, bn, histogram, profile, landscape, progress, busy };
+  return { responses, lesion, bn, histogram, profile, landscape, saliency, progress, busy };
 }
 
 export const applyLabEvents = (events: readonly WorkerEvent[]) => useLab.setState((s) => reduceLabEvents(s, events));

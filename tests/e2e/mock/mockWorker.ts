@@ -180,6 +180,7 @@ self.onmessage = async (e: MessageEvent<Command>) => {
     case 'labHistogram':
     case 'labProfile':
     case 'labLandscape':
+    case 'labSaliency':
       // The lab measures a real network on the GPU; the mock has none to measure.
       post({ type: 'error', runId: c.runId, code: 'internal', message: 'The mock worker has no analysis lab.', advice: 'Run the real app.' });
       break;

@@ -9,12 +9,14 @@ import { LesionStudy } from './LesionStudy';
 import { KernelProfile } from './KernelProfile';
 import { LossLandscape } from './LossLandscape';
 import { GradientFlow } from './GradientFlow';
+import { Saliency } from './Saliency';
 
 const TABS: { id: LabState['tab']; name: string; Body: FunctionComponent }[] = [
   { id: 'responses', name: 'Layer responses', Body: LayerResponses },
   { id: 'lesion', name: 'Lesion study', Body: LesionStudy },
   { id: 'bn', name: 'BatchNorm lab', Body: BatchNormLab },
   { id: 'landscape', name: 'Loss landscape', Body: LossLandscape },
+  { id: 'saliency', name: 'Saliency', Body: Saliency },
   { id: 'gradients', name: 'Gradient flow', Body: GradientFlow },
   { id: 'profile', name: 'Kernel profile', Body: KernelProfile },
 ];
