@@ -88,7 +88,7 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   await sal.getByRole('list', { name: 'Pick an image' }).getByRole('button').first().click();
   const result = sal.getByTestId('saliency-result');
   await expect(result.getByRole('figure', { name: 'Class activation map' }).locator('canvas')).toHaveCount(2);
-  await result.getByLabel('Class').selectOption({ index: 3 });
+  await result.getByRole('combobox', { name: 'Class' }).selectOption({ index: 3 });
   await expect(result).toContainText('vote for cat');
   await shot(page, 'saliency');
 

@@ -56,7 +56,7 @@ export function BnHistograms({ target }: { target: LabRun | undefined }) {
         {res ? (
           <label className="small">
             Layer{' '}
-            <select value={res.layer} disabled={!live || pending} onChange={(e) => measure(e.target.value)}>
+            <select aria-label="Layer" value={res.layer} disabled={!live || pending} onChange={(e) => measure(e.target.value)}>
               {res.layers.map((l) => (
                 <option key={l} value={l}>
                   {l}

@@ -96,7 +96,7 @@ export function Saliency() {
           <div className="lab-body">
             <label className="small">
               Class{' '}
-              <select value={c} onChange={(e) => setCls(Number(e.target.value))}>
+              <select aria-label="Class" value={c} onChange={(e) => setCls(Number(e.target.value))}>
                 {probs.map((p, k) => (
                   <option key={k} value={k}>
                     {classes[k]} {pct(p)}
