@@ -27,6 +27,8 @@ export interface NetGraph {
   stateOrder: ParamSpec[];
   /** With `probe`: the tensors the analysis lab measures (analysis graphs only). */
   probes?: NetProbes;
+  /** With `saliency`, once the backward pass is appended: d loss / d images. */
+  inputGrad?: number;
 }
 
 /**
@@ -39,6 +41,8 @@ export interface NetGraph {
 export interface NetGraphOptions {
   probe?: boolean;
   lesion?: number;
+  /** Also the gradient of the loss with respect to the images (runtime/targets.ts appends it; saliency). */
+  saliency?: boolean;
 }
 
 export interface NetProbes {

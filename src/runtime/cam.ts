@@ -6,7 +6,7 @@
 // fc row: no backward pass is needed.
 import type { Gpu } from '../gpu/gpu';
 import type { ReadbackPool } from '../gpu/readback';
-import { numel } from '../graph/ir';
+import { numel, type Phase } from '../graph/ir';
 import type { StepTarget } from './targets';
 import type { BufferRef } from '../kernels/kernel';
 
@@ -48,3 +48,38 @@ export async function classMaps(gpu: Gpu, readback: ReadbackPool, target: StepTa
   });
   return { logits: Array.from(logits), side: h, maps };
 }
+
+/**
+ * Input-gradient saliency (Simonyan et al. 2014) of the one image in a saliency target (eval-mode BN): for each
+ * class c, max over the colour channels of |d(-log p_c) / d pixel|, 32x32 row-major. One forward + backward per class
+ * on the GPU (the label written before each submit); the 3 x 32 x 32 gradient is reduced over its channels here.
+ * `encodeInput` fills the target's images (and labels, which are then overwritten per class).
+ */
+export async function inputSaliency(gpu: Gpu, readback: ReadbackPool, target: StepTarget, classes: number, encodeInput: (enc: GPUCommandEncoder) => void): Promise<number[][]> {
+  const g = target.net.inputGrad;
+  if (g === undefined || target.batch !== 1) throw new Error('input saliency needs a batch-1 saliency target');
+  const ref = target.compiled.refs.get(g)!;
+  const q = gpu.device.queue;
+  const first = gpu.device.createCommandEncoder({ label: 'saliency.input' });
+  encodeInput(first);
+  q.submit([first.finish()]);
+  const bytes = 3 * 32 * 32 * 4;
+  const reads: Promise<ArrayBuffer>[] = [];
+  for (let c = 0; c < classes; c++) {
+    q.writeBuffer(target.labels, 0, Int32Array.of(c));
+    const enc = gpu.device.createCommandEncoder({ label: `saliency.${c}` });
+    const pass = enc.beginComputePass({ label: `saliency.${c}` });
+    target.compiled.record(pass, PHASES);
+    pass.end();
+    const staging = readback.acquire(bytes);
+    enc.copyBufferToBuffer(ref.buffer, ref.offset ?? 0, staging, 0, bytes);
+    q.submit([enc.finish()]);
+    reads.push(readback.read(staging, bytes));
+  }
+  return (await Promise.all(reads)).map((buf) => {
+    const d = new Float32Array(buf);
+    return Array.from({ length: 1024 }, (_, i) => Math.max(Math.abs(d[i]), Math.abs(d[1024 + i]), Math.abs(d[2048 + i])));
+  });
+}
+
+const PHASES: ReadonlySet<Phase> = new Set(['forward', 'backward']);

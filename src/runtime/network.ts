@@ -17,7 +17,7 @@ import { ResponseProbe, type Responses } from './responses';
 import { BnReestimator } from './bnReestimate';
 import { bnHistograms, type ChannelStats, type Histogram } from './bnHistogram';
 import { arenaRef } from './arenas';
-import { classMaps, type ClassMaps } from './cam';
+import { classMaps, inputSaliency, type ClassMaps } from './cam';
 import type { BufferRef } from '../kernels/kernel';
 
 export class Network {
@@ -156,6 +156,13 @@ export class Network {
     const b = await this.target('eval', 1, { probe: true });
     this.upload(b, image, Int32Array.of(0));
     return classMaps(this.gpu, this.readback, b, this.fcWeight(), this.config.classes, (enc) => this.encodeStep(enc, b, 'forward'));
+  }
+
+  /** Input-gradient saliency maps of one image, per class (runtime/cam.ts inputSaliency), eval-mode BN. */
+  async inputSaliency(image: Float32Array): Promise<number[][]> {
+    const b = await this.target('eval', 1, { saliency: true });
+    this.upload(b, image, Int32Array.of(0));
+    return inputSaliency(this.gpu, this.readback, b, this.config.classes, () => undefined);
   }
 
   /** The fc layer's weight [classes, C] in the parameter arena. */

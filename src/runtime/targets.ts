@@ -58,6 +58,7 @@ export class StepTargets {
         ? this.template
         : buildNetGraph(this.config, batch, mode);
     if (mode === 'train') appendBackward(net.b);
+    if (variant?.saliency) net.inputGrad = appendBackward(net.b, { wrt: 'input' }).get(net.images);
     const label = `${mode}${batch}`;
     const images = createStorage(this.gpu, `${label}.images`, batch * IMAGE_FLOATS * 4);
     const labels = createStorage(this.gpu, `${label}.labels`, batch * 4);
@@ -90,7 +91,7 @@ export class StepTargets {
     try {
       const p = net.probes;
       const probed = p ? [...p.responses.map((r) => r.id), ...p.bnInputs.map((r) => r.id), ...p.blocks.flatMap((k) => [k.residual, k.shortcut]), p.features] : [];
-      const compiled = await compileGraph(this.gpu, net.b.graph, label + variantKey(variant), persistent, new Set([net.logits, ...probed]));
+      const compiled = await compileGraph(this.gpu, net.b.graph, label + variantKey(variant), persistent, new Set([net.logits, ...probed, ...(net.inputGrad === undefined ? [] : [net.inputGrad])]));
       const b: StepTarget = { mode, batch, images, labels, metrics, logits: compiled.refs.get(net.logits)!, net, compiled };
       this.built.set(key, b);
       return b;
@@ -137,5 +138,5 @@ function destroyTarget(b: StepTarget): void {
   b.metrics.destroy();
 }
 
-/** '' for the plain graph; '|probe', '|lesion3' for the lab's variants. */
-const variantKey = (v?: NetGraphOptions): string => (v ? `|${v.probe ? 'probe' : ''}${v.lesion !== undefined ? `lesion${v.lesion}` : ''}` : '');
+/** '' for the plain graph; '|probe', '|probesaliency', '|lesion3' for the lab's variants. */
+const variantKey = (v?: NetGraphOptions): string => (v ? `|${v.probe ? 'probe' : ''}${v.saliency ? 'saliency' : ''}${v.lesion !== undefined ? `lesion${v.lesion}` : ''}` : '');

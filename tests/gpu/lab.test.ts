@@ -319,3 +319,40 @@ test('class activation maps (Grad-CAM on the last stage) match the float64 refer
     network.destroy();
   }
 });
+
+describe.each([
+  ['resnet-8 B', { arch: 'residual', depth: 8, shortcut: 'B' }],
+  ['plain-8', { arch: 'plain', depth: 8 }],
+] as [string, ModelConfig][])('%s', (_, cfg) => {
+  test('input-gradient saliency (eval-mode BN) matches the float64 gradient of the loss per class', async () => {
+    const { appendBackward } = await import('../../src/graph/autodiff');
+    const network = await trainedLike(cfg);
+    try {
+      const rng = new Rng(41);
+      const image = new Float32Array(3 * 32 * 32).map(() => rng.normal());
+      const got = await network.inputSaliency(image);
+      expect(got.length).toBe(10);
+      const state = await network.getState();
+      for (const c of [0, 7]) {
+        const net = buildNetGraph(resolveConfig(cfg), 1, 'eval', { saliency: true });
+        const gid = appendBackward(net.b, { wrt: 'input' }).get(net.images)!;
+        // no parameter gradient is left in the graph
+        expect(net.b.graph.nodes.some((n) => n.kind === 'conv2dGradWeight' || n.kind === 'linearGradWeight')).toBe(false);
+        const v: Values = new Map();
+        for (const p of net.stateOrder) v.set(p.id, Float64Array.from(state[p.name]));
+        v.set(net.images, Float64Array.from(image));
+        v.set(net.labels, Float64Array.of(c));
+        interpret(net.b.graph, v, new Set(['forward', 'backward']));
+        const d = v.get(gid)!;
+        const want = Array.from({ length: 1024 }, (_, i) => Math.max(Math.abs(d[i]), Math.abs(d[1024 + i]), Math.abs(d[2048 + i])));
+        const scale = Math.max(...want);
+        expect(scale).toBeGreaterThan(0);
+        const worst = Math.max(...want.map((w, i) => Math.abs(got[c][i] - w)));
+        expect(worst, `class ${c}`).toBeLessThan(2e-3 * scale);
+      }
+      expect(got[0].join()).not.toBe(got[7].join());
+    } finally {
+      network.destroy();
+    }
+  });
+});
