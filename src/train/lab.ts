@@ -11,7 +11,7 @@ import { createBatchInput } from '../runtime/batchInput';
 import { ResponseProbe } from '../runtime/responses';
 import { BnReestimator } from '../runtime/bnReestimate';
 import { bnHistograms } from '../runtime/bnHistogram';
-import { classMaps } from '../runtime/cam';
+import { classMaps, inputSaliency } from '../runtime/cam';
 import { profileGradientStep } from '../runtime/labProfile';
 import { LandscapeProbe, filterNormalisedDirection, type Weights } from '../runtime/landscape';
 import { Network } from '../runtime/network';
@@ -196,13 +196,13 @@ export class LabJobs {
     });
   }
 
-  /** Class activation maps of test image `index` (runtime/cam.ts), eval-mode BN. */
+  /** Class activation maps and input-gradient saliency of test image `index` (runtime/cam.ts), eval-mode BN. */
   saliency(r: Run, index: number): Promise<void> {
     const test = r.splits.test;
     if (!(Number.isInteger(index) && index >= 0 && index < test.ids.length)) throw new TrainerError('bad-config', `no test image ${index}`, 'Pick an image of the predictions.');
     return this.serial(r, async () => {
       const gpu = await this.gpu();
-      const target = await r.network.target('eval', 1, { probe: true });
+      const target = await r.network.target('eval', 1, { probe: true, saliency: true });
       const indices = createStorage(gpu, 'lab.saliency.indices', 4);
       const input = await createBatchInput(gpu, 'lab.saliency.input', { batch: 1, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false }, test, indices, target);
       try {
@@ -212,9 +212,11 @@ export class LabJobs {
           input.encode(enc);
           r.network.encodeStep(enc, target, 'forward');
         });
+        // the images stay in the target: the per-class backward passes need no new input
+        const inputMaps = await inputSaliency(gpu, this.readback(), target, r.network.config.classes, () => undefined);
         const id = test.ids[index];
         const pixels = test.source.images.slice(id * 3072, (id + 1) * 3072);
-        if (this.runs.isCurrent(r)) this.post({ type: 'labSaliency', runId: r.id, step, index, label: test.source.labels[id], pixels, ...res }, [pixels.buffer]);
+        if (this.runs.isCurrent(r)) this.post({ type: 'labSaliency', runId: r.id, step, index, label: test.source.labels[id], pixels, ...res, inputMaps }, [pixels.buffer]);
       } finally {
         input.destroy();
         indices.destroy();

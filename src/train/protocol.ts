@@ -185,7 +185,11 @@ export type WorkerEvent =
   /** `losses`: mean training loss per point, for '2d' row-major over (b, a); NaN where cancelled before it. */
   | { type: 'labLandscape'; runId: RunId; step: number; mode: '1d' | '2d'; coords: number[]; losses: number[]; images: number; cancelled: boolean }
   /** `maps[c]`: side x side, row-major, for every class c; `pixels`: the image (3072 bytes, CHW). */
-  | { type: 'labSaliency'; runId: RunId; step: number; index: number; label: number; pixels: Uint8Array; logits: number[]; side: number; maps: number[][] }
+  | {
+      type: 'labSaliency'; runId: RunId; step: number; index: number; label: number; pixels: Uint8Array; logits: number[]; side: number; maps: number[][];
+      /** Per class: max over colour channels of |d(-log p_c) / d pixel|, 32 x 32 row-major. */
+      inputMaps: number[][];
+    }
   /** A fault in words, with what the user can do next; runId when it concerns one run (the others go on). */
   | {
       type: 'error';

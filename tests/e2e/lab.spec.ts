@@ -89,6 +89,8 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   const result = sal.getByTestId('saliency-result');
   await expect(result.getByRole('figure', { name: 'Class activation map' }).locator('canvas')).toHaveCount(2);
   await result.getByRole('combobox', { name: 'Class' }).selectOption({ index: 3 });
+  await expect(result).toContainText('change the loss of cat');
+  await result.getByRole('radiogroup', { name: 'Map' }).getByRole('radio', { name: 'Grad-CAM' }).check();
   await expect(result).toContainText('vote for cat');
   await shot(page, 'saliency');
 

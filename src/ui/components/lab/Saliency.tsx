@@ -1,12 +1,13 @@
-// Saliency on predictions: for an image of the predictions grid, the class activation map of the predicted class or
-// any chosen one, overlaid on the image. In these nets global average pooling feeds the fc layer, so Grad-CAM on the
-// last stage is exactly CAM: ReLU(sum_k W[c,k] A_k) (src/runtime/cam.ts). The input-gradient map is not here yet.
+// Saliency on predictions: for an image of the predictions grid, the input-gradient map and Grad-CAM on the last
+// stage, for the predicted class or any chosen one, overlaid on the image (src/runtime/cam.ts). In these nets global
+// average pooling feeds the fc layer, so Grad-CAM on the last stage is exactly CAM: ReLU(sum_k W[c,k] A_k).
 import { useEffect, useRef, useState } from 'react';
 import { labMeasure, predict } from '../../actions';
 import { pct } from '../../lib/format';
 import { selectedRun, useApp } from '../../store';
 import { busyKey, useLab, type LabSaliency } from '../../store/lab';
 import { CifarImage } from '../images';
+import { Segmented } from '../controls';
 
 const SHOWN = 16;
 const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
@@ -44,6 +45,7 @@ export function Saliency() {
   const results = useLab((s) => s.saliency);
   const busy = useLab((s) => s.busy);
   const [cls, setCls] = useState<number | undefined>(undefined);
+  const [kind, setKind] = useState<'cam' | 'grad'>('grad');
   const live = !!run?.live && run.state !== 'building' && run.state !== 'error';
   if (!run) return <p className="muted small">Select a run.</p>;
   const shown = predictions && predictions.runId === run.id ? predictions : undefined;
@@ -87,13 +89,23 @@ export function Saliency() {
           <figure className="lab-chart" aria-label="Class activation map">
             <div className="lab-overlay">
               <CifarImage pixels={res.pixels} index={0} size={160} label={`test image ${res.index + 1}, true ${classes[res.label]}`} />
-              <Overlay map={res.maps[c]} side={res.side} size={160} />
+              {kind === 'cam' ? <Overlay map={res.maps[c]} side={res.side} size={160} /> : <Overlay map={res.inputMaps[c]} side={32} size={160} />}
             </div>
             <figcaption className="small">
-              Where the last stage’s features vote for <b>{classes[c]}</b> ({pct(probs[c])}); true class {classes[res.label]}, predicted {classes[predicted]}; step {res.step}.
+              {kind === 'cam' ? 'Where the last stage’s features vote for' : 'The pixels that most change the loss of'} <b>{classes[c]}</b> ({pct(probs[c])}); true class{' '}
+              {classes[res.label]}, predicted {classes[predicted]}; step {res.step}.
             </figcaption>
           </figure>
           <div className="lab-body">
+            <Segmented
+              label="Map"
+              value={kind}
+              options={[
+                { value: 'grad', label: 'Input gradient', title: 'max over colours of |d loss / d pixel|' },
+                { value: 'cam', label: 'Grad-CAM', title: 'Grad-CAM on the last stage (= CAM)' },
+              ]}
+              onChange={setKind}
+            />
             <label className="small">
               Class{' '}
               <select aria-label="Class" value={c} onChange={(e) => setCls(Number(e.target.value))}>
@@ -106,7 +118,8 @@ export function Saliency() {
               </select>
             </label>
             <p className="muted small">
-              Grad-CAM (Selvaraju et al. 2017) on the last stage: the feature maps weighted by the class score’s gradient. With global average pooling before the
+              Input gradient (Simonyan et al. 2014): for each pixel, the largest over the colours of |∂(−log p)/∂pixel| for the chosen class, at full 32×32
+              resolution; noisy, but it needs nothing but the backward pass. Grad-CAM (Selvaraju et al. 2017) on the last stage: the feature maps weighted by the class score’s gradient. With global average pooling before the
               fc layer that gradient is the fc weight at every position, so this is the class activation map of Zhou et al. (2016), at the last stage’s {res.side}×
               {res.side} resolution. BN in eval mode.
             </p>
