@@ -1,6 +1,7 @@
 // A stand-in for src/train/worker.ts that speaks the same protocol without a GPU: synthetic data and
 // loss curves, fast. Used by the UI-only checks (vite.mock.config.ts), never by the real app.
 import type { Command, EvalPoint, LayerNorms, MetricPoint, RunConfig, WorkerEvent } from '../../../src/train/protocol';
+import { mockLab } from './mockLab';
 
 const post = (e: WorkerEvent, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(e, transfer);
 const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
@@ -181,8 +182,7 @@ self.onmessage = async (e: MessageEvent<Command>) => {
     case 'labProfile':
     case 'labLandscape':
     case 'labSaliency':
-      // The lab measures a real network on the GPU; the mock has none to measure.
-      post({ type: 'error', runId: c.runId, code: 'internal', message: 'The mock worker has no analysis lab.', advice: 'Run the real app.' });
+      if (r) for (const e of mockLab(c, r.cfg, r.step, image)) post(e);
       break;
     case 'labCancel':
       break;
