@@ -11,7 +11,8 @@ import { chromiumArgs, findChromium } from './scripts/chromium.mjs';
 // @ts-expect-error plain ESM helper without types
 import { isCI } from './scripts/ci.mjs';
 
-const PORT = 4173;
+// E2E_PORT: another checkout's preview server may hold 4173 (it would be reused, serving that checkout's app).
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 const sharedSubset = resolve('../shared/cifar10/cifar-10-subset-binary.tar.gz');
 const tarball = process.env.CIFAR10_TARBALL ?? (existsSync(sharedSubset) ? sharedSubset : undefined);
 

@@ -32,6 +32,15 @@ fn apply(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
   out[i] = select(y, max(y, 0.0), RELU);
 }
 
+// Eval-mode input gradient: out = dy * gamma / sqrt(variance + EPS), variance the running one (x unused).
+@compute @workgroup_size(WG)
+fn eval_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.count) { return; }
+  let c = (i / p.s) % p.c;
+  out[i] = dy[i] * (gamma[c] / sqrt(variance[c] + EPS));
+}
+
 @compute @workgroup_size(WG)
 fn backward_apply(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;

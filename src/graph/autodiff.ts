@@ -18,20 +18,25 @@ export interface BackwardOptions {
    * segment but the last (the one holding the loss) is recomputed in the backward pass. Empty/absent: none.
    */
   checkpoints?: readonly number[];
+  /** 'input': the gradient of the loss with respect to the images (saliency) instead of the parameters'. */
+  wrt?: 'params' | 'input';
 }
 
 /**
  * Appends the backward pass for the graph's loss node to the builder's graph. Returns parameter tensor id ->
- * gradient tensor id. Inputs that no parameter influences (the images) get no gradient computed.
+ * gradient tensor id. Inputs that no parameter influences (the images) get no gradient computed. With
+ * `wrt: 'input'`, the other way round: input tensor id -> its gradient, and no parameter gradients.
  */
 export function appendBackward(b: GraphBuilder, opts: BackwardOptions = {}): Map<number, number> {
+  const wrtInput = opts.wrt === 'input';
   const g = b.graph;
   const forward = g.nodes.filter((n) => n.phase === 'forward');
   const loss = forward.filter((n) => n.kind === 'softmaxXent');
   if (loss.length !== 1) throw new Error(`autodiff needs exactly one softmaxXent loss node, found ${loss.length}`);
 
   // Which tensors depend on a parameter (only those need gradients).
-  const requires = new Set(g.tensors.filter((t) => t.role === 'param').map((t) => t.id));
+  // wrt 'input' (saliency): the gradient of the loss with respect to the images only, no parameter gradients.
+  const requires = new Set(g.tensors.filter((t) => t.role === (wrtInput ? 'input' : 'param')).map((t) => t.id));
   for (const n of forward) if (n.inputs.some((i) => requires.has(i))) n.outputs.forEach((o) => requires.add(o));
 
   // A parameter's gradient lands in its own persistent buffer, written by one node: parameters feed one node each.
@@ -83,7 +88,8 @@ export function appendBackward(b: GraphBuilder, opts: BackwardOptions = {}): Map
     const grad = (i: number) => {
       const t = g.tensors[fwd.inputs[i]];
       const k = contributions.get(t.id) ?? 0;
-      return b.tensor(k === 0 ? `${t.name}.grad` : `${t.name}.grad${k}`, t.shape, t.role === 'param' ? 'gradient' : 'activation');
+      // wrt 'input': rules may still emit parameter gradients; they go to activations, pruned below as unused
+      return b.tensor(k === 0 ? `${t.name}.grad` : `${t.name}.grad${k}`, t.shape, t.role === 'param' && !wrtInput ? 'gradient' : 'activation');
     };
     const dins = opOf(node).backward({ node, dy, grad, needs: (i) => requires.has(fwd.inputs[i]), op: b.op.bind(b) });
     dins.forEach((d, i) => {
@@ -96,6 +102,20 @@ export function appendBackward(b: GraphBuilder, opts: BackwardOptions = {}): Map
     });
   }
   b.phase = prevPhase;
+  if (wrtInput) {
+    const inputs = new Map<number, number>();
+    for (const t of g.tensors) if (t.role === 'input' && gradOf.has(t.id)) inputs.set(t.id, gradOf.get(t.id)!);
+    // Drop the backward nodes nothing needs (parameter gradients), then number the nodes by position again.
+    const needed = new Set(inputs.values());
+    for (let i = g.nodes.length - 1; i >= 0; i--) {
+      const n = g.nodes[i];
+      if (n.phase !== 'backward') continue;
+      if (n.outputs.some((o) => needed.has(o))) n.inputs.forEach((x) => needed.add(x));
+      else g.nodes.splice(i, 1);
+    }
+    g.nodes.forEach((n, i) => (n.id = i));
+    return inputs;
+  }
   const params = new Map<number, number>();
   for (const t of g.tensors) {
     if (t.role !== 'param') continue;

@@ -37,6 +37,7 @@ export interface OpAttrs {
   conv2dGradWeight: { stride: number; pad: number }; // [dy, x] -> [dw]
   biasGrad: Record<string, never>; // [dy] -> [db] (sum over all but the channel axis)
   batchNormGrad: Record<string, never>; // [dy, x, mean, var, gamma] -> [dx, dgamma, dbeta]
+  bnEvalGradInput: Record<string, never>; // eval-mode BN, input gradient only: [dy, gamma, runVar] -> [dx = dy * gamma / sqrt(runVar + eps)]
   reluGrad: Record<string, never>; // [dy, y] -> [dx]
   shortcutAGrad: { stride: number }; // [dy] -> [dx]
   avgPoolGrad: Record<string, never>; // [dy] -> [dx]

@@ -86,6 +86,25 @@ export function bnUpdateRunning(gpu: Gpu, label: string, sh: ChannelShape, mean:
   });
 }
 
+/** Eval-mode BN's input gradient: dx = dy * gamma / sqrt(runVar + eps). */
+export function bnEvalGradInput(gpu: Gpu, label: string, sh: ChannelShape, dy: BufferRef, gamma: BufferRef, runVar: BufferRef, dx: BufferRef): Promise<Dispatch> {
+  check(label, sh);
+  const count = sh.n * sh.c * sh.s;
+  return prepare(gpu, elementwise, {
+    entry: 'eval_grad', label, buffers: [dy, dy, gamma, runVar, gamma, gamma, gamma, dx],
+    uniforms: packUniforms([count, sh.c, sh.s]), grid: grid1d(count, WG), constants: { WG, EPS: BN_EPS },
+  });
+}
+
+/**
+ * Sets the momentum of a bnUpdateRunning dispatch for the next submit (Params.momentum: the 4th 32-bit field).
+ * Re-estimating the statistics as a cumulative average uses 1/k for the k-th batch (PyTorch's momentum=None).
+ */
+export function setBnMomentum(gpu: Gpu, d: Dispatch, momentum: number): void {
+  if (!d.uniforms) throw new Error(`${d.label}: not a bnUpdateRunning dispatch`);
+  gpu.device.queue.writeBuffer(d.uniforms, 12, Float32Array.of(momentum));
+}
+
 /**
  * Train-mode backward: a per-channel reduce writing dgamma = sum(dy * xhat) and dbeta = sum(dy), then an
  * elementwise pass writing dx. All three outputs are overwritten. dgamma/dbeta must not share a buffer

@@ -44,6 +44,16 @@ export function bnForwardTrain(sh: ChannelShape, x: Arr, gamma: Arr, beta: Arr) 
   return { y: bnApply(sh, x, mean, variance, gamma, beta), mean, variance };
 }
 
+/** Eval-mode BN's input gradient: dx = dy * gamma / sqrt(runVar + eps). */
+export function bnEvalGradInput(sh: ChannelShape, dy: Arr, gamma: Arr, runVar: Arr): Float64Array {
+  const out = new Float64Array(dy.length);
+  for (let i = 0; i < dy.length; i++) {
+    const c = Math.floor(i / sh.s) % sh.c;
+    out[i] = (dy[i] * gamma[c]) / Math.sqrt(runVar[c] + BN_EPS);
+  }
+  return out;
+}
+
 /** running = (1 - momentum) * running + momentum * batch, with the unbiased batch variance. */
 export function bnUpdateRunning(sh: ChannelShape, runMean: Arr, runVar: Arr, mean: Arr, variance: Arr, momentum = BN_MOMENTUM) {
   const m = sh.n * sh.s;

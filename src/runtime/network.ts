@@ -6,13 +6,19 @@ import type { Gpu } from '../gpu/gpu';
 import type { KernelTime } from '../gpu/profiler';
 import { ReadbackPool } from '../gpu/readback';
 import { resolveConfig, type ModelConfig, type ResolvedConfig } from '../model/config';
-import { buildNetGraph, type NetGraph } from '../model/resnet';
+import { buildNetGraph, type NetGraph, type NetGraphOptions } from '../model/resnet';
 import { initialState } from '../model/init';
 import { NetworkArenas, type StateTensor } from './arenas';
 import { Sgd, type SgdOptions } from './optimiser';
 import { profileTrainStep } from './profile';
 import { encodeStep, type StepKind } from './step';
 import { IMAGE_FLOATS, StepTargets, type StepTarget } from './targets';
+import { ResponseProbe, type Responses } from './responses';
+import { BnReestimator } from './bnReestimate';
+import { bnHistograms, type ChannelStats, type Histogram } from './bnHistogram';
+import { arenaRef } from './arenas';
+import { classMaps, inputSaliency, type ClassMaps } from './cam';
+import type { BufferRef } from '../kernels/kernel';
 
 export class Network {
   readonly config: ResolvedConfig;
@@ -88,10 +94,15 @@ export class Network {
     return this.state;
   }
 
-  /** The buffers and compiled graph for (mode, batch), built on first use. */
-  target(mode: 'train' | 'eval', batch: number): Promise<StepTarget> {
+  /** The buffers and compiled graph for (mode, batch), built on first use; `variant`: the analysis lab's graphs. */
+  target(mode: 'train' | 'eval', batch: number, variant?: NetGraphOptions): Promise<StepTarget> {
     this.assertAlive();
-    return this.targets.get(mode, batch);
+    return this.targets.get(mode, batch, variant);
+  }
+
+  /** Frees the analysis lab's variant graphs (probes, lesions). */
+  dropVariants(): void {
+    this.targets.dropVariants();
   }
 
   /**
@@ -103,8 +114,11 @@ export class Network {
     encodeStep(enc, target, kind, this.sgd, hyper);
   }
 
-  async forward(images: Float32Array, labels: Int32Array, opts: { bnMode: 'train' | 'eval' }): Promise<{ loss: number; correct: number; logits: Float32Array }> {
-    const b = await this.target(opts.bnMode, labels.length);
+  /** `variant` (eval mode): one of the analysis lab's graphs, e.g. `{ lesion: 2 }` with block 2 removed. */
+  async forward(
+    images: Float32Array, labels: Int32Array, opts: { bnMode: 'train' | 'eval'; variant?: NetGraphOptions },
+  ): Promise<{ loss: number; correct: number; logits: Float32Array }> {
+    const b = await this.target(opts.bnMode, labels.length, opts.variant);
     this.upload(b, images, labels);
     const enc = this.gpu.device.createCommandEncoder({ label: 'forward' });
     this.encodeStep(enc, b, 'forward');
@@ -115,6 +129,77 @@ export class Network {
       { buffer: logitsRef.buffer, offset: logitsRef.offset ?? 0, size: labels.length * k * 4 },
     ]);
     return { loss: m[0], correct: m[1], logits };
+  }
+
+  /** Layer responses and residual ratios (runtime/responses.ts) on a batch, eval-mode BN. */
+  async layerResponses(images: Float32Array, labels: Int32Array): Promise<Responses> {
+    const b = await this.target('eval', labels.length, { probe: true });
+    this.upload(b, images, labels);
+    const probe = await ResponseProbe.create(this.gpu, 'responses', b);
+    try {
+      const enc = this.gpu.device.createCommandEncoder({ label: 'layerResponses' });
+      this.encodeStep(enc, b, 'forward');
+      const read = probe.encode(enc, this.readback);
+      this.gpu.device.queue.submit([enc.finish()]);
+      return await read();
+    } finally {
+      probe.destroy();
+    }
+  }
+
+  /** Histograms of one 3x3 layer's activations before and after BN (runtime/bnHistogram.ts) on a batch, eval-mode BN. */
+  async bnHistograms(images: Float32Array, labels: Int32Array, layer: string, bins: number): Promise<{ before: Histogram; after: Histogram; channels?: ChannelStats }> {
+    const b = await this.target('eval', labels.length, { probe: true });
+    this.upload(b, images, labels);
+    return bnHistograms(this.gpu, this.readback, b, layer, bins, (enc) => this.encodeStep(enc, b, 'forward'), this.runningStats(layer));
+  }
+
+  /** Class activation maps (runtime/cam.ts) of one image, eval-mode BN. */
+  async classMaps(image: Float32Array): Promise<ClassMaps> {
+    const b = await this.target('eval', 1, { probe: true });
+    this.upload(b, image, Int32Array.of(0));
+    return classMaps(this.gpu, this.readback, b, this.fcWeight(), this.config.classes, (enc) => this.encodeStep(enc, b, 'forward'));
+  }
+
+  /** Input-gradient saliency maps of one image, per class (runtime/cam.ts inputSaliency), eval-mode BN. */
+  async inputSaliency(image: Float32Array): Promise<number[][]> {
+    const b = await this.target('eval', 1, { saliency: true });
+    this.upload(b, image, Int32Array.of(0));
+    return inputSaliency(this.gpu, this.readback, b, this.config.classes, () => undefined);
+  }
+
+  /** The fc layer's weight [classes, C] in the parameter arena. */
+  fcWeight(): BufferRef {
+    return arenaRef(this.state.params, 'fc.weight');
+  }
+
+  /** The running statistics of the BN after convolution `conv` (`layer1.0.conv2` -> `layer1.0.bn2`, `conv1` -> `bn1`). */
+  runningStats(conv: string): { mean: BufferRef; variance: BufferRef } | undefined {
+    const bn = conv.replace(/conv(\d+)$/, 'bn$1');
+    const s = this.state.states;
+    if (!s.offsets.has(`${bn}.running_mean`)) return undefined;
+    return { mean: arenaRef(s, `${bn}.running_mean`), variance: arenaRef(s, `${bn}.running_var`) };
+  }
+
+  /**
+   * Replaces the BN running statistics with the average of the batch statistics over `batches` (runtime/
+   * bnReestimate.ts); weights unchanged. Each batch has the training batch size.
+   */
+  async reestimateBn(batches: { images: Float32Array; labels: Int32Array }[]): Promise<void> {
+    const b = await this.target('train', this.batchSize);
+    const re = await BnReestimator.create(this.gpu, b);
+    try {
+      for (let k = 1; k <= batches.length; k++) {
+        this.upload(b, batches[k - 1].images, batches[k - 1].labels);
+        const enc = this.gpu.device.createCommandEncoder({ label: `reestimateBn.${k}` });
+        this.encodeStep(enc, b, 'forwardNoUpdate');
+        re.record(enc, k);
+        this.gpu.device.queue.submit([enc.finish()]);
+      }
+      await this.gpu.device.queue.onSubmittedWorkDone();
+    } finally {
+      re.destroy();
+    }
   }
 
   async gradients(images: Float32Array, labels: Int32Array): Promise<{ loss: number; grads: Record<string, Float32Array> }> {

@@ -8,7 +8,7 @@ import { appendBackward } from '../graph/autodiff';
 import { compileGraph, type CompiledGraph } from '../graph/executor';
 import type { Tensor } from '../graph/ir';
 import type { ResolvedConfig } from '../model/config';
-import { buildNetGraph, checkpointsEvery, type NetGraph } from '../model/resnet';
+import { buildNetGraph, checkpointsEvery, type NetGraph, type NetGraphOptions } from '../model/resnet';
 import { arenaRef, type NetworkArenas } from './arenas';
 
 /** Floats of one CIFAR image, [3, 32, 32]. */
@@ -44,14 +44,24 @@ export class StepTargets {
     private readonly recomputeEvery = 0,
   ) {}
 
-  /** The target for (mode, batch), compiled on first use. */
-  async get(mode: 'train' | 'eval', batch: number): Promise<StepTarget> {
+  /**
+   * The target for (mode, batch), compiled on first use; `variant` (eval mode only) gives the analysis lab's
+   * graphs (probes or a removed block: resnet.ts NetGraphOptions), whose probed tensors stay readable after a step.
+   */
+  async get(mode: 'train' | 'eval', batch: number, variant?: NetGraphOptions): Promise<StepTarget> {
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch of ${batch} images`);
-    const key = `${mode}:${batch}`;
+    if (variant && mode !== 'eval') throw new Error('graph variants are eval-mode graphs');
+    const key = `${mode}:${batch}${variantKey(variant)}`;
     const hit = this.built.get(key);
     if (hit) return hit;
-    const net = mode === 'train' && batch === this.batchSize && this.built.size === 0 ? this.template : buildNetGraph(this.config, batch, mode);
-    if (mode === 'train') appendBackward(net.b, { checkpoints: checkpointsEvery(net, this.recomputeEvery) });
+    const net = variant
+      ? buildNetGraph(this.config, batch, mode, variant)
+      : mode === 'train' && batch === this.batchSize && this.built.size === 0
+        ? this.template
+        : buildNetGraph(this.config, batch, mode);
+    // Analysis variants are small forward/backward passes: no recomputation there.
+    if (mode === 'train') appendBackward(net.b, { checkpoints: variant ? [] : checkpointsEvery(net, this.recomputeEvery) });
+    if (variant?.saliency) net.inputGrad = appendBackward(net.b, { wrt: 'input' }).get(net.images);
     const label = `${mode}${batch}`;
     const images = createStorage(this.gpu, `${label}.images`, batch * IMAGE_FLOATS * 4);
     const labels = createStorage(this.gpu, `${label}.labels`, batch * 4);
@@ -82,7 +92,9 @@ export class StepTargets {
       }
     };
     try {
-      const compiled = await compileGraph(this.gpu, net.b.graph, label, persistent, new Set([net.logits]));
+      const p = net.probes;
+      const probed = p ? [...p.responses.map((r) => r.id), ...p.bnInputs.map((r) => r.id), ...p.blocks.flatMap((k) => [k.residual, k.shortcut]), p.features] : [];
+      const compiled = await compileGraph(this.gpu, net.b.graph, label + variantKey(variant), persistent, new Set([net.logits, ...probed, ...(net.inputGrad === undefined ? [] : [net.inputGrad])]));
       const b: StepTarget = { mode, batch, images, labels, metrics, logits: compiled.refs.get(net.logits)!, net, compiled };
       this.built.set(key, b);
       return b;
@@ -105,13 +117,29 @@ export class StepTargets {
     return { activationBytes: act, naiveActivationBytes: naive };
   }
 
+  /** Frees the analysis lab's variant graphs (built again on next use): they are many and used once in a while. */
+  dropVariants(): void {
+    for (const [key, b] of this.built) {
+      if (!key.includes('|')) continue;
+      destroyTarget(b);
+      this.built.delete(key);
+    }
+  }
+
   destroy(): void {
     for (const b of this.built.values()) {
-      b.compiled.destroy();
-      b.images.destroy();
-      b.labels.destroy();
-      b.metrics.destroy();
+      destroyTarget(b);
     }
     this.built.clear();
   }
 }
+
+function destroyTarget(b: StepTarget): void {
+  b.compiled.destroy();
+  b.images.destroy();
+  b.labels.destroy();
+  b.metrics.destroy();
+}
+
+/** '' for the plain graph; '|probe', '|probesaliency', '|lesion3' for the lab's variants. */
+const variantKey = (v?: NetGraphOptions): string => (v ? `|${v.probe ? 'probe' : ''}${v.saliency ? 'saliency' : ''}${v.lesion !== undefined ? `lesion${v.lesion}` : ''}` : '');

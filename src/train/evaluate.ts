@@ -8,6 +8,7 @@ import { createStorage } from '../gpu/buffers';
 import type { ReadbackPool } from '../gpu/readback';
 import { createBatchInput, type BatchInput } from '../runtime/batchInput';
 import type { Network } from '../runtime/network';
+import type { NetGraphOptions } from '../model/resnet';
 import type { StepTarget } from '../runtime/targets';
 import type { GpuSplit, Normalisation } from './gpuDataset';
 import type { RunId, WorkerEvent } from './protocol';
@@ -55,14 +56,15 @@ export class Evaluator {
    * awaited first; then every batch of every mode is submitted in the same turn of the event loop, so all modes
    * see the same weights and no training step comes in between.
    */
-  async run(split: GpuSplit, modes: BnMode[], count = 0, opts: { logits?: boolean; onSubmit?: () => void } = {}): Promise<EvalResult[]> {
+  async run(split: GpuSplit, modes: BnMode[], count = 0, opts: { logits?: boolean; onSubmit?: () => void; variant?: NetGraphOptions } = {}): Promise<EvalResult[]> {
     const n = count > 0 ? Math.min(count, split.ids.length) : split.ids.length;
     if (n === 0) throw new Error(`the ${split.name} split has no images`);
     const B = this.batch;
     const rest = n % B;
     const plans: Plan[] = [];
     for (const mode of modes) {
-      plans.push({ mode, full: n >= B ? await this.entry(split, mode, B) : undefined, last: rest > 0 ? await this.entry(split, mode, rest) : undefined });
+      const v = opts.variant;
+      plans.push({ mode, full: n >= B ? await this.entry(split, mode, B, v) : undefined, last: rest > 0 ? await this.entry(split, mode, rest, v) : undefined });
     }
     if (this.destroyed) throw new Error('the run was deleted');
     opts.onSubmit?.();
@@ -133,19 +135,19 @@ export class Evaluator {
   }
 
   /** The target and batch input for (images of `split`, BN mode, batch), built on first use. */
-  private entry(split: GpuSplit, mode: BnMode, batch: number): Promise<Entry> {
-    const key = `${split.images.label}|${mode}|${batch}`;
+  private entry(split: GpuSplit, mode: BnMode, batch: number, variant?: NetGraphOptions): Promise<Entry> {
+    const key = `${split.images.label}|${mode}|${batch}${variant ? `|${JSON.stringify(variant)}` : ''}`;
     let e = this.entries.get(key);
     if (!e) {
-      e = this.build(split, mode, batch);
+      e = this.build(split, mode, batch, variant);
       this.entries.set(key, e);
       e.catch(() => this.entries.delete(key));
     }
     return e;
   }
 
-  private async build(split: GpuSplit, mode: BnMode, batch: number): Promise<Entry> {
-    const target = await this.network.target(mode, batch);
+  private async build(split: GpuSplit, mode: BnMode, batch: number, variant?: NetGraphOptions): Promise<Entry> {
+    const target = await this.network.target(mode, batch, variant);
     const opts = { batch, mean: this.norm.mean, std: this.norm.std, pad: 0, flip: false };
     const input = await createBatchInput(this.gpu, `eval.augment.${split.name}.${mode}${batch}`, opts, split, this.indicesBuffer(), target);
     return { target, input };

@@ -106,7 +106,27 @@ export type Command =
       twin?: { runId: RunId; name: string; config: RunConfig };
     }
   /** Plans a config's training step without building it: memory with and without recomputation (answer: 'memoryPlan'). */
-  | { type: 'planMemory'; requestId: string; config: RunConfig };
+  | { type: 'planMemory'; requestId: string; config: RunConfig }
+  // The analysis lab (src/train/lab.ts): each answered by the event of the same type, or an 'error' for the run.
+  /** Layer responses on a fixed batch of the first `images` test images (He et al. Fig. 7). */
+  | { type: 'labResponses'; runId: RunId; images: number }
+  /** Test error with each block removed in turn (Veit et al. 2016), over the first `images` test images. */
+  | { type: 'labLesion'; runId: RunId; images: number }
+  /** Replace the BN running statistics with their average over `batches` training batches; accuracy before/after. */
+  | { type: 'labReestimateBn'; runId: RunId; batches: number; images: number }
+  /** Histograms of one 3x3 layer's activations before and after BN ('' = the first layer), first `images` test images. */
+  | { type: 'labHistogram'; runId: RunId; layer: string; bins: number; images: number }
+  /** GPU time per kernel of one forward + backward pass at the run's batch size (timestamp queries). */
+  | { type: 'labProfile'; runId: RunId }
+  /**
+   * Loss landscape on `batches` fixed training batches: '1d' interpolates from the initial to the current weights
+   * (a from -0.5 to 1.5, `size` points); '2d' a size x size grid over [-1, 1]^2 along two filter-normalised random
+   * directions around the current weights. Progress comes as labLandscapeProgress; labCancel stops it.
+   */
+  | { type: 'labLandscape'; runId: RunId; mode: '1d' | '2d'; size: number; batches: number }
+  | { type: 'labCancel'; runId: RunId }
+  /** Class activation maps (Grad-CAM on the last stage) of test image `index` (the order predictions show them). */
+  | { type: 'labSaliency'; runId: RunId; index: number };
 
 export type RunState = 'building' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -149,6 +169,31 @@ export interface LayerNorms {
   weight: number[];
 }
 
+/** The std of a 3x3 layer's response (after BN, before ReLU or the addition) over a fixed batch of test images. */
+export interface LabLayerResponse {
+  name: string;
+  std: number;
+}
+/** A residual block's ||F(x)|| / ||x|| (x: what F(x) is added to) over the same batch. */
+export interface LabBlockRatio {
+  name: string;
+  ratio: number;
+}
+/** Test error (0..1) with the block removed (its output is its shortcut). */
+export interface LabLesion {
+  name: string;
+  error: number;
+}
+
+/** Counts in equal bins over [lo, hi) (values outside in the end bins), and the tensor's mean and std. */
+export interface LabHistogram {
+  lo: number;
+  hi: number;
+  counts: number[];
+  mean: number;
+  std: number;
+}
+
 export interface DatasetSummary {
   classNames: string[];
   trainCount: number;
@@ -186,6 +231,26 @@ export type WorkerEvent =
   | { type: 'checkpoint'; runId: RunId; fileName: string; bytes: ArrayBuffer }
   /** What the worker keeps in the browser: the dataset cache's bytes (undefined: not known in this session). */
   | { type: 'storage'; datasetBytes: number | undefined }
+  | { type: 'labResponses'; runId: RunId; step: number; images: number; layers: LabLayerResponse[]; blocks: LabBlockRatio[] }
+  | { type: 'labLesion'; runId: RunId; step: number; images: number; baselineError: number; blocks: LabLesion[] }
+  | { type: 'labBn'; runId: RunId; step: number; batches: number; images: number; before: { eval: number; train: number }; after: { eval: number; train: number } }
+  /** `layers`: the 3x3 layers with BN, for choosing another. */
+  | {
+      type: 'labHistogram'; runId: RunId; step: number; images: number; layer: string; layers: string[]; before: LabHistogram; after: LabHistogram;
+      /** Per channel: the batch's mean and (biased) variance of the BN input against the running statistics. */
+      channels?: { batchMean: number[]; batchVar: number[]; runningMean: number[]; runningVar: number[] };
+    }
+  /** `kernels` empty and `timestamps` false when the adapter has no timestamp queries. Labels are `${opKind} ${nodeName}`. */
+  | { type: 'labProfile'; runId: RunId; step: number; batch: number; adapter: string; timestamps: boolean; kernels: { label: string; ms: number }[] }
+  | { type: 'labLandscapeProgress'; runId: RunId; done: number; total: number }
+  /** `losses`: mean training loss per point, for '2d' row-major over (b, a); NaN where cancelled before it. */
+  | { type: 'labLandscape'; runId: RunId; step: number; mode: '1d' | '2d'; coords: number[]; losses: number[]; images: number; cancelled: boolean }
+  /** `maps[c]`: side x side, row-major, for every class c; `pixels`: the image (3072 bytes, CHW). */
+  | {
+      type: 'labSaliency'; runId: RunId; step: number; index: number; label: number; pixels: Uint8Array; logits: number[]; side: number; maps: number[][];
+      /** Per class: max over colour channels of |d(-log p_c) / d pixel|, 32 x 32 row-major. */
+      inputMaps: number[][];
+    }
   /** A fault in words, with what the user can do next; runId when it concerns one run (the others go on). */
   | {
       type: 'error';

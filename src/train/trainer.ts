@@ -17,6 +17,7 @@ import { blankRunState, RunRegistry } from './runs';
 import { StepLoop } from './loop';
 import { Outbox, type Post } from './outbox';
 import { RunJobs } from './jobs';
+import { LabJobs } from './lab';
 import { Recovery } from './recovery';
 import { memoryPlanEvent } from './memoryPlan';
 import { checkRunConfig } from './runConfig';
@@ -30,6 +31,7 @@ export class Trainer {
   private readonly runs: RunRegistry;
   private readonly device: TrainerDevice;
   private readonly jobs: RunJobs;
+  private readonly lab: LabJobs;
   private readonly loop: StepLoop;
   private readonly recovery: Recovery;
   private readonly sink: RunSink;
@@ -42,6 +44,7 @@ export class Trainer {
     this.runs = new RunRegistry(post);
     this.device = new TrainerDevice(post, opts, (gpu, e) => this.recovery.onGpuError(gpu, e));
     this.jobs = new RunJobs(this.runs, post);
+    this.lab = new LabJobs(this.runs, post, () => this.device.ensureGpu(), () => this.device.readback);
     this.loop = new StepLoop(this.device, this.runs, this.jobs, post);
     this.recovery = new Recovery({
       device: this.device,
@@ -131,6 +134,36 @@ export class Trainer {
       case 'planMemory': {
         checkRunConfig(cmd.config);
         return this.post(memoryPlanEvent(cmd.requestId, cmd.config, await this.device.ensureGpu(false)));
+      }
+      case 'labResponses': {
+        const r = this.runs.get(cmd.runId);
+        return this.jobs.background(r, this.lab.responses(r, cmd.images));
+      }
+      case 'labLesion': {
+        const r = this.runs.get(cmd.runId);
+        return this.jobs.background(r, this.lab.lesion(r, cmd.images));
+      }
+      case 'labLandscape': {
+        const r = this.runs.get(cmd.runId);
+        return this.jobs.background(r, this.lab.landscape(r, cmd.mode, cmd.size, cmd.batches));
+      }
+      case 'labSaliency': {
+        const r = this.runs.get(cmd.runId);
+        return this.jobs.background(r, this.lab.saliency(r, cmd.index));
+      }
+      case 'labCancel':
+        return this.lab.cancel(cmd.runId);
+      case 'labProfile': {
+        const r = this.runs.get(cmd.runId);
+        return this.jobs.background(r, this.lab.profile(r));
+      }
+      case 'labHistogram': {
+        const r = this.runs.get(cmd.runId);
+        return this.jobs.background(r, this.lab.histogram(r, cmd.layer, cmd.bins, cmd.images));
+      }
+      case 'labReestimateBn': {
+        const r = this.runs.get(cmd.runId);
+        return this.jobs.background(r, this.lab.reestimateBn(r, cmd.batches, cmd.images));
       }
       default:
         return cmd satisfies never;

@@ -7,6 +7,7 @@ import { ComparePanel } from './components/ComparePanel';
 import { ConfigForm } from './components/ConfigForm';
 import { DataPanel } from './components/DataPanel';
 import { InspectPanel } from './components/InspectPanel';
+import { LabPanel } from './components/lab/LabPanel';
 import { NoWebGpu } from './components/NoWebGpu';
 import { RunControls } from './components/RunControls';
 import { RunList } from './components/RunList';
@@ -58,6 +59,7 @@ export function App() {
             <BnModePanel />
           </div>
           <InspectPanel />
+          <LabPanel />
           <Story />
         </main>
       </div>

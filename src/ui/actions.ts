@@ -10,6 +10,7 @@ import { useWorkerStorage } from './store/storage';
 import { createTrainerClient, type TrainerClient } from './trainerClient';
 import { useApp } from './store';
 import type { RunView } from './store/types';
+import { applyLabEvents, markBusy, type LabKind } from './store/lab';
 
 let client: TrainerClient | undefined;
 /** Why a checkpoint was asked for: to download it, or to keep it in the browser. */
@@ -35,6 +36,7 @@ function onEvents(events: WorkerEvent[]): void {
   const before = get().runs;
   get().applyEvents(events);
   for (const e of events) for (const l of eventListeners) l(e);
+  applyLabEvents(events);
   for (const e of events) {
     if (e.type === 'error' && e.runId && before[e.runId] && !get().runs[e.runId]) {
       // A failed checkpoint load (the store dropped its run): the worker frees whatever it had built of it.
@@ -191,6 +193,24 @@ export function evaluate(runId: string, bnModes: ('eval' | 'train')[]): void {
 export function predict(runId: string, bnMode: 'eval' | 'train', count = 32): void {
   get().setView({ predicting: true });
   send({ type: 'predict', runId, count, bnMode });
+}
+
+/** The analysis lab's measurements (components/lab): `images` test images; re-estimation from `batches` training batches. */
+export function labMeasure(
+  kind: LabKind, runId: string, o: { images: number; batches?: number; layer?: string; bins?: number; mode?: '1d' | '2d'; size?: number; index?: number },
+): void {
+  markBusy(kind, runId);
+  if (kind === 'saliency') send({ type: 'labSaliency', runId, index: o.index ?? 0 });
+  else if (kind === 'landscape') send({ type: 'labLandscape', runId, mode: o.mode ?? '1d', size: o.size ?? 21, batches: o.batches ?? 2 });
+  else if (kind === 'profile') send({ type: 'labProfile', runId });
+  else if (kind === 'histogram') send({ type: 'labHistogram', runId, layer: o.layer ?? '', bins: o.bins ?? 40, images: o.images });
+  else if (kind === 'responses') send({ type: 'labResponses', runId, images: o.images });
+  else if (kind === 'lesion') send({ type: 'labLesion', runId, images: o.images });
+  else send({ type: 'labReestimateBn', runId, batches: o.batches ?? 20, images: o.images });
+}
+
+export function labCancel(runId: string): void {
+  send({ type: 'labCancel', runId });
 }
 
 function requestSave(runId: string, why: 'download' | 'keep'): void {

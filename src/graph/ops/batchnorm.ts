@@ -1,6 +1,6 @@
 // BatchNorm (train: batch statistics; eval: running ones), optionally fused with the ReLU after it, the
 // running-statistics update, and the train-mode backward (kernels/batchnorm.ts; reference/batchnorm.ts).
-import { bnApply, bnBackward, bnStats, bnUpdateRunning } from '../../kernels/batchnorm';
+import { bnApply, bnBackward, bnEvalGradInput as bnEvalGradKernel, bnStats, bnUpdateRunning } from '../../kernels/batchnorm';
 import * as ref from '../../reference/batchnorm';
 import { relu } from '../../reference/relu';
 import { perChannel } from '../../geometry';
@@ -21,7 +21,13 @@ export const batchNorm: OpDef<'batchNorm'> = {
   },
   backward: (c) => {
     const { node, dy, grad, op } = c;
-    if (node.attrs.mode !== 'train') return notDifferentiable(c);
+    if (node.attrs.mode !== 'train') {
+      // Eval mode is differentiable with respect to its input only (saliency): a per-channel scale.
+      if (c.needs(1) || c.needs(2) || !c.needs(0)) return notDifferentiable(c);
+      const [, gamma, , , rv] = node.inputs;
+      const d = node.attrs.relu ? op('reluGrad', `${node.name}.drelu`, [dy[0]!, node.outputs[0]], {})[0] : dy[0]!;
+      return [op('bnEvalGradInput', `${node.name}.dx`, [d, gamma, rv], {}, { given: [grad(0)] })[0]];
+    }
     const [x, gamma] = node.inputs;
     const [y, mean, variance] = node.outputs;
     const d = node.attrs.relu ? op('reluGrad', `${node.name}.drelu`, [dy[0]!, y], {})[0] : dy[0]!;
@@ -77,4 +83,16 @@ export const batchNormGrad: OpDef<'batchNormGrad'> = {
     const r = ref.bnBackward(perChannel(ins[0]), input(0), input(1), input(2), input(3), input(4));
     return [r.dx, r.dgamma, r.dbeta];
   },
+};
+
+/** Eval-mode BN's input gradient: dx = dy * gamma / sqrt(runVar + eps) (the statistics are constants). */
+export const bnEvalGradInput: OpDef<'bnEvalGradInput'> = {
+  shape: ([dy, g, rv]) => {
+    needPerChannel(dy, g, 'bnEvalGradInput gamma');
+    needPerChannel(dy, rv, 'bnEvalGradInput running_var');
+    return [[...dy]];
+  },
+  backward: notDifferentiable,
+  lower: async ({ gpu, node, ins, input, output }) => [await bnEvalGradKernel(gpu, node.name, perChannel(ins[0]), input(0), input(1), input(2), output(0))],
+  eval: ({ ins, input }) => [ref.bnEvalGradInput(perChannel(ins[0]), input(0), input(1), input(2))],
 };

@@ -8,7 +8,7 @@
 // every rule for every kind.
 import type { Tuning } from '../../gpu/tuning';
 import type { Graph, Node, OpKind } from '../ir';
-import { batchNorm, batchNormGrad, bnRunningUpdate } from './batchnorm';
+import { batchNorm, batchNormGrad, bnEvalGradInput, bnRunningUpdate } from './batchnorm';
 import { conv2d, conv2dGradInput, conv2dGradWeight } from './conv';
 import { add, relu, reluGrad } from './elementwise';
 import { linear, linearGradInput, linearGradWeight } from './linear';
@@ -36,6 +36,7 @@ export const ops: { [K in OpKind]: OpDef<K> } = {
   conv2dGradWeight,
   biasGrad,
   batchNormGrad,
+  bnEvalGradInput,
   reluGrad,
   shortcutAGrad,
   avgPoolGrad,

@@ -8,6 +8,7 @@ import type { NormKind } from '../lib/normData';
 import type { PlotProps, Shown } from './ChartPlots';
 import { Segmented, type Option } from './controls';
 import { runColor } from '../lib/palette';
+import { formatRatio, gradientSpan } from '../lib/evidence';
 
 let plots: Promise<typeof import('./ChartPlots')> | undefined;
 const loadPlots = () => (plots ??= import('./ChartPlots'));
@@ -88,10 +89,41 @@ const NORM_KINDS: Option<NormKind>[] = [
   { value: 'ratio', label: 'Gradient / weight', title: 'How large a step is for each layer, relative to its weights' },
 ];
 const NORM_NOTES: Record<NormKind, string> = {
-  grad: 'L2 norm of each layer’s gradient at the latest step, input on the left, output on the right (log scale). In a deep plain net the first layers get gradients orders of magnitude smaller than the last: little of the error signal reaches them, so they barely learn. Residual connections keep the gradient flowing back to the input.',
+  grad: 'L2 norm of each layer’s gradient at the latest step, input on the left, output on the right (log scale).',
   weight: 'L2 norm of each layer’s weights at the latest step (log scale). Wider layers have more weights, hence larger norms; weight decay slowly pulls them down.',
   ratio: 'Gradient norm over weight norm (log scale): times the learning rate, roughly how much one step changes each layer relative to its size. Layers far below the others are hardly being trained.',
 };
+
+/**
+ * What the gradient chart shows, said from the user's own runs (first/last convolution gradient ratio per run) and
+ * from the paper, which rules out vanishing gradients as the cause of degradation when BatchNorm is on.
+ */
+function GradNote({ shown }: { shown: Shown[] }) {
+  const spans = shown.flatMap(({ run }) => {
+    const s = gradientSpan(run.layerNorms!.at(-1)!);
+    const bn = run.config?.model.batchNorm ?? run.form?.bn ?? true;
+    return s ? [{ run, s, bn }] : [];
+  });
+  return (
+    <>
+      {NORM_NOTES.grad}{' '}
+      {spans.length > 0 && (
+        <span data-testid="grad-span">
+          Your runs, first convolution’s gradient relative to the last one’s:{' '}
+          {spans.map(({ run, s, bn }, i) => (
+            <span key={run.id}>
+              {i > 0 && '; '}
+              {run.name} (BN {bn ? 'on' : 'off'}) {formatRatio(s.ratio)} at step {s.step}
+            </span>
+          ))}
+          .{' '}
+        </span>
+      )}
+      He et al. (2015, sec. 4.1) train their plain nets with BatchNorm and find the backward signals keep healthy norms: the degradation of deep plain nets is an
+      optimisation difficulty, not vanishing gradients. To see gradients vanish, train a deep plain net with BatchNorm off.
+    </>
+  );
+}
 
 /** The latest per-layer norms of every run that has reported some; a toggle picks the quantity. */
 function NormFrame({ shown }: { shown: Shown[] }) {
@@ -104,7 +136,7 @@ function NormFrame({ shown }: { shown: Shown[] }) {
       legend={toggle}
       height={220}
       empty={withNorms.length === 0 ? 'Per-layer norms appear here while a run trains.' : undefined}
-      note={NORM_NOTES[kind]}
+      note={kind === 'grad' ? <GradNote shown={withNorms} /> : NORM_NOTES[kind]}
     >
       <NormPlot shown={withNorms} kind={kind} />
     </Frame>

@@ -1,8 +1,9 @@
-// The readout of a plain-vs-residual comparison: training error of each twin (smoothed) and the gap.
+// The readout of a plain-vs-residual comparison: training error of each twin over its latest steps and the gap with
+// its standard error (lib/evidence.ts), which says "not distinguishable yet" while the gap is within batch noise.
 import { pct } from '../lib/format';
 import { useApp } from '../store';
 import type { RunView } from '../store/types';
-import { metricSeries } from '../lib/chartData';
+import { errorGap, GAP_WINDOW } from '../lib/evidence';
 import { latestTestAcc } from './RunList';
 
 function twinsOf(runs: Record<string, RunView>, order: string[], selectedId?: string): [RunView, RunView] | undefined {
@@ -18,7 +19,6 @@ export function ComparePanel() {
   const runs = useApp((s) => s.runs);
   const order = useApp((s) => s.order);
   const selectedId = useApp((s) => s.selectedId);
-  const smoothing = useApp((s) => s.smoothing);
   const twins = twinsOf(runs, order, selectedId);
 
   return (
@@ -29,16 +29,17 @@ export function ComparePanel() {
       {!twins ? (
         <p className="muted small">“Compare plain vs residual” trains both nets of the chosen depth on the same batches. The paper’s degradation problem: the deeper plain net trains to a higher error than its residual twin.</p>
       ) : (
-        <Readout plain={twins[0]} res={twins[1]} smoothing={smoothing} />
+        <Readout plain={twins[0]} res={twins[1]} />
       )}
     </section>
   );
 }
 
-function Readout({ plain, res, smoothing }: { plain: RunView; res: RunView; smoothing: number }) {
-  const pe = metricSeries(plain.metrics, smoothing).lastTrainErr;
-  const re = metricSeries(res.metrics, smoothing).lastTrainErr;
-  const gap = pe !== undefined && re !== undefined ? (pe - re) * 100 : undefined;
+function Readout({ plain, res }: { plain: RunView; res: RunView }) {
+  const g = errorGap(plain.metrics, res.metrics);
+  const gap = g && g.gap * 100;
+  const se = g && g.se * 100;
+  const verdict = !g ? 'waiting for steps' : !g.distinguishable ? 'not distinguishable yet' : g.gap > 0 ? 'plain trains worse' : 'plain ahead so far';
   const pt = latestTestAcc(plain, 'eval');
   const rt = latestTestAcc(res, 'eval');
   const testGap = pt && rt ? (rt.accuracy - pt.accuracy) * 100 : undefined;
@@ -46,19 +47,27 @@ function Readout({ plain, res, smoothing }: { plain: RunView; res: RunView; smoo
     <div className="readout" data-testid="compare-readout" aria-live="polite">
       <div className="twin">
         <span className="muted">{plain.name}</span>
-        <b>{pct(pe)}</b>
+        <b>{pct(g?.plain)}</b>
         <span className="muted small">train error</span>
       </div>
       <div className="twin">
         <span className="muted">{res.name}</span>
-        <b>{pct(re)}</b>
+        <b>{pct(g?.residual)}</b>
         <span className="muted small">train error</span>
       </div>
       <div className="twin gap">
         <span className="muted">Gap</span>
-        <b data-testid="compare-gap">{gap === undefined ? '—' : `${gap >= 0 ? '+' : ''}${gap.toFixed(1)} pts`}</b>
-        <span className="muted small">{gap === undefined ? 'waiting for steps' : gap >= 0 ? 'plain trains worse' : 'plain ahead so far'}</span>
+        <b data-testid="compare-gap">{gap === undefined ? '—' : `${gap >= 0 ? '+' : ''}${gap.toFixed(1)} ± ${se!.toFixed(1)} pts`}</b>
+        <span className="muted small" data-testid="compare-verdict">
+          {verdict}
+        </span>
       </div>
+      {g && (
+        <p className="muted small span3">
+          Mean per-batch training error over the last {g.steps} steps of each run (of at most {GAP_WINDOW}); ± one standard error from the spread of those
+          batches. Within two standard errors the gap is batch noise. The paper’s degradation shows only in deep nets (20+ layers) trained for thousands of steps.
+        </p>
+      )}
       {testGap !== undefined && (
         <p className="muted small span3">
           Test accuracy (BN eval): {plain.name} {pct(pt!.accuracy)} vs {res.name} {pct(rt!.accuracy)} at steps {pt!.step} / {rt!.step}.

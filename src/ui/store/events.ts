@@ -179,6 +179,15 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
       }
       case 'memoryPlan':
         break; // answered to the story panel that asked (actions.ts eventListeners)
+      case 'labResponses':
+      case 'labLesion':
+      case 'labBn':
+      case 'labHistogram':
+      case 'labProfile':
+      case 'labLandscape':
+      case 'labLandscapeProgress':
+      case 'labSaliency':
+        break; // the lab's own store (store/lab.ts)
       default:
         e satisfies never;
     }

@@ -1,6 +1,7 @@
 // A stand-in for src/train/worker.ts that speaks the same protocol without a GPU: synthetic data and
 // loss curves, fast. Used by the UI-only checks (vite.mock.config.ts), never by the real app.
 import type { Command, EvalPoint, LayerNorms, MetricPoint, RunConfig, WorkerEvent } from '../../../src/train/protocol';
+import { mockLab } from './mockLab';
 
 const post = (e: WorkerEvent, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(e, transfer);
 const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
@@ -206,6 +207,17 @@ self.onmessage = async (e: MessageEvent<Command>) => {
       post({ type: 'memoryPlan', requestId: c.requestId, without: fig(0, d * per), with: fig(Math.round(Math.sqrt(d / 2)), Math.sqrt(d) * 4 * per), usedEvery: 0, budgetBytes: 2 ** 32 });
       break;
     }
+    case 'labResponses':
+    case 'labLesion':
+    case 'labReestimateBn':
+    case 'labHistogram':
+    case 'labProfile':
+    case 'labLandscape':
+    case 'labSaliency':
+      if (r) for (const e of mockLab(c, r.cfg, r.step, image)) post(e);
+      break;
+    case 'labCancel':
+      break;
     default:
       c satisfies never;
   }

@@ -1,0 +1,112 @@
+// The analysis lab end to end (issue 11): a tiny plain/residual pair is trained, then each instrument measures it
+// in the real worker on the GPU and draws; a screenshot of each panel goes to test-results/lab-*.png.
+import { expect, test, type Page } from '@playwright/test';
+import { join } from 'node:path';
+import { badge, openWithData, runRow, tinyUrl } from './helpers';
+
+/** The lab panel as the page lays it out (page scrolled to the top, so the sticky run-controls bar does not cover it). */
+async function shot(page: Page, name: string) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const box = await page.locator('.lab-panel').boundingBox();
+  if (!box) throw new Error('the lab panel is not on the page');
+  await page.screenshot({ path: join(test.info().project.outputDir, `lab-${name}.png`), fullPage: true, clip: box });
+}
+
+test('the analysis lab measures a trained plain/residual pair: layer responses, lesion study, BatchNorm lab, loss landscape, saliency, gradient flow, kernel profile', async ({ page }) => {
+  test.setTimeout(240_000);
+  await openWithData(page, tinyUrl({ steps: '3' }));
+  await page.getByRole('button', { name: 'Compare plain vs residual' }).click();
+  await expect(runRow(page, 'resnet-8')).toHaveCount(1);
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 180_000 });
+  await expect(badge(page, 'plain-8')).toHaveText('done', { timeout: 180_000 });
+  const lab = page.getByRole('region', { name: 'Analysis lab' });
+  const tabs = lab.getByRole('tablist', { name: 'Instruments' });
+
+  // Layer responses: one line per run (std per 3x3 layer), and the residual run's ||F(x)||/||x|| per block.
+  await tabs.getByRole('tab', { name: 'Layer responses' }).click();
+  const responses = lab.getByRole('tabpanel', { name: 'Layer responses' });
+  await responses.getByRole('button', { name: /^Measure on/ }).click();
+  const std = responses.getByRole('figure', { name: 'Std of each 3x3 layer’s response chart' });
+  await expect(std.locator('path.lab-line')).toHaveCount(2);
+  await expect(std.locator('circle')).toHaveCount(2 * 7); // depth 8: 7 3x3 layers
+  await expect(responses.getByRole('figure', { name: '||F(x)|| / ||x|| per residual block chart' }).locator('circle')).toHaveCount(3);
+  await expect(responses.getByTestId('responses-caption')).toContainText('mean response std');
+  await shot(page, 'layer-responses');
+
+  // Keyboard: the arrow key moves to the next instrument.
+  await tabs.getByRole('tab', { name: 'Layer responses' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(tabs.getByRole('tab', { name: 'Lesion study' })).toHaveAttribute('aria-selected', 'true');
+  await expect(tabs.getByRole('tab', { name: 'Lesion study' })).toBeFocused();
+  const lesion = lab.getByRole('tabpanel', { name: 'Lesion study' });
+  await lesion.getByRole('button', { name: 'Remove each block in turn' }).click();
+  const lesionChart = lesion.getByRole('figure', { name: 'Test error (%) with one block removed chart' });
+  await expect(lesionChart.locator('path.lab-line')).toHaveCount(4); // per run: block removed + whole net
+  await expect(lesion.getByTestId('lesion-caption')).toContainText('with a block removed');
+  await shot(page, 'lesion-study');
+
+  await tabs.getByRole('tab', { name: 'BatchNorm lab' }).click();
+  const bn = lab.getByRole('tabpanel', { name: 'BatchNorm lab' });
+  const hist = bn.getByRole('group', { name: /^Activations before and after BN/ });
+  await hist.getByRole('button', { name: 'Show histograms' }).click();
+  await expect(hist.getByRole('figure', { name: 'conv1 before BN histogram' }).locator('rect.lab-bar')).toHaveCount(40);
+  await expect(hist.getByRole('figure', { name: 'conv1 after BN histogram' }).locator('rect.lab-bar')).toHaveCount(40);
+  await hist.getByLabel('Layer').selectOption('layer2.0.conv2');
+  await expect(hist.getByRole('figure', { name: 'layer2.0.conv2 after BN histogram' })).toBeVisible();
+  await expect(hist.getByTestId('bn-hist-caption')).toContainText('std');
+  await expect(hist.getByRole('figure', { name: 'layer2.0.conv2: batch vs running mean chart' }).locator('path.lab-line')).toHaveCount(2);
+  await expect(hist.getByTestId('bn-drift-caption')).toContainText('running standard deviations');
+  const re = bn.getByRole('group', { name: 'Re-estimate BN statistics' });
+  await re.getByLabel('Batches').fill('3');
+  await re.getByRole('button', { name: 'Re-estimate BN statistics' }).click();
+  const table = re.getByTestId('bn-reestimate-result');
+  await expect(table.locator('tbody tr')).toHaveCount(2);
+  await expect(table).toContainText('pts');
+  await expect(bn.getByRole('link', { name: 'BatchNorm at test time' })).toHaveAttribute('href', '#bn-title');
+  await bn.getByRole('button', { name: /Small-batch preset/ }).click();
+  await expect(page.getByLabel('Batch size', { exact: true })).toHaveValue('2');
+  await shot(page, 'batchnorm-lab');
+
+  // Loss landscape: a 1-D line per run, then a 3x3 heat map per run, side by side.
+  await tabs.getByRole('tab', { name: 'Loss landscape' }).click();
+  const land = lab.getByRole('tabpanel', { name: 'Loss landscape' });
+  await land.getByLabel('Points per axis').fill('5');
+  await land.getByRole('button', { name: /^1-D/ }).click();
+  await expect(land.getByRole('figure', { name: 'Loss from the initial (0) to the current (1) weights chart' }).locator('path.lab-line')).toHaveCount(2);
+  await expect(land.getByTestId('landscape-1d-caption')).toContainText('(start)');
+  await land.getByLabel('Points per axis').fill('3');
+  await land.getByRole('button', { name: /^2-D/ }).click();
+  await expect(land.locator('rect.lab-cell')).toHaveCount(2 * 9);
+  await expect(land.getByRole('figure', { name: /resnet-8.*loss landscape heat map/ })).toBeVisible();
+  await expect(land.getByRole('figure', { name: /plain-8.*loss landscape heat map/ })).toBeVisible();
+  await shot(page, 'loss-landscape');
+
+  // Saliency: predictions first, then an image of them: its class activation map over the image, for any class.
+  await tabs.getByRole('tab', { name: 'Saliency' }).click();
+  const sal = lab.getByRole('tabpanel', { name: 'Saliency' });
+  await sal.getByRole('button', { name: 'Show predictions' }).click();
+  await sal.getByRole('list', { name: 'Pick an image' }).getByRole('button').first().click();
+  const result = sal.getByTestId('saliency-result');
+  await expect(result.getByRole('figure', { name: 'Class activation map' }).locator('canvas')).toHaveCount(2);
+  await result.getByRole('combobox', { name: 'Class' }).selectOption({ index: 3 });
+  await expect(result).toContainText('change the loss of cat');
+  await result.getByRole('radiogroup', { name: 'Map' }).getByRole('radio', { name: 'Grad-CAM' }).check();
+  await expect(result).toContainText('vote for cat');
+  await shot(page, 'saliency');
+
+  // Gradient flow: the per-layer gradient norms reported while training, a layer x step heat map per run.
+  await tabs.getByRole('tab', { name: 'Gradient flow' }).click();
+  const flow = lab.getByRole('tabpanel', { name: 'Gradient flow' });
+  await expect(flow.getByRole('figure', { name: 'resnet-8 gradient norms over training heat map' }).locator('rect.lab-cell').first()).toBeVisible();
+  await expect(flow.getByRole('figure', { name: 'plain-8 gradient norms over training heat map' })).toContainText('BN on');
+  await shot(page, 'gradient-flow');
+
+  // Kernel profile: bars by op kind where the adapter has timestamp queries, else a sentence saying it has none.
+  await tabs.getByRole('tab', { name: 'Kernel profile' }).click();
+  const prof = lab.getByRole('tabpanel', { name: 'Kernel profile' });
+  await prof.getByRole('button', { name: /^Profile one step/ }).click();
+  await expect(prof.getByTestId('profile-unavailable').or(prof.getByRole('figure', { name: 'Kernel time chart' }))).toBeVisible();
+  if (await prof.getByRole('figure', { name: 'Kernel time chart' }).isVisible()) await expect(prof.locator('.lab-bar-fill').first()).toBeVisible();
+  await expect(prof).toContainText('multiply-adds per image');
+  await shot(page, 'kernel-profile');
+});

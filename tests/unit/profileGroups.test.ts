@@ -1,0 +1,41 @@
+// The kernel profile's grouping (src/ui/lib/profileGroups.ts): by op kind and by layer.
+import { expect, test } from 'vitest';
+import { groupTimes, layerOf } from '../../src/ui/lib/profileGroups';
+
+const kernels = [
+  { label: 'conv2d conv1', ms: 1 },
+  { label: 'batchNorm bn1', ms: 0.5 },
+  { label: 'conv2d layer1.0.conv1', ms: 2 },
+  { label: 'conv2dGradInput layer1.0.conv1.dx', ms: 3 },
+  { label: 'add layer1.0.add', ms: 0.5 },
+  { label: 'linear fc', ms: 1 },
+  { label: 'softmaxXent loss', ms: 2 },
+];
+
+test('layerOf: blocks, the stem, and heads by name', () => {
+  expect(layerOf('layer3.11.conv2.dw')).toBe('layer3.11');
+  expect(layerOf('bn1.dx')).toBe('stem');
+  expect(layerOf('fc')).toBe('fc');
+});
+
+test('groupTimes sums by kind and by layer, largest first, with shares of the whole', () => {
+  const kinds = groupTimes(kernels, 'kind');
+  expect(kinds.map((g) => [g.name, g.ms, g.kernels])).toEqual([
+    ['conv2d', 3, 2],
+    ['conv2dGradInput', 3, 1],
+    ['softmaxXent', 2, 1],
+    ['linear', 1, 1],
+    ['batchNorm', 0.5, 1],
+    ['add', 0.5, 1],
+  ]);
+  expect(kinds.reduce((s, g) => s + g.share, 0)).toBeCloseTo(1, 12);
+  const layers = groupTimes(kernels, 'layer');
+  expect(layers.map((g) => [g.name, g.ms])).toEqual([
+    ['layer1.0', 5.5],
+    ['loss', 2],
+    ['stem', 1.5],
+    ['fc', 1],
+  ]);
+  expect(layers[0].share).toBeCloseTo(5.5 / 10, 12);
+  expect(groupTimes([], 'kind')).toEqual([]);
+});
