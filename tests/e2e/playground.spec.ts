@@ -121,7 +121,7 @@ test('a link with absurd values opens a form that can train, and says what it ch
   const alert = page.getByTestId('alert').filter({ hasText: 'could not be used as written' });
   await expect(alert).toContainText('Configuration problem');
   await expect(alert).toContainText('arch "transformer" is not one of residual, plain: kept residual.');
-  await expect(alert).toContainText('depth "-5" is not 6n+2 from 8 to 110 for basic blocks: using 8.');
+  await expect(alert).toContainText('depth "-5" is not 6n+2 from 8 to 110, or 1202 for basic blocks: using 8.');
   await expect(alert).toContainText('lr "NaN" is not a number: kept 0.1.');
   await expect(alert).toContainText('batch "1e12" is not a whole number from 1 to 4096: using 4096.');
   await expect(page.getByLabel('Depth', { exact: true })).toHaveValue('8');

@@ -17,9 +17,9 @@ describe('readFormQuery', () => {
   });
 
   test.each([
-    ['depth=-5', { depth: 8 }, 'depth "-5" is not 6n+2 from 8 to 110 for basic blocks: using 8.'],
-    ['depth=21', { depth: 20 }, 'depth "21" is not 6n+2 from 8 to 110 for basic blocks: using 20.'],
-    ['depth=1e9', { depth: 110 }, 'depth "1e9" is not 6n+2 from 8 to 110 for basic blocks: using 110.'],
+    ['depth=-5', { depth: 8 }, 'depth "-5" is not 6n+2 from 8 to 110, or 1202 for basic blocks: using 8.'],
+    ['depth=21', { depth: 20 }, 'depth "21" is not 6n+2 from 8 to 110, or 1202 for basic blocks: using 20.'],
+    ['depth=1e9', { depth: 1202 }, 'depth "1e9" is not 6n+2 from 8 to 110, or 1202 for basic blocks: using 1202.'],
     ['block=bottleneck&depth=20', { depth: 20, block: 'bottleneck' }, undefined],
     ['block=bottleneck&depth=1000', { depth: 164 }, 'depth "1000" is not 9n+2 from 11 to 164 for bottleneck blocks: using 164.'],
     ['depth=abc', { depth: 20 }, 'depth "abc" is not a number: kept 20.'],
@@ -76,8 +76,8 @@ describe('readFormQuery', () => {
 
 describe('formProblems', () => {
   test.each([
-    [{ depth: 116 }, 'Depth must be 6n+2 from 8 to 110 for basic blocks.'],
-    [{ depth: 21 }, 'Depth must be 6n+2 from 8 to 110 for basic blocks.'],
+    [{ depth: 116 }, 'Depth must be 6n+2 from 8 to 110, or 1202 for basic blocks.'],
+    [{ depth: 21 }, 'Depth must be 6n+2 from 8 to 110, or 1202 for basic blocks.'],
     [{ block: 'bottleneck' as const, depth: 173 }, 'Depth must be 9n+2 from 11 to 164 for bottleneck blocks.'],
     [{ batch: 1e12 }, 'Batch size must be a whole number from 1 to 4096.'],
     [{ lr: NaN }, 'Learning rate must be a positive number.'],

@@ -113,6 +113,15 @@ export function depthOptions(block: Block): number[] {
   return out;
 }
 
+/** The depths of depthOptions in words: "6n+2 from 8 to 110, or 1202". */
+export function depthRule(block: Block): string {
+  const per = layersPerN(block);
+  const opts = depthOptions(block);
+  const run = opts.filter((d, i) => i === 0 || d - opts[i - 1] === per);
+  const extra = opts.slice(run.length);
+  return `${per}n+2 from ${run[0]} to ${run.at(-1)}${extra.length ? `, or ${extra.join(', ')}` : ''}`;
+}
+
 /** The valid depth closest to `depth` for `block`. */
 export function snapDepth(depth: number, block: Block): number {
   const opts = depthOptions(block);
@@ -171,9 +180,8 @@ export function fromRunConfig(c: RunConfig): FormConfig {
 /** Problems with the form in words, or [] when it can be trained. */
 export function formProblems(f: FormConfig): string[] {
   const p: string[] = [];
-  const per = layersPerN(f.block);
   const depths = depthOptions(f.block);
-  if (!depths.includes(f.depth)) p.push(`Depth must be ${per}n+2 from ${depths[0]} to ${depths.at(-1)} for ${f.block} blocks.`);
+  if (!depths.includes(f.depth)) p.push(`Depth must be ${depthRule(f.block)} for ${f.block} blocks.`);
   const r = INT_RANGES;
   if (!wholeIn(f.width, r.width)) p.push('Width must be a whole number from 1 to 256.');
   if (!wholeIn(f.batch, r.batch)) p.push('Batch size must be a whole number from 1 to 4096.');

@@ -4,7 +4,7 @@
 // A link's values are held to the form's rules (formConfig.ts): a value that cannot be read, or is out of range with
 // no sensible nearest value, is ignored; a number out of range is clamped (depth: the nearest valid depth). Each
 // change is noted in words, for the alert the app shows when it opens such a link.
-import { INT_RANGES, MAX_EPOCHS, MAX_STEPS, PAPER_RECIPE, depthOptions, layersPerN, snapDepth, type FormConfig } from './formConfig';
+import { INT_RANGES, MAX_EPOCHS, MAX_STEPS, PAPER_RECIPE, depthRule, snapDepth, type FormConfig } from './formConfig';
 
 const bool = (s: string): boolean | undefined => (['1', 'true', 'on', 'yes'].includes(s.toLowerCase()) ? true : ['0', 'false', 'off', 'no'].includes(s.toLowerCase()) ? false : undefined);
 const oneOf = <T extends string>(s: string, values: readonly T[]): T | undefined => values.find((v) => v.toLowerCase() === s.toLowerCase());
@@ -69,8 +69,7 @@ export function readFormQuery(search: string, base: FormConfig = PAPER_RECIPE): 
   const depth = num('depth', f.depth);
   if (depth !== undefined) {
     f.depth = snapDepth(Math.round(depth), f.block);
-    const opts = depthOptions(f.block);
-    if (f.depth !== depth) notes.push(`depth ${shown(q.get('depth')!)} is not ${layersPerN(f.block)}n+2 from ${opts[0]} to ${opts.at(-1)} for ${f.block} blocks: using ${f.depth}.`);
+    if (f.depth !== depth) notes.push(`depth ${shown(q.get('depth')!)} is not ${depthRule(f.block)} for ${f.block} blocks: using ${f.depth}.`);
   } else if (snapDepth(f.depth, f.block) !== f.depth) {
     const was = f.depth;
     f.depth = snapDepth(f.depth, f.block);
