@@ -23,7 +23,7 @@ test('loads CIFAR-10 from the server copy with progress and a summary', async ({
 });
 
 test('trains a run: the step counter and the loss curve advance', async ({ page }) => {
-  await openWithData(page, tinyUrl({ steps: '60', evalEvery: '20' }));
+  await openWithData(page, tinyUrl({ steps: '150', evalEvery: '50' }));
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const row = runRow(page, 'resnet-8');
   await expect(row).toHaveCount(1);
@@ -40,8 +40,19 @@ test('trains a run: the step counter and the loss curve advance', async ({ page 
   await expect(badge(page, 'resnet-8')).toHaveText('training');
   await page.screenshot({ path: join(test.info().project.outputDir, 'playground-training.png') });
   await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
-  await expect(row.getByTestId('run-step')).toHaveText('60');
-  await expect(row.getByTestId('run-test-acc')).toHaveText(/%$/, { timeout: 120_000 });
+  await expect(row.getByTestId('run-step')).toHaveText('150');
+  // What the user reads: a test accuracy that is a percentage in [0, 100] (not "NaN%"), and a run that learnt:
+  // the last 30 steps' mean loss below the first 10 steps' (same seed, same adapter: the same numbers every time).
+  await expect(row.getByTestId('run-test-acc')).toHaveText(/^\d+(\.\d+)?%$/, { timeout: 120_000 });
+  const acc = Number((await row.getByTestId('run-test-acc').textContent())!.replace('%', ''));
+  expect(acc).toBeGreaterThanOrEqual(0);
+  expect(acc).toBeLessThanOrEqual(100);
+  const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export metrics of resnet-8 as JSON' }).click()]);
+  const losses = (JSON.parse(await readFile(await json.path(), 'utf8')) as { metrics: { trainLoss: number }[] }).metrics.map((m) => m.trainLoss);
+  expect(losses).toHaveLength(150);
+  const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
+  expect(losses.every(Number.isFinite)).toBe(true);
+  expect(mean(losses.slice(-30))).toBeLessThan(mean(losses.slice(0, 10)));
 });
 
 test('pause and resume', async ({ page }) => {
@@ -72,7 +83,14 @@ test('compare plain vs residual trains two named, overlaid series', async ({ pag
   await expect(legend.locator('[data-series="resnet-8"]')).toBeVisible();
   await expect(legend.locator('[data-series="plain-8"]')).toBeVisible();
   // Raw and smoothed loss of each twin on the same axes.
-  await expect(page.getByRole('figure', { name: 'Training loss chart' }).locator('.recharts-line')).toHaveCount(4);
+  const lines = page.getByRole('figure', { name: 'Training loss chart' }).locator('.recharts-line');
+  await expect(lines).toHaveCount(4);
+  // Two different runs draw two different curves (raw and smoothed for each: four distinct paths).
+  await waitForStep(page, 'resnet-8', 3);
+  await waitForStep(page, 'plain-8', 3);
+  const paths = await lines.locator('path.recharts-curve').evaluateAll((ps) => ps.map((p) => p.getAttribute('d')));
+  expect(paths).toHaveLength(4);
+  expect(new Set(paths).size).toBe(4);
   await expect(page.getByTestId('compare-gap')).toHaveText(/pts$/);
   await expect(page.getByTestId('compare-readout')).toContainText('plain-8');
   await expect(page.getByTestId('compare-readout')).toContainText('resnet-8');

@@ -87,6 +87,14 @@ test('worker: load a file, train, metrics in batches, pause, save, predict; then
     expect(pr.confusion).toHaveLength(10);
     expect(pr.confusion.flat().reduce((a, b) => a + b)).toBe(64); // evalImages of the run
     expect(pr.accuracy).toBeCloseTo(pr.confusion.reduce((a, row, i) => a + row[i], 0) / 64, 6);
+    // Against the labels: the confusion matrix's rows are the true classes of the 64 test images it counts, and
+    // every shown image's (label, prediction) pair is one of its entries.
+    const classCounts = Array.from({ length: 10 }, (_, c) => data.test.labels.subarray(0, 64).filter((l) => l === c).length);
+    expect(pr.confusion.map((row) => row.reduce((a, b) => a + b, 0))).toEqual(classCounts);
+    pr.predicted.forEach((p, i) => {
+      expect(p).toBeLessThan(10);
+      expect(pr.confusion[pr.labels[i]][p]).toBeGreaterThanOrEqual(1);
+    });
     send({ type: 'deleteRun', runId: 'w' });
 
     // The dataset went to IndexedDB in the background: a fresh worker loads it from there.
