@@ -3,6 +3,8 @@
 import { buildNetwork, createEngine } from '../src/index';
 import type { ModelConfig } from '../src/model/config';
 import { Rng } from '../src/util/rng';
+import { modelStepCost } from '../src/runtime/network';
+import { summarise } from '../src/runtime/costModel';
 
 export interface BenchConfig {
   model: string;
@@ -20,6 +22,8 @@ export interface BenchResult {
   naiveActivationBytes: number;
   adapter: string;
   kernels?: { kind: string; ms: number; count: number }[];
+  /** The static cost model of one training step (src/runtime/costModel.ts) as each tuning profile would run it. */
+  costModel?: Record<'gpu' | 'cpu', ReturnType<typeof summarise>>;
   error?: string;
 }
 
@@ -67,6 +71,10 @@ async function benchOne(engine: Awaited<ReturnType<typeof createEngine>>, c: Ben
       }
       kernels = [...byKind].map(([kind, e]) => ({ kind, ms: +e.ms.toFixed(3), count: e.count })).sort((a, b) => b.ms - a.ms);
     }
+    const costModel = {
+      gpu: summarise(await modelStepCost(engine.gpu, c.config, c.batch, 'gpu')),
+      cpu: summarise(await modelStepCost(engine.gpu, c.config, c.batch, 'cpu')),
+    };
     return {
       model: c.model,
       batch: c.batch,
@@ -77,6 +85,7 @@ async function benchOne(engine: Awaited<ReturnType<typeof createEngine>>, c: Ben
       naiveActivationBytes: mem.naiveActivationBytes,
       adapter: engine.adapterName,
       kernels,
+      costModel,
     };
   } finally {
     net.destroy();

@@ -9,8 +9,12 @@
 
 export type Profile = 'gpu' | 'cpu';
 
-/** Convolution: 'explicit' im2col (+ col2im) and GEMM, or 'implicit' (no column buffer, conv_implicit.wgsl). */
-export type ConvVariant = 'explicit' | 'implicit';
+/**
+ * Convolution: 'explicit' im2col (+ col2im) and GEMM (the tested reference); 'implicit', no column buffer
+ * and no workgroup memory (conv_implicit.wgsl, conv3x3.wgsl: CPU adapters); 'igemm', an implicit GEMM with
+ * workgroup-memory tiles (conv_igemm.wgsl, conv_igemm_weight.wgsl: GPUs).
+ */
+export type ConvVariant = 'explicit' | 'implicit' | 'igemm';
 
 export interface Tuning {
   profile: Profile;
@@ -23,6 +27,11 @@ export interface Tuning {
    * partial sums over the images until it has this many (gemmSplits in src/kernels/gemm.ts); 0: never split.
    */
   splitKGroups: number;
+  /**
+   * Workgroups an 'igemm' forward or input-gradient convolution aims for (about one per compute unit of a
+   * large GPU): its tiles shrink until the grid has this many, and every workgroup fetches the weights again.
+   */
+  convGroups: number;
   /** Workgroups a dispatch should have to keep every core of a CPU adapter busy. */
   minGroups: number;
   /**
@@ -31,6 +40,12 @@ export interface Tuning {
    * invocation that sums with Kahan compensation, with no barriers.
    */
   reduce: 'workgroup' | 'serial';
+  /**
+   * BatchNorm statistics and backward sums: as `reduce`, or 'split': each channel over several workgroups
+   * that write partial sums, then one invocation per channel combining them (batchnorm_split.wgsl), so a
+   * layer of 16 channels still runs hundreds of workgroups and reads x once.
+   */
+  bnReduce: 'workgroup' | 'serial' | 'split';
   /** Workgroup size of flat elementwise kernels and of the 'workgroup' reductions. */
   wg: number;
   /** Convolution variant per pass: forward, input gradient, weight gradient. */
@@ -41,12 +56,12 @@ export interface Tuning {
 
 export const TUNINGS: Readonly<Record<Profile, Tuning>> = {
   gpu: {
-    profile: 'gpu', gemm: 'tiled', gemmDirectWg: 64, splitKGroups: 256, minGroups: 1, reduce: 'workgroup', wg: 256,
-    conv: { forward: 'explicit', input: 'explicit', weight: 'explicit' }, conv3x3: true,
+    profile: 'gpu', gemm: 'tiled', gemmDirectWg: 64, splitKGroups: 256, convGroups: 128, minGroups: 1, reduce: 'workgroup', bnReduce: 'split',
+    wg: 256, conv: { forward: 'igemm', input: 'igemm', weight: 'igemm' }, conv3x3: true,
   },
   cpu: {
-    profile: 'cpu', gemm: 'direct', gemmDirectWg: 64, splitKGroups: 0, minGroups: 8, reduce: 'serial', wg: 256,
-    conv: { forward: 'implicit', input: 'implicit', weight: 'implicit' }, conv3x3: true,
+    profile: 'cpu', gemm: 'direct', gemmDirectWg: 64, splitKGroups: 0, convGroups: 0, minGroups: 8, reduce: 'serial', bnReduce: 'serial',
+    wg: 256, conv: { forward: 'implicit', input: 'implicit', weight: 'implicit' }, conv3x3: true,
   },
 };
 

@@ -8,6 +8,7 @@ import reduceCode from '../../shaders/batchnorm_reduce.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
 import { flatWg, type Tuning } from '../gpu/tuning';
 import type { ChannelShape } from '../geometry';
+import { channelParamFloats, cost } from './cost';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 export const BN_EPS = 1e-5;
@@ -24,10 +25,10 @@ export type ReduceVariant = Tuning['reduce'];
 function reduction(gpu: Gpu, entry: string, sh: ChannelShape, variant: ReduceVariant | undefined) {
   if ((variant ?? gpu.tuning.reduce) === 'serial') {
     const wg = flatWg(gpu.tuning, sh.c, 64);
-    return { entry: `${entry}_serial${sh.s % 4 === 0 ? '4' : ''}`, grid: grid1d(sh.c, wg), WG: wg };
+    return { entry: `${entry}_serial${sh.s % 4 === 0 ? '4' : ''}`, grid: grid1d(sh.c, wg), WG: wg, serial: true };
   }
   const c = sh.c;
-  return { entry, grid: [c, 1, 1] as [number, number, number], WG };
+  return { entry, grid: [c, 1, 1] as [number, number, number], WG, serial: false };
 }
 
 function check(label: string, sh: ChannelShape): void {
@@ -53,8 +54,11 @@ export function bnStats(
 ): Promise<Dispatch> {
   check(label, sh);
   const r = reduction(gpu, 'stats', sh, opts.variant);
+  const count = sh.n * sh.c * sh.s;
   return prepare(gpu, reduce, {
     entry: r.entry, label, buffers: [x, x, x, x, mean, variance], uniforms: reduceUniforms(sh), grid: r.grid, constants: { WG: r.WG },
+    // Two sweeps over each channel (the mean, then the deviations); Kahan sums cost 4 flops a term.
+    cost: cost((r.serial ? 14 : 5) * count, 2 * count, 2 * sh.c),
   });
 }
 
@@ -72,6 +76,8 @@ export function bnApply(
   return prepare(gpu, elementwise, {
     entry: per === 4 ? 'apply4' : 'apply', label, buffers: [x, x, mean, variance, gamma, beta, x, y],
     uniforms: packUniforms([count, sh.c, sh.s]), grid: grid1d(count / per, WG), constants: { WG, EPS: BN_EPS, RELU: opts.relu ? 1 : 0 },
+    // x in, y out; each workgroup reads mean, variance, gamma and beta of its channels.
+    cost: cost((opts.relu ? 4 : 3) * count, count + channelParamFloats(count, WG * per, sh.s, sh.c, 4), count),
   });
 }
 
@@ -83,6 +89,7 @@ export function bnUpdateRunning(gpu: Gpu, label: string, sh: ChannelShape, mean:
   check(label, sh);
   return prepare(gpu, reduce, {
     entry: 'update_running', label, buffers: [mean, mean, mean, variance, runMean, runVar], uniforms: reduceUniforms(sh), grid: grid1d(sh.c, WG), constants: { WG },
+    cost: cost(7 * sh.c, 4 * sh.c, 2 * sh.c),
   });
 }
 
@@ -102,11 +109,15 @@ export async function bnBackward(
     prepare(gpu, reduce, {
       entry: r.entry, label: `${label}.reduce`, buffers: [x, dy, mean, variance, dgamma, dbeta],
       uniforms: reduceUniforms(sh), grid: r.grid, constants: { WG: r.WG, EPS: BN_EPS },
+      // One sweep over x and dy; mean and variance per channel.
+      cost: cost((r.serial ? 10 : 4) * count, 2 * count + 2 * sh.c, 2 * sh.c),
     }),
     prepare(gpu, elementwise, {
       entry: perThread(sh) === 4 ? 'backward_apply4' : 'backward_apply', label: `${label}.apply`,
       buffers: [x, dy, mean, variance, gamma, dbeta, dgamma, dx],
       uniforms: packUniforms([count, sh.c, sh.s]), grid: grid1d(count / perThread(sh), WG), constants: { WG, EPS: BN_EPS },
+      // x and dy in, dx out; each workgroup reads mean, variance, gamma, dbeta and dgamma of its channels.
+      cost: cost(8 * count, 2 * count + channelParamFloats(count, WG * perThread(sh), sh.s, sh.c, 5), count),
     }),
   ]);
 }
