@@ -46,7 +46,7 @@ export async function compileGraph(gpu: Gpu, graph: Graph, label: string, persis
   }
   const tenantName = (key: string) => {
     const m = /^scratch:(\d+):/.exec(key);
-    return m ? `${graph.nodes[Number(m[1])].name} (im2col columns)` : graph.tensors[Number(key)].name;
+    return m ? `${graph.nodes[Number(m[1])].name} (scratch)` : graph.tensors[Number(key)].name;
   };
   const slots: GPUBuffer[] = [];
   try {

@@ -62,7 +62,7 @@ interface GatherTiles { BM: number; TW: number; TH: number; TN: number; BC: numb
  * Tiles: all output channels up to 64 (so the input patch is fetched once per image tile), rows of up to 32
  * positions, as many rows and images as 256 invocations hold; then fewer images and rows until the grid has
  * `groups` workgroups (about one per compute unit of a large GPU: more would fetch the weights again for
- * little gain) and the patch of one summed channel fits; then as many summed channels per step as fit.
+ * little gain) and the patch of one summed channel fits; then the summed channels per step.
  */
 function gatherTiles(pr: Gather, n: number, groups: number): GatherTiles {
   const BM = Math.min(64, up(pr.m, 4));
@@ -75,7 +75,10 @@ function gatherTiles(pr: Gather, n: number, groups: number): GatherTiles {
   while ((count() < groups || perChannel() > SHARED) && TN > 1) TN = Math.ceil(TN / 2);
   while ((count() < groups || perChannel() > SHARED) && TH > 1) TH = Math.ceil(TH / 2);
   if (perChannel() > SHARED) throw new Error(`conv_igemm: a ${pr.g.kh}x${pr.g.kw} patch of ${TW} columns does not fit workgroup memory`);
-  const BC = Math.min(pr.k, Math.floor(SHARED / perChannel()));
+  // Summed channels per step: the fewest padding channels (they cost flops), then the fewest steps.
+  const most = Math.min(pr.k, Math.floor(SHARED / perChannel()));
+  let BC = most;
+  for (let bc = most; bc >= 1; bc--) if (Math.ceil(pr.k / bc) * bc < Math.ceil(pr.k / BC) * BC) BC = bc;
   return {
     BM, TW, TH, TN, BC, WG: (BM / 4) * TN * TH * (TW / 8),
     SA: (BM / 4) * BC * pr.ty * pr.tx, SP: BC * TN * patchLen(pr, TH, pr.ty) * patchLen(pr, TW, pr.tx),

@@ -62,10 +62,17 @@ export function weightCost(g: ConvGeom, t: WeightTiles, splits: number): Cost {
 }
 
 /**
- * The tiles with the least modelled traffic: BM output channels (a multiple of 4, up to 64) by BN columns
- * (a multiple of 8) within 256 invocations, and the most output rows per chunk whose dy and x rows fit
- * workgroup memory (and, with more than one chunk, at least the KH - S rows the window keeps). Ties go to
- * the larger workgroup.
+ * A GPU's arithmetic per byte of memory traffic at which compute and memory take equal time (float32: an
+ * H200 does ~67 TFLOP/s against ~4.8 TB/s; most GPUs sit between 10 and 20).
+ */
+const FLOPS_PER_BYTE = 14;
+
+/**
+ * The tiles with the least modelled time, max(flops, FLOPS_PER_BYTE * bytes) (a roofline): BM output
+ * channels (a multiple of 4, up to 64) by BN columns (a multiple of 8) within 256 invocations, TH output
+ * rows per chunk whose dy and x rows fit workgroup memory (and, with more than one chunk, at least the
+ * KH - S rows the window keeps). Padding columns and rows cost flops; narrow tiles cost re-reads. Ties go
+ * to the larger workgroup.
  */
 function weightTiles(g: ConvGeom): WeightTiles {
   const { oh, ow } = convOutSize(g);
@@ -74,22 +81,21 @@ function weightTiles(g: ConvGeom): WeightTiles {
   const keep = Math.max(g.kh, s) - s;
   const pw = (ow - 1) * s + g.kw;
   let best: WeightTiles | undefined;
-  let bestBytes = Infinity;
+  let bestTime = Infinity;
   const bms = [...new Set([4, 8, 16, 32, 64, Math.min(64, up(g.o, 4))])].filter((b) => b <= Math.min(64, up(g.o, 4)));
   for (const BM of bms) {
     const tm = BM / 4;
     for (let BN = 8; BN <= Math.min(up(r, 8), 8 * Math.floor(THREADS / tm)); BN += 8) {
       let nch = 0;
       for (let r0 = 0; r0 < r; r0 += BN) nch = Math.max(nch, channels(g, r0, BN));
-      let TH = 0;
-      for (let th = oh; th >= 1 && !TH; th--) {
-        const fits = BM * th * ow + nch * ((th - 1) * s + g.kh) * pw <= SHARED;
-        if (fits && (th >= oh || th * s >= keep)) TH = th;
+      for (let TH = oh; TH >= 1; TH--) {
+        const fits = BM * TH * ow + nch * ((TH - 1) * s + g.kh) * pw <= SHARED;
+        if (!fits || (TH < oh && TH * s < keep)) continue;
+        const t = { BM, BN, TH, WG: tm * (BN / 8), SA: tm * TH * ow, SP: nch * ((TH - 1) * s + g.kh) * pw };
+        const c = weightCost(g, t, 1);
+        const time = Math.max(c.flops, FLOPS_PER_BYTE * c.bytesRead);
+        if (time < bestTime || (time === bestTime && best && t.WG > best.WG)) [best, bestTime] = [t, time];
       }
-      if (!TH) continue;
-      const t = { BM, BN, TH, WG: tm * (BN / 8), SA: tm * TH * ow, SP: nch * ((TH - 1) * s + g.kh) * pw };
-      const bytes = weightCost(g, t, 1).bytesRead;
-      if (bytes < bestBytes || (bytes === bestBytes && best && t.WG > best.WG)) [best, bestBytes] = [t, bytes];
     }
   }
   if (!best) throw new Error(`conv_igemm_weight: no tile of ${JSON.stringify(g)} fits workgroup memory`);
