@@ -186,37 +186,46 @@ fn tileOf(wid: vec3u, classes: u32, cols: u32) -> Tile {
   return Tile(wid.y * BM, (wid.z / classes) * TN, (wid.x / tilesX) * TH, (wid.x % tilesX) * TW, cls / S, cls % S);
 }
 
-// Stores the accumulators at out[n, m, ry + step*py, rx + step*px] (+ bias[m]) where that is inside out.
-fn storeOut(acc: array<vec4f, 8>, t: Tile, l: Lane, step: u32) {
+// Stores channel i's accumulators (positions 0-3 in lo, 4-7 in hi) at out[n, m, ry + step*py, rx + step*px]
+// (+ bias[m]) where that is inside out. Called with constant i, so the accumulators stay in registers.
+fn storeRow(t: Tile, l: Lane, step: u32, i: u32, lo: vec4f, hi: vec4f) {
   let n = t.n0 + l.img;
   let oy = t.ry + step * (t.py0 + l.row);
-  if (n >= p.n || oy >= OHF) { return; }
-  for (var i = 0u; i < 4u; i++) {
-    let m = t.m0 + l.tm * 4u + i;
-    if (m >= M) { return; }
-    let b = select(0.0, bias[m], BIAS);
-    let row = ((n * M + m) * OHF + oy) * OWF;
-    for (var j = 0u; j < 8u; j++) {
-      let ox = t.rx + step * (t.px0 + l.col + j);
-      if (ox < OWF) { out[row + ox] = acc[2u * i + j / 4u][j % 4u] + b; }
-    }
+  let m = t.m0 + l.tm * 4u + i;
+  if (n >= p.n || oy >= OHF || m >= M) { return; }
+  let b = select(0.0, bias[m], BIAS);
+  let row = ((n * M + m) * OHF + oy) * OWF;
+  for (var j = 0u; j < 8u; j++) {
+    let ox = t.rx + step * (t.px0 + l.col + j);
+    if (ox < OWF) { out[row + ox] = select(hi[j % 4u], lo[j % 4u], j < 4u) + b; }
   }
 }
 
+fn storeOut(acc: array<vec4f, 8>, t: Tile, l: Lane, step: u32) {
+  storeRow(t, l, step, 0u, acc[0], acc[1]);
+  storeRow(t, l, step, 1u, acc[2], acc[3]);
+  storeRow(t, l, step, 2u, acc[4], acc[5]);
+  storeRow(t, l, step, 3u, acc[6], acc[7]);
+}
+
 // The same as two vec4s per channel (step 1, OWF % 4 == 0, so a vec4 lies inside the row or outside it).
-fn storeOut4(acc: array<vec4f, 8>, t: Tile, l: Lane) {
+fn storeRow4(t: Tile, l: Lane, i: u32, lo: vec4f, hi: vec4f) {
   let n = t.n0 + l.img;
   let oy = t.py0 + l.row;
   let ox = t.px0 + l.col;
-  if (n >= p.n || oy >= OHF) { return; }
-  for (var i = 0u; i < 4u; i++) {
-    let m = t.m0 + l.tm * 4u + i;
-    if (m >= M) { return; }
-    let b = select(0.0, bias[m], BIAS);
-    let at = (((n * M + m) * OHF + oy) * OWF + ox) / 4u;
-    if (ox < OWF) { out4[at] = acc[2u * i] + b; }
-    if (ox + 4u < OWF) { out4[at + 1u] = acc[2u * i + 1u] + b; }
-  }
+  let m = t.m0 + l.tm * 4u + i;
+  if (n >= p.n || oy >= OHF || m >= M) { return; }
+  let b = select(0.0, bias[m], BIAS);
+  let at = (((n * M + m) * OHF + oy) * OWF + ox) / 4u;
+  if (ox < OWF) { out4[at] = lo + b; }
+  if (ox + 4u < OWF) { out4[at + 1u] = hi + b; }
+}
+
+fn storeOut4(acc: array<vec4f, 8>, t: Tile, l: Lane) {
+  storeRow4(t, l, 0u, acc[0], acc[1]);
+  storeRow4(t, l, 1u, acc[2], acc[3]);
+  storeRow4(t, l, 2u, acc[4], acc[5]);
+  storeRow4(t, l, 3u, acc[6], acc[7]);
 }
 
 @compute @workgroup_size(WG)

@@ -168,14 +168,18 @@ fn backward_weight(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_
       workgroupBarrier();
     }
   }
-  let base = wid.z * M * R;
-  for (var j = 0u; j < 8u; j++) {
-    let r = c.r0 + tn * 8u + j;
-    if (r >= R) { break; }
-    for (var i = 0u; i < 4u; i++) {
-      let o = o0 + tm * 4u + i;
-      if (o < M) { out[base + o * R + r] = acc[j][i]; }
-    }
+  let at = vec3u(wid.z * M * R, o0 + tm * 4u, c.r0 + tn * 8u);
+  storeCol(at, 0u, acc[0]); storeCol(at, 1u, acc[1]); storeCol(at, 2u, acc[2]); storeCol(at, 3u, acc[3]);
+  storeCol(at, 4u, acc[4]); storeCol(at, 5u, acc[5]); storeCol(at, 6u, acc[6]); storeCol(at, 7u, acc[7]);
+}
+
+// Column r = at.z + j of dw (or of partial at.x) for output channels at.y .. at.y + 3. Called with constant j,
+// so the accumulators stay in registers.
+fn storeCol(at: vec3u, j: u32, v: vec4f) {
+  let r = at.z + j;
+  if (r >= R) { return; }
+  for (var i = 0u; i < 4u; i++) {
+    if (at.y + i < M) { out[at.x + (at.y + i) * R + r] = v[i]; }
   }
 }
 
@@ -202,13 +206,16 @@ fn backward_weight4(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation
       workgroupBarrier();
     }
   }
-  let base = wid.z * M * R;
-  for (var h = 0u; h < 2u; h++) {
-    let r = c.r0 + tn * 8u + h * 4u;
-    if (r >= R) { break; }
-    for (var i = 0u; i < 4u; i++) {
-      let o = o0 + tm * 4u + i;
-      if (o < M) { out4[(base + o * R + r) / 4u] = vec4f(acc[h * 4u][i], acc[h * 4u + 1u][i], acc[h * 4u + 2u][i], acc[h * 4u + 3u][i]); }
-    }
+  let at = vec3u(wid.z * M * R, o0 + tm * 4u, c.r0 + tn * 8u);
+  storeCols4(at, 0u, acc[0], acc[1], acc[2], acc[3]);
+  storeCols4(at, 4u, acc[4], acc[5], acc[6], acc[7]);
+}
+
+// Columns r = at.z + j .. + 3 of dw (or of partial at.x), a vec4 per output channel (R % 4 == 0).
+fn storeCols4(at: vec3u, j: u32, a: vec4f, b: vec4f, c: vec4f, d: vec4f) {
+  let r = at.z + j;
+  if (r >= R) { return; }
+  for (var i = 0u; i < 4u; i++) {
+    if (at.y + i < M) { out4[(at.x + (at.y + i) * R + r) / 4u] = vec4f(a[i], b[i], c[i], d[i]); }
   }
 }
