@@ -1,8 +1,8 @@
-// Implicit-GEMM convolution for GPUs: the three products of conv.ts (x NCHW, w OIHW) without a column
-// buffer, tiled in workgroup memory and register-blocked, with no workgroup-memory bank tricks beyond that.
+// Implicit-GEMM convolution for GPUs: the forward and input-gradient products of conv.ts (x NCHW, w OIHW)
+// without a column buffer, tiled in workgroup memory and register-blocked (not yet timed on a GPU; the
+// static cost model, src/kernels/cost.ts, and the forced SwiftShader tests vouch for traffic and results).
 //   forward:         y[n, o, i, j]  = sum over c, ki, kj of w[o, c, ki, kj] x[n, c, i*S-PAD+ki, j*S-PAD+kj]
 //   backward_input:  dx[n, c, y, x] = sum over o and the taps (ki, kj) that read (y, x) of w[o, c, ki, kj] dy[n, o, i, j]
-//   backward_weight: dw[o, c, ki, kj] = sum over n, i, j of dy[n, o, i, j] x[n, c, i*S-PAD+ki, j*S-PAD+kj]
 //
 // forward and backward_input are one "gather" product: out[n, m, position] = sum over channels k and taps of
 // A[m, k, tap] * in0[n, k, patch position], with m the output channels (forward O, backward_input C) and
@@ -14,7 +14,7 @@
 // (grid z): the positions of one residue class share their taps, so a class is a stride-1 product over
 // the taps that reach it (ki = (ry + PAD) mod S, + S, ...) and no lane multiplies a tap that misses.
 //
-// backward_weight is in conv_igemm_weight.wgsl.
+// The weight gradient is conv_igemm_weight.wgsl.
 //
 // The *4 entries read the image rows as vec4s (row lengths multiple of 4) and store vec4s where the output
 // rows allow; otherwise identical. Geometry and tiles are override constants (the wrapper, convIgemm.ts,

@@ -38,7 +38,7 @@ const variants: [string, ConvVariant, Partial<Tuning>][] = [
   ['explicit, tiled gemm', 'explicit', { gemm: 'tiled' }],
   ['explicit, direct gemm', 'explicit', { gemm: 'direct' }],
   // Weight gradient split into partial sums over the images (every case with 2+ images splits).
-  ['explicit, tiled gemm, split-K weight gradient', 'explicit', { gemm: 'tiled', conv: TUNINGS.gpu.conv, splitKGroups: 1024 }],
+  ['explicit, tiled gemm, split-K weight gradient', 'explicit', { gemm: 'tiled', conv: { forward: 'explicit', input: 'explicit', weight: 'explicit' }, splitKGroups: 1024 }],
   ['implicit, general kernel', 'implicit', { conv3x3: false }],
   ['implicit, vec4-row 3x3 kernel where it applies', 'implicit', { conv3x3: true }],
   ['igemm, largest tiles, unsplit', 'igemm', { convGroups: 0, splitKGroups: 0 }],
