@@ -43,7 +43,9 @@ override SP: u32; // floats of sP
 
 override TM: u32 = BM / 4;
 
-struct Params { n: u32 }
+// n: images; k = K and bc = BC again, as uniforms: loops bounded by them have trip counts the compiler
+// cannot see, so SwiftShader does not unroll them (seconds of compile time per pipeline otherwise).
+struct Params { n: u32, k: u32, bc: u32 }
 
 @group(0) @binding(0) var<storage, read> in0: array<f32>;
 @group(0) @binding(1) var<storage, read> in1: array<f32>;
@@ -160,7 +162,7 @@ fn lane(li: u32) -> Lane {
 // One step of summed channels from workgroup memory into the 4 x 8 accumulators (acc[2i]: channel i,
 // positions 0-3; acc[2i+1]: positions 4-7). `step` is the patch distance between neighbouring positions.
 fn accumulate(acc: ptr<function, array<vec4f, 8>>, l: Lane, ay: Axis, ax: Axis, step: u32) {
-  for (var kk = 0u; kk < BC; kk++) {
+  for (var kk = 0u; kk < p.bc; kk++) {
     for (var ty = 0u; ty < ay.n; ty++) {
       let prow = (kk * TN + l.img) * ay.len + u32(i32(l.row * step) + ay.off0 + i32(ty) * ay.offStep);
       for (var tx = 0u; tx < ax.n; tx++) {
@@ -235,7 +237,7 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) l
   let ax = forwardAxis(t.px0, KW, TW);
   var acc: array<vec4f, 8>;
   let l = lane(li);
-  for (var k0 = 0u; k0 < K; k0 += BC) {
+  for (var k0 = 0u; k0 < p.k; k0 += BC) {
     stageA(li, t.m0, k0, ay, ax);
     stagePatch(li, t.n0, k0, ay, ax);
     workgroupBarrier();
@@ -252,7 +254,7 @@ fn forward4(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
   let ax = forwardAxis(t.px0, KW, TW);
   var acc: array<vec4f, 8>;
   let l = lane(li);
-  for (var k0 = 0u; k0 < K; k0 += BC) {
+  for (var k0 = 0u; k0 < p.k; k0 += BC) {
     stageA(li, t.m0, k0, ay, ax);
     stagePatch4(li, t.n0, k0, ay, ax);
     workgroupBarrier();
@@ -271,7 +273,7 @@ fn backward_input(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_i
   let l = lane(li);
   // A class no tap reaches (a 1x1 strided convolution's odd positions) is all zeros.
   if (ay.n > 0u && ax.n > 0u) {
-    for (var k0 = 0u; k0 < K; k0 += BC) {
+    for (var k0 = 0u; k0 < p.k; k0 += BC) {
       stageA(li, t.m0, k0, ay, ax);
       stagePatch(li, t.n0, k0, ay, ax);
       workgroupBarrier();
@@ -290,7 +292,7 @@ fn backward_input4(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_
   let ax = inputAxis(0u, t.px0, KW, TW);
   var acc: array<vec4f, 8>;
   let l = lane(li);
-  for (var k0 = 0u; k0 < K; k0 += BC) {
+  for (var k0 = 0u; k0 < p.k; k0 += BC) {
     stageA(li, t.m0, k0, ay, ax);
     stagePatch4(li, t.n0, k0, ay, ax);
     workgroupBarrier();

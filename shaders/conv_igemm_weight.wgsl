@@ -28,7 +28,9 @@ override TM: u32 = BM / 4;
 override KK: u32 = KH * KW;
 override R: u32 = K * KK;
 
-struct Params { n: u32, per: u32 } // images, and images per grid-z split
+// Images, images per grid-z split, and OHF again: the loops that hold the barriers get trip counts the
+// compiler cannot see, so SwiftShader does not unroll them and their barriers' coroutine splits.
+struct Params { n: u32, per: u32, rows: u32 }
 
 // in0 = x [N, K, IH, IW], in1 = dy [N, M, OHF, OWF], out = dw (or grid-z split z's partial sums, M*R apart).
 // (Binding 3 of the shared layout is not used here.)
@@ -154,7 +156,7 @@ fn backward_weight(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_
   let o0 = wid.y * BM;
   var acc: array<vec4f, 8>;
   for (var n = wid.z * p.per; n < min(p.n, wid.z * p.per + p.per); n++) {
-    for (var py0 = 0u; py0 < OHF; py0 += TH) {
+    for (var py0 = 0u; py0 < p.rows; py0 += TH) {
       var first = 0u;
       if (py0 > 0u && KEEP > 0u) {
         slide(li, c);
@@ -192,7 +194,7 @@ fn backward_weight4(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation
   let o0 = wid.y * BM;
   var acc: array<vec4f, 8>;
   for (var n = wid.z * p.per; n < min(p.n, wid.z * p.per + p.per); n++) {
-    for (var py0 = 0u; py0 < OHF; py0 += TH) {
+    for (var py0 = 0u; py0 < p.rows; py0 += TH) {
       var first = 0u;
       if (py0 > 0u && KEEP > 0u) {
         slide(li, c);

@@ -139,7 +139,7 @@ function gatherDispatch(
   ];
   const entry = (pr.pass === 'forward' ? 'forward' : 'backward_input') + (vec4 ? '4' : '');
   return prepare(gpu, gatherDef, {
-    entry, label, buffers: [in0, w, out, bias ?? w], uniforms: packUniforms([n]), grid,
+    entry, label, buffers: [in0, w, out, bias ?? w], uniforms: packUniforms([n, pr.k, t.BC]), grid,
     constants: { ...geometry(pr), ...t, ...(pr.pass === 'forward' ? { BIAS: bias ? 1 : 0 } : {}) },
     cost: gatherCost(pr, t, n, vec4, !!bias),
   });

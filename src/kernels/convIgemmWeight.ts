@@ -134,7 +134,7 @@ export async function igemmBackwardWeight(
   const out = splits > 1 ? partials! : dw;
   const d = prepare(gpu, def, {
     entry: vec4(g) ? 'backward_weight4' : 'backward_weight', label: `${label}.igemm`, buffers: [x, dy, out, x],
-    uniforms: packUniforms([g.n, per]), grid: [Math.ceil(r / t.BN), Math.ceil(g.o / t.BM), splits],
+    uniforms: packUniforms([g.n, per, oh]), grid: [Math.ceil(r / t.BN), Math.ceil(g.o / t.BM), splits],
     constants: { KH: g.kh, KW: g.kw, S: g.stride, PAD: g.pad, M: g.o, K: g.c, IH: g.h, IW: g.w, OHF: oh, OWF: ow, ...t },
     cost: weightCost(g, t, splits),
   });
