@@ -4,14 +4,22 @@
 import type { Gpu } from '../gpu/gpu';
 import { createStorage } from '../gpu/buffers';
 import { record, type BufferRef, type Dispatch } from '../kernels/kernel';
-import type { Graph, Phase, Tensor } from './ir';
+import type { Graph, Node, Phase, Tensor } from './ir';
 import { nodeShapes, opOf, scratchBytes } from './ops';
 import type { Profiler } from '../gpu/profiler';
 import { assignSlots, graphLifetimes, type SlotPlan } from './planner';
 
+/** A node and the dispatches it was lowered to (each with its modelled cost). */
+export interface LoweredNode {
+  node: Node;
+  dispatches: readonly Dispatch[];
+}
+
 export interface CompiledGraph {
   graph: Graph;
   plan: SlotPlan;
+  /** Every node in execution order with its dispatches (the cost model reads them). */
+  lowered: readonly LoweredNode[];
   /** The buffer (slot or persistent) of every tensor that has one. */
   refs: Map<number, BufferRef>;
   /** Records the dispatches of the given phases, in node order. */
@@ -38,7 +46,7 @@ export async function compileGraph(gpu: Gpu, graph: Graph, label: string, persis
   }
   const tenantName = (key: string) => {
     const m = /^scratch:(\d+):/.exec(key);
-    return m ? `${graph.nodes[Number(m[1])].name} (im2col columns)` : graph.tensors[Number(key)].name;
+    return m ? `${graph.nodes[Number(m[1])].name} (scratch)` : graph.tensors[Number(key)].name;
   };
   const slots: GPUBuffer[] = [];
   try {
@@ -63,7 +71,7 @@ export async function compileGraph(gpu: Gpu, graph: Graph, label: string, persis
     if (!r) throw new Error(`${label}: tensor ${graph.tensors[id].name} has no buffer`);
     return r;
   };
-  const lowered: { phase: Phase; kind: string; name: string; dispatches: Dispatch[] }[] = [];
+  const lowered: (LoweredNode & { phase: Phase; kind: string; name: string })[] = [];
   try {
     for (const node of nodes) {
       const dispatches = await opOf(node).lower({
@@ -73,7 +81,7 @@ export async function compileGraph(gpu: Gpu, graph: Graph, label: string, persis
         output: (i) => ref(node.outputs[i]),
         scratch: (i) => (plan.slotOf.has(`scratch:${node.id}:${i}`) ? slotRef(`scratch:${node.id}:${i}`) : undefined),
       });
-      lowered.push({ phase: node.phase, kind: node.kind, name: node.name, dispatches });
+      lowered.push({ node, phase: node.phase, kind: node.kind, name: node.name, dispatches });
     }
   } catch (e) {
     slots.forEach((s) => s.destroy());
@@ -82,6 +90,7 @@ export async function compileGraph(gpu: Gpu, graph: Graph, label: string, persis
   return {
     graph,
     plan,
+    lowered,
     refs,
     record(pass, phases) {
       for (const l of lowered) if (phases.has(l.phase)) record(pass, l.dispatches);

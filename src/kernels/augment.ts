@@ -3,6 +3,7 @@
 import code from '../../shaders/augment.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
 import type { AugmentOptions } from '../geometry';
+import { cost } from './cost';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 const def: KernelDef = { name: 'augment', code, bindings: ['read', 'read', 'read', 'rw', 'rw', 'uniform'] };
@@ -35,6 +36,9 @@ export async function augment(
     uniforms: packUniforms([0, 0, o.batch, o.pad, o.flip ? 1 : 0, ...scale, ...bias]),
     grid: grid1d(o.batch * RECORD, WG),
     constants: { WG },
+    // One byte of a record per output value (a quarter of a u32), the label and the index per image;
+    // normalisation is a multiply-add.
+    cost: cost(2 * o.batch * RECORD, (o.batch * RECORD) / 4 + 2 * o.batch, o.batch * RECORD + o.batch),
   });
 }
 

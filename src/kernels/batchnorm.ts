@@ -1,4 +1,5 @@
-// BatchNorm2d with PyTorch's conventions (shaders/batchnorm_reduce.wgsl: per-channel reductions;
+// BatchNorm2d with PyTorch's conventions (shaders/batchnorm_reduce.wgsl: per-channel reductions, one
+// workgroup or invocation per channel; batchnormSplit.ts: the same split over workgroups, for GPUs;
 // shaders/batchnorm.wgsl: elementwise passes). Activations are NCHW viewed as [N, C, S], S = H*W.
 // Two shader files, because one binding set cannot serve both: the reductions write two per-channel
 // outputs, the backward apply reads seven inputs, and a writable slot an entry ignores would still need
@@ -8,7 +9,9 @@ import reduceCode from '../../shaders/batchnorm_reduce.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
 import { flatWg, type Tuning } from '../gpu/tuning';
 import type { ChannelShape } from '../geometry';
+import { channelParamFloats, cost } from './cost';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
+import { bnBackwardReduceSplit, bnSplitBytes, bnStatsSplit } from './batchnormSplit';
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
@@ -17,17 +20,25 @@ const elementwise: KernelDef = { name: 'batchnorm', code, bindings: ['read', 're
 const reduce: KernelDef = { name: 'batchnorm_reduce', code: reduceCode, bindings: ['read', 'read', 'read', 'read', 'rw', 'rw', 'uniform'] };
 const WG = 256;
 
-/** 'workgroup': one workgroup per channel, tree in workgroup memory; 'serial': one invocation per channel. */
-export type ReduceVariant = Tuning['reduce'];
+/**
+ * 'workgroup': one workgroup per channel, tree in workgroup memory; 'serial': one invocation per channel;
+ * 'split': each channel over several workgroups, partial results in scratch (bnPartialBytes).
+ */
+export type ReduceVariant = Tuning['bnReduce'];
 
-/** Entry, grid and workgroup size of a per-channel reduction in the chosen variant. */
-function reduction(gpu: Gpu, entry: string, sh: ChannelShape, variant: ReduceVariant | undefined) {
-  if ((variant ?? gpu.tuning.reduce) === 'serial') {
+/** Bytes of scratch the reductions need for partial results: only the 'split' variant has any. */
+export const bnPartialBytes = (sh: ChannelShape, variant: ReduceVariant) => (variant === 'split' ? bnSplitBytes(sh) : 0);
+/** The tuning's reduction, or its scratch-free sibling where it needs planned partials ('split'): for one-off probes. */
+export const scratchFreeVariant = (t: Tuning): ReduceVariant => (t.bnReduce === 'split' ? 'workgroup' : t.bnReduce);
+
+/** Entry, grid and workgroup size of a per-channel reduction in the 'workgroup' or 'serial' variant. */
+function reduction(gpu: Gpu, entry: string, sh: ChannelShape, variant: 'workgroup' | 'serial') {
+  if (variant === 'serial') {
     const wg = flatWg(gpu.tuning, sh.c, 64);
-    return { entry: `${entry}_serial${sh.s % 4 === 0 ? '4' : ''}`, grid: grid1d(sh.c, wg), WG: wg };
+    return { entry: `${entry}_serial${sh.s % 4 === 0 ? '4' : ''}`, grid: grid1d(sh.c, wg), WG: wg, serial: true };
   }
   const c = sh.c;
-  return { entry, grid: [c, 1, 1] as [number, number, number], WG };
+  return { entry, grid: [c, 1, 1] as [number, number, number], WG, serial: false };
 }
 
 function check(label: string, sh: ChannelShape): void {
@@ -45,17 +56,24 @@ const reduceUniforms = (sh: ChannelShape) => {
 
 /**
  * Per-channel mean and biased variance over N and S, one workgroup (or, 'serial', one invocation) per
- * channel: a mean pass, then a pass over the deviations (accurate when |mean| >> std). Relative error of
- * the variance ~1e-7 (see the test).
+ * channel: a mean pass, then a pass over the deviations (accurate when |mean| >> std); or, 'split', one
+ * pass over x by many workgroups and a dispatch combining their partial results (opts.partials: scratch of
+ * bnPartialBytes). Relative error of the variance ~1e-7 (see the test).
  */
-export function bnStats(
-  gpu: Gpu, label: string, sh: ChannelShape, x: BufferRef, mean: BufferRef, variance: BufferRef, opts: { variant?: ReduceVariant } = {},
-): Promise<Dispatch> {
+export async function bnStats(
+  gpu: Gpu, label: string, sh: ChannelShape, x: BufferRef, mean: BufferRef, variance: BufferRef,
+  opts: { variant?: ReduceVariant; partials?: BufferRef } = {},
+): Promise<Dispatch[]> {
   check(label, sh);
-  const r = reduction(gpu, 'stats', sh, opts.variant);
-  return prepare(gpu, reduce, {
+  const variant = opts.variant ?? gpu.tuning.bnReduce;
+  if (variant === 'split') return bnStatsSplit(gpu, label, sh, x, mean, variance, opts.partials);
+  const r = reduction(gpu, 'stats', sh, variant);
+  const count = sh.n * sh.c * sh.s;
+  return [await prepare(gpu, reduce, {
     entry: r.entry, label, buffers: [x, x, x, x, mean, variance], uniforms: reduceUniforms(sh), grid: r.grid, constants: { WG: r.WG },
-  });
+    // Two sweeps over each channel (the mean, then the deviations); Kahan sums cost 4 flops a term.
+    cost: cost((r.serial ? 14 : 5) * count, 2 * count, 2 * sh.c),
+  })];
 }
 
 /**
@@ -72,6 +90,8 @@ export function bnApply(
   return prepare(gpu, elementwise, {
     entry: per === 4 ? 'apply4' : 'apply', label, buffers: [x, x, mean, variance, gamma, beta, x, y],
     uniforms: packUniforms([count, sh.c, sh.s]), grid: grid1d(count / per, WG), constants: { WG, EPS: BN_EPS, RELU: opts.relu ? 1 : 0 },
+    // x in, y out; each workgroup reads mean, variance, gamma and beta of its channels.
+    cost: cost((opts.relu ? 4 : 3) * count, count + channelParamFloats(count, WG * per, sh.s, sh.c, 4), count),
   });
 }
 
@@ -83,6 +103,7 @@ export function bnUpdateRunning(gpu: Gpu, label: string, sh: ChannelShape, mean:
   check(label, sh);
   return prepare(gpu, reduce, {
     entry: 'update_running', label, buffers: [mean, mean, mean, variance, runMean, runVar], uniforms: reduceUniforms(sh), grid: grid1d(sh.c, WG), constants: { WG },
+    cost: cost(7 * sh.c, 4 * sh.c, 2 * sh.c),
   });
 }
 
@@ -93,6 +114,8 @@ export function bnEvalGradInput(gpu: Gpu, label: string, sh: ChannelShape, dy: B
   return prepare(gpu, elementwise, {
     entry: 'eval_grad', label, buffers: [dy, dy, gamma, runVar, gamma, gamma, gamma, dx],
     uniforms: packUniforms([count, sh.c, sh.s]), grid: grid1d(count, WG), constants: { WG, EPS: BN_EPS },
+    // dy in, dx out; gamma and runVar per channel (counted once per element: an upper bound, like the flat kernels)
+    cost: cost(3 * count, 3 * count, count),
   });
 }
 
@@ -106,26 +129,46 @@ export function setBnMomentum(gpu: Gpu, d: Dispatch, momentum: number): void {
 }
 
 /**
- * Train-mode backward: a per-channel reduce writing dgamma = sum(dy * xhat) and dbeta = sum(dy), then an
- * elementwise pass writing dx. All three outputs are overwritten. dgamma/dbeta must not share a buffer
- * with x, dy, mean or variance.
+ * Train-mode backward: a per-channel reduce writing dgamma = sum(dy * xhat) and dbeta = sum(dy) (two
+ * dispatches when 'split', with opts.partials as for bnStats), then an elementwise pass writing dx. All
+ * three outputs are overwritten. dgamma/dbeta must not share a buffer with x, dy, mean or variance.
  */
 export async function bnBackward(
   gpu: Gpu, label: string, sh: ChannelShape, dy: BufferRef, x: BufferRef, mean: BufferRef, variance: BufferRef, gamma: BufferRef,
-  dx: BufferRef, dgamma: BufferRef, dbeta: BufferRef, opts: { variant?: ReduceVariant } = {},
+  dx: BufferRef, dgamma: BufferRef, dbeta: BufferRef, opts: { variant?: ReduceVariant; partials?: BufferRef } = {},
 ): Promise<Dispatch[]> {
   check(label, sh);
   const count = sh.n * sh.c * sh.s;
-  const r = reduction(gpu, 'backward_reduce', sh, opts.variant);
-  return Promise.all([
-    prepare(gpu, reduce, {
-      entry: r.entry, label: `${label}.reduce`, buffers: [x, dy, mean, variance, dgamma, dbeta],
-      uniforms: reduceUniforms(sh), grid: r.grid, constants: { WG: r.WG, EPS: BN_EPS },
-    }),
-    prepare(gpu, elementwise, {
+  const variant = opts.variant ?? gpu.tuning.bnReduce;
+  const reduced =
+    variant === 'split'
+      ? bnBackwardReduceSplit(gpu, `${label}.reduce`, sh, dy, x, mean, variance, dgamma, dbeta, opts.partials, BN_EPS)
+      : reduceOnce(gpu, `${label}.reduce`, sh, dy, x, mean, variance, dgamma, dbeta, variant);
+  return [
+    ...(await reduced),
+    await prepare(gpu, elementwise, {
       entry: perThread(sh) === 4 ? 'backward_apply4' : 'backward_apply', label: `${label}.apply`,
       buffers: [x, dy, mean, variance, gamma, dbeta, dgamma, dx],
       uniforms: packUniforms([count, sh.c, sh.s]), grid: grid1d(count / perThread(sh), WG), constants: { WG, EPS: BN_EPS },
+      // x and dy in, dx out; each workgroup reads mean, variance, gamma, dbeta and dgamma of its channels.
+      cost: cost(8 * count, 2 * count + channelParamFloats(count, WG * perThread(sh), sh.s, sh.c, 5), count),
     }),
-  ]);
+  ];
+}
+
+/** dgamma and dbeta with one workgroup (or invocation) per channel: one sweep over x and dy. */
+async function reduceOnce(
+  gpu: Gpu, label: string, sh: ChannelShape, dy: BufferRef, x: BufferRef, mean: BufferRef, variance: BufferRef,
+  dgamma: BufferRef, dbeta: BufferRef, variant: 'workgroup' | 'serial',
+): Promise<Dispatch[]> {
+  const count = sh.n * sh.c * sh.s;
+  const r = reduction(gpu, 'backward_reduce', sh, variant);
+  return [
+    await prepare(gpu, reduce, {
+      entry: r.entry, label, buffers: [x, dy, mean, variance, dgamma, dbeta],
+      uniforms: reduceUniforms(sh), grid: r.grid, constants: { WG: r.WG, EPS: BN_EPS },
+      // One sweep over x and dy; mean and variance per channel.
+      cost: cost((r.serial ? 10 : 4) * count, 2 * count + 2 * sh.c, 2 * sh.c),
+    }),
+  ];
 }

@@ -1,9 +1,10 @@
 // Convolution lowered to im2col + GEMM (DESIGN.md): x NCHW, w OIHW = a row-major [O, C*KH*KW] matrix,
 // col[n] = [C*KH*KW, OH*OW], y[n] = [O, OH*OW]. Every image is one batch of the GEMM (grid z), W shared.
 // A 1x1, stride 1, unpadded convolution needs no column matrix: x[n] already is col[n].
-// The 'implicit' variant (convImplicit.ts) computes the same products without the column buffer; the
-// tuning (gpu.tuning.conv) picks a variant per pass, opts.variant forces one. With 'implicit' the column
-// buffer argument is ignored (it may be undefined).
+// The 'implicit' (convImplicit.ts: CPU adapters) and 'igemm' (convIgemm.ts, convIgemmWeight.ts: GPUs)
+// variants compute the same products without the column buffer; the tuning (gpu.tuning.conv) picks a
+// variant per pass, opts.variant forces one. Without 'explicit' the column buffer argument is ignored (it
+// may be undefined).
 import type { Gpu } from '../gpu/gpu';
 import type { ConvVariant, Tuning } from '../gpu/tuning';
 import { convOutSize, type ConvGeom, type GemmShape } from '../geometry';
@@ -11,6 +12,8 @@ import { gemm, gemmSplits } from './gemm';
 import { channelSum } from './pool';
 import { col2im, im2col } from './im2col';
 import { convImplicitBackwardInput, convImplicitBackwardWeight, convImplicitForward } from './convImplicit';
+import { igemmBackwardInput, igemmForward } from './convIgemm';
+import { igemmBackwardWeight, igemmWeightSplits } from './convIgemmWeight';
 import type { BufferRef, Dispatch } from './kernel';
 
 export type Pass = 'forward' | 'input' | 'weight';
@@ -20,10 +23,10 @@ const isPointwise = (g: ConvGeom) => g.kh === 1 && g.kw === 1 && g.stride === 1 
 
 /**
  * Floats of column buffer the convolution needs (N*C*KH*KW*OH*OW), 0 for the 1x1/stride 1/pad 0 path.
- * With a tuning, the need of that pass as the tuning runs it (0 when it runs implicit).
+ * With a tuning, the need of that pass as the tuning runs it (0 unless it runs explicit).
  */
 export function colElements(g: ConvGeom, run?: { tuning: Tuning; pass: Pass }): number {
-  if (isPointwise(g) || (run && run.tuning.conv[run.pass] === 'implicit')) return 0;
+  if (isPointwise(g) || (run && run.tuning.conv[run.pass] !== 'explicit')) return 0;
   const { oh, ow } = convOutSize(g);
   return g.n * g.c * g.kh * g.kw * oh * ow;
 }
@@ -46,7 +49,9 @@ export async function conv2dForward(
   gpu: Gpu, label: string, g: ConvGeom, x: BufferRef, w: BufferRef, bias: BufferRef | undefined, col: BufferRef | undefined, y: BufferRef,
   opts: { variant?: ConvVariant } = {},
 ): Promise<Dispatch[]> {
-  if (variantOf(gpu, 'forward', opts) === 'implicit') return [await convImplicitForward(gpu, `${label}.implicit`, g, x, w, bias, y)];
+  const variant = variantOf(gpu, 'forward', opts);
+  if (variant === 'implicit') return [await convImplicitForward(gpu, `${label}.implicit`, g, x, w, bias, y)];
+  if (variant === 'igemm') return [await igemmForward(gpu, `${label}.igemm`, g, x, w, bias, y)];
   const { r, p } = dims(g);
   const W = rowMajor(g.o, r);
   const X = rowMajor(r, p);
@@ -68,7 +73,9 @@ export async function conv2dBackwardInput(
   gpu: Gpu, label: string, g: ConvGeom, dy: BufferRef, w: BufferRef, dcol: BufferRef | undefined, dx: BufferRef,
   opts: { variant?: ConvVariant } = {},
 ): Promise<Dispatch[]> {
-  if (variantOf(gpu, 'input', opts) === 'implicit') return [await convImplicitBackwardInput(gpu, `${label}.implicit`, g, dy, w, dx)];
+  const variant = variantOf(gpu, 'input', opts);
+  if (variant === 'implicit') return [await convImplicitBackwardInput(gpu, `${label}.implicit`, g, dy, w, dx)];
+  if (variant === 'igemm') return [await igemmBackwardInput(gpu, `${label}.igemm`, g, dy, w, dx)];
   const { r, p } = dims(g);
   const W = rowMajor(g.o, r);
   const DY = rowMajor(g.o, p);
@@ -101,13 +108,13 @@ function weightGemm(g: ConvGeom): GemmShape {
 }
 
 /**
- * Floats of partial sums the explicit weight gradient needs under `tuning` (split-K over the images, so
- * its few output tiles still fill a GPU; gemmSplits): splits * O * C*KH*KW, 0 when it does not split or
- * the tuning runs the pass implicit.
+ * Floats of partial sums the weight gradient needs under `tuning` (split over the images, so its few
+ * output tiles still fill a GPU: gemmSplits for 'explicit', igemmWeightSplits for 'igemm'):
+ * splits * O * C*KH*KW, 0 when it does not split or the tuning runs the pass 'implicit'.
  */
 export function partialElements(g: ConvGeom, tuning: Tuning): number {
   if (tuning.conv.weight === 'implicit') return 0;
-  const splits = gemmSplits(tuning, weightGemm(g));
+  const splits = tuning.conv.weight === 'igemm' ? igemmWeightSplits(g, tuning) : gemmSplits(tuning, weightGemm(g));
   return splits > 1 ? splits * g.o * dims(g).r : 0;
 }
 
@@ -120,7 +127,9 @@ export async function conv2dBackwardWeight(
   gpu: Gpu, label: string, g: ConvGeom, dy: BufferRef, x: BufferRef, col: BufferRef | undefined, dw: BufferRef,
   opts: { variant?: ConvVariant; partials?: BufferRef } = {},
 ): Promise<Dispatch[]> {
-  if (variantOf(gpu, 'weight', opts) === 'implicit') return [await convImplicitBackwardWeight(gpu, `${label}.implicit`, g, dy, x, dw)];
+  const variant = variantOf(gpu, 'weight', opts);
+  if (variant === 'implicit') return [await convImplicitBackwardWeight(gpu, `${label}.implicit`, g, dy, x, dw)];
+  if (variant === 'igemm') return igemmBackwardWeight(gpu, label, g, dy, x, dw, opts.partials);
   const s = weightGemm(g);
   const splits = gemmSplits(gpu.tuning, s);
   const b = isPointwise(g) ? x : needCol(label, g, col);

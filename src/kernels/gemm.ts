@@ -7,6 +7,7 @@ import directCode from '../../shaders/gemm_direct.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
 import type { Tuning } from '../gpu/tuning';
 import type { GemmShape } from '../geometry';
+import { cost, type Cost } from './cost';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 const def: KernelDef = { name: 'gemm', code, bindings: ['read', 'read', 'rw', 'read', 'uniform'] };
@@ -56,6 +57,45 @@ export function gemmSplits(t: Tuning, s: GemmShape, variant: GemmVariant = t.gem
   return Math.ceil(s.batch / per);
 }
 
+/**
+ * The tiled GEMM's cost: each workgroup stages its rows of A and columns of B for every batch it sums (A is
+ * read once per column tile, B once per row tile) and computes its whole padded tile over K rounded up to BK.
+ */
+export function gemmTiledCost(s: GemmShape): Cost {
+  const { TX, TY, BK } = tile(s);
+  const [bm, bn] = [TY * 4, TX * 4];
+  const [tilesM, tilesN] = [Math.ceil(s.m / bm), Math.ceil(s.n / bn)];
+  const outs = s.reduceBatch ? (s.splits ?? 1) : s.batch;
+  const bias = s.bias === 'row' ? tilesN * s.m : s.bias === 'col' ? tilesM * s.n : 0;
+  const padded = tilesM * tilesN * bm * bn * Math.ceil(s.k / BK) * BK;
+  return cost(2 * padded * s.batch + (bias ? s.m * s.n * outs : 0), s.batch * s.k * (tilesN * s.m + tilesM * s.n) + bias * outs, s.m * s.n * outs);
+}
+
+/**
+ * The direct GEMM's cost: invocation t owns the 8x8 block (t / nBlocks, t % nBlocks); a workgroup reads
+ * the rows of A and columns of B of its blocks once per batch, every invocation computes a full 8x8 block.
+ */
+export function gemmDirectCost(s: GemmShape, wg: number): Cost {
+  const nBlocks = Math.ceil(s.n / 8);
+  const blocks = nBlocks * Math.ceil(s.m / 8);
+  const outs = s.reduceBatch ? (s.splits ?? 1) : s.batch;
+  let lines = 0; // rows of A plus columns of B, summed over workgroups
+  let bias = 0;
+  for (let t0 = 0; t0 < blocks; t0 += wg) {
+    const rows = new Set<number>();
+    const cols = new Set<number>();
+    for (let t = t0; t < Math.min(blocks, t0 + wg); t++) {
+      rows.add(Math.floor(t / nBlocks));
+      cols.add(t % nBlocks);
+    }
+    const r = [...rows].reduce((a, b) => a + Math.min(8, s.m - 8 * b), 0);
+    const c = [...cols].reduce((a, b) => a + Math.min(8, s.n - 8 * b), 0);
+    lines += r + c;
+    bias += s.bias === 'row' ? r : s.bias === 'col' ? c : 0;
+  }
+  return cost(2 * 64 * blocks * s.k * s.batch + (bias ? s.m * s.n * outs : 0), lines * s.k * s.batch + bias * outs, s.m * s.n * outs);
+}
+
 /** C = A B (+ bias) per batch (grid z), or C = sum_b A[b] B[b] with reduceBatch. */
 export async function gemm(
   gpu: Gpu, label: string, s: GemmShape, a: BufferRef, b: BufferRef, c: BufferRef, bias?: BufferRef, opts: { variant?: GemmVariant } = {},
@@ -84,13 +124,16 @@ export async function gemm(
     let WG = gpu.tuning.gemmDirectWg;
     while (WG > 4 && Math.ceil(blocks / WG) * batches < gpu.tuning.minGroups) WG /= 2;
     const [gx, gy] = grid1d(blocks, WG);
-    return prepare(gpu, directDef, { entry: 'main', label, buffers, uniforms, grid: [gx, gy, batches], constants: { WG, ...flags } });
+    return prepare(gpu, directDef, {
+      entry: 'main', label, buffers, uniforms, grid: [gx, gy, batches], constants: { WG, ...flags }, cost: gemmDirectCost(s, WG),
+    });
   }
   const t = tile(s);
   return prepare(gpu, def, {
     entry: 'main', label, buffers, uniforms,
     grid: [Math.ceil(s.n / (t.TX * 4)), Math.ceil(s.m / (t.TY * 4)), batches],
     constants: { ...t, ...flags },
+    cost: gemmTiledCost(s),
   });
 }
 

@@ -2,6 +2,7 @@
 import code from '../../shaders/histogram.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
+import { cost } from './cost';
 
 const def: KernelDef = { name: 'histogram', code, bindings: ['read', 'rw', 'uniform'] };
 const WG = 256;
@@ -15,7 +16,7 @@ const uniforms = (count: number, bins: number, lo: number, hi: number) => packUn
 export function histogram(gpu: Gpu, label: string, count: number, bins: number, x: BufferRef, out: BufferRef, range: { lo: number; hi: number } = { lo: -1, hi: 1 }): Promise<Dispatch> {
   if (!(Number.isInteger(bins) && bins >= 1)) throw new Error(`${label}: ${bins} bins`);
   if (!(range.hi > range.lo)) throw new Error(`${label}: empty range [${range.lo}, ${range.hi})`);
-  return prepare(gpu, def, { entry: 'histogram', label, buffers: [x, out], uniforms: uniforms(count, bins, range.lo, range.hi), grid: grid1d(count, WG), constants: { WG } });
+  return prepare(gpu, def, { entry: 'histogram', label, buffers: [x, out], uniforms: uniforms(count, bins, range.lo, range.hi), grid: grid1d(count, WG), constants: { WG }, cost: cost(3 * count, count, bins) });
 }
 
 export function setHistogramRange(gpu: Gpu, d: Dispatch, count: number, bins: number, lo: number, hi: number): void {

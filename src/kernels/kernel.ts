@@ -4,6 +4,9 @@ import type { Gpu } from '../gpu/gpu';
 import type { Access } from '../gpu/layouts';
 import { layoutFor } from '../gpu/layouts';
 import { createUniform } from '../gpu/buffers';
+import type { Cost } from './cost';
+
+export type { Cost } from './cost';
 
 export interface BufferRef {
   buffer: GPUBuffer;
@@ -20,6 +23,8 @@ export interface Dispatch {
   grid: [number, number, number];
   /** The kernel's uniform buffer, for the few kernels whose uniforms change per step (SGD's learning rate). */
   uniforms?: GPUBuffer;
+  /** FLOPs and storage traffic of one run, from the kernel's access pattern (the model in cost.ts). */
+  cost: Cost;
 }
 
 /** One WGSL file: its source and its binding signature (binding i of group 0 has access bindings[i]). */
@@ -38,6 +43,8 @@ export interface PrepareArgs {
   uniforms?: ArrayBufferView;
   grid: [number, number, number];
   constants?: Record<string, number>;
+  /** What one run costs (cost.ts), computed by the wrapper from the shapes it was given. */
+  cost: Cost;
 }
 
 export async function prepare(gpu: Gpu, def: KernelDef, a: PrepareArgs): Promise<Dispatch> {
@@ -59,7 +66,7 @@ export async function prepare(gpu: Gpu, def: KernelDef, a: PrepareArgs): Promise
     if (g > gpu.limits.maxComputeWorkgroupsPerDimension) throw new Error(`${a.label}: grid ${a.grid} exceeds maxComputeWorkgroupsPerDimension`);
   }
   const bindGroup = gpu.device.createBindGroup({ label: a.label, layout: layoutFor(gpu.device, def.bindings), entries });
-  return { label: a.label, pipeline, bindGroup, grid: a.grid, uniforms };
+  return { label: a.label, pipeline, bindGroup, grid: a.grid, uniforms, cost: a.cost };
 }
 
 /**

@@ -1,6 +1,7 @@
 // ReLU forward and backward (shaders/relu.wgsl).
 import code from '../../shaders/relu.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
+import { elementwise } from './cost';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 const def: KernelDef = { name: 'relu', code, bindings: ['read', 'read', 'rw', 'uniform'] };
@@ -13,6 +14,7 @@ export function reluForward(gpu: Gpu, label: string, count: number, x: BufferRef
   const k = per(count);
   return prepare(gpu, def, {
     entry: k === 4 ? 'forward4' : 'forward', label, buffers: [x, x, y], uniforms: packUniforms([count]), grid: grid1d(count / k, WG), constants: { WG },
+    cost: elementwise(count, 1, 1, 1),
   });
 }
 
@@ -21,5 +23,6 @@ export function reluBackward(gpu: Gpu, label: string, count: number, dy: BufferR
   const k = per(count);
   return prepare(gpu, def, {
     entry: k === 4 ? 'backward4' : 'backward', label, buffers: [dy, y, dx], uniforms: packUniforms([count]), grid: grid1d(count / k, WG), constants: { WG },
+    cost: elementwise(count, 2, 1, 1),
   });
 }

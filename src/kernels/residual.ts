@@ -1,6 +1,7 @@
 // Residual add, optionally fused with ReLU (shaders/residual.wgsl).
 import code from '../../shaders/residual.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
+import { elementwise } from './cost';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 const def: KernelDef = { name: 'residual', code, bindings: ['read', 'read', 'rw', 'uniform'] };
@@ -22,5 +23,6 @@ export async function add(gpu: Gpu, label: string, count: number, a: BufferRef, 
     uniforms: packUniforms([count]),
     grid: grid1d(count / per, WG),
     constants: { WG, RELU: opts.relu ? 1 : 0 },
+    cost: elementwise(count, 2, 1, opts.relu ? 2 : 1),
   });
 }

@@ -1,6 +1,7 @@
 // SGD with momentum and weight decay, updating parameters and momentum in place (shaders/sgd.wgsl).
 import code from '../../shaders/sgd.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
+import { elementwise } from './cost';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 const def: KernelDef = { name: 'sgd', code, bindings: ['rw', 'read', 'rw', 'uniform'] };
@@ -19,6 +20,8 @@ export function sgd(gpu: Gpu, label: string, count: number, param: BufferRef, gr
     uniforms: packUniforms([{ f32: 0 }, { f32: 0 }, { f32: 0 }, count]),
     grid: grid1d(count, WG),
     constants: { WG },
+    // Reads parameter, gradient and momentum, writes parameter and momentum; m = mu*m + (g + wd*w), w -= lr*m.
+    cost: elementwise(count, 3, 2, 6),
   });
 }
 

@@ -2,6 +2,7 @@
 import code from '../../shaders/shortcut.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
 import { shortcutOut, type ShortcutShape } from '../geometry';
+import { cost } from './cost';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 const def: KernelDef = { name: 'shortcut', code, bindings: ['read', 'rw', 'uniform'] };
@@ -16,11 +17,18 @@ function params(label: string, s: ShortcutShape) {
 /** y = x[:, :, ::stride, ::stride] with (cout - cin) >> 1 zero channels before and the rest after. */
 export async function shortcutA(gpu: Gpu, label: string, s: ShortcutShape, x: BufferRef, y: BufferRef): Promise<Dispatch> {
   const { oh, ow, uniforms } = params(label, s);
-  return prepare(gpu, def, { entry: 'forward', label, buffers: [x, y], uniforms, grid: grid1d(s.n * s.cout * oh * ow, WG), constants: { WG } });
+  // Reads the strided samples of x, writes all of y (zeros in the added channels).
+  return prepare(gpu, def, {
+    entry: 'forward', label, buffers: [x, y], uniforms, grid: grid1d(s.n * s.cout * oh * ow, WG), constants: { WG },
+    cost: cost(0, s.n * s.cin * oh * ow, s.n * s.cout * oh * ow),
+  });
 }
 
 /** dx = dy's existing channels scattered back to the strided positions, zero elsewhere. */
 export async function shortcutABackward(gpu: Gpu, label: string, s: ShortcutShape, dy: BufferRef, dx: BufferRef): Promise<Dispatch> {
-  const { uniforms } = params(label, s);
-  return prepare(gpu, def, { entry: 'backward', label, buffers: [dy, dx], uniforms, grid: grid1d(s.n * s.cin * s.h * s.w, WG), constants: { WG } });
+  const { oh, ow, uniforms } = params(label, s);
+  return prepare(gpu, def, {
+    entry: 'backward', label, buffers: [dy, dx], uniforms, grid: grid1d(s.n * s.cin * s.h * s.w, WG), constants: { WG },
+    cost: cost(0, s.n * s.cin * oh * ow, s.n * s.cin * s.h * s.w),
+  });
 }

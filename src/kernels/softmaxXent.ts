@@ -2,6 +2,7 @@
 import code from '../../shaders/softmax_xent.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
 import type { Tuning } from '../gpu/tuning';
+import { cost } from './cost';
 import { packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 const def: KernelDef = { name: 'softmax_xent', code, bindings: ['read', 'read', 'rw', 'rw', 'uniform'] };
@@ -24,5 +25,8 @@ export function softmaxXent(
   return prepare(gpu, def, {
     entry: serial ? 'main_serial' : 'main', label, buffers: [logits, labels, dlogits, metrics], uniforms: packUniforms([n, k]), grid: [1, 1, 1],
     constants: serial ? {} : { WG },
+    // Logits, labels and the two running metrics in; dlogits and the 4 metrics out. About 5 flops per logit
+    // (max, exp, sum, scale, subtract).
+    cost: cost(5 * n * k, n * k + n + 2, n * k + 4),
   });
 }

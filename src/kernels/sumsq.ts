@@ -3,6 +3,7 @@ import code from '../../shaders/sumsq.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
 import { flatWg, type Tuning } from '../gpu/tuning';
 import { uploadNew } from '../gpu/buffers';
+import { cost } from './cost';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 const def: KernelDef = { name: 'sumsq', code, bindings: ['read', 'read', 'rw', 'uniform'] };
@@ -23,11 +24,13 @@ export async function sumSquares(
     table[2 * i + 1] = s.count;
   });
   const segs = { buffer: uploadNew(gpu, `${label}.segments`, table) };
+  const total = segments.reduce((a, s) => a + s.count, 0);
+  const c = cost(2 * total, total + 2 * segments.length, segments.length);
   if ((opts.variant ?? gpu.tuning.reduce) === 'serial') {
     // One invocation per segment (CPU adapters: no barriers).
     const wg = flatWg(gpu.tuning, segments.length, 64);
     return prepare(gpu, def, {
-      entry: 'sumsq_serial', label, buffers: [x, segs, out], uniforms: packUniforms([segments.length]), grid: grid1d(segments.length, wg), constants: { WG: wg },
+      entry: 'sumsq_serial', label, buffers: [x, segs, out], uniforms: packUniforms([segments.length]), grid: grid1d(segments.length, wg), constants: { WG: wg }, cost: c,
     });
   }
   return prepare(gpu, def, {
@@ -37,5 +40,6 @@ export async function sumSquares(
     uniforms: packUniforms([segments.length]),
     grid: grid1d(segments.length, 1),
     constants: { WG },
+    cost: c,
   });
 }

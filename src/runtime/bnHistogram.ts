@@ -7,7 +7,7 @@ import type { Gpu } from '../gpu/gpu';
 import { createStorage } from '../gpu/buffers';
 import type { ReadbackPool } from '../gpu/readback';
 import { perChannel } from '../geometry';
-import { bnStats } from '../kernels/batchnorm';
+import { bnStats, scratchFreeVariant } from '../kernels/batchnorm';
 import { histogram, setHistogramRange } from '../kernels/histogram';
 import { record, type BufferRef } from '../kernels/kernel';
 import { numel } from '../graph/ir';
@@ -62,7 +62,9 @@ export async function bnHistograms(
   const slice = (buf: GPUBuffer, from: number, n: number): BufferRef => ({ buffer: buf, offset: from * 4, size: n * 4 });
   try {
     const refs = ids.map((id) => target.compiled.refs.get(id)!);
-    const statD = await Promise.all(refs.map((x, k) => bnStats(gpu, `bnHistogram.stats${k}`, perChannel(shape), x, slice(stats, 2 * k * aligned(c), c), slice(stats, (2 * k + 1) * aligned(c), c))));
+    const statD = (
+      await Promise.all(refs.map((x, k) => bnStats(gpu, `bnHistogram.stats${k}`, perChannel(shape), x, slice(stats, 2 * k * aligned(c), c), slice(stats, (2 * k + 1) * aligned(c), c), { variant: scratchFreeVariant(gpu.tuning) })))
+    ).flat();
     const histD = await Promise.all(refs.map((x, k) => histogram(gpu, `bnHistogram.${k}`, count, bins, x, slice(counts, k * aligned(bins), bins))));
     try {
       const enc = gpu.device.createCommandEncoder({ label: 'bnHistogram.stats' });

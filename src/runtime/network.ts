@@ -11,7 +11,9 @@ import { initialState } from '../model/init';
 import { NetworkArenas, type StateTensor } from './arenas';
 import { Sgd, type SgdOptions } from './optimiser';
 import { profileTrainStep } from './profile';
-import { encodeStep, type StepKind } from './step';
+import { encodeStep, TRAIN_PHASES, type StepKind } from './step';
+import { stepCost, type StepCost } from './costModel';
+import { TUNINGS, type Profile, type Tuning } from '../gpu/tuning';
 import { IMAGE_FLOATS, StepTargets, type StepTarget } from './targets';
 import { ResponseProbe, type Responses } from './responses';
 import { BnReestimator } from './bnReestimate';
@@ -235,6 +237,17 @@ export class Network {
     return profileTrainStep(this.gpu, b, this.sgd, opts);
   }
 
+  /**
+   * The static cost model (costModel.ts) of one training step at the network's batch size: the modelled FLOPs
+   * and traffic of every dispatch against the graph's lower bound. SGD reads parameters, gradients and
+   * momentum and writes parameters and momentum, so its bound is 5 floats a parameter.
+   */
+  async costModel(): Promise<StepCost> {
+    const t = await this.target('train', this.batchSize);
+    const sgd = { kind: 'sgd', dispatches: [this.sgd.dispatch], lowerBoundBytes: 5 * 4 * this.state.params.floats };
+    return stepCost(t.compiled.graph, t.compiled.lowered, TRAIN_PHASES, [sgd]);
+  }
+
   /** Bytes: parameters, gradients, momentum and statistics, plus the planned activations of every compiled graph. */
   memory(): { persistentBytes: number; activationBytes: number; naiveActivationBytes: number } {
     return { persistentBytes: this.state.bytes(), ...this.targets.activationBytes() };
@@ -270,5 +283,19 @@ export class Network {
     ranges.forEach((r, i) => enc.copyBufferToBuffer(r.buffer, r.offset, staging[i], 0, Math.ceil(r.size / 4) * 4));
     this.gpu.device.queue.submit([enc.finish()]);
     return Promise.all(staging.map(async (s, i) => new Float32Array(await this.readback.read(s, ranges[i].size))));
+  }
+}
+
+/**
+ * The cost model of a training step of `config` at `batch` as `tuning` (a profile, or fields on top of the
+ * adapter's) would run it: compiled on `gpu` (e.g. the 'gpu' profile on SwiftShader), never run.
+ */
+export async function modelStepCost(gpu: Gpu, config: ModelConfig, batch: number, tuning: Profile | Partial<Tuning>): Promise<StepCost> {
+  const t = typeof tuning === 'string' ? TUNINGS[tuning] : { ...gpu.tuning, ...tuning };
+  const net = await Network.create({ ...gpu, tuning: t }, config, { batchSize: batch, seed: 0 });
+  try {
+    return await net.costModel();
+  } finally {
+    net.destroy();
   }
 }

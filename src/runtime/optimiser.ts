@@ -16,7 +16,8 @@ export class Sgd {
 
   private constructor(
     private readonly gpu: Gpu,
-    private readonly dispatch: Dispatch,
+    /** The one dispatch of the update (read by the cost model). */
+    readonly dispatch: Dispatch,
   ) {}
 
   /**

@@ -7,7 +7,7 @@ import type { Gpu } from '../gpu/gpu';
 import { createStorage } from '../gpu/buffers';
 import type { ReadbackPool } from '../gpu/readback';
 import { perChannel } from '../geometry';
-import { bnStats } from '../kernels/batchnorm';
+import { bnStats, scratchFreeVariant } from '../kernels/batchnorm';
 import { record, type BufferRef, type Dispatch } from '../kernels/kernel';
 import { sumSquares } from '../kernels/sumsq';
 import { numel } from '../graph/ir';
@@ -95,13 +95,13 @@ export class ResponseProbe {
       const dispatches = await Promise.all([
         ...probes.responses.map((r, i) => {
           const { at: m, c } = layerAt[i];
-          return bnStats(gpu, `${label}.${r.name}.stats`, perChannel(g.tensors[r.id].shape), refOf(r.id), slice(m, c), slice(m + aligned(c), c));
+          return bnStats(gpu, `${label}.${r.name}.stats`, perChannel(g.tensors[r.id].shape), refOf(r.id), slice(m, c), slice(m + aligned(c), c), { variant: scratchFreeVariant(gpu.tuning) });
         }),
         ...probes.blocks.flatMap((k, i) => [
           sumSquares(gpu, `${label}.${k.name}.residual`, [{ offset: 0, count: numel(g.tensors[k.residual].shape) }], refOf(k.residual), slice(blockAt[i].f, 1)),
           sumSquares(gpu, `${label}.${k.name}.shortcut`, [{ offset: 0, count: numel(g.tensors[k.shortcut].shape) }], refOf(k.shortcut), slice(blockAt[i].x, 1)),
         ]),
-      ]);
+      ]).then((d) => d.flat());
       return new ResponseProbe(target, out, dispatches, layerAt, blockAt, floats);
     } catch (e) {
       out.destroy();

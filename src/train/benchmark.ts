@@ -1,8 +1,11 @@
 // The engine benchmark's measurement, shared by the browser page (bench/engineBench.ts, driven by
 // scripts/bench.mjs) and Node (src/node/bench.ts, `npm run bench:node`): for each configuration, build the
 // network, run warm-up steps, then timed training steps (each until its loss is read back), and report the
-// median, the planned GPU memory and, where the adapter has timestamp queries, a per-kernel breakdown.
+// median, the planned GPU memory, the static cost model of the step under both tuning profiles, and, where the
+// adapter has timestamp queries, a per-kernel breakdown.
 import { buildNetwork, type Engine, type ModelConfig } from '../index';
+import { modelStepCost } from '../runtime/network';
+import { summarise } from '../runtime/costModel';
 import { Rng } from '../util/rng';
 
 export interface BenchConfig {
@@ -21,6 +24,8 @@ export interface BenchResult {
   naiveActivationBytes: number;
   adapter: string;
   kernels?: { kind: string; ms: number; count: number }[];
+  /** The static cost model of one training step (src/runtime/costModel.ts) as each tuning profile would run it. */
+  costModel?: Record<'gpu' | 'cpu', ReturnType<typeof summarise>>;
   error?: string;
 }
 
@@ -89,6 +94,10 @@ async function measure(engine: Engine, c: BenchConfig, steps: number, warmup: nu
       }
       kernels = [...byKind].map(([kind, e]) => ({ kind, ms: +e.ms.toFixed(3), count: e.count })).sort((a, b) => b.ms - a.ms);
     }
+    const costModel = {
+      gpu: summarise(await modelStepCost(engine.gpu, c.config, c.batch, 'gpu')),
+      cpu: summarise(await modelStepCost(engine.gpu, c.config, c.batch, 'cpu')),
+    };
     return {
       model: c.model,
       batch: c.batch,
@@ -99,6 +108,7 @@ async function measure(engine: Engine, c: BenchConfig, steps: number, warmup: nu
       naiveActivationBytes: mem.naiveActivationBytes,
       adapter: engine.adapterName,
       kernels,
+      costModel,
     };
   } finally {
     net.destroy();

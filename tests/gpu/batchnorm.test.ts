@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/reference/batchnorm';
-import { bnApply, bnBackward, bnStats, bnUpdateRunning, type ReduceVariant } from '../../src/kernels/batchnorm';
+import { bnApply, bnBackward, bnPartialBytes, bnStats, bnUpdateRunning, type ReduceVariant } from '../../src/kernels/batchnorm';
+import type { Gpu } from '../../src/gpu/gpu';
 import type { ChannelShape } from '../../src/geometry';
 import { readF32 } from '../../src/gpu/buffers';
 import { run } from '../../src/kernels/kernel';
@@ -21,16 +22,22 @@ function perChannel(sh: ChannelShape, x: Float64Array, scale: number[], offset: 
 }
 
 // Awkward shapes: N=1, odd C, 7x5 maps, S=1 (a [N, K] matrix viewed per column). S % 4 == 0 (64 here, 1024
-// above) takes the vec4 entries (apply4, backward_apply4, *_serial4), the others the scalar ones.
+// above) takes the vec4 entries (apply4, backward_apply4, *_serial4, *_partial4), the others the scalar
+// ones. 3 x 1001 values per channel are two chunks of the split reductions, the first ending mid-row.
 const shapes: ChannelShape[] = [
   { n: 1, c: 3, s: 7 },
   { n: 4, c: 16, s: 64 },
   { n: 3, c: 5, s: 35 },
   { n: 130, c: 2, s: 1 },
+  { n: 3, c: 2, s: 1001 },
 ];
 
-// The per-channel reductions come in two variants (src/gpu/tuning.ts); both meet the same expectations.
-const variants: ReduceVariant[] = ['workgroup', 'serial'];
+// The per-channel reductions come in three variants (src/gpu/tuning.ts); all meet the same expectations.
+const variants: ReduceVariant[] = ['workgroup', 'serial', 'split'];
+
+/** Scratch for the variant's partial results (NaN-filled: a partial read before it is written fails). */
+const partialsFor = (gpu: Gpu, sh: ChannelShape, variant: ReduceVariant) =>
+  variant === 'split' ? { buffer: out(gpu, bnPartialBytes(sh, variant) / 4, 'test.partials') } : undefined;
 
 describe.each(variants)('batchnorm (%s reductions) at batch 128, 32x32 (131,072 values per channel)', (variant) => {
   const sh = { n: 128, c: 2, s: 1024 };
@@ -49,7 +56,7 @@ describe.each(variants)('batchnorm (%s reductions) at batch 128, 32x32 (131,072 
     const mean = out(gpu, sh.c);
     const variance = out(gpu, sh.c);
     const want = ref.bnStats(sh, x);
-    const d = await bnStats(gpu, 'bn.stats', sh, { buffer: buf(gpu, x) }, { buffer: mean }, { buffer: variance }, { variant });
+    const d = await bnStats(gpu, 'bn.stats', sh, { buffer: buf(gpu, x) }, { buffer: mean }, { buffer: variance }, { variant, partials: partialsFor(gpu, sh, variant) });
     expectClose(await runAndRead(gpu, d, variance, sh.c), want.variance, { atol: 0, rtol: 1e-6 });
     const gotMean = await readF32(gpu, mean, 0, sh.c);
     for (let c = 0; c < sh.c; c++) expectClose([gotMean[c]], [want.mean[c]], { atol: 1e-7 * Math.sqrt(want.variance[c]), rtol: 1e-7 });
@@ -63,7 +70,7 @@ describe.each(variants)('batchnorm (%s reductions) at batch 128, 32x32 (131,072 
     const [mean, variance, gamma] = [f32(st.mean), f32(st.variance), f32([1.5, 0.75])];
     const [dx, dgamma, dbeta] = [out(gpu, count), out(gpu, sh.c), out(gpu, sh.c)];
     const ds = await bnBackward(gpu, 'bn.bwd', sh, { buffer: buf(gpu, dy) }, { buffer: buf(gpu, x) }, { buffer: buf(gpu, mean) },
-      { buffer: buf(gpu, variance) }, { buffer: buf(gpu, gamma) }, { buffer: dx }, { buffer: dgamma }, { buffer: dbeta }, { variant });
+      { buffer: buf(gpu, variance) }, { buffer: buf(gpu, gamma) }, { buffer: dx }, { buffer: dgamma }, { buffer: dbeta }, { variant, partials: partialsFor(gpu, sh, variant) });
     const want = ref.bnBackward(sh, dy, x, mean, variance, gamma);
     // dgamma, dbeta ~ 200 are sums of 131,072 terms whose magnitudes add up to ~65,000: 1e-3 absolute is
     // 1.5e-8 of that (measured 1.4e-4). dx ~ 1: measured 4e-7.
@@ -87,7 +94,8 @@ describe.each(shapes)('batchnorm n=$n c=$c s=$s', (sh) => {
     const gpu = await getGpu();
     const mb = out(gpu, sh.c);
     const vb = out(gpu, sh.c);
-    const gotVar = await runAndRead(gpu, await bnStats(gpu, 'bn.stats', sh, { buffer: buf(gpu, x) }, { buffer: mb }, { buffer: vb }, { variant }), vb, sh.c);
+    const partials = partialsFor(gpu, sh, variant);
+    const gotVar = await runAndRead(gpu, await bnStats(gpu, 'bn.stats', sh, { buffer: buf(gpu, x) }, { buffer: mb }, { buffer: vb }, { variant, partials }), vb, sh.c);
     expectClose(gotVar, stats.variance, { atol: 0, rtol: 1e-6 });
     expectClose(await readF32(gpu, mb, 0, sh.c), stats.mean, { atol: 1e-7, rtol: 1e-6 });
   });
@@ -132,8 +140,9 @@ describe.each(shapes)('batchnorm n=$n c=$c s=$s', (sh) => {
     const dy = rand(count, 7);
     const [dx, dgamma, dbeta] = [out(gpu, count), out(gpu, sh.c), out(gpu, sh.c)];
     const ds = await bnBackward(gpu, 'bn.bwd', sh, { buffer: buf(gpu, dy) }, { buffer: buf(gpu, x) }, { buffer: buf(gpu, mean) },
-      { buffer: buf(gpu, variance) }, { buffer: buf(gpu, gamma) }, { buffer: dx }, { buffer: dgamma }, { buffer: dbeta }, { variant });
-    expect(ds.map((d) => d.label)).toEqual(['bn.bwd.reduce', 'bn.bwd.apply']);
+      { buffer: buf(gpu, variance) }, { buffer: buf(gpu, gamma) }, { buffer: dx }, { buffer: dgamma }, { buffer: dbeta }, { variant, partials: partialsFor(gpu, sh, variant) });
+    const reduce = variant === 'split' ? ['bn.bwd.reduce.partial', 'bn.bwd.reduce.finalize'] : ['bn.bwd.reduce'];
+    expect(ds.map((d) => d.label)).toEqual([...reduce, 'bn.bwd.apply']);
     const want = ref.bnBackward(sh, dy, x, mean, variance, gamma);
     // dgamma and dbeta are sums of m terms of size <= ~1 (|terms| add up to ~m/2): 1e-7 * m absolute is
     // ~3 float32 roundings of that total (measured 2e-6 at m = 256). dx ~ 1: measured 5e-7.
@@ -145,7 +154,7 @@ describe.each(shapes)('batchnorm n=$n c=$c s=$s', (sh) => {
 
 describe('batchnorm train step', () => {
   // bnStats then bnApply in one submit, as the executor records them (apply sees the GPU's statistics).
-  test('stats + apply + fused relu, N=2 C=3 S=35', async () => {
+  test.each(variants)('stats (%s) + apply + fused relu, N=2 C=3 S=35', async (variant) => {
     const gpu = await getGpu();
     const sh = { n: 2, c: 3, s: 35 };
     const count = sh.n * sh.c * sh.s;
@@ -155,7 +164,7 @@ describe('batchnorm train step', () => {
     const [mean, variance, y] = [out(gpu, sh.c), out(gpu, sh.c), out(gpu, count)];
     const xb = buf(gpu, x);
     const ds = [
-      await bnStats(gpu, 'bn.stats', sh, { buffer: xb }, { buffer: mean }, { buffer: variance }),
+      ...(await bnStats(gpu, 'bn.stats', sh, { buffer: xb }, { buffer: mean }, { buffer: variance }, { variant, partials: partialsFor(gpu, sh, variant) })),
       await bnApply(gpu, 'bn.apply', sh, { buffer: xb }, { buffer: mean }, { buffer: variance }, { buffer: buf(gpu, gamma) }, { buffer: buf(gpu, beta) }, { buffer: y }, { relu: true }),
     ];
     run(gpu, ds);

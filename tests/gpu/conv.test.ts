@@ -21,19 +21,28 @@ const cases: [string, ConvGeom, boolean][] = [
   ['N=1 C=3 3x16 O=10 3x3 s1 p1, bias', { n: 1, c: 3, h: 3, w: 16, o: 10, kh: 3, kw: 3, stride: 1, pad: 1 }, true],
   ['N=2 C=5 7x12 O=9 3x3 s1 p1, bias', { n: 2, c: 5, h: 7, w: 12, o: 9, kh: 3, kw: 3, stride: 1, pad: 1 }, true],
   ['N=2 C=3 4x6 O=5 3x3 s1 p1', { n: 2, c: 3, h: 4, w: 6, o: 5, kh: 3, kw: 3, stride: 1, pad: 1 }, false],
+  // Enough input channels that the igemm weight gradient's x rows do not fit workgroup memory at once, so
+  // it walks the image in row chunks (2 and 3), sliding its window of x rows; few output channels keep
+  // them cheap on SwiftShader.
+  ['N=1 C=16 16x16 O=4 3x3 s1 p1', { n: 1, c: 16, h: 16, w: 16, o: 4, kh: 3, kw: 3, stride: 1, pad: 1 }, false],
+  ['N=1 C=32 16x16 O=4 3x3 s2 p1', { n: 1, c: 32, h: 16, w: 16, o: 4, kh: 3, kw: 3, stride: 2, pad: 1 }, false],
 ];
 
 /**
  * Every way this adapter could run a convolution, through the same expectations: the explicit reference
- * path (im2col + GEMM, col2im) with each GEMM variant, and the implicit one (no column buffer).
+ * path (im2col + GEMM, col2im) with each GEMM variant, the implicit one for CPU adapters (no column
+ * buffer), and the implicit GEMM for GPUs (workgroup-memory tiles) with its largest tiles and with the
+ * smallest (tiles shrink towards convGroups workgroups; the weight gradient splits over the images).
  */
 const variants: [string, ConvVariant, Partial<Tuning>][] = [
   ['explicit, tiled gemm', 'explicit', { gemm: 'tiled' }],
   ['explicit, direct gemm', 'explicit', { gemm: 'direct' }],
   // Weight gradient split into partial sums over the images (every case with 2+ images splits).
-  ['explicit, tiled gemm, split-K weight gradient', 'explicit', { gemm: 'tiled', conv: TUNINGS.gpu.conv, splitKGroups: 1024 }],
+  ['explicit, tiled gemm, split-K weight gradient', 'explicit', { gemm: 'tiled', conv: { forward: 'explicit', input: 'explicit', weight: 'explicit' }, splitKGroups: 1024 }],
   ['implicit, general kernel', 'implicit', { conv3x3: false }],
   ['implicit, vec4-row 3x3 kernel where it applies', 'implicit', { conv3x3: true }],
+  ['igemm, largest tiles, unsplit', 'igemm', { convGroups: 0, splitKGroups: 0 }],
+  ['igemm, small tiles, split weight gradient', 'igemm', { convGroups: 4096, splitKGroups: 4096 }],
 ];
 const withTuning = (gpu: Gpu, t: Partial<Tuning>): Gpu => ({ ...gpu, tuning: { ...gpu.tuning, ...t } });
 
@@ -54,13 +63,13 @@ describe.each(variants)('conv2d, %s', (_name, variant, tuning) => {
     const pointwise = g.kh === 1 && g.stride === 1 && g.pad === 0;
     expect(colElements(g)).toBe(pointwise ? 0 : g.n * g.c * g.kh * g.kw * oh * ow);
     // NaN-filled column buffers (out()): a gemm recorded before its im2col would read NaN and fail.
-    const col = () => (pointwise || variant === 'implicit' ? undefined : { buffer: out(gpu, colElements(g), 'test.col') });
+    const col = () => (pointwise || variant !== 'explicit' ? undefined : { buffer: out(gpu, colElements(g), 'test.col') });
     const opts = { variant };
 
     const wantY = ref.conv2d(g, x, w, withBias ? b : undefined);
     const y = out(gpu, wantY.length);
     const fwd = await conv2dForward(gpu, 'conv.fwd', g, xb, wb, withBias ? { buffer: buf(gpu, b) } : undefined, col(), { buffer: y }, opts);
-    expect(fwd).toHaveLength(pointwise || variant === 'implicit' ? 1 : 2);
+    expect(fwd).toHaveLength(pointwise || variant !== 'explicit' ? 1 : 2);
     expectClose(await runAndRead(gpu, fwd, y, wantY.length), wantY, tol(g.c * g.kh * g.kw));
 
     const wantDx = ref.conv2dBackwardInput(g, dy, w);
@@ -70,8 +79,8 @@ describe.each(variants)('conv2d, %s', (_name, variant, tuning) => {
 
     const wantDw = ref.conv2dBackwardWeight(g, dy, x);
     const dw = out(gpu, wantDw.length);
-    const partialN = variant === 'explicit' ? partialElements(g, gpu.tuning) : 0;
-    expect(partialN > 0).toBe(gpu.tuning.splitKGroups > 0 && variant === 'explicit' && g.n > 1);
+    const partialN = partialElements(g, { ...gpu.tuning, conv: { ...gpu.tuning.conv, weight: variant } });
+    if (variant === 'explicit') expect(partialN > 0).toBe(gpu.tuning.splitKGroups > 0 && g.n > 1);
     const partials = partialN > 0 ? { buffer: out(gpu, partialN, 'test.partials') } : undefined;
     const bwdW = await conv2dBackwardWeight(gpu, 'conv.dw', g, dyb, xb, col(), { buffer: dw }, { ...opts, partials });
     expectClose(await runAndRead(gpu, bwdW, dw, wantDw.length), wantDw, tol(g.n * oh * ow));
@@ -87,11 +96,20 @@ describe('conv2d, explicit', () => {
     await expect(conv2dForward(gpu, 'conv.nocol', g, any, any, undefined, undefined, any, { variant: 'explicit' })).rejects.toThrow(/column buffer/);
   });
 
+  test('the igemm weight gradient splits into partial sums where the tuning asks for workgroups', () => {
+    const g = cases[0][1]; // N=2, O=4, C*KH*KW = 27
+    const igemm = { ...TUNINGS.gpu, conv: { forward: 'igemm', input: 'igemm', weight: 'igemm' } } as const;
+    expect(partialElements(g, { ...igemm, splitKGroups: 4096 })).toBe(2 * 4 * 27);
+    expect(partialElements(g, { ...igemm, splitKGroups: 0 })).toBe(0);
+    expect(colElements(g, { tuning: igemm, pass: 'weight' })).toBe(0);
+  });
+
   test('a pass the tuning runs implicit needs no column buffer', () => {
     const g = cases[1][1];
     const cpu = { ...TUNINGS.cpu, conv: { forward: 'implicit', input: 'explicit', weight: 'implicit' } } as const;
     expect(colElements(g, { tuning: cpu, pass: 'forward' })).toBe(0);
     expect(colElements(g, { tuning: cpu, pass: 'input' })).toBe(colElements(g));
-    expect(colElements(g, { tuning: TUNINGS.gpu, pass: 'weight' })).toBe(colElements(g));
+    const explicit = { ...TUNINGS.gpu, conv: { forward: 'explicit', input: 'explicit', weight: 'explicit' } } as const;
+    expect(colElements(g, { tuning: explicit, pass: 'weight' })).toBe(colElements(g));
   });
 });

@@ -1,6 +1,6 @@
 // BatchNorm (train: batch statistics; eval: running ones), optionally fused with the ReLU after it, the
 // running-statistics update, and the train-mode backward (kernels/batchnorm.ts; reference/batchnorm.ts).
-import { bnApply, bnBackward, bnEvalGradInput as bnEvalGradKernel, bnStats, bnUpdateRunning } from '../../kernels/batchnorm';
+import { bnApply, bnBackward, bnEvalGradInput as bnEvalGradKernel, bnPartialBytes, bnStats, bnUpdateRunning } from '../../kernels/batchnorm';
 import * as ref from '../../reference/batchnorm';
 import { relu } from '../../reference/relu';
 import { perChannel } from '../../geometry';
@@ -33,6 +33,8 @@ export const batchNorm: OpDef<'batchNorm'> = {
     const d = node.attrs.relu ? op('reluGrad', `${node.name}.drelu`, [dy[0]!, y], {})[0] : dy[0]!;
     return op('batchNormGrad', `${node.name}.dx`, [d, x, mean, variance, gamma], {}, { given: [grad(0), grad(1), grad(2)] });
   },
+  // Train mode: the statistics' partial results where the tuning splits the reduction over workgroups.
+  scratch: ({ node, ins }, tuning) => (node.attrs.mode === 'train' && tuning ? [bnPartialBytes(perChannel(ins[0]), tuning.bnReduce)] : []),
   lower: async (c) => {
     const { gpu, node, input, output } = c;
     const L = node.name;
@@ -40,7 +42,7 @@ export const batchNorm: OpDef<'batchNorm'> = {
     const opts = { relu: node.attrs.relu };
     if (node.attrs.mode === 'eval') return [await bnApply(gpu, L, sh, input(0), input(3), input(4), input(1), input(2), output(0), opts)];
     return [
-      await bnStats(gpu, `${L}.stats`, sh, input(0), output(1), output(2)),
+      ...(await bnStats(gpu, `${L}.stats`, sh, input(0), output(1), output(2), { partials: c.scratch(0) })),
       await bnApply(gpu, L, sh, input(0), output(1), output(2), input(1), input(2), output(0), opts),
     ];
   },
@@ -77,8 +79,11 @@ export const batchNormGrad: OpDef<'batchNormGrad'> = {
     return [[...x], [...g], [...g]];
   },
   backward: notDifferentiable,
-  lower: ({ gpu, node, ins, input, output }) =>
-    bnBackward(gpu, node.name, perChannel(ins[0]), input(0), input(1), input(2), input(3), input(4), output(0), output(1), output(2)),
+  scratch: ({ ins }, tuning) => (tuning ? [bnPartialBytes(perChannel(ins[0]), tuning.bnReduce)] : []),
+  lower: ({ gpu, node, ins, input, output, scratch }) =>
+    bnBackward(gpu, node.name, perChannel(ins[0]), input(0), input(1), input(2), input(3), input(4), output(0), output(1), output(2), {
+      partials: scratch(0),
+    }),
   eval: ({ ins, input }) => {
     const r = ref.bnBackward(perChannel(ins[0]), input(0), input(1), input(2), input(3), input(4));
     return [r.dx, r.dgamma, r.dbeta];
