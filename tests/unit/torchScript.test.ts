@@ -60,9 +60,11 @@ function prepare(tag: string, model: ModelConfig, name: string): { logits: numbe
   const state = initialState(net.b.graph, net.stateOrder, 11);
   const rng = new Rng(5);
   for (const [k, a] of Object.entries(state)) {
-    if (k.endsWith('running_mean') || (k.includes('bn') && k.endsWith('.bias')) || k.includes('shortcut.1.bias')) a.forEach((_, i) => (a[i] = 0.2 * rng.normal()));
+    if (k.endsWith('running_mean') || (k.includes('bn') && k.endsWith('.bias')) || k.includes('shortcut.1.bias'))
+      a.forEach((_, i) => (a[i] = 0.2 * rng.normal()));
     else if (k.endsWith('running_var')) a.forEach((_, i) => (a[i] = rng.uniform(0.5, 1.5)));
-    else if (!k.includes('conv') && !k.startsWith('fc') && !k.includes('shortcut.0') && k.endsWith('.weight')) a.forEach((_, i) => (a[i] = rng.uniform(0.7, 1.3)));
+    else if (!k.includes('conv') && !k.startsWith('fc') && !k.includes('shortcut.0') && k.endsWith('.weight'))
+      a.forEach((_, i) => (a[i] = rng.uniform(0.7, 1.3)));
   }
   const tensors: Record<string, Tensor> = {};
   for (const e of stateLayout(cfg)) tensors[e.name] = { dtype: 'F32', shape: e.shape, data: state[e.name] };
@@ -115,10 +117,14 @@ describe.skipIf(!python)('Export as PyTorch script', () => {
       plain8: prepare('plain8', { arch: 'plain', depth: 8, batchNorm: false }, 'plain-8'),
       bottleneck11: prepare('bottleneck11', { arch: 'residual', depth: 11, block: 'bottleneck', shortcut: 'B', width: 8 }, '11-bottleneck'),
     };
-    const r = spawnSync(python!, ['-c', DRIVER, dir, JSON.stringify(Object.fromEntries(Object.entries(cases).map(([k, c]) => [k, c.script])))], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      python!,
+      ['-c', DRIVER, dir, JSON.stringify(Object.fromEntries(Object.entries(cases).map(([k, c]) => [k, c.script])))],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
     const { logits: got, help } = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { logits: Record<string, number[]>; help: string };
     for (const [tag, c] of Object.entries(cases)) {
