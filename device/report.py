@@ -36,36 +36,44 @@ def main(out):
     kernels = {(e['model'], e['batch']): e['kernelMs'] for e in engine if 'kernelMs' in e}
     eager = {(e['model'], e['batch']): e for e in torch_lines if e.get('runtime') == 'torch eager'}
     compiled = {(e['model'], e['batch']): e for e in torch_lines if e.get('runtime') == 'torch compile'}
-    keys = list(dict.fromkeys(list(ours) + list(eager)))
+    peers = lines(os.path.join(out, 'peers.jsonl'))
+    tfjs = {(e['model'], e['batch']): e for e in peers if e.get('runtime') == 'tfjs-webgpu' and 'model' in e}
+    jax = {(e['model'], e['batch']): e for e in peers if e.get('runtime') == 'jax-webgpu' and 'model' in e}
+    keys = list(dict.fromkeys(list(ours) + list(eager) + list(tfjs) + list(jax)))
 
     md = ['# GPU benchmark kit report', '']
     env = os.path.join(out, 'env.txt')
     if os.path.exists(env):
         md += ['```', open(env).read().strip(), '```', '']
     md += [f'Our adapter: {", ".join(adapters) or "none reported"}', '']
+    peer_info = [e for e in peers if 'backend' in e]
+    if peer_info:
+        md += ['Peers on Dawn: ' + '; '.join(sorted({e['backend'] for e in peer_info})), '']
     if torch_lines:
         t = torch_lines[0]
         md += [f'PyTorch: {t.get("torch")} on {t.get("device")}, {t.get("precision")}', '']
 
     md += ['## Training step (images/s, ms/step: median)', '',
-           '| network | batch | ours img/s | ours ms/step | PyTorch eager img/s | eager ms/step | ours / eager | torch.compile img/s |',
-           '|---|---:|---:|---:|---:|---:|---:|---:|']
+           '| network | batch | ours img/s | ours ms/step | PyTorch eager img/s | eager ms/step | ours / eager | torch.compile img/s | TF.js WebGPU img/s | jax-js img/s |',
+           '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
     for k in keys:
         o, e, c = ours.get(k, {}), eager.get(k, {}), compiled.get(k, {})
         ratio = f'{o["imagesPerSec"] / e["imagesPerSec"]:.2f}' if o.get('imagesPerSec') and e.get('imagesPerSec') else '-'
         comp = num(c.get('imagesPerSec')) + (f' (compiled in {c["compileSeconds"]} s)' if 'compileSeconds' in c else '') if c.get('imagesPerSec') else (c.get('error', '-')[:60] if c else '-')
         note = f' ({o["error"][:60]})' if o.get('error') else ''
-        md.append(f'| {k[0]} | {k[1]} | {num(o.get("imagesPerSec"))}{note} | {num(o.get("msPerStep"), 2)} | {num(e.get("imagesPerSec"))} | {num(e.get("msPerStep"), 2)} | {ratio} | {comp} |')
+        peer = lambda d: num(d[k].get('imagesPerSec')) if k in d and d[k].get('imagesPerSec') else (d[k].get('error', '-')[:40] if k in d else '-')
+        md.append(f'| {k[0]} | {k[1]} | {num(o.get("imagesPerSec"))}{note} | {num(o.get("msPerStep"), 2)} | {num(e.get("imagesPerSec"))} | {num(e.get("msPerStep"), 2)} | {ratio} | {comp} | {peer(tfjs)} | {peer(jax)} |')
 
     md += ['', '## Inference (eval mode, logits read back)', '',
-           '| network | batch | ours img/s | ours ms | PyTorch eager img/s | eager ms | ours / eager |', '|---|---:|---:|---:|---:|---:|---:|']
+           '| network | batch | ours img/s | ours ms | PyTorch eager img/s | eager ms | ours / eager | TF.js WebGPU img/s | jax-js img/s |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|']
     for k in keys:
         oi, ei = ours.get(k, {}).get('infer'), eager.get(k, {}).get('infer')
-        if not oi and not ei:
+        ti, ji = tfjs.get(k, {}).get('infer') or {}, jax.get(k, {}).get('infer') or {}
+        if not oi and not ei and not ti and not ji:
             continue
         oi, ei = oi or {}, ei or {}
         ratio = f'{oi["imagesPerSec"] / ei["imagesPerSec"]:.2f}' if oi.get('imagesPerSec') and ei.get('imagesPerSec') else '-'
-        md.append(f'| {k[0]} | {oi.get("batch") or ei.get("batch")} | {num(oi.get("imagesPerSec"))} | {num(oi.get("msPerBatch"), 2)} | {num(ei.get("imagesPerSec"))} | {num(ei.get("msPerBatch"), 2)} | {ratio} |')
+        md.append(f'| {k[0]} | {oi.get("batch") or ei.get("batch") or ti.get("batch")} | {num(oi.get("imagesPerSec"))} | {num(oi.get("msPerBatch"), 2)} | {num(ei.get("imagesPerSec"))} | {num(ei.get("msPerBatch"), 2)} | {ratio} | {num(ti.get("imagesPerSec"))} | {num(ji.get("imagesPerSec"))} |')
 
     if kernels:
         md += ['', '## Our training step by kernel (GPU timestamps, top 5)', '', '| network | batch | total ms | kernels (ms, count) |', '|---|---:|---:|---|']
@@ -90,7 +98,7 @@ def main(out):
         ev = [e for e in r.get('evaluations', []) if e.get('bnMode') == 'eval' and e.get('split') == 'test']
         test = f'{1 - ev[-1]["accuracy"]:.3f} ({ev[-1]["images"]} images)' if ev else '-'
         md.append(f'| {r["name"]} | {m[-1]["step"]} | {r["config"]["batchSize"]} | {mean(errs[:w]):.3f} | {mean(errs[mid - w // 2: mid - w // 2 + w]):.3f} | {mean(errs[-w:]):.3f} | {test} |')
-    md += ['', 'Per-step training error: accuracy/*-metrics.csv (the app\'s export format). Raw lines: engine.jsonl, torch.jsonl, accuracy.jsonl; log: run.log.', '']
+    md += ['', 'Per-step training error: accuracy/*-metrics.csv (the app\'s export format). Raw lines: engine.jsonl, torch.jsonl, peers.jsonl, accuracy.jsonl; log: run.log.', '']
     open(os.path.join(out, 'report.md'), 'w').write('\n'.join(md))
 
 

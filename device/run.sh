@@ -5,7 +5,7 @@
 #       inference at 512, images/s, ms/step, per-kernel GPU timestamps where the adapter has them
 #   (b) the same networks in PyTorch eager fp32 on CUDA (torch_bench.py, the app's own PyTorch export), then
 #       torch.compile when it compiles within a minute
-#   (c) TF.js WebGPU and jax-js under Dawn: not carried (see README.md, "GPU benchmark kit")
+#   (c) TF.js WebGPU and jax-js under Dawn on the same GPU (bench/peers' code, same weights and data)
 #   (d) a short accuracy run: plain-20, ResNet-20, plain-56, ResNet-56 for a fixed number of steps on the
 #       kit's CIFAR-10 slice, training error per step
 # Results: JSON lines, the logs and report.md (a Markdown table) in $OUT, else ./out. The whole run is held to
@@ -126,8 +126,12 @@ else
   say "(b) skipped: no python3 with torch on this machine"
 fi
 
-# --- (c) the peers under Dawn.
-say "(c) TF.js WebGPU and jax-js under Dawn: not in this kit (see README.md)"
+# --- (c) the peers under Dawn: TF.js WebGPU and jax-js, the comparison page's code, same weights and data.
+if ((QUICK)); then PQ=(--models resnet8 --batch 4 --infer 8 --steps 1 --warmup 1 --seconds 100) PCAP=200; else PQ=(--models resnet20,plain20 --batch 128 --infer 512 --steps 5 --warmup 2 --seconds 25) PCAP=110; fi
+: >"$OUT/peers.jsonl"
+t=$(cap $PCAP)
+say "(c) TF.js WebGPU and jax-js on Dawn (cap ${t}s)"
+timeout -k 5 "$t" "$NODE" "$WORK/engine/peers.mjs" "${PQ[@]}" >>"$OUT/peers.jsonl" 2>>"$LOG" || say "(c) peers: exit $? (124: cut at ${t}s)"
 
 # --- (d) the short accuracy run on the slice.
 if ((QUICK)); then

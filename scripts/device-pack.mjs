@@ -3,6 +3,7 @@
 // network. Contents:
 //   node.xz                      this machine's Node binary (an official build: glibc 2.28), xz -6 (Python's lzma unpacks it)
 //   engine/engine.mjs            the engine bundle (npm run build:node: WGSL inlined, imports only 'webgpu' + node:)
+//   engine/peers.mjs             TF.js WebGPU and jax-js with the comparison's peer code (bench/peersNode.ts, vite.peers.config.ts)
 //   engine/node_modules/webgpu/  the webgpu package's JS; dawn.node.xz beside the kit root goes into its dist/linux-x64
 //   dawn.node.xz                 Dawn's Node binding (linux-x64), xz -6
 //   libvulkan1_*_amd64.deb       Debian's Vulkan loader (apt-get download libvulkan1), unpacked there into a private prefix
@@ -138,11 +139,14 @@ async function main() {
   log('building dist-node/engine.mjs ...');
   const { build } = await import('vite');
   await build({ root, configFile: join(root, 'vite.node.config.ts'), logLevel: 'warn' });
+  log('building dist-node/peers.mjs (TF.js WebGPU and jax-js on Dawn) ...');
+  await build({ root, configFile: join(root, 'vite.peers.config.ts'), logLevel: 'warn' });
 
   rmSync(kit, { recursive: true, force: true });
   const webgpuDir = join(kit, 'engine/node_modules/webgpu');
   mkdirSync(webgpuDir, { recursive: true });
   copyFileSync(join(root, 'dist-node/engine.mjs'), join(kit, 'engine/engine.mjs'));
+  copyFileSync(join(root, 'dist-node/peers.mjs'), join(kit, 'engine/peers.mjs'));
   const webgpu = join(root, 'node_modules/webgpu');
   for (const f of ['package.json', 'index.js', 'LICENSE.md']) copyFileSync(join(webgpu, f), join(webgpuDir, f));
   copyFileSync(xzCached(join(webgpu, 'dist/linux-x64/dawn.node'), 'dawn.node'), join(kit, 'dawn.node.xz'));
