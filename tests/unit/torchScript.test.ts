@@ -1,13 +1,17 @@
 // "Export as PyTorch script" (src/train/torchScript.ts): the generated script, run by a Python that has torch
-// (Debian's python3-torch here, CPU), loads a checkpoint in our format and gives the float64 interpreter's
-// eval-mode logits for the same graph, state and images to 1e-4. The state is not the initial one: BN gamma/beta
-// and running statistics are drawn too, so eval mode's use of the running statistics is checked. Skipped, saying
-// so, where no Python with torch is found.
+// (Debian's python3-torch here, CPU), loads a checkpoint in our format and gives (1) the float64 interpreter's
+// eval-mode logits for the same graph, state and images to 1e-4, for three architectures; the state is not the
+// initial one: BN gamma/beta and running statistics are drawn too, so eval mode's use of the running statistics
+// is checked; (2) the engine's own eval-mode logits (Node bundle on Dawn) from a checkpoint the engine wrote after
+// two training steps. Skipped, saying so, where no Python with torch is found.
 // First: WebGPU's globals (readCheckpoint's imports reach src/gpu/buffers.ts, which reads GPUBufferUsage on load).
 import '../../src/node/dawn';
 import { afterAll, describe, expect, test } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { build } from 'vite';
+import { vulkanPlan } from '../../src/node/vulkan';
+import { CI } from '../support/ci';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildNetGraph } from '../../src/model/resnet';
@@ -85,6 +89,18 @@ function prepare(tag: string, model: ModelConfig, name: string): { logits: numbe
   return { logits: Array.from(v.get(net.logits)!), script };
 }
 
+const EVAL_DRIVER = String.raw`
+import importlib.util, json, sys, torch
+spec = importlib.util.spec_from_file_location('m', sys.argv[2])
+mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+model = mod.build_model()
+step, meta = mod.load_checkpoint(model, f'{sys.argv[1]}/engine.safetensors')
+x = torch.frombuffer(bytearray(open(f'{sys.argv[1]}/engine.f32', 'rb').read()), dtype=torch.float32).reshape(-1, 3, 32, 32)
+model.eval()
+with torch.no_grad():
+    print(json.dumps({'step': step, 'logits': model(x).flatten().tolist()}))
+`;
+
 // One Python process for all cases (torch's import is most of the time).
 const DRIVER = String.raw`
 import importlib.util, json, sys, torch
@@ -139,4 +155,39 @@ describe.skipIf(!python)('Export as PyTorch script', () => {
     expect(help).toContain('--checkpoint');
     expect(help).toContain('torchrun --nproc_per_node N run_11_bottleneck.py');
   }, 60_000);
+
+  // The engine itself (Node bundle on Dawn; SwiftShader here) trains ResNet-8 two steps and writes the checkpoint.
+  test("a checkpoint written by our engine after 2 training steps: the script gives the engine's eval-mode logits to 1e-4", async (ctx) => {
+    mkdirSync('dist-node', { recursive: true });
+    const bundleDir = mkdtempSync(join(process.cwd(), 'dist-node', 'torch-'));
+    try {
+      await build({ configFile: 'vite.node.config.ts', logLevel: 'warn', build: { outDir: bundleDir, emptyOutDir: false } });
+      const model: ModelConfig = { arch: 'residual', depth: 8 };
+      const runConfig = recipe(model);
+      writeFileSync(join(dir, 'engine_run.py'), torchScript('engine run', runConfig));
+      const script = new URL('../support/nodeCheckpointLogits.mjs', import.meta.url).pathname;
+      const args = [script, join(bundleDir, 'engine.mjs'), dir, JSON.stringify({ config: model, runConfig, batch: 4, seed: 3, steps: 2 })];
+      const child = await new Promise<{ err: Error | null; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, args, { env: { ...process.env, ...vulkanPlan().set }, timeout: 120_000 }, (err, stdout, stderr) =>
+          resolve({ err, stdout, stderr }),
+        ),
+      );
+      expect(child.err, child.stderr).toBeNull();
+      const engine = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { adapter: string | null; logits: number[] };
+      if (engine.adapter === null) {
+        if (CI) throw new Error('CI run: Dawn found no WebGPU adapter. Under CI this is a failure, not a skip.');
+        ctx.skip();
+      }
+      const r = spawnSync(python!, ['-c', EVAL_DRIVER, dir, join(dir, 'engine_run.py')], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const got = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { step: number; logits: number[] };
+      expect(got.step).toBe(2);
+      expect(got.logits).toHaveLength(engine.logits.length);
+      const err = Math.max(...got.logits.map((g, i) => Math.abs(g - engine.logits[i])));
+      console.log(`engine (${engine.adapter}) checkpoint: max |torch - engine| eval-mode logits = ${err.toExponential(2)}`);
+      expect(err).toBeLessThan(1e-4);
+    } finally {
+      rmSync(bundleDir, { recursive: true, force: true });
+    }
+  }, 150_000);
 });
