@@ -9,7 +9,8 @@
 #   (d) a short accuracy run: plain-20, ResNet-20, plain-56, ResNet-56 for a fixed number of steps on the
 #       kit's CIFAR-10 slice, training error per step
 # Results: JSON lines, the logs and report.md (a Markdown table) in $OUT, else ./out. The whole run is held to
-# about 7.5 minutes (each part has its own cap; a part cut short keeps what it wrote).
+# about 7.5 minutes (each part has its own cap, in the order a, b, d, c, then torch.compile; a part cut short
+# keeps what it wrote; a late part gets what is left of the budget).
 #   run.sh --quick   the same end to end at tiny sizes (batch 4-8, 2 steps, depth 8/14) and, without an NVIDIA
 #                    driver, on Chromium's SwiftShader: proves the kit on a machine without a GPU.
 # Environment: OUT, PYTHON (a python3 with torch), KIT_WORK (where node, Dawn and the Vulkan loader are
@@ -31,7 +32,7 @@ mkdir -p "$WORK"
 LOG="$OUT/run.log"
 : >"$LOG"
 say() { echo "[run.sh +$((SECONDS))s] $*" | tee -a "$LOG" >&2; }
-BUDGET=${KIT_BUDGET:-450}
+BUDGET=${KIT_BUDGET:-460}
 left() { echo $((BUDGET - SECONDS)); }
 # cap N: N seconds, or what is left of the whole run's budget when that is less (at least 5).
 cap() { local l; l=$(left); ((l < $1)) && echo $((l > 5 ? l : 5)) || echo "$1"; }
@@ -105,7 +106,7 @@ say "Vulkan driver: ${VK_DRIVER_FILES:-loader default}"
 if ((QUICK)); then
   MODELS="resnet8 plain14" BATCHES=4 INFER=8 STEPS=2 WARM=1 PER_MODEL=150
 else
-  MODELS="resnet20 plain20 resnet56 plain56 resnet110" BATCHES=128,512 INFER=512 STEPS=5 WARM=2 PER_MODEL=45
+  MODELS="resnet20 plain20 resnet56 plain56 resnet110" BATCHES=128,512 INFER=512 STEPS=5 WARM=2 PER_MODEL=35
 fi
 : >"$OUT/engine.jsonl"
 for m in $MODELS; do
@@ -119,25 +120,18 @@ done
 : >"$OUT/torch.jsonl"
 if [ -n "$PY" ]; then
   if ((QUICK)); then TQ=(--quick --device cpu); else TQ=(); fi
-  t=$(cap 100)
+  t=$(cap 80)
   say "(b) PyTorch eager (cap ${t}s)"
   timeout -k 5 "$t" "$PY" "$KIT/torch_bench.py" "${TQ[@]}" --out "$OUT/torch.jsonl" >>"$LOG" 2>&1 || say "(b) eager: exit $?"
 else
   say "(b) skipped: no python3 with torch on this machine"
 fi
 
-# --- (c) the peers under Dawn: TF.js WebGPU and jax-js, the comparison page's code, same weights and data.
-if ((QUICK)); then PQ=(--models resnet8 --batch 4 --infer 8 --steps 1 --warmup 1 --seconds 100) PCAP=200; else PQ=(--models resnet20,plain20 --batch 128 --infer 512 --steps 5 --warmup 2 --seconds 25) PCAP=110; fi
-: >"$OUT/peers.jsonl"
-t=$(cap $PCAP)
-say "(c) TF.js WebGPU and jax-js on Dawn (cap ${t}s)"
-timeout -k 5 "$t" "$NODE" "$WORK/engine/peers.mjs" "${PQ[@]}" >>"$OUT/peers.jsonl" 2>>"$LOG" || say "(c) peers: exit $? (124: cut at ${t}s)"
-
 # --- (d) the short accuracy run on the slice.
 if ((QUICK)); then
   NETS="plain-8 resnet-8 plain-14 resnet-14" ABATCH=8 ASTEPS=2 PER_NET=150 EVAL=100
 else
-  NETS="plain-20 resnet-20 plain-56 resnet-56" ABATCH=128 ASTEPS=300 PER_NET=40 EVAL=0
+  NETS="plain-20 resnet-20 plain-56 resnet-56" ABATCH=128 ASTEPS=200 PER_NET=45 EVAL=0
 fi
 mkdir -p "$OUT/accuracy"
 : >"$OUT/accuracy.jsonl"
@@ -150,6 +144,13 @@ for n in $NETS; do
     --data "$KIT/cifar10-slice.tar.gz" --out "$OUT/accuracy" --name "$n" --no-progress >>"$OUT/accuracy.jsonl" 2>>"$LOG" ||
     say "(d) $n: exit $? (124: cut at ${t}s)"
 done
+
+# --- (c) the peers under Dawn: TF.js WebGPU and jax-js, the comparison page's code, same weights and data.
+if ((QUICK)); then PQ=(--models resnet8 --batch 4 --infer 8 --steps 1 --warmup 1 --seconds 100) PCAP=200; else PQ=(--models resnet20,plain20 --batch 128 --infer 512 --steps 5 --warmup 2 --seconds 25) PCAP=90; fi
+: >"$OUT/peers.jsonl"
+t=$(cap $PCAP)
+say "(c) TF.js WebGPU and jax-js on Dawn (cap ${t}s)"
+timeout -k 5 "$t" "$NODE" "$WORK/engine/peers.mjs" "${PQ[@]}" >>"$OUT/peers.jsonl" 2>>"$LOG" || say "(c) peers: exit $? (124: cut at ${t}s)"
 
 # --- (b') torch.compile, last: optional, and slow to compile.
 if [ -n "$PY" ] && ((!QUICK)) && (($(left) > 30)); then
