@@ -8,7 +8,7 @@
 import '../../src/node/dawn';
 import { afterAll, describe, expect, test } from 'vitest';
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'vite';
 import { vulkanPlan } from '../../src/node/vulkan';
 import { CI } from '../support/ci';
@@ -114,8 +114,20 @@ for tag, script in json.loads(sys.argv[2]).items():
     model.eval()
     with torch.no_grad():
         out[tag] = model(x).flatten().tolist()
-# The script as a program: its --help (argparse exits after printing it).
 import contextlib, io
+# Its training loop (CIFAR-10 replaced by random tensors: no torchvision or data needed) writes a checkpoint.
+spec = importlib.util.spec_from_file_location('train', f'{sys.argv[1]}/resnet_8_run.py')
+mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+mod.RUN_CONFIG['batchSize'] = 4
+def fake(root, download, rank):
+    g = torch.Generator().manual_seed(0)
+    mk = lambda n: torch.utils.data.TensorDataset(torch.randn(n, 3, 32, 32, generator=g), torch.randint(0, 10, (n,), generator=g))
+    return mk(12), mk(4)
+mod.datasets = fake
+sys.argv = ['x', '--steps', '3', '--device', 'cpu', '--workers', '0', '--out', f'{sys.argv[1]}/from-torch.safetensors']
+with contextlib.redirect_stdout(io.StringIO()):
+    mod.main()
+# The script as a program: its --help (argparse exits after printing it).
 help_text = io.StringIO()
 sys.argv = [script, '--help']
 with contextlib.redirect_stdout(help_text):
@@ -127,7 +139,7 @@ print(json.dumps({'logits': out, 'help': help_text.getvalue()}))
 `;
 
 describe.skipIf(!python)('Export as PyTorch script', () => {
-  test('ResNet-8 (A), plain-8 without BN and bottleneck ResNet-11 (B): the script reproduces our eval-mode logits to 1e-4, and runs as a program', () => {
+  test('ResNet-8 (A), plain-8 without BN and bottleneck ResNet-11 (B): the script reproduces our eval-mode logits to 1e-4; its training loop writes a checkpoint the app loads; it runs as a program', () => {
     const cases = {
       resnet8: prepare('resnet8', { arch: 'residual', depth: 8 }, 'resnet-8 run'),
       plain8: prepare('plain8', { arch: 'plain', depth: 8, batchNorm: false }, 'plain-8'),
@@ -151,9 +163,18 @@ describe.skipIf(!python)('Export as PyTorch script', () => {
       expect(err, tag).toBeLessThan(1e-4);
       expect(scale, tag).toBeGreaterThan(0.05); // the logits are not trivially zero
     }
+    // The script's training loop wrote a checkpoint the app's loader takes, momentum included.
+    const back = readCheckpoint(new Uint8Array(readFileSync(join(dir, 'from-torch.safetensors'))));
+    expect(back.meta).toMatchObject({ step: 3, name: 'resnet-8 run', config: { model: { arch: 'residual', depth: 8 } } });
+    expect(Object.keys(back.momentum ?? {}).sort()).toEqual(
+      stateLayout(resolveConfig({ arch: 'residual', depth: 8 }))
+        .filter((e) => e.kind === 'param')
+        .map((e) => e.name)
+        .sort(),
+    );
     // The last script as a program: argparse's --help with the usage the docstring gives.
     expect(help).toContain('--checkpoint');
-    expect(help).toContain('torchrun --nproc_per_node N run_11_bottleneck.py');
+    expect(help).toContain('torchrun --nproc_per_node N resnet_8_run.py');
   }, 60_000);
 
   // The engine itself (Node bundle on Dawn; SwiftShader here) trains ResNet-8 two steps and writes the checkpoint.
