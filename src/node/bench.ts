@@ -2,7 +2,7 @@
 // on the adapter Dawn picks in Node, or the one --adapter names. Prints the adapter first, then the same JSON
 // lines as the browser benchmark.
 import { createEngine, WebGpuUnavailableError } from '../index';
-import { benchConfig, benchLines, benchPlan } from '../train/benchmark';
+import { benchConfig, benchLines, benchPlan, parseModelName } from '../train/benchmark';
 import { helpText, parseArgs, UsageError, type Specs } from './args';
 import { describeAdapter, installDawn, NO_ADAPTER } from './dawn';
 
@@ -10,6 +10,8 @@ export const BENCH_SPECS: Specs = {
   quick: { kind: 'switch', help: 'batches 4 and 8, 2 timed steps: a smoke run', default: false },
   batch: { kind: 'string', help: 'batch sizes, comma-separated (default 32,128; 4,8 with --quick)' },
   depth: { kind: 'int', help: 'depth of the ResNet and plain net', default: 20 },
+  models: { kind: 'string', help: 'networks instead of --depth, comma-separated: resnet20,resnet56,plain20,...' },
+  infer: { kind: 'int', help: 'also time eval-mode inference at this batch, once per network' },
   steps: { kind: 'int', help: 'timed steps per configuration, the median reported (default 3; 2 with --quick)' },
   warmup: { kind: 'int', help: 'untimed steps first', default: 1 },
   adapter: { kind: 'string', help: "GPU adapter: part of its name, or 'swiftshader'" },
@@ -30,6 +32,10 @@ export function benchRequest(argv: readonly string[]): BenchRequest | 'help' {
   if (p.help) return 'help';
   if (p.batch !== undefined && !/^[1-9]\d*(,[1-9]\d*)*$/.test(p.batch as string)) throw new UsageError(`bench: --batch must be batch sizes like 32,128, not '${p.batch}'`);
   for (const k of ['depth', 'steps'] as const) if (p[k] !== undefined && !((p[k] as number) > 0)) throw new UsageError(`bench: --${k} must be > 0, not ${p[k]}`);
+  const models = (p.models as string | undefined)?.split(',');
+  const bad = models?.find((m) => !parseModelName(m));
+  if (bad !== undefined) throw new UsageError(`bench: --models takes names like resnet20,plain56, not '${bad}'`);
+  if (p.infer !== undefined && !((p.infer as number) > 0)) throw new UsageError(`bench: --infer must be > 0, not ${p.infer}`);
   if (p.warmup !== undefined && (p.warmup as number) < 0) throw new UsageError(`bench: --warmup must be >= 0, not ${p.warmup}`);
   const plan = benchPlan({
     quick: p.quick as boolean | undefined,
@@ -37,6 +43,8 @@ export function benchRequest(argv: readonly string[]): BenchRequest | 'help' {
     depth: p.depth as number | undefined,
     steps: p.steps as number | undefined,
     warmup: p.warmup as number | undefined,
+    models,
+    inferBatch: p.infer as number | undefined,
   });
   return { plan, adapter: p.adapter as string | undefined };
 }

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { runTrain, trainRequest, TRAIN_HELP } from './train';
 import { benchRequest, runBench, BENCH_HELP } from './bench';
 import { soakRequest, runSoak, SOAK_HELP } from './soak';
+import { torchScriptRequest, runTorchScript, TORCH_SCRIPT_HELP } from './torchScriptCmd';
 import { UsageError } from './args';
 import { relaunchWithVulkan } from './vulkan';
 
@@ -21,6 +22,7 @@ export { benchConfig, benchLines, benchPlan, type BenchConfig, type BenchResult 
 export { loadCifar10, type Cifar10 } from '../data/cifar';
 export { saveCheckpoint, readCheckpoint, checkpointFileName } from '../train/checkpoint';
 export { metricsCsv, metricsJson } from '../train/metricsFormat';
+export { torchScript, torchScriptFileName } from '../train/torchScript';
 export type { RunConfig, MetricPoint, EvalPoint } from '../train/protocol';
 export { Rng } from '../util/rng';
 
@@ -30,12 +32,15 @@ interface Command<R> {
   run(req: R): Promise<number>;
   help: string;
   adapter(req: R): string | undefined;
+  /** False for commands that never touch the GPU (no Vulkan relaunch). */
+  gpu?: boolean;
 }
 const command = <R,>(c: Command<R>) => c as Command<unknown>;
 const COMMANDS: Record<string, Command<unknown>> = {
   train: command({ parse: (a) => trainRequest(a), run: runTrain, help: TRAIN_HELP, adapter: (r) => r.adapter }),
   bench: command({ parse: benchRequest, run: runBench, help: BENCH_HELP, adapter: (r) => r.adapter }),
   soak: command({ parse: soakRequest, run: runSoak, help: SOAK_HELP, adapter: (r) => r.adapter }),
+  'torch-script': command({ parse: torchScriptRequest, run: runTorchScript, help: TORCH_SCRIPT_HELP, adapter: () => undefined, gpu: false }),
 };
 
 const USAGE = `usage: node engine.mjs <command> [options]
@@ -43,6 +48,7 @@ commands:
   train   train a CIFAR-10 ResNet or plain net headless (--help for options)
   bench   the engine benchmark on this machine's GPU adapter
   soak    a long run that checks GPU memory, heap and step time stay flat
+  torch-script  the run's network and recipe as a self-contained PyTorch script (.py)
 `;
 
 /** Runs a command line (without node and the script); returns the exit code (0 done, 1 failed, 2 bad usage). */
@@ -64,6 +70,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(cmd.help);
       return 0;
     }
+    if (cmd.gpu === false) return await cmd.run(req);
     const relaunched = relaunchWithVulkan({ adapter: cmd.adapter(req) }, (s) => process.stderr.write(`${s}\n`));
     return relaunched ?? (await cmd.run(req));
   } catch (e) {

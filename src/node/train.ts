@@ -77,6 +77,31 @@ export function trainRequest(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const steps = p.steps as number | undefined;
   if (epochs !== undefined && !(epochs > 0)) throw new UsageError(`train: --epochs must be > 0, not ${epochs}`);
   if (steps !== undefined && !(steps > 0)) throw new UsageError(`train: --steps must be > 0, not ${steps}`);
+  const config = runConfigOf(p, 'train');
+  const data = (p.data as string | undefined) ?? defaultData(env, cwd);
+  if (!data) {
+    throw new UsageError(
+      'train: no dataset: pass --data PATH to a CIFAR-10 binary archive (cifar-10-binary.tar.gz), set $CIFAR10_TARBALL, or run `npm run fetch-data`',
+    );
+  }
+  if (!existsSync(data)) throw new UsageError(`train: --data ${data}: no such file`);
+  if (!statSync(data).isFile()) throw new UsageError(`train: --data ${data} is not a file`);
+  return {
+    config,
+    name: (p.name as string | undefined) ?? `${arch === 'plain' ? 'plain' : 'resnet'}-${config.model.depth}`,
+    data,
+    out: p.out as string,
+    maxSteps: epochs !== undefined ? steps : undefined,
+    adapter: p.adapter as string | undefined,
+    progress: p.progress as boolean,
+  };
+}
+
+/** The run's RunConfig from the parsed TRAIN_SPECS options; a UsageError (naming `command`) when it is not valid. */
+export function runConfigOf(p: Parsed, command: string): RunConfig {
+  const arch = p.arch === 'plain' ? 'plain' : 'residual';
+  const epochs = p.epochs as number | undefined;
+  const steps = p.steps as number | undefined;
   const bn = p.bn as boolean;
   const config: RunConfig = {
     model: { arch, depth: p.depth as number, width: p.width as number, shortcut: p.shortcut as 'A' | 'B', batchNorm: bn, block: p.block as 'basic' | 'bottleneck' },
@@ -97,25 +122,9 @@ export function trainRequest(argv: readonly string[], env: NodeJS.ProcessEnv = p
   try {
     checkRunConfig(config);
   } catch (e) {
-    throw new UsageError(`train: ${(e as Error).message}`);
+    throw new UsageError(`${command}: ${(e as Error).message}`);
   }
-  const data = (p.data as string | undefined) ?? defaultData(env, cwd);
-  if (!data) {
-    throw new UsageError(
-      'train: no dataset: pass --data PATH to a CIFAR-10 binary archive (cifar-10-binary.tar.gz), set $CIFAR10_TARBALL, or run `npm run fetch-data`',
-    );
-  }
-  if (!existsSync(data)) throw new UsageError(`train: --data ${data}: no such file`);
-  if (!statSync(data).isFile()) throw new UsageError(`train: --data ${data} is not a file`);
-  return {
-    config,
-    name: (p.name as string | undefined) ?? `${arch === 'plain' ? 'plain' : 'resnet'}-${config.model.depth}`,
-    data,
-    out: p.out as string,
-    maxSteps: epochs !== undefined ? steps : undefined,
-    adapter: p.adapter as string | undefined,
-    progress: p.progress as boolean,
-  };
+  return config;
 }
 
 async function loadData(path: string, log: (s: string) => void): Promise<Cifar10> {

@@ -12,6 +12,8 @@ export interface BenchConfig {
   model: string;
   config: ModelConfig;
   batch: number;
+  /** Also time eval-mode inference (forward only, logits read back) at this batch. */
+  inferBatch?: number;
 }
 
 export interface BenchResult {
@@ -26,6 +28,8 @@ export interface BenchResult {
   kernels?: { kind: string; ms: number; count: number }[];
   /** The static cost model of one training step (src/runtime/costModel.ts) as each tuning profile would run it. */
   costModel?: Record<'gpu' | 'cpu', ReturnType<typeof summarise>>;
+  /** Eval-mode inference, when the configuration asked for it. */
+  infer?: { batch: number; imagesPerSec: number; msPerBatch: number; error?: string };
   error?: string;
 }
 
@@ -36,6 +40,16 @@ export interface BenchOptions {
   depth?: number;
   steps?: number;
   warmup?: number;
+  /** Networks by name (resnet20, plain56, resnet110, ...) instead of the ResNet and plain net of `depth`. */
+  models?: string[];
+  /** Also time inference at this batch for every network (once per network, with its first batch size). */
+  inferBatch?: number;
+}
+
+/** A network's name as the benchmark prints it (resnet20, plain56) as a model config; undefined when it is not one. */
+export function parseModelName(name: string): ModelConfig | undefined {
+  const m = /^(resnet|plain)(\d+)$/.exec(name);
+  return m ? { arch: m[1] === 'resnet' ? 'residual' : 'plain', depth: Number(m[2]) } : undefined;
 }
 
 /** The configurations and step counts of a benchmark run: ResNet and plain nets of `depth` at each batch size. */
@@ -43,8 +57,12 @@ export function benchPlan(o: BenchOptions = {}): { configs: BenchConfig[]; steps
   const batches = o.batches ?? (o.quick ? [4, 8] : [32, 128]);
   const depth = o.depth ?? 20;
   const configs: BenchConfig[] = [];
-  for (const arch of ['residual', 'plain'] as const)
-    for (const batch of batches) configs.push({ model: `${arch === 'residual' ? 'resnet' : 'plain'}${depth}`, config: { arch, depth }, batch });
+  const models = o.models ?? ['resnet', 'plain'].map((a) => `${a}${depth}`);
+  for (const model of models) {
+    const config = parseModelName(model);
+    if (!config) throw new RangeError(`benchPlan: '${model}' is not a network name like resnet20 or plain56`);
+    batches.forEach((batch, i) => configs.push({ model, config, batch, ...(o.inferBatch && i === 0 ? { inferBatch: o.inferBatch } : {}) }));
+  }
   return { configs, steps: o.steps ?? (o.quick ? 2 : 3), warmup: o.warmup ?? 1 };
 }
 
@@ -109,8 +127,34 @@ async function measure(engine: Engine, c: BenchConfig, steps: number, warmup: nu
       adapter: engine.adapterName,
       kernels,
       costModel,
+      ...(c.inferBatch ? { infer: await measureInference(engine, c, c.inferBatch, steps, warmup) } : {}),
     };
   } finally {
     net.destroy();
+  }
+}
+
+/** Eval-mode forward passes (logits read back each time) of a network built for `batch`; the median. */
+async function measureInference(engine: Engine, c: BenchConfig, batch: number, steps: number, warmup: number): Promise<NonNullable<BenchResult['infer']>> {
+  try {
+    const net = await buildNetwork(engine, c.config, { batchSize: batch, seed: 0 });
+    try {
+      const rng = new Rng(2);
+      const images = new Float32Array(batch * 3 * 32 * 32).map(() => rng.normal());
+      const labels = Int32Array.from({ length: batch }, () => rng.int(10));
+      for (let i = 0; i < warmup; i++) await net.forward(images, labels, { bnMode: 'eval' });
+      const times: number[] = [];
+      for (let i = 0; i < steps; i++) {
+        const t0 = performance.now();
+        await net.forward(images, labels, { bnMode: 'eval' });
+        times.push(performance.now() - t0);
+      }
+      const ms = median(times);
+      return { batch, imagesPerSec: +(batch / (ms / 1000)).toFixed(2), msPerBatch: +ms.toFixed(2) };
+    } finally {
+      net.destroy();
+    }
+  } catch (e) {
+    return { batch, imagesPerSec: 0, msPerBatch: 0, error: String(e) };
   }
 }

@@ -198,6 +198,13 @@ test("export metrics downloads a file with the run's points", async ({ page }) =
   expect(parsed.name).toBe('resnet-8');
   expect(parsed.metrics).toHaveLength(3);
   expect(parsed.config.model).toMatchObject({ arch: 'residual', depth: 8, width: 4 });
+
+  const [py] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export resnet-8 as PyTorch script' }).click()]);
+  expect(py.suggestedFilename()).toBe('resnet_8.py');
+  const script = await readFile((await py.path()), 'utf8');
+  const config = JSON.parse(/RUN_CONFIG = json\.loads\(r'''(.*)'''\)/.exec(script)![1]);
+  expect(config).toEqual(parsed.config);
+  expect(script).toContain('def build_model(');
 });
 
 test('without WebGPU the page explains how to turn it on', async ({ page }) => {

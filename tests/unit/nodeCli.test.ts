@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { CHROMIUM_DIR, SWIFTSHADER_ICD, vulkanPlan, type FsProbe } from '../../src/node/vulkan';
 import { trainRequest, type TrainRequest } from '../../src/node/train';
 import { benchRequest } from '../../src/node/bench';
+import { torchScriptRequest } from '../../src/node/torchScriptCmd';
 import { UsageError } from '../../src/node/args';
 import { progressLine } from '../../src/node/progress';
 import { PAPER_RECIPE, toRunConfig } from '../../src/ui/lib/formConfig';
@@ -112,6 +113,28 @@ describe('bench options', () => {
     expect(quick).toMatchObject({ plan: { steps: 2 }, adapter: 'swiftshader' });
     expect(() => benchRequest(['--batch', '32,x'])).toThrow(/--batch must be batch sizes like 32,128/);
   });
+
+  test('--models names the networks; --infer times inference once per network (the GPU kit asks for both)', () => {
+    const r = benchRequest(['--models', 'resnet56,plain110', '--batch', '128,512', '--infer', '512']);
+    if (r === 'help') throw new Error('no help asked for');
+    expect(r.plan.configs.map((c) => `${c.model} ${c.config.arch}-${c.config.depth} b${c.batch} i${c.inferBatch ?? '-'}`)).toEqual([
+      'resnet56 residual-56 b128 i512',
+      'resnet56 residual-56 b512 i-',
+      'plain110 plain-110 b128 i512',
+      'plain110 plain-110 b512 i-',
+    ]);
+    expect(() => benchRequest(['--models', 'resnet20,vgg16'])).toThrow(/--models takes names like resnet20,plain56, not 'vgg16'/);
+    expect(() => benchRequest(['--infer', '0'])).toThrow(/--infer must be > 0/);
+  });
+});
+
+test('torch-script: the train options as the exported script\'s run config, written to <name>.py', () => {
+  const r = torchScriptRequest(['--arch', 'plain', '--depth', '56', '--shortcut', 'B', '--seed', '9', '--batch', '256']);
+  if (r === 'help') throw new Error('no help asked for');
+  expect(r.out).toBe('plain_56.py');
+  const config = JSON.parse(/RUN_CONFIG = json.loads\(r'''(.*)'''\)/.exec(r.text)![1]) as { model: object; seed: number; batchSize: number };
+  expect(config).toMatchObject({ model: { arch: 'plain', depth: 56, shortcut: 'B' }, seed: 9, batchSize: 256 });
+  expect(() => torchScriptRequest(['--depth', '21'])).toThrow(/torch-script: .*6n\+2/);
 });
 
 test('progress line: steps, epoch, loss, accuracy, images/s and time left', () => {

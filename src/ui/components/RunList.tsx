@@ -1,7 +1,7 @@
 // The runs on screen: colour (as in the charts), name, state, latest step, loss and test accuracy, and
 // per-run exports. Clicking a run selects it for the controls, BatchNorm mode and inspection.
 import { useRef } from 'react';
-import { continueRun, deleteRun, exportMetrics, loadCheckpointFile, saveWeights } from '../actions';
+import { continueRun, deleteRun, exportMetrics, exportTorchScript, loadCheckpointFile, saveWeights } from '../actions';
 import { loss, pct } from '../lib/format';
 import { useApp } from '../store';
 import type { RunView } from '../store/types';
@@ -67,6 +67,9 @@ function RunRow({ r, index, selected }: { r: RunView; index: number; selected: b
         </button>
         <button type="button" className="small" onClick={() => void saveWeights(r.id)} disabled={!r.live && !r.hasCheckpoint} aria-label={`Save weights of ${r.name}`}>
           Weights
+        </button>
+        <button type="button" className="small" onClick={() => exportTorchScript(r.id)} disabled={!r.config} aria-label={`Export ${r.name} as PyTorch script`} title="Export as PyTorch script: the network, recipe and seed; loads the saved weights to continue on a GPU (torchrun for several)">
+          .py
         </button>
         <button type="button" className="small ghost" onClick={() => deleteRun(r.id)} aria-label={`Delete run ${r.name}`}>
           ✕
