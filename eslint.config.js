@@ -77,8 +77,23 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/gpu/*', '**/kernels/*', '**/reference/*', '**/graph/*', '**/runtime/*', '**/data/*', '**/node/*', '**/train/*', '**/model/*', '!**/train/protocol', '!**/train/metricsFormat', '!**/train/torchScript', '!**/model/counts'],
-              message: 'src/ui may import only train/protocol, the pure train/metricsFormat and train/torchScript, and model/counts (layer table in DESIGN.md).',
+              group: [
+                '**/gpu/*',
+                '**/kernels/*',
+                '**/reference/*',
+                '**/graph/*',
+                '**/runtime/*',
+                '**/data/*',
+                '**/node/*',
+                '**/train/*',
+                '**/model/*',
+                '!**/train/protocol',
+                '!**/train/metricsFormat',
+                '!**/train/torchScript',
+                '!**/model/counts',
+              ],
+              message:
+                'src/ui may import only train/protocol, the pure train/metricsFormat and train/torchScript, and model/counts (layer table in DESIGN.md).',
             },
           ],
         },
@@ -88,6 +103,24 @@ export default tseslint.config(
   {
     files: ['**/*.{js,mjs}'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: Object.fromEntries(['process', 'console', 'URL', 'setTimeout', 'clearTimeout', 'fetch', 'Buffer', 'AbortController', 'URLSearchParams', 'window', 'document', 'navigator'].map((g) => [g, 'readonly'])) },
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: Object.fromEntries(
+        [
+          'process',
+          'console',
+          'URL',
+          'setTimeout',
+          'clearTimeout',
+          'fetch',
+          'Buffer',
+          'AbortController',
+          'URLSearchParams',
+          'window',
+          'document',
+          'navigator',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
   },
 );

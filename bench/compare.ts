@@ -109,15 +109,23 @@ function lossCheck(bench: 'train' | 'infer', losses: number[] | undefined, ref: 
   if (ref?.length) {
     const n = Math.min(bench === 'train' ? 2 : 1, losses.length, ref.length);
     for (let i = 0; i < n; i++) {
-      if (Math.abs(losses[i] - ref[i]) > 2e-3 * Math.max(1, Math.abs(ref[i]))) problems.push(`loss ${i + 1} is ${losses[i].toFixed(5)}, ours ${ref[i].toFixed(5)}`);
+      if (Math.abs(losses[i] - ref[i]) > 2e-3 * Math.max(1, Math.abs(ref[i])))
+        problems.push(`loss ${i + 1} is ${losses[i].toFixed(5)}, ours ${ref[i].toFixed(5)}`);
     }
   }
-  if (bench === 'train' && losses.length > 1 && !(losses[losses.length - 1] < losses[0])) problems.push(`loss not decreasing: ${losses.map((l) => l.toFixed(4)).join(' -> ')}`);
+  if (bench === 'train' && losses.length > 1 && !(losses[losses.length - 1] < losses[0]))
+    problems.push(`loss not decreasing: ${losses.map((l) => l.toFixed(4)).join(' -> ')}`);
   return problems.length ? problems.join('; ') : 'ok';
 }
 
 async function runJob(job: Job): Promise<JobResult> {
-  if (job.bench === 'memory') return { bench: 'memory', model: modelName(job.net), batch: job.batch, memory: plannedMemory({ arch: job.net.arch, depth: job.net.depth }, job.batch) };
+  if (job.bench === 'memory')
+    return {
+      bench: 'memory',
+      model: modelName(job.net),
+      batch: job.batch,
+      memory: plannedMemory({ arch: job.net.arch, depth: job.net.depth }, job.batch),
+    };
   const r: JobResult =
     job.bench === 'conv'
       ? { bench: 'conv', kind: job.kind, model: `conv3x3 ${job.c}->${job.o} ${job.h}x${job.w}`, batch: job.n }
@@ -133,7 +141,16 @@ async function runJob(job: Job): Promise<JobResult> {
       }
       const f = await framework(id);
       if (job.bench === 'conv') timings[id] = await f.conv({ ...job, deadline });
-      else if (job.bench === 'train') timings[id] = await f.train({ net: job.net, batch: job.batch, warmup: job.warmup, steps: job.steps, hyper: plan.hyper, deadline, ...data! });
+      else if (job.bench === 'train')
+        timings[id] = await f.train({
+          net: job.net,
+          batch: job.batch,
+          warmup: job.warmup,
+          steps: job.steps,
+          hyper: plan.hyper,
+          deadline,
+          ...data!,
+        });
       else timings[id] = await f.infer({ net: job.net, batch: job.batch, warmup: job.warmup, steps: job.steps, deadline, ...data! });
     } catch (e) {
       (r.error ??= {})[id] = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -154,7 +171,8 @@ async function runJob(job: Job): Promise<JobResult> {
   for (const id of plan.frameworks) {
     const theirs = r.imagesPerSec?.[id];
     if (id !== 'ours' && mine && theirs) (r.ratio ??= {})[id] = +(mine / theirs).toFixed(3);
-    if (job.bench !== 'conv' && timings[id]) (r.check ??= {})[id] = lossCheck(job.bench, timings[id].losses, id === 'ours' ? undefined : timings.ours?.losses);
+    if (job.bench !== 'conv' && timings[id])
+      (r.check ??= {})[id] = lossCheck(job.bench, timings[id].losses, id === 'ours' ? undefined : timings.ours?.losses);
   }
   return r;
 }

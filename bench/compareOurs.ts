@@ -51,7 +51,12 @@ export function ours(): Framework {
   const storage = (label: string, floats: number, rng?: Rng): BufferRef => {
     const b = createStorage(engine!.gpu, `compare.conv.${label}`, floats * 4);
     live.push(b);
-    if (rng) device().queue.writeBuffer(b, 0, new Float32Array(floats).map(() => rng.normal()));
+    if (rng)
+      device().queue.writeBuffer(
+        b,
+        0,
+        new Float32Array(floats).map(() => rng.normal()),
+      );
     return { buffer: b };
   };
 
@@ -79,7 +84,11 @@ export function ours(): Framework {
     id: 'ours',
     async init() {
       engine = await createEngine();
-      staging = device().createBuffer({ label: 'compare.loss.staging', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      staging = device().createBuffer({
+        label: 'compare.loss.staging',
+        size: 16,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
       return engine.adapterName;
     },
 
@@ -114,11 +123,36 @@ export function ours(): Framework {
         const col = storage('col', colElements(g));
         let dispatches: Dispatch[];
         if (job.kind === 'forward') {
-          dispatches = await conv2dForward(gpu, 'compare.conv', g, storage('x', xN, rng), storage('w', wN, rng), undefined, col, storage('y', yN));
+          dispatches = await conv2dForward(
+            gpu,
+            'compare.conv',
+            g,
+            storage('x', xN, rng),
+            storage('w', wN, rng),
+            undefined,
+            col,
+            storage('y', yN),
+          );
         } else if (job.kind === 'inputGrad') {
-          dispatches = await conv2dBackwardInput(gpu, 'compare.conv', g, storage('dy', yN, rng), storage('w', wN, rng), col, storage('dx', xN));
+          dispatches = await conv2dBackwardInput(
+            gpu,
+            'compare.conv',
+            g,
+            storage('dy', yN, rng),
+            storage('w', wN, rng),
+            col,
+            storage('dx', xN),
+          );
         } else {
-          dispatches = await conv2dBackwardWeight(gpu, 'compare.conv', g, storage('dy', yN, rng), storage('x', xN, rng), col, storage('dw', wN));
+          dispatches = await conv2dBackwardWeight(
+            gpu,
+            'compare.conv',
+            g,
+            storage('dy', yN, rng),
+            storage('x', xN, rng),
+            col,
+            storage('dw', wN),
+          );
         }
         const batchOfReps = async () => {
           const enc = gpu.device.createCommandEncoder({ label: `compare.conv.${job.kind}` });

@@ -83,7 +83,13 @@ export const median = (a: readonly number[]) => {
  * Runs `warmup` untimed then `steps` timed calls of `step` (each resolves once its result is on the CPU).
  * Stops early at the deadline once at least one timed step exists; throws TimeLimit when none could run.
  */
-export async function timeSteps(warmup: number, steps: number, deadline: number, step: () => Promise<number | undefined>, perCall = 1): Promise<Timing> {
+export async function timeSteps(
+  warmup: number,
+  steps: number,
+  deadline: number,
+  step: () => Promise<number | undefined>,
+  perCall = 1,
+): Promise<Timing> {
   const losses: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < warmup; i++) {

@@ -42,7 +42,11 @@ const opt = (name, dflt) => {
   if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value\n${HELP}`);
   return v;
 };
-const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const num = (name, dflt) => {
   const v = Number(opt(name, dflt));
   if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} must be a non-negative number`);
@@ -80,7 +84,8 @@ const models = list(opt('models', 'resnet20,plain20')).map((m) => {
 const jobs = [];
 if (only.includes('memory')) jobs.push({ bench: 'memory', net: { arch: 'residual', depth: 110 }, batch: 128 });
 if (only.includes('conv'))
-  for (const kind of ['forward', 'inputGrad', 'weightGrad']) jobs.push({ bench: 'conv', kind, n: convBatch, c: 16, h: 32, w: 32, o: 16, reps, warmup, steps });
+  for (const kind of ['forward', 'inputGrad', 'weightGrad'])
+    jobs.push({ bench: 'conv', kind, n: convBatch, c: 16, h: 32, w: 32, o: 16, reps, warmup, steps });
 const train = (batch) => models.map((net) => ({ bench: 'train', net, batch, warmup, steps }));
 if (only.includes('train') && batches.length) jobs.push(...train(batches[0]));
 if (only.includes('infer')) for (const net of models) jobs.push({ bench: 'infer', net, batch: inferBatch, warmup, steps });
@@ -112,14 +117,23 @@ if (missing.length) {
 const engine = engineVersion();
 const outDir = mkdtempSync(join(tmpdir(), 'bench-compare-'));
 log('building bench/compare.html');
-await build({ logLevel: 'error', build: { outDir, emptyOutDir: true, sourcemap: false, rollupOptions: { input: resolve('bench/compare.html') } } });
+await build({
+  logLevel: 'error',
+  build: { outDir, emptyOutDir: true, sourcemap: false, rollupOptions: { input: resolve('bench/compare.html') } },
+});
 const server = await preview({ logLevel: 'error', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
 const port = new URL(server.resolvedUrls.local[0]).port;
 // WebGL on SwiftShader needs --enable-unsafe-swiftshader in recent Chromium (the WebGPU flags come from chromium.mjs).
-const browser = await chromium.launch({ executablePath: findChromium(), args: [...chromiumArgs, '--enable-unsafe-swiftshader'], headless: true });
+const browser = await chromium.launch({
+  executablePath: findChromium(),
+  args: [...chromiumArgs, '--enable-unsafe-swiftshader'],
+  headless: true,
+});
 const results = [];
 const adapters = {};
-const label = (j) => (j.bench === 'conv' ? `conv ${j.kind}` : `${j.bench} ${j.net.arch === 'residual' ? 'resnet' : 'plain'}${j.net.depth}`) + ` b${j.batch ?? j.n}`;
+const label = (j) =>
+  (j.bench === 'conv' ? `conv ${j.kind}` : `${j.bench} ${j.net.arch === 'residual' ? 'resnet' : 'plain'}${j.net.depth}`) +
+  ` b${j.batch ?? j.n}`;
 
 /** A result line for a job that never finished (page crash, hard time limit). */
 const failed = (j, why) => ({
@@ -151,7 +165,16 @@ try {
     for (;;) {
       let st;
       try {
-        st = await page.evaluate(() => window.__compare && { results: window.__compare.results, adapters: window.__compare.adapters, done: window.__compare.done, error: window.__compare.error, current: window.__compare.current });
+        st = await page.evaluate(
+          () =>
+            window.__compare && {
+              results: window.__compare.results,
+              adapters: window.__compare.adapters,
+              done: window.__compare.done,
+              error: window.__compare.error,
+              current: window.__compare.current,
+            },
+        );
       } catch (e) {
         crashed ||= `the page stopped answering (${e.message.split('\n')[0]})`;
       }
@@ -231,15 +254,23 @@ function markdown(env, rs) {
   lines.push(`- Engine: ${env.engine}`);
   for (const [f, a] of Object.entries(env.adapters)) lines.push(`- Adapter (${names[f]}): ${a}`);
   const s = env.settings;
-  lines.push(`- Training: SGD lr ${s.hyper.lr}, momentum ${s.hyper.momentum}, weight decay ${s.hyper.weightDecay}; BN with batch statistics; softmax cross-entropy; random N(0,1) inputs uploaded once; same initial weights in every framework.`);
-  lines.push(`- Timing: ${s.warmup} warm-up step(s) (compilation) excluded, then the median of ${s.steps} timed steps, each until its loss is read back; convolutions: ${s.reps} per timed batch. Time limit ${s.timeLimitS} s; the run took ${env.wallS} s.`);
+  lines.push(
+    `- Training: SGD lr ${s.hyper.lr}, momentum ${s.hyper.momentum}, weight decay ${s.hyper.weightDecay}; BN with batch statistics; softmax cross-entropy; random N(0,1) inputs uploaded once; same initial weights in every framework.`,
+  );
+  lines.push(
+    `- Timing: ${s.warmup} warm-up step(s) (compilation) excluded, then the median of ${s.steps} timed steps, each until its loss is read back; convolutions: ${s.reps} per timed batch. Time limit ${s.timeLimitS} s; the run took ${env.wallS} s.`,
+  );
   lines.push('');
   const cols = ['ours', ...peers];
-  lines.push(`| benchmark | batch | ${cols.map((f) => `${names[f]} img/s`).join(' | ')} | ${peers.map((f) => `ours / ${names[f]}`).join(' | ')} |`);
+  lines.push(
+    `| benchmark | batch | ${cols.map((f) => `${names[f]} img/s`).join(' | ')} | ${peers.map((f) => `ours / ${names[f]}`).join(' | ')} |`,
+  );
   lines.push(`|---|---:|${cols.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|`);
   for (const r of rs.filter((x) => x.bench !== 'memory')) {
     const what = r.bench === 'conv' ? `conv ${r.kind} (${r.model})` : `${r.bench === 'train' ? 'train' : 'inference'} ${r.model}`;
-    lines.push(`| ${what} | ${r.batch} | ${cols.map((f) => cell(r, f)).join(' | ')} | ${peers.map((f) => (r.ratio?.[f] === undefined ? '—' : `${fmt(r.ratio[f])}x`)).join(' | ')} |`);
+    lines.push(
+      `| ${what} | ${r.batch} | ${cols.map((f) => cell(r, f)).join(' | ')} | ${peers.map((f) => (r.ratio?.[f] === undefined ? '—' : `${fmt(r.ratio[f])}x`)).join(' | ')} |`,
+    );
   }
   lines.push('');
   if (rs.some((r) => r.partial?.length)) lines.push('\\* stopped early by the time limit (median of the steps that finished).', '');
@@ -247,7 +278,10 @@ function markdown(env, rs) {
   const split = rs.filter((r) => r.kernels?.ours);
   if (split.length) {
     lines.push('### Where our convolution time goes (GPU time per dispatch of one op, timestamp queries)', '');
-    for (const r of split) lines.push(`- ${r.kind}: ${r.kernels.ours.map((k) => `${k.label.replace(/^compare\.conv\./, '')} ${k.ms.toFixed(1)} ms`).join(', ')}`);
+    for (const r of split)
+      lines.push(
+        `- ${r.kind}: ${r.kernels.ours.map((k) => `${k.label.replace(/^compare\.conv\./, '')} ${k.ms.toFixed(1)} ms`).join(', ')}`,
+      );
     lines.push('');
   }
 
@@ -261,13 +295,16 @@ function markdown(env, rs) {
       target.push(`- ${r.bench} ${r.model} b${r.batch} vs ${names[f]}: ${fmt(got)}x (target ${k}x): ${got >= k ? 'met' : 'NOT met'}`);
     }
   }
-  if (target.length) lines.push(`### Targets (issue 5${env.mode === 'quick' ? '; quick batch sizes, so indicative only' : ''})`, '', ...target, '');
+  if (target.length)
+    lines.push(`### Targets (issue 5${env.mode === 'quick' ? '; quick batch sizes, so indicative only' : ''})`, '', ...target, '');
 
   const checks = rs.filter((r) => r.check);
   if (checks.length) {
     lines.push('### Sanity (same weights and data: every framework must start at our loss and, training, go down)', '');
     for (const r of checks) {
-      const parts = Object.entries(r.check).map(([f, c]) => `${names[f]}: ${c}${r.losses?.[f] ? ` (${r.losses[f].map((l) => l.toFixed(4)).join(' → ')})` : ''}`);
+      const parts = Object.entries(r.check).map(
+        ([f, c]) => `${names[f]}: ${c}${r.losses?.[f] ? ` (${r.losses[f].map((l) => l.toFixed(4)).join(' → ')})` : ''}`,
+      );
       lines.push(`- ${r.bench} ${r.model} b${r.batch}: ${parts.join('; ')}`);
     }
     lines.push('');
@@ -277,10 +314,19 @@ function markdown(env, rs) {
   if (mem) {
     const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
     lines.push('### Peak GPU memory of a ResNet-110 training step, batch 128 (from the planner)', '');
-    lines.push(`- Planned: ${mib(mem.peakGpuBytes)} = activations ${mib(mem.plannedActivationBytes)} in ${mem.slots} slots (im2col column buffers included, as the explicit convolution path needs them) + persistent ${mib(mem.persistentBytes)} (parameters, gradients, momentum, BN statistics, inputs)`);
-    lines.push(`- Planned with implicit convolutions (no column buffers): ${mib(mem.plannedActivationBytesImplicit + mem.persistentBytes)} (activations ${mib(mem.plannedActivationBytesImplicit)})`);
-    lines.push(`- Naive (one buffer per tensor): ${mib(mem.naiveGpuBytes)} = activations ${mib(mem.naiveActivationBytes)} + the same persistent ${mib(mem.persistentBytes)}`);
-    lines.push(`- Ratio naive / planned: ${mem.ratio.toFixed(2)}x total, ${(mem.naiveActivationBytes / mem.plannedActivationBytes).toFixed(2)}x activations (target 2x)`, '');
+    lines.push(
+      `- Planned: ${mib(mem.peakGpuBytes)} = activations ${mib(mem.plannedActivationBytes)} in ${mem.slots} slots (im2col column buffers included, as the explicit convolution path needs them) + persistent ${mib(mem.persistentBytes)} (parameters, gradients, momentum, BN statistics, inputs)`,
+    );
+    lines.push(
+      `- Planned with implicit convolutions (no column buffers): ${mib(mem.plannedActivationBytesImplicit + mem.persistentBytes)} (activations ${mib(mem.plannedActivationBytesImplicit)})`,
+    );
+    lines.push(
+      `- Naive (one buffer per tensor): ${mib(mem.naiveGpuBytes)} = activations ${mib(mem.naiveActivationBytes)} + the same persistent ${mib(mem.persistentBytes)}`,
+    );
+    lines.push(
+      `- Ratio naive / planned: ${mem.ratio.toFixed(2)}x total, ${(mem.naiveActivationBytes / mem.plannedActivationBytes).toFixed(2)}x activations (target 2x)`,
+      '',
+    );
   }
 
   // One line per (configuration, message): a run skipped in every framework is one line.
@@ -290,7 +336,10 @@ function markdown(env, rs) {
       const msg = e.split('\n')[0].slice(0, 300);
       byMsg.set(msg, [...(byMsg.get(msg) ?? []), names[f]]);
     }
-    return [...byMsg].map(([msg, fs]) => `- ${r.bench} ${r.kind ?? r.model} b${r.batch} (${fs.length === env.settings.frameworks.length ? 'all' : fs.join(', ')}): ${msg}`);
+    return [...byMsg].map(
+      ([msg, fs]) =>
+        `- ${r.bench} ${r.kind ?? r.model} b${r.batch} (${fs.length === env.settings.frameworks.length ? 'all' : fs.join(', ')}): ${msg}`,
+    );
   });
   if (errors.length) lines.push('### Errors and skipped runs', '', ...errors, '');
   return lines.join('\n');

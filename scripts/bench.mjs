@@ -14,7 +14,11 @@ for (const name of ['steps', 'warmup', 'batch', 'depth']) {
 }
 if (argv.includes('--quick')) params.set('quick', '1');
 
-const server = await createServer({ logLevel: 'error', server: { port: 0, host: '127.0.0.1' }, optimizeDeps: { noDiscovery: true, include: [] } });
+const server = await createServer({
+  logLevel: 'error',
+  server: { port: 0, host: '127.0.0.1' },
+  optimizeDeps: { noDiscovery: true, include: [] },
+});
 await server.listen();
 const { port } = server.httpServer.address();
 const browser = await chromium.launch({ executablePath: findChromium(), args: chromiumArgs, headless: true });

@@ -134,7 +134,8 @@ async function fetchOnce(url, part, state) {
     let total = Number(res.headers.get('content-length')) || undefined;
     if (res.status === 206) {
       const m = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
-      if (!m || Number(m[1]) !== have) throw new FetchFailure(`the server answered the resume request with an unexpected range (${res.headers.get('content-range')})`);
+      if (!m || Number(m[1]) !== have)
+        throw new FetchFailure(`the server answered the resume request with an unexpected range (${res.headers.get('content-range')})`);
       start = have;
       total = m[2] === '*' ? undefined : Number(m[2]);
       log(`resuming at ${mb(start)} MB`);
@@ -224,7 +225,7 @@ async function main() {
     part = await download(opts);
   } catch (e) {
     const message = e instanceof FetchFailure ? e.message : reasonOf(e);
-    const proxy = process.env.HTTPS_PROXY || process.env.https_proxy ? ' (Node\'s fetch does not use HTTPS_PROXY.)' : '';
+    const proxy = process.env.HTTPS_PROXY || process.env.https_proxy ? " (Node's fetch does not use HTTPS_PROXY.)" : '';
     return fail(
       `${message}${proxy}\n` +
         `Download the file by hand from ${opts.url} and save it as ${name} ` +

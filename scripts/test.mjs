@@ -10,7 +10,9 @@ function browserOrExplain() {
   if (found) return found;
   // Playwright's own Chromium, if `npx playwright install chromium` was run (needs the network).
   try {
-    const r = spawnSync(process.execPath, ['-e', "import('playwright').then(m=>console.log(m.chromium.executablePath()))"], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['-e', "import('playwright').then(m=>console.log(m.chromium.executablePath()))"], {
+      encoding: 'utf8',
+    });
     const p = r.stdout.trim();
     if (p && existsSync(p)) return p;
   } catch {
@@ -43,6 +45,7 @@ function step(name, cmd, args) {
 process.env.CHROMIUM_PATH ||= browserOrExplain();
 step('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
 step('lint', 'npx', ['eslint', '.']);
+step('format', 'npx', ['prettier', '--check', '.']);
 step('unit', 'npx', ['vitest', 'run', '--project', 'unit']);
 step('gpu', 'npx', ['vitest', 'run', '--project', 'gpu']);
 if (existsSync('playwright.config.ts') && existsSync('tests/e2e')) step('e2e', 'npx', ['playwright', 'test']);

@@ -7,9 +7,15 @@ type Shape = readonly number[];
 
 /** Convolution: x NCHW [n, c, h, w], w OIHW [o, c, kh, kw]. */
 export interface ConvGeom {
-  n: number; c: number; h: number; w: number; // input
-  o: number; kh: number; kw: number; // output channels, kernel
-  stride: number; pad: number;
+  n: number;
+  c: number;
+  h: number;
+  w: number; // input
+  o: number;
+  kh: number;
+  kw: number; // output channels, kernel
+  stride: number;
+  pad: number;
 }
 
 /** Output size along one axis of a convolution (< 1 when the kernel does not fit the padded input). */
@@ -44,7 +50,14 @@ export interface ChannelShape {
 export const perChannel = (shape: Shape): ChannelShape => ({ n: shape[0], c: shape[1], s: shape.slice(2).reduce((a, b) => a * b, 1) });
 
 /** Option-A shortcut: x is [n, cin, h, w], y is [n, cout, ceil(h/stride), ceil(w/stride)]. */
-export interface ShortcutShape { n: number; cin: number; h: number; w: number; cout: number; stride: number }
+export interface ShortcutShape {
+  n: number;
+  cin: number;
+  h: number;
+  w: number;
+  cout: number;
+  stride: number;
+}
 
 /** The shortcut of input x [N, Cin, H, W] to `cout` channels. */
 export function shortcutShape(x: Shape, cout: number, stride: number): ShortcutShape {
@@ -53,7 +66,11 @@ export function shortcutShape(x: Shape, cout: number, stride: number): ShortcutS
 }
 
 /** Output size, and the zero channels before the existing ones (the rest of cout - cin go after). */
-export const shortcutOut = (s: ShortcutShape) => ({ oh: Math.ceil(s.h / s.stride), ow: Math.ceil(s.w / s.stride), pad: (s.cout - s.cin) >> 1 });
+export const shortcutOut = (s: ShortcutShape) => ({
+  oh: Math.ceil(s.h / s.stride),
+  ow: Math.ceil(s.w / s.stride),
+  pad: (s.cout - s.cin) >> 1,
+});
 
 /**
  * Strided, batched GEMM C = A B (+ bias). Element (m,k) of A for batch b sits at
@@ -63,10 +80,19 @@ export const shortcutOut = (s: ShortcutShape) => ({ oh: Math.ceil(s.h / s.stride
  * (split-K over the batches, summed afterwards). bias: 'row' adds bias[m], 'col' adds bias[n].
  */
 export interface GemmShape {
-  m: number; n: number; k: number; batch: number;
-  aBatch: number; aRow: number; aCol: number;
-  bBatch: number; bRow: number; bCol: number;
-  cBatch: number; cRow: number; cCol: number;
+  m: number;
+  n: number;
+  k: number;
+  batch: number;
+  aBatch: number;
+  aRow: number;
+  aCol: number;
+  bBatch: number;
+  bRow: number;
+  bCol: number;
+  cBatch: number;
+  cRow: number;
+  cCol: number;
   reduceBatch?: boolean;
   splits?: number;
   bias?: 'none' | 'row' | 'col';

@@ -17,7 +17,11 @@ export async function createEngine(): Promise<Engine> {
 }
 
 /** Builds a network on the GPU: parameters initialised from `seed`, the training graph compiled for `batchSize`. */
-export function buildNetwork(engine: Engine, config: ModelConfig, opts: { batchSize: number; seed: number; recomputeEvery?: number; trainFrom?: string }): Promise<Network> {
+export function buildNetwork(
+  engine: Engine,
+  config: ModelConfig,
+  opts: { batchSize: number; seed: number; recomputeEvery?: number; trainFrom?: string },
+): Promise<Network> {
   return Network.create(engine.gpu, config, opts);
 }
 

@@ -151,7 +151,9 @@ export function jaxPeer(): Framework {
       const { x, onehot } = inputs(job);
       const fwd = jit((p: Tree, s: Tree, xx: Arr, oh: Arr) => lossOf(lay, p, s, xx, oh, undefined));
       try {
-        return await timeSteps(job.warmup, job.steps, job.deadline, () => readScalar(fwd(tree.ref(params), tree.ref(stats), x.ref, onehot.ref)));
+        return await timeSteps(job.warmup, job.steps, job.deadline, () =>
+          readScalar(fwd(tree.ref(params), tree.ref(stats), x.ref, onehot.ref)),
+        );
       } finally {
         tree.dispose([params, stats, x, onehot]);
         fwd.dispose();
@@ -171,7 +173,12 @@ export function jaxPeer(): Framework {
       const fwd = jit((a: Arr, b: Arr) => conv(a, b, 1));
       const dInput = jit((a: Arr, b: Arr, c: Arr) => grad((xx: Arr) => conv(xx, b, 1).mul(c).sum())(a));
       const dWeight = jit((a: Arr, b: Arr, c: Arr) => grad((ww: Arr) => conv(a, ww, 1).mul(c).sum())(b));
-      const op = () => (job.kind === 'forward' ? fwd(x.ref, w.ref) : job.kind === 'inputGrad' ? dInput(x.ref, w.ref, dy.ref) : dWeight(x.ref, w.ref, dy.ref));
+      const op = () =>
+        job.kind === 'forward'
+          ? fwd(x.ref, w.ref)
+          : job.kind === 'inputGrad'
+            ? dInput(x.ref, w.ref, dy.ref)
+            : dWeight(x.ref, w.ref, dy.ref);
       // jax-js is lazy: disposing an output that has not been realised cancels its computation, so every
       // rep's output is kept until all of them are ready (disposing the previous one ran only the last conv).
       const batchOfReps = async () => {

@@ -50,7 +50,14 @@ class TfjsModel {
       moments.push([c.bn, tf.keep(mean), tf.keep(variance)]);
       out = tf.batchNorm(y, mean, variance, beta, gamma, BN_EPS) as tf.Tensor4D;
     } else {
-      out = tf.batchNorm(y, this.stats.get(`${c.bn}.running_mean`)!, this.stats.get(`${c.bn}.running_var`)!, beta, gamma, BN_EPS) as tf.Tensor4D;
+      out = tf.batchNorm(
+        y,
+        this.stats.get(`${c.bn}.running_mean`)!,
+        this.stats.get(`${c.bn}.running_var`)!,
+        beta,
+        gamma,
+        BN_EPS,
+      ) as tf.Tensor4D;
     }
     return relu ? tf.relu(out) : out;
   }
@@ -70,13 +77,24 @@ class TfjsModel {
         // Option A: x[:, ::2, ::2, :], then zero channels each side. TF.js has no strided-slice gradient, so view
         // [N, H, W, C] as [N*H/2, 2, W/2, 2C] (row phase, column pairs) and slice phase 0 of both: 4-D ops only.
         const [n, hh, ww, c] = h.shape;
-        sc = h.reshape([(n * hh) / 2, 2, ww / 2, 2 * c]).slice([0, 0, 0, 0], [(n * hh) / 2, 1, ww / 2, c]).reshape([n, hh / 2, ww / 2, c]) as tf.Tensor4D;
-        sc = tf.pad(sc, [[0, 0], [0, 0], [0, 0], [b.shortcut.padEachSide, b.shortcut.padEachSide]]) as tf.Tensor4D;
+        sc = h
+          .reshape([(n * hh) / 2, 2, ww / 2, 2 * c])
+          .slice([0, 0, 0, 0], [(n * hh) / 2, 1, ww / 2, c])
+          .reshape([n, hh / 2, ww / 2, c]) as tf.Tensor4D;
+        sc = tf.pad(sc, [
+          [0, 0],
+          [0, 0],
+          [0, 0],
+          [b.shortcut.padEachSide, b.shortcut.padEachSide],
+        ]) as tf.Tensor4D;
       }
       h = tf.relu(tf.add(y, sc)) as tf.Tensor4D;
     }
     const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
-    const logits = tf.add(tf.matMul(pooled, this.params.get('fc.weight') as tf.Tensor2D, false, true), this.params.get('fc.bias')!) as tf.Tensor2D;
+    const logits = tf.add(
+      tf.matMul(pooled, this.params.get('fc.weight') as tf.Tensor2D, false, true),
+      this.params.get('fc.bias')!,
+    ) as tf.Tensor2D;
     return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
   }
 
@@ -193,7 +211,13 @@ export function tfjsPeer(backend: Backend): Framework {
         if (job.kind === 'forward') return tf.conv2d(x, w, 1, 1);
         if (job.kind === 'inputGrad') return tf.conv2dTranspose(dy, w, xShape, 1, 1);
         // The kernel TF.js's Conv2D gradient runs for the filter (no public op wraps it).
-        return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 1, dataFormat: 'NHWC', filterShape: [3, 3, job.c, job.o] }) as tf.Tensor;
+        return tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x, dy },
+            { strides: 1, pad: 1, dataFormat: 'NHWC', filterShape: [3, 3, job.c, job.o] },
+          ) as tf.Tensor;
       };
       const batchOfReps = async () => {
         let out: tf.Tensor | undefined;

@@ -62,7 +62,10 @@ export async function createGpu(opts: { powerPreference?: GPUPowerPreference; tu
     limits: device.limits,
     hasTimestamps,
     pipelines: new PipelineCache(device),
-    tuning: tuningFor({ vendor: info.vendor, architecture: info.architecture, description: info.description, isFallbackAdapter: isFallback(adapter) }, opts.tuning),
+    tuning: tuningFor(
+      { vendor: info.vendor, architecture: info.architecture, description: info.description, isFallbackAdapter: isFallback(adapter) },
+      opts.tuning,
+    ),
     onError: new Set(),
     destroy: () => {
       destroyedHere = true;
@@ -72,7 +75,7 @@ export async function createGpu(opts: { powerPreference?: GPUPowerPreference; tu
   let destroyedHere = false;
   const emit = (e: GpuErrorInfo) => gpu.onError.forEach((fn) => fn(e));
   device.addEventListener('uncapturederror', (ev) => {
-    const err = (ev).error;
+    const err = ev.error;
     const kind = err instanceof GPUOutOfMemoryError ? 'out-of-memory' : err instanceof GPUValidationError ? 'validation' : 'internal';
     emit({ kind, message: err.message });
   });

@@ -19,8 +19,16 @@ export class Profiler {
   ) {
     if (!gpu.hasTimestamps) throw new Error(`adapter ${gpu.adapterName} has no timestamp-query feature`);
     this.querySet = gpu.device.createQuerySet({ label: 'profiler.queries', type: 'timestamp', count: capacity * 2 });
-    this.resolveBuf = gpu.device.createBuffer({ label: 'profiler.resolve', size: capacity * 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-    this.readBuf = gpu.device.createBuffer({ label: 'profiler.read', size: capacity * 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.resolveBuf = gpu.device.createBuffer({
+      label: 'profiler.resolve',
+      size: capacity * 16,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    });
+    this.readBuf = gpu.device.createBuffer({
+      label: 'profiler.read',
+      size: capacity * 16,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
   }
 
   /** Starts a fresh measurement. */
@@ -33,7 +41,10 @@ export class Profiler {
     const i = this.labels.length;
     if (i >= this.capacity) throw new Error(`profiler holds ${this.capacity} passes`);
     this.labels.push(label);
-    return enc.beginComputePass({ label, timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+    return enc.beginComputePass({
+      label,
+      timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
+    });
   }
 
   /** Call after the last pass, before finishing the encoder. */

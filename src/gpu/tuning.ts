@@ -62,12 +62,30 @@ export interface Tuning {
 
 export const TUNINGS: Readonly<Record<Profile, Tuning>> = {
   gpu: {
-    profile: 'gpu', gemm: 'tiled', gemmDirectWg: 64, splitKGroups: 256, convGroups: 128, minGroups: 1, reduce: 'workgroup', bnReduce: 'split',
-    wg: 256, conv: { forward: 'igemm', input: 'igemm', weight: 'igemm' }, conv3x3: true,
+    profile: 'gpu',
+    gemm: 'tiled',
+    gemmDirectWg: 64,
+    splitKGroups: 256,
+    convGroups: 128,
+    minGroups: 1,
+    reduce: 'workgroup',
+    bnReduce: 'split',
+    wg: 256,
+    conv: { forward: 'igemm', input: 'igemm', weight: 'igemm' },
+    conv3x3: true,
   },
   cpu: {
-    profile: 'cpu', gemm: 'direct', gemmDirectWg: 64, splitKGroups: 0, convGroups: 0, minGroups: 8, reduce: 'serial', bnReduce: 'serial',
-    wg: 256, conv: { forward: 'implicit', input: 'implicit', weight: 'implicit' }, conv3x3: true,
+    profile: 'cpu',
+    gemm: 'direct',
+    gemmDirectWg: 64,
+    splitKGroups: 0,
+    convGroups: 0,
+    minGroups: 8,
+    reduce: 'serial',
+    bnReduce: 'serial',
+    wg: 256,
+    conv: { forward: 'implicit', input: 'implicit', weight: 'implicit' },
+    conv3x3: true,
   },
 };
 

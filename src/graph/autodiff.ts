@@ -43,7 +43,8 @@ export function appendBackward(b: GraphBuilder, opts: BackwardOptions = {}): Map
   const uses = new Map<number, number>();
   for (const n of forward) for (const i of new Set(n.inputs)) uses.set(i, (uses.get(i) ?? 0) + n.inputs.filter((x) => x === i).length);
   for (const t of g.tensors) {
-    if (t.role === 'param' && (uses.get(t.id) ?? 0) > 1) throw new Error(`parameter ${t.name} is used ${uses.get(t.id)} times; weight sharing is not supported`);
+    if (t.role === 'param' && (uses.get(t.id) ?? 0) > 1)
+      throw new Error(`parameter ${t.name} is used ${uses.get(t.id)} times; weight sharing is not supported`);
   }
 
   // Segments: forward node id -> segment index; a segment ends at the node that writes a checkpoint.
@@ -65,7 +66,8 @@ export function appendBackward(b: GraphBuilder, opts: BackwardOptions = {}): Map
       const ins = n.inputs.map((i) => recomputed.get(i) ?? i);
       const given = n.outputs.map((o) => {
         const t = g.tensors[o];
-        if (t.role !== 'activation') throw new Error(`autodiff: ${n.name} writes ${t.name} (${t.role}); only activations can be recomputed`);
+        if (t.role !== 'activation')
+          throw new Error(`autodiff: ${n.name} writes ${t.name} (${t.role}); only activations can be recomputed`);
         return b.tensor(`${t.name}.re`, t.shape, 'activation', t.dtype);
       });
       b.op(n.kind, `${n.name}.re`, ins, n.attrs, { given });
@@ -84,12 +86,19 @@ export function appendBackward(b: GraphBuilder, opts: BackwardOptions = {}): Map
     const s = segmentOf.get(fwd.id)!;
     if (s !== last && !done.has(s)) recompute(s);
     // The backward rule reads the recomputed tensors; gradients stay keyed by the forward tensors.
-    const node = s === last ? fwd : { ...fwd, inputs: fwd.inputs.map((i) => recomputed.get(i) ?? i), outputs: fwd.outputs.map((o) => recomputed.get(o) ?? o) };
+    const node =
+      s === last
+        ? fwd
+        : { ...fwd, inputs: fwd.inputs.map((i) => recomputed.get(i) ?? i), outputs: fwd.outputs.map((o) => recomputed.get(o) ?? o) };
     const grad = (i: number) => {
       const t = g.tensors[fwd.inputs[i]];
       const k = contributions.get(t.id) ?? 0;
       // wrt 'input': rules may still emit parameter gradients; they go to activations, pruned below as unused
-      return b.tensor(k === 0 ? `${t.name}.grad` : `${t.name}.grad${k}`, t.shape, t.role === 'param' && !wrtInput ? 'gradient' : 'activation');
+      return b.tensor(
+        k === 0 ? `${t.name}.grad` : `${t.name}.grad${k}`,
+        t.shape,
+        t.role === 'param' && !wrtInput ? 'gradient' : 'activation',
+      );
     };
     const dins = opOf(node).backward({ node, dy, grad, needs: (i) => requires.has(fwd.inputs[i]), op: b.op.bind(b) });
     dins.forEach((d, i) => {

@@ -27,7 +27,13 @@ export class GraphBuilder {
    * Adds a node. Output tensors are created from the shape rule and named `${name}` (one output) or
    * `${name}.${outNames[i]}`; `given` passes existing output tensors instead (gradient ops).
    */
-  op<K extends OpKind>(kind: K, name: string, inputs: number[], attrs: OpAttrs[K], o: { outNames?: string[]; given?: number[]; roles?: Role[] } = {}): number[] {
+  op<K extends OpKind>(
+    kind: K,
+    name: string,
+    inputs: number[],
+    attrs: OpAttrs[K],
+    o: { outNames?: string[]; given?: number[]; roles?: Role[] } = {},
+  ): number[] {
     const ins = inputs.map((i) => this.graph.tensors[i].shape);
     let shapes: number[][] | null;
     try {
@@ -39,7 +45,9 @@ export class GraphBuilder {
     if (o.given) outputs = o.given;
     else {
       if (!shapes) throw new ShapeError(`${name}: ${kind} needs its outputs given`);
-      outputs = shapes.map((s, i) => this.tensor(shapes.length === 1 && !o.outNames ? name : `${name}.${o.outNames?.[i] ?? i}`, s, o.roles?.[i] ?? 'activation'));
+      outputs = shapes.map((s, i) =>
+        this.tensor(shapes.length === 1 && !o.outNames ? name : `${name}.${o.outNames?.[i] ?? i}`, s, o.roles?.[i] ?? 'activation'),
+      );
     }
     if (shapes && o.given) {
       shapes.forEach((s, i) => {

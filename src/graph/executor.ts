@@ -34,7 +34,13 @@ export interface CompiledGraph {
  * `persistent` returns the buffer of every non-activation tensor (inputs, parameters, statistics, gradients,
  * metrics). Tensors in `keep` stay valid after the step (results read back later).
  */
-export async function compileGraph(gpu: Gpu, graph: Graph, label: string, persistent: (t: Tensor) => BufferRef, keep: ReadonlySet<number> = new Set()): Promise<CompiledGraph> {
+export async function compileGraph(
+  gpu: Gpu,
+  graph: Graph,
+  label: string,
+  persistent: (t: Tensor) => BufferRef,
+  keep: ReadonlySet<number> = new Set(),
+): Promise<CompiledGraph> {
   const nodes = graph.nodes;
   const lifetimes = graphLifetimes(graph, nodes, (n) => scratchBytes(graph, n, gpu.tuning), keep);
   const plan = assignSlots(lifetimes);

@@ -21,7 +21,8 @@ export function interpret(g: Graph, v: Values, phases: ReadonlySet<Phase>): Valu
       input: (i) => values[i],
       overwrite: (i, a) => v.set(node.inputs[i], a),
     });
-    if (outs.length !== node.outputs.length) throw new Error(`interpret: ${node.name} (${node.kind}) gave ${outs.length} outputs, it has ${node.outputs.length}`);
+    if (outs.length !== node.outputs.length)
+      throw new Error(`interpret: ${node.name} (${node.kind}) gave ${outs.length} outputs, it has ${node.outputs.length}`);
     outs.forEach((a, k) => v.set(node.outputs[k], a));
   }
   return v;

@@ -61,7 +61,12 @@ export function assignSlots(lifetimes: readonly Lifetime[]): SlotPlan {
  * Lifetimes of the graph's planned tensors over the execution order `nodes`, plus each node's scratch
  * (key `scratch:<node id>:<i>`). Tensors in `keep` stay live to the end (results read after the step).
  */
-export function graphLifetimes(g: Graph, nodes: readonly Node[], scratch: (n: Node) => number[], keep: ReadonlySet<number> = new Set()): Lifetime[] {
+export function graphLifetimes(
+  g: Graph,
+  nodes: readonly Node[],
+  scratch: (n: Node) => number[],
+  keep: ReadonlySet<number> = new Set(),
+): Lifetime[] {
   const start = new Map<number, number>();
   const end = new Map<number, number>();
   const out: Lifetime[] = [];

@@ -16,7 +16,11 @@ import { bnBackwardReduceSplit, bnSplitBytes, bnStatsSplit } from './batchnormSp
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
 
-const elementwise: KernelDef = { name: 'batchnorm', code, bindings: ['read', 'read', 'read', 'read', 'read', 'read', 'read', 'rw', 'uniform'] };
+const elementwise: KernelDef = {
+  name: 'batchnorm',
+  code,
+  bindings: ['read', 'read', 'read', 'read', 'read', 'read', 'read', 'rw', 'uniform'],
+};
 const reduce: KernelDef = { name: 'batchnorm_reduce', code: reduceCode, bindings: ['read', 'read', 'read', 'read', 'rw', 'rw', 'uniform'] };
 const WG = 256;
 
@@ -42,7 +46,8 @@ function reduction(gpu: Gpu, entry: string, sh: ChannelShape, variant: 'workgrou
 }
 
 function check(label: string, sh: ChannelShape): void {
-  if (![sh.n, sh.c, sh.s].every((v) => Number.isInteger(v) && v >= 1)) throw new Error(`${label}: bad BatchNorm shape ${JSON.stringify(sh)}`);
+  if (![sh.n, sh.c, sh.s].every((v) => Number.isInteger(v) && v >= 1))
+    throw new Error(`${label}: bad BatchNorm shape ${JSON.stringify(sh)}`);
   if (sh.n * sh.c * sh.s >= 2 ** 32) throw new Error(`${label}: ${sh.n}x${sh.c}x${sh.s} elements overflow 32-bit indices`);
 }
 
@@ -61,7 +66,12 @@ const reduceUniforms = (sh: ChannelShape) => {
  * bnPartialBytes). Relative error of the variance ~1e-7 (see the test).
  */
 export async function bnStats(
-  gpu: Gpu, label: string, sh: ChannelShape, x: BufferRef, mean: BufferRef, variance: BufferRef,
+  gpu: Gpu,
+  label: string,
+  sh: ChannelShape,
+  x: BufferRef,
+  mean: BufferRef,
+  variance: BufferRef,
   opts: { variant?: ReduceVariant; partials?: BufferRef } = {},
 ): Promise<Dispatch[]> {
   check(label, sh);
@@ -69,11 +79,18 @@ export async function bnStats(
   if (variant === 'split') return bnStatsSplit(gpu, label, sh, x, mean, variance, opts.partials);
   const r = reduction(gpu, 'stats', sh, variant);
   const count = sh.n * sh.c * sh.s;
-  return [await prepare(gpu, reduce, {
-    entry: r.entry, label, buffers: [x, x, x, x, mean, variance], uniforms: reduceUniforms(sh), grid: r.grid, constants: { WG: r.WG },
-    // Two sweeps over each channel (the mean, then the deviations); Kahan sums cost 4 flops a term.
-    cost: cost((r.serial ? 14 : 5) * count, 2 * count, 2 * sh.c),
-  })];
+  return [
+    await prepare(gpu, reduce, {
+      entry: r.entry,
+      label,
+      buffers: [x, x, x, x, mean, variance],
+      uniforms: reduceUniforms(sh),
+      grid: r.grid,
+      constants: { WG: r.WG },
+      // Two sweeps over each channel (the mean, then the deviations); Kahan sums cost 4 flops a term.
+      cost: cost((r.serial ? 14 : 5) * count, 2 * count, 2 * sh.c),
+    }),
+  ];
 }
 
 /**
@@ -81,15 +98,27 @@ export async function bnStats(
  * batch statistics, eval mode the running ones.
  */
 export function bnApply(
-  gpu: Gpu, label: string, sh: ChannelShape, x: BufferRef, mean: BufferRef, variance: BufferRef, gamma: BufferRef, beta: BufferRef, y: BufferRef,
+  gpu: Gpu,
+  label: string,
+  sh: ChannelShape,
+  x: BufferRef,
+  mean: BufferRef,
+  variance: BufferRef,
+  gamma: BufferRef,
+  beta: BufferRef,
+  y: BufferRef,
   opts: { relu?: boolean } = {},
 ): Promise<Dispatch> {
   check(label, sh);
   const count = sh.n * sh.c * sh.s;
   const per = perThread(sh);
   return prepare(gpu, elementwise, {
-    entry: per === 4 ? 'apply4' : 'apply', label, buffers: [x, x, mean, variance, gamma, beta, x, y],
-    uniforms: packUniforms([count, sh.c, sh.s]), grid: grid1d(count / per, WG), constants: { WG, EPS: BN_EPS, RELU: opts.relu ? 1 : 0 },
+    entry: per === 4 ? 'apply4' : 'apply',
+    label,
+    buffers: [x, x, mean, variance, gamma, beta, x, y],
+    uniforms: packUniforms([count, sh.c, sh.s]),
+    grid: grid1d(count / per, WG),
+    constants: { WG, EPS: BN_EPS, RELU: opts.relu ? 1 : 0 },
     // x in, y out; each workgroup reads mean, variance, gamma and beta of its channels.
     cost: cost((opts.relu ? 4 : 3) * count, count + channelParamFloats(count, WG * per, sh.s, sh.c, 4), count),
   });
@@ -99,21 +128,46 @@ export function bnApply(
  * In place: runMean = 0.9 runMean + 0.1 mean, runVar = 0.9 runVar + 0.1 variance * m/(m-1), m = n*s.
  * mean/variance must not share a buffer with runMean/runVar (a dispatch cannot read and write one buffer).
  */
-export function bnUpdateRunning(gpu: Gpu, label: string, sh: ChannelShape, mean: BufferRef, variance: BufferRef, runMean: BufferRef, runVar: BufferRef): Promise<Dispatch> {
+export function bnUpdateRunning(
+  gpu: Gpu,
+  label: string,
+  sh: ChannelShape,
+  mean: BufferRef,
+  variance: BufferRef,
+  runMean: BufferRef,
+  runVar: BufferRef,
+): Promise<Dispatch> {
   check(label, sh);
   return prepare(gpu, reduce, {
-    entry: 'update_running', label, buffers: [mean, mean, mean, variance, runMean, runVar], uniforms: reduceUniforms(sh), grid: grid1d(sh.c, WG), constants: { WG },
+    entry: 'update_running',
+    label,
+    buffers: [mean, mean, mean, variance, runMean, runVar],
+    uniforms: reduceUniforms(sh),
+    grid: grid1d(sh.c, WG),
+    constants: { WG },
     cost: cost(7 * sh.c, 4 * sh.c, 2 * sh.c),
   });
 }
 
 /** Eval-mode BN's input gradient: dx = dy * gamma / sqrt(runVar + eps). */
-export function bnEvalGradInput(gpu: Gpu, label: string, sh: ChannelShape, dy: BufferRef, gamma: BufferRef, runVar: BufferRef, dx: BufferRef): Promise<Dispatch> {
+export function bnEvalGradInput(
+  gpu: Gpu,
+  label: string,
+  sh: ChannelShape,
+  dy: BufferRef,
+  gamma: BufferRef,
+  runVar: BufferRef,
+  dx: BufferRef,
+): Promise<Dispatch> {
   check(label, sh);
   const count = sh.n * sh.c * sh.s;
   return prepare(gpu, elementwise, {
-    entry: 'eval_grad', label, buffers: [dy, dy, gamma, runVar, gamma, gamma, gamma, dx],
-    uniforms: packUniforms([count, sh.c, sh.s]), grid: grid1d(count, WG), constants: { WG, EPS: BN_EPS },
+    entry: 'eval_grad',
+    label,
+    buffers: [dy, dy, gamma, runVar, gamma, gamma, gamma, dx],
+    uniforms: packUniforms([count, sh.c, sh.s]),
+    grid: grid1d(count, WG),
+    constants: { WG, EPS: BN_EPS },
     // dy in, dx out; gamma and runVar per channel (counted once per element: an upper bound, like the flat kernels)
     cost: cost(3 * count, 3 * count, count),
   });
@@ -134,8 +188,18 @@ export function setBnMomentum(gpu: Gpu, d: Dispatch, momentum: number): void {
  * three outputs are overwritten. dgamma/dbeta must not share a buffer with x, dy, mean or variance.
  */
 export async function bnBackward(
-  gpu: Gpu, label: string, sh: ChannelShape, dy: BufferRef, x: BufferRef, mean: BufferRef, variance: BufferRef, gamma: BufferRef,
-  dx: BufferRef, dgamma: BufferRef, dbeta: BufferRef, opts: { variant?: ReduceVariant; partials?: BufferRef } = {},
+  gpu: Gpu,
+  label: string,
+  sh: ChannelShape,
+  dy: BufferRef,
+  x: BufferRef,
+  mean: BufferRef,
+  variance: BufferRef,
+  gamma: BufferRef,
+  dx: BufferRef,
+  dgamma: BufferRef,
+  dbeta: BufferRef,
+  opts: { variant?: ReduceVariant; partials?: BufferRef } = {},
 ): Promise<Dispatch[]> {
   check(label, sh);
   const count = sh.n * sh.c * sh.s;
@@ -147,9 +211,12 @@ export async function bnBackward(
   return [
     ...(await reduced),
     await prepare(gpu, elementwise, {
-      entry: perThread(sh) === 4 ? 'backward_apply4' : 'backward_apply', label: `${label}.apply`,
+      entry: perThread(sh) === 4 ? 'backward_apply4' : 'backward_apply',
+      label: `${label}.apply`,
       buffers: [x, dy, mean, variance, gamma, dbeta, dgamma, dx],
-      uniforms: packUniforms([count, sh.c, sh.s]), grid: grid1d(count / perThread(sh), WG), constants: { WG, EPS: BN_EPS },
+      uniforms: packUniforms([count, sh.c, sh.s]),
+      grid: grid1d(count / perThread(sh), WG),
+      constants: { WG, EPS: BN_EPS },
       // x and dy in, dx out; each workgroup reads mean, variance, gamma, dbeta and dgamma of its channels.
       cost: cost(8 * count, 2 * count + channelParamFloats(count, WG * perThread(sh), sh.s, sh.c, 5), count),
     }),
@@ -158,15 +225,27 @@ export async function bnBackward(
 
 /** dgamma and dbeta with one workgroup (or invocation) per channel: one sweep over x and dy. */
 async function reduceOnce(
-  gpu: Gpu, label: string, sh: ChannelShape, dy: BufferRef, x: BufferRef, mean: BufferRef, variance: BufferRef,
-  dgamma: BufferRef, dbeta: BufferRef, variant: 'workgroup' | 'serial',
+  gpu: Gpu,
+  label: string,
+  sh: ChannelShape,
+  dy: BufferRef,
+  x: BufferRef,
+  mean: BufferRef,
+  variance: BufferRef,
+  dgamma: BufferRef,
+  dbeta: BufferRef,
+  variant: 'workgroup' | 'serial',
 ): Promise<Dispatch[]> {
   const count = sh.n * sh.c * sh.s;
   const r = reduction(gpu, 'backward_reduce', sh, variant);
   return [
     await prepare(gpu, reduce, {
-      entry: r.entry, label, buffers: [x, dy, mean, variance, dgamma, dbeta],
-      uniforms: reduceUniforms(sh), grid: r.grid, constants: { WG: r.WG, EPS: BN_EPS },
+      entry: r.entry,
+      label,
+      buffers: [x, dy, mean, variance, dgamma, dbeta],
+      uniforms: reduceUniforms(sh),
+      grid: r.grid,
+      constants: { WG: r.WG, EPS: BN_EPS },
       // One sweep over x and dy; mean and variance per channel.
       cost: cost((r.serial ? 10 : 4) * count, 2 * count + 2 * sh.c, 2 * sh.c),
     }),

@@ -47,7 +47,13 @@ function passes(gpu: Gpu, sh: ChannelShape) {
 
 /** mean and biased variance of x per channel; x is read once. */
 export function bnStatsSplit(
-  gpu: Gpu, label: string, sh: ChannelShape, x: BufferRef, mean: BufferRef, variance: BufferRef, partials: BufferRef | undefined,
+  gpu: Gpu,
+  label: string,
+  sh: ChannelShape,
+  x: BufferRef,
+  mean: BufferRef,
+  variance: BufferRef,
+  partials: BufferRef | undefined,
 ): Promise<Dispatch[]> {
   const [s, q] = halves(label, sh, partials);
   const p = passes(gpu, sh);
@@ -55,13 +61,21 @@ export function bnStatsSplit(
   const parts = p.chunks * sh.c;
   return Promise.all([
     prepare(gpu, def, {
-      entry: `stats_partial${p.vec4}`, label: `${label}.partial`, buffers: [x, x, x, s, q], uniforms: p.uniforms, grid: p.partialGrid,
+      entry: `stats_partial${p.vec4}`,
+      label: `${label}.partial`,
+      buffers: [x, x, x, s, q],
+      uniforms: p.uniforms,
+      grid: p.partialGrid,
       constants: { WG },
       // x once, plus the channel's shift per workgroup; per value: shift, add, deviation, square-add.
       cost: cost(5 * count, count + parts, 2 * parts),
     }),
     prepare(gpu, def, {
-      entry: 'stats_finalize', label: `${label}.finalize`, buffers: [x, s, q, mean, variance], uniforms: p.uniforms, grid: p.finalGrid,
+      entry: 'stats_finalize',
+      label: `${label}.finalize`,
+      buffers: [x, s, q, mean, variance],
+      uniforms: p.uniforms,
+      grid: p.finalGrid,
       constants: { WG: p.fin },
       cost: cost(6 * parts, 2 * parts + sh.c, 2 * sh.c),
     }),
@@ -70,8 +84,17 @@ export function bnStatsSplit(
 
 /** dgamma = sum(dy * (x - mean)) / sqrt(variance + eps) and dbeta = sum(dy) per channel; x and dy read once. */
 export function bnBackwardReduceSplit(
-  gpu: Gpu, label: string, sh: ChannelShape, dy: BufferRef, x: BufferRef, mean: BufferRef, variance: BufferRef,
-  dgamma: BufferRef, dbeta: BufferRef, partials: BufferRef | undefined, eps: number,
+  gpu: Gpu,
+  label: string,
+  sh: ChannelShape,
+  dy: BufferRef,
+  x: BufferRef,
+  mean: BufferRef,
+  variance: BufferRef,
+  dgamma: BufferRef,
+  dbeta: BufferRef,
+  partials: BufferRef | undefined,
+  eps: number,
 ): Promise<Dispatch[]> {
   const [p0, p1] = halves(label, sh, partials);
   const p = passes(gpu, sh);
@@ -79,12 +102,20 @@ export function bnBackwardReduceSplit(
   const parts = p.chunks * sh.c;
   return Promise.all([
     prepare(gpu, def, {
-      entry: `backward_partial${p.vec4}`, label: `${label}.partial`, buffers: [x, dy, mean, p0, p1], uniforms: p.uniforms, grid: p.partialGrid,
+      entry: `backward_partial${p.vec4}`,
+      label: `${label}.partial`,
+      buffers: [x, dy, mean, p0, p1],
+      uniforms: p.uniforms,
+      grid: p.partialGrid,
       constants: { WG },
       cost: cost(4 * count, 2 * count + parts, 2 * parts),
     }),
     prepare(gpu, def, {
-      entry: 'backward_finalize', label: `${label}.finalize`, buffers: [variance, p0, p1, dgamma, dbeta], uniforms: p.uniforms, grid: p.finalGrid,
+      entry: 'backward_finalize',
+      label: `${label}.finalize`,
+      buffers: [variance, p0, p1, dgamma, dbeta],
+      uniforms: p.uniforms,
+      grid: p.finalGrid,
       constants: { WG: p.fin, EPS: eps },
       cost: cost(2 * parts + 2 * sh.c, 2 * parts + sh.c, 2 * sh.c),
     }),

@@ -46,7 +46,14 @@ function needCol(label: string, g: ConvGeom, col: BufferRef | undefined): Buffer
 
 /** y[n] = W col[n] (+ bias[o]). */
 export async function conv2dForward(
-  gpu: Gpu, label: string, g: ConvGeom, x: BufferRef, w: BufferRef, bias: BufferRef | undefined, col: BufferRef | undefined, y: BufferRef,
+  gpu: Gpu,
+  label: string,
+  g: ConvGeom,
+  x: BufferRef,
+  w: BufferRef,
+  bias: BufferRef | undefined,
+  col: BufferRef | undefined,
+  y: BufferRef,
   opts: { variant?: ConvVariant } = {},
 ): Promise<Dispatch[]> {
   const variant = variantOf(gpu, 'forward', opts);
@@ -57,10 +64,19 @@ export async function conv2dForward(
   const X = rowMajor(r, p);
   const Y = rowMajor(g.o, p);
   const s: GemmShape = {
-    m: g.o, n: p, k: r, batch: g.n,
-    aBatch: 0, aRow: W.row, aCol: W.col,
-    bBatch: X.batch, bRow: X.row, bCol: X.col,
-    cBatch: Y.batch, cRow: Y.row, cCol: Y.col,
+    m: g.o,
+    n: p,
+    k: r,
+    batch: g.n,
+    aBatch: 0,
+    aRow: W.row,
+    aCol: W.col,
+    bBatch: X.batch,
+    bRow: X.row,
+    bCol: X.col,
+    cBatch: Y.batch,
+    cRow: Y.row,
+    cCol: Y.col,
     bias: bias ? 'row' : 'none',
   };
   if (isPointwise(g)) return [await gemm(gpu, `${label}.gemm`, s, w, x, y, bias)];
@@ -70,7 +86,13 @@ export async function conv2dForward(
 
 /** dcol[n] = W^T dY[n], then dx = col2im(dcol). */
 export async function conv2dBackwardInput(
-  gpu: Gpu, label: string, g: ConvGeom, dy: BufferRef, w: BufferRef, dcol: BufferRef | undefined, dx: BufferRef,
+  gpu: Gpu,
+  label: string,
+  g: ConvGeom,
+  dy: BufferRef,
+  w: BufferRef,
+  dcol: BufferRef | undefined,
+  dx: BufferRef,
   opts: { variant?: ConvVariant } = {},
 ): Promise<Dispatch[]> {
   const variant = variantOf(gpu, 'input', opts);
@@ -81,10 +103,19 @@ export async function conv2dBackwardInput(
   const DY = rowMajor(g.o, p);
   const DCOL = rowMajor(r, p);
   const s: GemmShape = {
-    m: r, n: p, k: g.o, batch: g.n,
-    aBatch: 0, aRow: W.col, aCol: W.row, // W^T: swapped strides
-    bBatch: DY.batch, bRow: DY.row, bCol: DY.col,
-    cBatch: DCOL.batch, cRow: DCOL.row, cCol: DCOL.col,
+    m: r,
+    n: p,
+    k: g.o,
+    batch: g.n,
+    aBatch: 0,
+    aRow: W.col,
+    aCol: W.row, // W^T: swapped strides
+    bBatch: DY.batch,
+    bRow: DY.row,
+    bCol: DY.col,
+    cBatch: DCOL.batch,
+    cRow: DCOL.row,
+    cCol: DCOL.col,
   };
   if (isPointwise(g)) return [await gemm(gpu, `${label}.gemm`, s, w, dy, dx)];
   const c = needCol(label, g, dcol);
@@ -98,10 +129,19 @@ function weightGemm(g: ConvGeom): GemmShape {
   const COL = rowMajor(r, p);
   const DW = rowMajor(g.o, r);
   const s: GemmShape = {
-    m: g.o, n: r, k: p, batch: g.n,
-    aBatch: DY.batch, aRow: DY.row, aCol: DY.col,
-    bBatch: COL.batch, bRow: COL.col, bCol: COL.row, // col^T: swapped strides
-    cBatch: g.o * r, cRow: DW.row, cCol: DW.col, // cBatch: between split-K partial sums
+    m: g.o,
+    n: r,
+    k: p,
+    batch: g.n,
+    aBatch: DY.batch,
+    aRow: DY.row,
+    aCol: DY.col,
+    bBatch: COL.batch,
+    bRow: COL.col,
+    bCol: COL.row, // col^T: swapped strides
+    cBatch: g.o * r,
+    cRow: DW.row,
+    cCol: DW.col, // cBatch: between split-K partial sums
     reduceBatch: true,
   };
   return s;
@@ -124,7 +164,13 @@ export function partialElements(g: ConvGeom, tuning: Tuning): number {
  * channel-sum adds them up into dW.
  */
 export async function conv2dBackwardWeight(
-  gpu: Gpu, label: string, g: ConvGeom, dy: BufferRef, x: BufferRef, col: BufferRef | undefined, dw: BufferRef,
+  gpu: Gpu,
+  label: string,
+  g: ConvGeom,
+  dy: BufferRef,
+  x: BufferRef,
+  col: BufferRef | undefined,
+  dw: BufferRef,
   opts: { variant?: ConvVariant; partials?: BufferRef } = {},
 ): Promise<Dispatch[]> {
   const variant = variantOf(gpu, 'weight', opts);

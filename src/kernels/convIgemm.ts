@@ -27,20 +27,40 @@ type GatherPass = 'forward' | 'input';
 interface Gather {
   pass: GatherPass;
   g: ConvGeom;
-  m: number; k: number; ih: number; iw: number; ohf: number; owf: number;
+  m: number;
+  k: number;
+  ih: number;
+  iw: number;
+  ohf: number;
+  owf: number;
   /** Residue classes (the strided input gradient: S*S) and the largest class's rows and columns. */
-  classes: number; ch: number; cw: number;
+  classes: number;
+  ch: number;
+  cw: number;
   /** The most taps any class has along y and x. */
-  ty: number; tx: number;
+  ty: number;
+  tx: number;
 }
 
 function gather(g: ConvGeom, pass: GatherPass): Gather {
   const { oh, ow } = convOutSize(g);
-  if (pass === 'forward') return { pass, g, m: g.o, k: g.c, ih: g.h, iw: g.w, ohf: oh, owf: ow, classes: 1, ch: oh, cw: ow, ty: g.kh, tx: g.kw };
+  if (pass === 'forward')
+    return { pass, g, m: g.o, k: g.c, ih: g.h, iw: g.w, ohf: oh, owf: ow, classes: 1, ch: oh, cw: ow, ty: g.kh, tx: g.kw };
   const s = g.stride;
   return {
-    pass, g, m: g.c, k: g.o, ih: oh, iw: ow, ohf: g.h, owf: g.w,
-    classes: s * s, ch: Math.ceil(g.h / s), cw: Math.ceil(g.w / s), ty: Math.ceil(g.kh / s), tx: Math.ceil(g.kw / s),
+    pass,
+    g,
+    m: g.c,
+    k: g.o,
+    ih: oh,
+    iw: ow,
+    ohf: g.h,
+    owf: g.w,
+    classes: s * s,
+    ch: Math.ceil(g.h / s),
+    cw: Math.ceil(g.w / s),
+    ty: Math.ceil(g.kh / s),
+    tx: Math.ceil(g.kw / s),
   };
 }
 
@@ -56,7 +76,16 @@ function axis(pr: Gather, residue: number, p0: number, k: number, tile: number) 
 /** Patch rows (or columns) of the largest class for a tile of `tile` positions. */
 const patchLen = (pr: Gather, tile: number, taps: number) => (pr.pass === 'forward' ? (tile - 1) * pr.g.stride + taps : tile + taps - 1);
 
-interface GatherTiles { BM: number; TW: number; TH: number; TN: number; BC: number; WG: number; SA: number; SP: number }
+interface GatherTiles {
+  BM: number;
+  TW: number;
+  TH: number;
+  TN: number;
+  BC: number;
+  WG: number;
+  SA: number;
+  SP: number;
+}
 
 /**
  * Tiles: all output channels up to 64 (so the input patch is fetched once per image tile), rows of up to 32
@@ -80,8 +109,14 @@ function gatherTiles(pr: Gather, n: number, groups: number): GatherTiles {
   let BC = most;
   for (let bc = most; bc >= 1; bc--) if (Math.ceil(pr.k / bc) * bc < Math.ceil(pr.k / BC) * BC) BC = bc;
   return {
-    BM, TW, TH, TN, BC, WG: (BM / 4) * TN * TH * (TW / 8),
-    SA: (BM / 4) * BC * pr.ty * pr.tx, SP: BC * TN * patchLen(pr, TH, pr.ty) * patchLen(pr, TW, pr.tx),
+    BM,
+    TW,
+    TH,
+    TN,
+    BC,
+    WG: (BM / 4) * TN * TH * (TW / 8),
+    SA: (BM / 4) * BC * pr.ty * pr.tx,
+    SP: BC * TN * patchLen(pr, TH, pr.ty) * patchLen(pr, TW, pr.tx),
   };
 }
 
@@ -129,24 +164,44 @@ function geometry(pr: Gather): Record<string, number> {
 }
 
 function gatherDispatch(
-  gpu: Gpu, label: string, pr: Gather, in0: BufferRef, w: BufferRef, bias: BufferRef | undefined, out: BufferRef,
+  gpu: Gpu,
+  label: string,
+  pr: Gather,
+  in0: BufferRef,
+  w: BufferRef,
+  bias: BufferRef | undefined,
+  out: BufferRef,
 ): Promise<Dispatch> {
   const n = pr.g.n;
   const t = gatherTiles(pr, n, gpu.tuning.convGroups);
   const vec4 = gatherVec4(pr);
   const grid: [number, number, number] = [
-    Math.ceil(pr.ch / t.TH) * Math.ceil(pr.cw / t.TW), Math.ceil(pr.m / t.BM), Math.ceil(n / t.TN) * pr.classes,
+    Math.ceil(pr.ch / t.TH) * Math.ceil(pr.cw / t.TW),
+    Math.ceil(pr.m / t.BM),
+    Math.ceil(n / t.TN) * pr.classes,
   ];
   const entry = (pr.pass === 'forward' ? 'forward' : 'backward_input') + (vec4 ? '4' : '');
   return prepare(gpu, gatherDef, {
-    entry, label, buffers: [in0, w, out, bias ?? w], uniforms: packUniforms([n, pr.k, t.BC]), grid,
+    entry,
+    label,
+    buffers: [in0, w, out, bias ?? w],
+    uniforms: packUniforms([n, pr.k, t.BC]),
+    grid,
     constants: { ...geometry(pr), ...t, ...(pr.pass === 'forward' ? { BIAS: bias ? 1 : 0 } : {}) },
     cost: gatherCost(pr, t, n, vec4, !!bias),
   });
 }
 
 /** y = conv(x, w) (+ bias[o]), y overwritten. */
-export function igemmForward(gpu: Gpu, label: string, g: ConvGeom, x: BufferRef, w: BufferRef, bias: BufferRef | undefined, y: BufferRef): Promise<Dispatch> {
+export function igemmForward(
+  gpu: Gpu,
+  label: string,
+  g: ConvGeom,
+  x: BufferRef,
+  w: BufferRef,
+  bias: BufferRef | undefined,
+  y: BufferRef,
+): Promise<Dispatch> {
   return gatherDispatch(gpu, label, gather(g, 'forward'), x, w, bias, y);
 }
 

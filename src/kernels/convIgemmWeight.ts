@@ -19,7 +19,14 @@ const THREADS = 256;
 const up = (v: number, m: number) => Math.ceil(v / m) * m;
 const floor4 = (v: number) => Math.floor(v / 4);
 
-interface WeightTiles { BM: number; BN: number; TH: number; WG: number; SA: number; SP: number }
+interface WeightTiles {
+  BM: number;
+  BN: number;
+  TH: number;
+  WG: number;
+  SA: number;
+  SP: number;
+}
 
 /** Input channels the columns r0 .. r0+bn-1 of dw read (the shader's `columns`). */
 function channels(g: ConvGeom, r0: number, bn: number): number {
@@ -123,18 +130,28 @@ export function igemmWeightSplits(g: ConvGeom, tuning: Tuning): number {
  * per-split partial sums [splits, O, C*KH*KW] into `partials` and a channel sum adds them into dw.
  */
 export async function igemmBackwardWeight(
-  gpu: Gpu, label: string, g: ConvGeom, dy: BufferRef, x: BufferRef, dw: BufferRef, partials?: BufferRef,
+  gpu: Gpu,
+  label: string,
+  g: ConvGeom,
+  dy: BufferRef,
+  x: BufferRef,
+  dw: BufferRef,
+  partials?: BufferRef,
 ): Promise<Dispatch[]> {
   const { oh, ow } = convOutSize(g);
   const r = g.c * g.kh * g.kw;
   const t = weightTiles(g);
   const splits = igemmWeightSplits(g, gpu.tuning);
-  if (splits > 1 && !partials) throw new Error(`${label}: weight gradient ${JSON.stringify(g)} needs ${splits * g.o * r} floats of partial sums`);
+  if (splits > 1 && !partials)
+    throw new Error(`${label}: weight gradient ${JSON.stringify(g)} needs ${splits * g.o * r} floats of partial sums`);
   const per = Math.ceil(g.n / splits);
   const out = splits > 1 ? partials! : dw;
   const d = prepare(gpu, def, {
-    entry: vec4(g) ? 'backward_weight4' : 'backward_weight', label: `${label}.igemm`, buffers: [x, dy, out, x],
-    uniforms: packUniforms([g.n, per, oh]), grid: [Math.ceil(r / t.BN), Math.ceil(g.o / t.BM), splits],
+    entry: vec4(g) ? 'backward_weight4' : 'backward_weight',
+    label: `${label}.igemm`,
+    buffers: [x, dy, out, x],
+    uniforms: packUniforms([g.n, per, oh]),
+    grid: [Math.ceil(r / t.BN), Math.ceil(g.o / t.BM), splits],
     constants: { KH: g.kh, KW: g.kw, S: g.stride, PAD: g.pad, M: g.o, K: g.c, IH: g.h, IW: g.w, OHF: oh, OWF: ow, ...t },
     cost: weightCost(g, t, splits),
   });

@@ -6,7 +6,13 @@ import code3x3 from '../../shaders/conv3x3.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
 import { flatWg } from '../gpu/tuning';
 import { convOutSize, type ConvGeom } from '../geometry';
-import { conv3x3RowCost, conv3x3WeightCost, implicitBackwardInputCost, implicitBackwardWeightCost, implicitForwardCost } from './convImplicitCost';
+import {
+  conv3x3RowCost,
+  conv3x3WeightCost,
+  implicitBackwardInputCost,
+  implicitBackwardWeightCost,
+  implicitForwardCost,
+} from './convImplicitCost';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 const def: KernelDef = { name: 'conv_implicit', code, bindings: ['read', 'read', 'rw', 'read', 'uniform'] };
@@ -38,20 +44,36 @@ const blocks8 = (v: number) => Math.ceil(v / 8);
 
 /** y = conv(x, w) (+ bias[o]), y overwritten. Invocations: 8 channels x 8 columns of one output row. */
 export function convImplicitForward(
-  gpu: Gpu, label: string, g: ConvGeom, x: BufferRef, w: BufferRef, bias: BufferRef | undefined, y: BufferRef,
+  gpu: Gpu,
+  label: string,
+  g: ConvGeom,
+  x: BufferRef,
+  w: BufferRef,
+  bias: BufferRef | undefined,
+  y: BufferRef,
 ): Promise<Dispatch> {
   if (use3x3(gpu, g)) {
     const d = dispatchFor(gpu, blocks8(g.o) * g.h * blocks8(g.w), g.n);
     return prepare(gpu, def3x3, {
-      entry: 'forward', label, buffers: [x, w, y, bias ?? w], uniforms: packUniforms([g.n]), grid: d.grid,
-      constants: { ...geometry3x3(g), WG: d.WG, BIAS: bias ? 1 : 0 }, cost: conv3x3RowCost(g, d.WG, 'forward', !!bias),
+      entry: 'forward',
+      label,
+      buffers: [x, w, y, bias ?? w],
+      uniforms: packUniforms([g.n]),
+      grid: d.grid,
+      constants: { ...geometry3x3(g), WG: d.WG, BIAS: bias ? 1 : 0 },
+      cost: conv3x3RowCost(g, d.WG, 'forward', !!bias),
     });
   }
   const { oh, ow } = convOutSize(g);
   const d = dispatchFor(gpu, blocks8(g.o) * oh * blocks8(ow), g.n);
   return prepare(gpu, def, {
-    entry: 'forward', label, buffers: [x, w, y, bias ?? w], uniforms: packUniforms([g.n]), grid: d.grid,
-    constants: { ...geometry(g), WG: d.WG, BIAS: bias ? 1 : 0 }, cost: implicitForwardCost(g, d.WG, !!bias),
+    entry: 'forward',
+    label,
+    buffers: [x, w, y, bias ?? w],
+    uniforms: packUniforms([g.n]),
+    grid: d.grid,
+    constants: { ...geometry(g), WG: d.WG, BIAS: bias ? 1 : 0 },
+    cost: implicitForwardCost(g, d.WG, !!bias),
   });
 }
 
@@ -59,35 +81,69 @@ export function convImplicitForward(
  * dx = the input gradient of conv for output gradient dy, dx overwritten. Invocations: 8 channels x 8
  * columns of one input row that share a residue mod the stride (so they share their taps).
  */
-export function convImplicitBackwardInput(gpu: Gpu, label: string, g: ConvGeom, dy: BufferRef, w: BufferRef, dx: BufferRef): Promise<Dispatch> {
+export function convImplicitBackwardInput(
+  gpu: Gpu,
+  label: string,
+  g: ConvGeom,
+  dy: BufferRef,
+  w: BufferRef,
+  dx: BufferRef,
+): Promise<Dispatch> {
   if (use3x3(gpu, g)) {
     const d = dispatchFor(gpu, blocks8(g.c) * g.h * blocks8(g.w), g.n);
     return prepare(gpu, def3x3, {
-      entry: 'backward_input', label, buffers: [dy, w, dx, w], uniforms: packUniforms([g.n]), grid: d.grid, constants: { ...geometry3x3(g), WG: d.WG },
+      entry: 'backward_input',
+      label,
+      buffers: [dy, w, dx, w],
+      uniforms: packUniforms([g.n]),
+      grid: d.grid,
+      constants: { ...geometry3x3(g), WG: d.WG },
       cost: conv3x3RowCost(g, d.WG, 'input', false),
     });
   }
   const colBlocks = g.stride * blocks8(Math.ceil(g.w / g.stride));
   const d = dispatchFor(gpu, blocks8(g.c) * g.h * colBlocks, g.n);
   return prepare(gpu, def, {
-    entry: 'backward_input', label, buffers: [dy, w, dx, w], uniforms: packUniforms([g.n]), grid: d.grid, constants: { ...geometry(g), WG: d.WG },
+    entry: 'backward_input',
+    label,
+    buffers: [dy, w, dx, w],
+    uniforms: packUniforms([g.n]),
+    grid: d.grid,
+    constants: { ...geometry(g), WG: d.WG },
     cost: implicitBackwardInputCost(g, d.WG),
   });
 }
 
 /** dw = sum over images and positions of dy x_col^T, dw overwritten. Invocations: 8 x 8 blocks of dw [O, C*KH*KW]. */
-export function convImplicitBackwardWeight(gpu: Gpu, label: string, g: ConvGeom, dy: BufferRef, x: BufferRef, dw: BufferRef): Promise<Dispatch> {
+export function convImplicitBackwardWeight(
+  gpu: Gpu,
+  label: string,
+  g: ConvGeom,
+  dy: BufferRef,
+  x: BufferRef,
+  dw: BufferRef,
+): Promise<Dispatch> {
   if (use3x3(gpu, g)) {
     // One invocation per 4 output channels x 1 input channel (all 9 taps).
     const d = dispatchFor(gpu, Math.ceil(g.o / 4) * g.c, 1);
     return prepare(gpu, def3x3, {
-      entry: 'backward_weight', label, buffers: [x, dy, dw, dy], uniforms: packUniforms([g.n]), grid: d.grid, constants: { ...geometry3x3(g), WG: d.WG },
+      entry: 'backward_weight',
+      label,
+      buffers: [x, dy, dw, dy],
+      uniforms: packUniforms([g.n]),
+      grid: d.grid,
+      constants: { ...geometry3x3(g), WG: d.WG },
       cost: conv3x3WeightCost(g, d.WG),
     });
   }
   const d = dispatchFor(gpu, blocks8(g.o) * blocks8(g.c * g.kh * g.kw), 1);
   return prepare(gpu, def, {
-    entry: 'backward_weight', label, buffers: [x, dy, dw, dy], uniforms: packUniforms([g.n]), grid: d.grid, constants: { ...geometry(g), WG: d.WG },
+    entry: 'backward_weight',
+    label,
+    buffers: [x, dy, dw, dy],
+    uniforms: packUniforms([g.n]),
+    grid: d.grid,
+    constants: { ...geometry(g), WG: d.WG },
     cost: implicitBackwardWeightCost(g, d.WG),
   });
 }

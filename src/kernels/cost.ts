@@ -57,7 +57,8 @@ export function channelParamFloats(count: number, perGroup: number, s: number, c
 }
 
 /** A flat kernel: `read` and `written` values per element, `flops` per element. */
-export const elementwise = (count: number, read: number, written: number, flops = 0): Cost => cost(flops * count, read * count, written * count);
+export const elementwise = (count: number, read: number, written: number, flops = 0): Cost =>
+  cost(flops * count, read * count, written * count);
 
 /** Number of distinct values in a list of numbers. */
 export const distinct = (xs: Iterable<number>) => new Set(xs).size;

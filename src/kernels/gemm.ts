@@ -68,7 +68,11 @@ export function gemmTiledCost(s: GemmShape): Cost {
   const outs = s.reduceBatch ? (s.splits ?? 1) : s.batch;
   const bias = s.bias === 'row' ? tilesN * s.m : s.bias === 'col' ? tilesM * s.n : 0;
   const padded = tilesM * tilesN * bm * bn * Math.ceil(s.k / BK) * BK;
-  return cost(2 * padded * s.batch + (bias ? s.m * s.n * outs : 0), s.batch * s.k * (tilesN * s.m + tilesM * s.n) + bias * outs, s.m * s.n * outs);
+  return cost(
+    2 * padded * s.batch + (bias ? s.m * s.n * outs : 0),
+    s.batch * s.k * (tilesN * s.m + tilesM * s.n) + bias * outs,
+    s.m * s.n * outs,
+  );
 }
 
 /**
@@ -98,7 +102,14 @@ export function gemmDirectCost(s: GemmShape, wg: number): Cost {
 
 /** C = A B (+ bias) per batch (grid z), or C = sum_b A[b] B[b] with reduceBatch. */
 export async function gemm(
-  gpu: Gpu, label: string, s: GemmShape, a: BufferRef, b: BufferRef, c: BufferRef, bias?: BufferRef, opts: { variant?: GemmVariant } = {},
+  gpu: Gpu,
+  label: string,
+  s: GemmShape,
+  a: BufferRef,
+  b: BufferRef,
+  c: BufferRef,
+  bias?: BufferRef,
+  opts: { variant?: GemmVariant } = {},
 ): Promise<Dispatch> {
   const mode = s.bias ?? 'none';
   if (mode !== 'none' && !bias) throw new Error(`${label}: gemm bias '${mode}' needs a bias buffer`);
@@ -112,7 +123,22 @@ export async function gemm(
   if (Math.ceil(s.batch / per) !== splits) throw new Error(`${label}: gemm splits ${splits} leaves an empty split of ${s.batch} batches`);
   checkFits(label, 'C', c, extent(s.reduceBatch ? splits : s.batch, s.m, s.n, s.cBatch, s.cRow, s.cCol));
   if (bias) checkFits(label, 'bias', bias, mode === 'row' ? s.m : mode === 'col' ? s.n : 0);
-  const uniforms = packUniforms([s.m, s.n, s.k, s.batch, s.aBatch, s.aRow, s.aCol, s.bBatch, s.bRow, s.bCol, s.cBatch, s.cRow, s.cCol, per]);
+  const uniforms = packUniforms([
+    s.m,
+    s.n,
+    s.k,
+    s.batch,
+    s.aBatch,
+    s.aRow,
+    s.aCol,
+    s.bBatch,
+    s.bRow,
+    s.bCol,
+    s.cBatch,
+    s.cRow,
+    s.cCol,
+    per,
+  ]);
   // Without a bias the slot still needs a buffer; A is read-only too, so binding it twice is valid.
   const buffers = [a, b, c, mode === 'none' ? a : bias!];
   const flags = { BIAS: BIAS[mode], REDUCE: s.reduceBatch ? 1 : 0 };
@@ -125,12 +151,21 @@ export async function gemm(
     while (WG > 4 && Math.ceil(blocks / WG) * batches < gpu.tuning.minGroups) WG /= 2;
     const [gx, gy] = grid1d(blocks, WG);
     return prepare(gpu, directDef, {
-      entry: 'main', label, buffers, uniforms, grid: [gx, gy, batches], constants: { WG, ...flags }, cost: gemmDirectCost(s, WG),
+      entry: 'main',
+      label,
+      buffers,
+      uniforms,
+      grid: [gx, gy, batches],
+      constants: { WG, ...flags },
+      cost: gemmDirectCost(s, WG),
     });
   }
   const t = tile(s);
   return prepare(gpu, def, {
-    entry: 'main', label, buffers, uniforms,
+    entry: 'main',
+    label,
+    buffers,
+    uniforms,
     grid: [Math.ceil(s.n / (t.TX * 4)), Math.ceil(s.m / (t.TY * 4)), batches],
     constants: { ...t, ...flags },
     cost: gemmTiledCost(s),
@@ -141,15 +176,52 @@ export async function gemm(
 
 /** y[N,K] = x[N,C] W^T + b: A = x, B(k=c, n=j) = W[j, c], bias per column of y. */
 export const linearForwardStrides = (n: number, cin: number, k: number): GemmShape => ({
-  m: n, n: k, k: cin, batch: 1, aBatch: 0, aRow: cin, aCol: 1, bBatch: 0, bRow: 1, bCol: cin, cBatch: 0, cRow: k, cCol: 1, bias: 'col',
+  m: n,
+  n: k,
+  k: cin,
+  batch: 1,
+  aBatch: 0,
+  aRow: cin,
+  aCol: 1,
+  bBatch: 0,
+  bRow: 1,
+  bCol: cin,
+  cBatch: 0,
+  cRow: k,
+  cCol: 1,
+  bias: 'col',
 });
 
 /** dx[N,C] = dy[N,K] W[K,C]. */
 export const linearGradInputStrides = (n: number, cin: number, k: number): GemmShape => ({
-  m: n, n: cin, k, batch: 1, aBatch: 0, aRow: k, aCol: 1, bBatch: 0, bRow: cin, bCol: 1, cBatch: 0, cRow: cin, cCol: 1,
+  m: n,
+  n: cin,
+  k,
+  batch: 1,
+  aBatch: 0,
+  aRow: k,
+  aCol: 1,
+  bBatch: 0,
+  bRow: cin,
+  bCol: 1,
+  cBatch: 0,
+  cRow: cin,
+  cCol: 1,
 });
 
 /** dW[K,C] = dy^T[K,N] x[N,C]. */
 export const linearGradWeightStrides = (n: number, cin: number, k: number): GemmShape => ({
-  m: k, n: cin, k: n, batch: 1, aBatch: 0, aRow: 1, aCol: k, bBatch: 0, bRow: cin, bCol: 1, cBatch: 0, cRow: cin, cCol: 1,
+  m: k,
+  n: cin,
+  k: n,
+  batch: 1,
+  aBatch: 0,
+  aRow: 1,
+  aCol: k,
+  bBatch: 0,
+  bRow: cin,
+  bCol: 1,
+  cBatch: 0,
+  cRow: cin,
+  cCol: 1,
 });

@@ -24,7 +24,12 @@ export function im2col(gpu: Gpu, label: string, g: ConvGeom, x: BufferRef, col: 
   const { oh, ow } = convOutSize(g);
   const count = g.n * g.c * g.kh * g.kw * oh * ow;
   return prepare(gpu, def, {
-    entry: 'im2col', label, buffers: [x, col], uniforms: uniforms(g, count), grid: grid1d(count, WG), constants: { WG },
+    entry: 'im2col',
+    label,
+    buffers: [x, col],
+    uniforms: uniforms(g, count),
+    grid: grid1d(count, WG),
+    constants: { WG },
     cost: cost(0, insideEntries(g), count),
   });
 }
@@ -34,7 +39,12 @@ export function col2im(gpu: Gpu, label: string, g: ConvGeom, col: BufferRef, dx:
   const count = g.n * g.c * g.h * g.w;
   const reads = insideEntries(g);
   return prepare(gpu, def, {
-    entry: 'col2im', label, buffers: [col, dx], uniforms: uniforms(g, count), grid: grid1d(count, WG), constants: { WG },
+    entry: 'col2im',
+    label,
+    buffers: [col, dx],
+    uniforms: uniforms(g, count),
+    grid: grid1d(count, WG),
+    constants: { WG },
     cost: cost(reads, reads, count),
   });
 }

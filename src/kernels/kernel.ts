@@ -48,7 +48,13 @@ export interface PrepareArgs {
 }
 
 export async function prepare(gpu: Gpu, def: KernelDef, a: PrepareArgs): Promise<Dispatch> {
-  const pipeline = await gpu.pipelines.get({ name: def.name, code: def.code, entry: a.entry, bindings: def.bindings, constants: a.constants });
+  const pipeline = await gpu.pipelines.get({
+    name: def.name,
+    code: def.code,
+    entry: a.entry,
+    bindings: def.bindings,
+    constants: a.constants,
+  });
   let next = 0;
   let uniforms: GPUBuffer | undefined;
   const entries: GPUBindGroupEntry[] = def.bindings.map((access, binding) => {
@@ -63,7 +69,8 @@ export async function prepare(gpu: Gpu, def: KernelDef, a: PrepareArgs): Promise
   });
   if (next !== a.buffers.length) throw new Error(`${a.label}: ${a.buffers.length} buffers given, kernel ${def.name} takes ${next}`);
   for (const g of a.grid) {
-    if (g > gpu.limits.maxComputeWorkgroupsPerDimension) throw new Error(`${a.label}: grid ${a.grid} exceeds maxComputeWorkgroupsPerDimension`);
+    if (g > gpu.limits.maxComputeWorkgroupsPerDimension)
+      throw new Error(`${a.label}: grid ${a.grid} exceeds maxComputeWorkgroupsPerDimension`);
   }
   const bindGroup = gpu.device.createBindGroup({ label: a.label, layout: layoutFor(gpu.device, def.bindings), entries });
   return { label: a.label, pipeline, bindGroup, grid: a.grid, uniforms, cost: a.cost };

@@ -7,8 +7,24 @@ import { elementwise } from './cost';
 const def: KernelDef = { name: 'lincomb', code, bindings: ['read', 'read', 'read', 'rw', 'uniform'] };
 const WG = 256;
 
-export function lincomb(gpu: Gpu, label: string, count: number, base: BufferRef, d1: BufferRef, d2: BufferRef, out: BufferRef): Promise<Dispatch> {
-  return prepare(gpu, def, { entry: 'lincomb', label, buffers: [base, d1, d2, out], uniforms: packUniforms([count, { f32: 0 }, { f32: 0 }]), grid: grid1d(count, WG), constants: { WG }, cost: elementwise(count, 3, 1, 4) });
+export function lincomb(
+  gpu: Gpu,
+  label: string,
+  count: number,
+  base: BufferRef,
+  d1: BufferRef,
+  d2: BufferRef,
+  out: BufferRef,
+): Promise<Dispatch> {
+  return prepare(gpu, def, {
+    entry: 'lincomb',
+    label,
+    buffers: [base, d1, d2, out],
+    uniforms: packUniforms([count, { f32: 0 }, { f32: 0 }]),
+    grid: grid1d(count, WG),
+    constants: { WG },
+    cost: elementwise(count, 3, 1, 4),
+  });
 }
 
 /** The coefficients (a, b) for the next submit. */

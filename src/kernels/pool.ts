@@ -12,7 +12,13 @@ const WG = 256;
 
 /** y[n, c] = mean over s of x[n, c, s]. */
 export function avgPool(gpu: Gpu, label: string, n: number, c: number, s: number, x: BufferRef, y: BufferRef): Promise<Dispatch> {
-  return prepare(gpu, def, { entry: 'avg_pool', label, buffers: [x, y], uniforms: packUniforms([n, c, s]), grid: grid1d(n * c, WG), constants: { WG },
+  return prepare(gpu, def, {
+    entry: 'avg_pool',
+    label,
+    buffers: [x, y],
+    uniforms: packUniforms([n, c, s]),
+    grid: grid1d(n * c, WG),
+    constants: { WG },
     cost: cost(n * c * s, n * c * s, n * c),
   });
 }
@@ -20,7 +26,12 @@ export function avgPool(gpu: Gpu, label: string, n: number, c: number, s: number
 /** dx[n, c, s] = dy[n, c] / s. */
 export function avgPoolBackward(gpu: Gpu, label: string, n: number, c: number, s: number, dy: BufferRef, dx: BufferRef): Promise<Dispatch> {
   return prepare(gpu, def, {
-    entry: 'avg_pool_backward', label, buffers: [dy, dx], uniforms: packUniforms([n, c, s]), grid: grid1d(n * c * s, WG), constants: { WG },
+    entry: 'avg_pool_backward',
+    label,
+    buffers: [dy, dx],
+    uniforms: packUniforms([n, c, s]),
+    grid: grid1d(n * c * s, WG),
+    constants: { WG },
     // Each workgroup reads dy[n, c] of the (n, c) rows its elements fall in.
     cost: cost(n * c * s, channelParamFloats(n * c * s, WG, s, n * c, 1), n * c * s),
   });
@@ -30,16 +41,35 @@ export function avgPoolBackward(gpu: Gpu, label: string, n: number, c: number, s
  * out[c] = sum over n and s of x[n, c, s], one workgroup per channel ('serial', CPU adapters: one
  * invocation per channel): conv bias gradients, and the fc's (dY [N, K] viewed as {n: N, c: K, s: 1}).
  */
-export function channelSum(gpu: Gpu, label: string, sh: ChannelShape, x: BufferRef, out: BufferRef, opts: { variant?: Tuning['reduce'] } = {}): Promise<Dispatch> {
+export function channelSum(
+  gpu: Gpu,
+  label: string,
+  sh: ChannelShape,
+  x: BufferRef,
+  out: BufferRef,
+  opts: { variant?: Tuning['reduce'] } = {},
+): Promise<Dispatch> {
   const uniforms = packUniforms([sh.n, sh.c, sh.s]);
   const count = sh.n * sh.c * sh.s;
   if ((opts.variant ?? gpu.tuning.reduce) === 'serial') {
     const wg = flatWg(gpu.tuning, sh.c, 64);
-    return prepare(gpu, def, { entry: 'channel_sum_serial', label, buffers: [x, out], uniforms, grid: grid1d(sh.c, wg), constants: { WG: wg },
+    return prepare(gpu, def, {
+      entry: 'channel_sum_serial',
+      label,
+      buffers: [x, out],
+      uniforms,
+      grid: grid1d(sh.c, wg),
+      constants: { WG: wg },
       cost: cost(4 * count, count, sh.c), // Kahan: 4 flops a term
     });
   }
-  return prepare(gpu, def, { entry: 'channel_sum', label, buffers: [x, out], uniforms, grid: [sh.c, 1, 1], constants: { WG },
+  return prepare(gpu, def, {
+    entry: 'channel_sum',
+    label,
+    buffers: [x, out],
+    uniforms,
+    grid: [sh.c, 1, 1],
+    constants: { WG },
     cost: cost(count, count, sh.c),
   });
 }

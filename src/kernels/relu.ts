@@ -13,7 +13,12 @@ const per = (count: number) => (count % 4 === 0 ? 4 : 1);
 export function reluForward(gpu: Gpu, label: string, count: number, x: BufferRef, y: BufferRef): Promise<Dispatch> {
   const k = per(count);
   return prepare(gpu, def, {
-    entry: k === 4 ? 'forward4' : 'forward', label, buffers: [x, x, y], uniforms: packUniforms([count]), grid: grid1d(count / k, WG), constants: { WG },
+    entry: k === 4 ? 'forward4' : 'forward',
+    label,
+    buffers: [x, x, y],
+    uniforms: packUniforms([count]),
+    grid: grid1d(count / k, WG),
+    constants: { WG },
     cost: elementwise(count, 1, 1, 1),
   });
 }
@@ -22,7 +27,12 @@ export function reluForward(gpu: Gpu, label: string, count: number, x: BufferRef
 export function reluBackward(gpu: Gpu, label: string, count: number, dy: BufferRef, y: BufferRef, dx: BufferRef): Promise<Dispatch> {
   const k = per(count);
   return prepare(gpu, def, {
-    entry: k === 4 ? 'backward4' : 'backward', label, buffers: [dy, y, dx], uniforms: packUniforms([count]), grid: grid1d(count / k, WG), constants: { WG },
+    entry: k === 4 ? 'backward4' : 'backward',
+    label,
+    buffers: [dy, y, dx],
+    uniforms: packUniforms([count]),
+    grid: grid1d(count / k, WG),
+    constants: { WG },
     cost: elementwise(count, 2, 1, 1),
   });
 }

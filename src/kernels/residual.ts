@@ -12,7 +12,15 @@ const WG = 256;
  * out may not share a buffer with either: WebGPU forbids one buffer bound read-only and read-write
  * in the same dispatch, even at disjoint ranges.
  */
-export async function add(gpu: Gpu, label: string, count: number, a: BufferRef, b: BufferRef, out: BufferRef, opts: { relu?: boolean } = {}): Promise<Dispatch> {
+export async function add(
+  gpu: Gpu,
+  label: string,
+  count: number,
+  a: BufferRef,
+  b: BufferRef,
+  out: BufferRef,
+  opts: { relu?: boolean } = {},
+): Promise<Dispatch> {
   if (out.buffer === a.buffer || out.buffer === b.buffer) throw new Error(`${label}: add's output may not share a buffer with its inputs`);
   // Four elements per thread (add4) when the count allows.
   const per = count % 4 === 0 ? 4 : 1;

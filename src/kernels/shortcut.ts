@@ -9,7 +9,8 @@ const def: KernelDef = { name: 'shortcut', code, bindings: ['read', 'rw', 'unifo
 const WG = 256;
 
 function params(label: string, s: ShortcutShape) {
-  if (s.cout < s.cin || s.stride < 1) throw new Error(`${label}: option-A shortcut needs cout >= cin and stride >= 1 (got ${JSON.stringify(s)})`);
+  if (s.cout < s.cin || s.stride < 1)
+    throw new Error(`${label}: option-A shortcut needs cout >= cin and stride >= 1 (got ${JSON.stringify(s)})`);
   const { oh, ow, pad } = shortcutOut(s);
   return { oh, ow, uniforms: packUniforms([s.n, s.cin, s.h, s.w, s.cout, s.stride, oh, ow, pad]) };
 }
@@ -19,7 +20,12 @@ export async function shortcutA(gpu: Gpu, label: string, s: ShortcutShape, x: Bu
   const { oh, ow, uniforms } = params(label, s);
   // Reads the strided samples of x, writes all of y (zeros in the added channels).
   return prepare(gpu, def, {
-    entry: 'forward', label, buffers: [x, y], uniforms, grid: grid1d(s.n * s.cout * oh * ow, WG), constants: { WG },
+    entry: 'forward',
+    label,
+    buffers: [x, y],
+    uniforms,
+    grid: grid1d(s.n * s.cout * oh * ow, WG),
+    constants: { WG },
     cost: cost(0, s.n * s.cin * oh * ow, s.n * s.cout * oh * ow),
   });
 }
@@ -28,7 +34,12 @@ export async function shortcutA(gpu: Gpu, label: string, s: ShortcutShape, x: Bu
 export async function shortcutABackward(gpu: Gpu, label: string, s: ShortcutShape, dy: BufferRef, dx: BufferRef): Promise<Dispatch> {
   const { oh, ow, uniforms } = params(label, s);
   return prepare(gpu, def, {
-    entry: 'backward', label, buffers: [dy, dx], uniforms, grid: grid1d(s.n * s.cin * s.h * s.w, WG), constants: { WG },
+    entry: 'backward',
+    label,
+    buffers: [dy, dx],
+    uniforms,
+    grid: grid1d(s.n * s.cin * s.h * s.w, WG),
+    constants: { WG },
     cost: cost(0, s.n * s.cin * oh * ow, s.n * s.cin * s.h * s.w),
   });
 }

@@ -17,13 +17,24 @@ const WG = 256;
  * adapters, gpu.tuning.reduce) does it in one invocation without barriers; opts.variant forces one.
  */
 export function softmaxXent(
-  gpu: Gpu, label: string, n: number, k: number, logits: BufferRef, labels: BufferRef, dlogits: BufferRef, metrics: BufferRef,
+  gpu: Gpu,
+  label: string,
+  n: number,
+  k: number,
+  logits: BufferRef,
+  labels: BufferRef,
+  dlogits: BufferRef,
+  metrics: BufferRef,
   opts: { variant?: Tuning['reduce'] } = {},
 ): Promise<Dispatch> {
   if (!(n >= 1 && k >= 1)) throw new Error(`${label}: softmaxXent needs n >= 1 and k >= 1, got n=${n} k=${k}`);
   const serial = (opts.variant ?? gpu.tuning.reduce) === 'serial';
   return prepare(gpu, def, {
-    entry: serial ? 'main_serial' : 'main', label, buffers: [logits, labels, dlogits, metrics], uniforms: packUniforms([n, k]), grid: [1, 1, 1],
+    entry: serial ? 'main_serial' : 'main',
+    label,
+    buffers: [logits, labels, dlogits, metrics],
+    uniforms: packUniforms([n, k]),
+    grid: [1, 1, 1],
     constants: serial ? {} : { WG },
     // Logits, labels and the two running metrics in; dlogits and the 4 metrics out. About 5 flops per logit
     // (max, exp, sum, scale, subtract).

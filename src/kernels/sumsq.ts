@@ -16,7 +16,12 @@ const WG = 256;
  * a different GPUBuffer from x (WebGPU: no buffer both read-only and read-write in a dispatch).
  */
 export async function sumSquares(
-  gpu: Gpu, label: string, segments: { offset: number; count: number }[], x: BufferRef, out: BufferRef, opts: { variant?: Tuning['reduce'] } = {},
+  gpu: Gpu,
+  label: string,
+  segments: { offset: number; count: number }[],
+  x: BufferRef,
+  out: BufferRef,
+  opts: { variant?: Tuning['reduce'] } = {},
 ): Promise<Dispatch> {
   const table = new Uint32Array(Math.max(2, segments.length * 2));
   segments.forEach((s, i) => {
@@ -30,7 +35,13 @@ export async function sumSquares(
     // One invocation per segment (CPU adapters: no barriers).
     const wg = flatWg(gpu.tuning, segments.length, 64);
     return prepare(gpu, def, {
-      entry: 'sumsq_serial', label, buffers: [x, segs, out], uniforms: packUniforms([segments.length]), grid: grid1d(segments.length, wg), constants: { WG: wg }, cost: c,
+      entry: 'sumsq_serial',
+      label,
+      buffers: [x, segs, out],
+      uniforms: packUniforms([segments.length]),
+      grid: grid1d(segments.length, wg),
+      constants: { WG: wg },
+      cost: c,
     });
   }
   return prepare(gpu, def, {

@@ -35,9 +35,12 @@ export function resolveConfig(c: ModelConfig): ResolvedConfig {
   if (r.arch !== 'residual' && r.arch !== 'plain') throw new ConfigError(`arch must be 'residual' or 'plain', not '${String(r.arch)}'`);
   const per = r.block === 'bottleneck' ? 9 : 6;
   if (!Number.isInteger(r.depth) || r.depth < per + 2 || (r.depth - 2) % per !== 0) {
-    throw new ConfigError(`depth ${r.depth} is not of the form ${per}n+2 (n >= 1) for ${r.block} blocks; try ${r.block === 'bottleneck' ? '11, 20, 29, 164' : '8, 20, 32, 44, 56, 110'}`);
+    throw new ConfigError(
+      `depth ${r.depth} is not of the form ${per}n+2 (n >= 1) for ${r.block} blocks; try ${r.block === 'bottleneck' ? '11, 20, 29, 164' : '8, 20, 32, 44, 56, 110'}`,
+    );
   }
-  if (!Number.isInteger(r.width) || r.width < 1 || r.width > 256) throw new ConfigError(`width must be an integer in 1..256, not ${r.width}`);
+  if (!Number.isInteger(r.width) || r.width < 1 || r.width > 256)
+    throw new ConfigError(`width must be an integer in 1..256, not ${r.width}`);
   if (r.shortcut !== 'A' && r.shortcut !== 'B') throw new ConfigError(`shortcut must be 'A' or 'B'`);
   if (!Number.isInteger(r.classes) || r.classes < 2) throw new ConfigError(`classes must be an integer >= 2`);
   return r;

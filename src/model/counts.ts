@@ -84,7 +84,13 @@ export function blockWeights(s: BlockSpec): { layers: LayerWeights[]; total: num
   if (!Number.isInteger(c) || c < 1) throw new ConfigError(`channels must be a positive integer, not ${c}`);
   const inner = s.inner ?? Math.max(1, Math.floor(c / 4));
   if (!Number.isInteger(inner) || inner < 1) throw new ConfigError(`inner width must be a positive integer, not ${inner}`);
-  const layer = (name: string, kernel: number, cin: number, cout: number): LayerWeights => ({ name, kernel, cin, cout, weights: kernel * kernel * cin * cout });
+  const layer = (name: string, kernel: number, cin: number, cout: number): LayerWeights => ({
+    name,
+    kernel,
+    cin,
+    cout,
+    weights: kernel * kernel * cin * cout,
+  });
   const layers =
     s.block === 'basic'
       ? [layer('conv1', 3, c, c), layer('conv2', 3, c, c)]

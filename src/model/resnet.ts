@@ -109,7 +109,8 @@ export function buildNetGraph(cfg: ResolvedConfig, batch: number, bnMode: 'train
     const rm = state(`${bn}.running_mean`, [cout], { kind: 'zeros' });
     const rv = state(`${bn}.running_var`, [cout], { kind: 'ones' });
     if (bnMode === 'eval' && opts.probe && k === 3) probes.bnInputs.push({ name: conv, id: y });
-    if (bnMode === 'eval' && opts.probe) return respond(conv, k, b.op('batchNorm', bn, [y, gamma, beta, rm, rv], { mode: 'eval', relu: false })[0], relu, `${bn}.relu`);
+    if (bnMode === 'eval' && opts.probe)
+      return respond(conv, k, b.op('batchNorm', bn, [y, gamma, beta, rm, rv], { mode: 'eval', relu: false })[0], relu, `${bn}.relu`);
     if (bnMode === 'eval') return b.op('batchNorm', bn, [y, gamma, beta, rm, rv], { mode: 'eval', relu })[0];
     if (opts.probe) throw new Error('probe graphs are eval-mode graphs');
     const [out, mean, variance] = b.op('batchNorm', bn, [y, gamma, beta], { mode: 'train', relu }, { outNames: ['y', 'mean', 'var'] });
@@ -172,7 +173,13 @@ export function buildNetGraph(cfg: ResolvedConfig, batch: number, bnMode: 'train
   const fcw = param('fc.weight', [cfg.classes, c], { kind: 'he', fanIn: c });
   const fcb = param('fc.bias', [cfg.classes], { kind: 'uniform', bound: 1 / Math.sqrt(c) });
   const logits = b.op('linear', 'fc', [pooled, fcw, fcb], {})[0];
-  const [metrics] = b.op('softmaxXent', 'loss', [logits, labels], {}, { outNames: ['metrics', 'dlogits'], roles: ['metrics', 'activation'] });
+  const [metrics] = b.op(
+    'softmaxXent',
+    'loss',
+    [logits, labels],
+    {},
+    { outNames: ['metrics', 'dlogits'], roles: ['metrics', 'activation'] },
+  );
   if (opts.lesion !== undefined && (!Number.isInteger(opts.lesion) || opts.lesion < 0 || opts.lesion >= blockIndex)) {
     throw new Error(`no block ${opts.lesion} to remove: the net has ${blockIndex} blocks`);
   }

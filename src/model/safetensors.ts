@@ -65,9 +65,12 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
     if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new CheckpointError(`tensor '${name}': shape ${fmtShape(t.shape)} must hold non-negative integers`);
     }
-    if (!arrayMatches(t.dtype, t.data)) throw new CheckpointError(`tensor '${name}': data is a ${t.data?.constructor?.name} but dtype is ${t.dtype}`);
+    if (!arrayMatches(t.dtype, t.data))
+      throw new CheckpointError(`tensor '${name}': data is a ${t.data?.constructor?.name} but dtype is ${t.dtype}`);
     if (t.data.length !== product(t.shape)) {
-      throw new CheckpointError(`tensor '${name}': shape ${fmtShape(t.shape)} holds ${product(t.shape)} elements but data has ${t.data.length}`);
+      throw new CheckpointError(
+        `tensor '${name}': shape ${fmtShape(t.shape)} holds ${product(t.shape)} elements but data has ${t.data.length}`,
+      );
     }
   }
   if (metadata) {
@@ -76,7 +79,9 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
     }
   }
   // Widest dtype first (stable otherwise), so each tensor starts aligned for its element size.
-  const order = names.map((n, i) => ({ n, i })).sort((a, b) => DTYPE_SIZE[tensors[b.n].dtype] - DTYPE_SIZE[tensors[a.n].dtype] || a.i - b.i);
+  const order = names
+    .map((n, i) => ({ n, i }))
+    .sort((a, b) => DTYPE_SIZE[tensors[b.n].dtype] - DTYPE_SIZE[tensors[a.n].dtype] || a.i - b.i);
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) put(header, METADATA_KEY, { ...metadata });
   let offset = 0;
@@ -110,7 +115,8 @@ interface HeaderEntry {
 }
 
 function parseEntry(name: string, raw: unknown): HeaderEntry {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CheckpointError(`tensor '${name}': header entry is not an object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new CheckpointError(`tensor '${name}': header entry is not an object`);
   const { dtype, shape, data_offsets: offs } = raw as Record<string, unknown>;
   if (!isDtype(dtype)) {
     const why = typeof dtype === 'string' && OTHER_DTYPES.includes(dtype) ? 'unsupported dtype' : 'unknown dtype';
@@ -126,7 +132,9 @@ function parseEntry(name: string, raw: unknown): HeaderEntry {
   if (end < begin) throw new CheckpointError(`tensor '${name}': data_offsets [${begin}, ${end}] end before they begin`);
   const expected = product(shape) * DTYPE_SIZE[dtype];
   if (end - begin !== expected) {
-    throw new CheckpointError(`tensor '${name}': shape ${fmtShape(shape)} of ${dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`);
+    throw new CheckpointError(
+      `tensor '${name}': shape ${fmtShape(shape)} of ${dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`,
+    );
   }
   return { name, dtype, shape: (shape as number[]).slice(), begin, end };
 }
@@ -143,7 +151,9 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
     throw new CheckpointError(`not a safetensors file: header length ${n64} runs past the end of the file (${bytes.length} bytes)`);
   }
   if (n64 > BigInt(MAX_HEADER_BYTES)) {
-    throw new CheckpointError(`not a safetensors file: header length ${n64} is over the format's limit of ${MAX_HEADER_BYTES} bytes (100 MB)`);
+    throw new CheckpointError(
+      `not a safetensors file: header length ${n64} is over the format's limit of ${MAX_HEADER_BYTES} bytes (100 MB)`,
+    );
   }
   const n = Number(n64);
   let parsed: unknown;
@@ -159,7 +169,8 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   const entries: HeaderEntry[] = [];
   for (const [name, raw] of Object.entries(parsed as Record<string, unknown>)) {
     if (name === METADATA_KEY) {
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CheckpointError(`'${METADATA_KEY}' must be an object of strings`);
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+        throw new CheckpointError(`'${METADATA_KEY}' must be an object of strings`);
       for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
         if (typeof v !== 'string') throw new CheckpointError(`metadata '${k}' must be a string, found ${JSON.stringify(v)}`);
         put(metadata, k, v);
@@ -175,19 +186,27 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   let prev: HeaderEntry | undefined;
   for (const e of sorted) {
     if (e.end > bufferLen) {
-      throw new CheckpointError(`tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] run past the end of the data (${bufferLen} bytes); the file may be truncated`);
+      throw new CheckpointError(
+        `tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] run past the end of the data (${bufferLen} bytes); the file may be truncated`,
+      );
     }
     if (e.begin < cursor) {
-      throw new CheckpointError(`tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] overlap tensor '${prev?.name}' (which ends at ${cursor})`);
+      throw new CheckpointError(
+        `tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] overlap tensor '${prev?.name}' (which ends at ${cursor})`,
+      );
     }
     if (e.begin > cursor) {
-      throw new CheckpointError(`tensor '${e.name}': gap of ${e.begin - cursor} unused bytes before its data_offsets [${e.begin}, ${e.end}]${prev ? ` (after tensor '${prev.name}')` : ''}`);
+      throw new CheckpointError(
+        `tensor '${e.name}': gap of ${e.begin - cursor} unused bytes before its data_offsets [${e.begin}, ${e.end}]${prev ? ` (after tensor '${prev.name}')` : ''}`,
+      );
     }
     cursor = e.end;
     prev = e;
   }
   if (cursor !== bufferLen) {
-    throw new CheckpointError(`${bufferLen - cursor} bytes at the end of the data are not part of any tensor${prev ? ` (last tensor '${prev.name}' ends at ${cursor})` : ''}`);
+    throw new CheckpointError(
+      `${bufferLen - cursor} bytes at the end of the data are not part of any tensor${prev ? ` (last tensor '${prev.name}' ends at ${cursor})` : ''}`,
+    );
   }
   const tensors: Record<string, Tensor> = {};
   for (const e of entries) {
@@ -208,7 +227,10 @@ export interface StateMismatch {
 
 export class StateMismatchError extends CheckpointError {
   override name = 'StateMismatchError';
-  constructor(message: string, readonly details: StateMismatch) {
+  constructor(
+    message: string,
+    readonly details: StateMismatch,
+  ) {
     super(message);
   }
 }
@@ -244,6 +266,9 @@ export function checkStateAgainstLayout(tensors: Record<string, Pick<Tensor, 'dt
   const parts: string[] = [];
   if (d.missing.length) parts.push(`missing ${d.missing.length}: ${list(d.missing)}`);
   if (d.unexpected.length) parts.push(`unexpected ${d.unexpected.length}: ${list(d.unexpected)}`);
-  if (d.mismatched.length) parts.push(`wrong shape or dtype ${d.mismatched.length}: ${list(d.mismatched.map((m) => `${m.name} (expected ${m.expected}, found ${m.found})`))}`);
+  if (d.mismatched.length)
+    parts.push(
+      `wrong shape or dtype ${d.mismatched.length}: ${list(d.mismatched.map((m) => `${m.name} (expected ${m.expected}, found ${m.found})`))}`,
+    );
   throw new StateMismatchError(`the checkpoint does not fit this network (${layout.length} tensors expected): ${parts.join('; ')}`, d);
 }

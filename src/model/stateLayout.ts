@@ -58,7 +58,17 @@ export function convSpecs(cfg: ModelConfig): ConvSpec[] {
   const expansion = bottleneck ? 4 : 1;
   const bnAfter = (bn: string) => (r.batchNorm ? bn : null);
   const out: ConvSpec[] = [];
-  out.push({ name: 'conv1', inChannels: 3, outChannels: r.width, kernel: 3, stride: 1, bn: bnAfter('bn1'), stage: 0, block: -1, inputStride: 1 });
+  out.push({
+    name: 'conv1',
+    inChannels: 3,
+    outChannels: r.width,
+    kernel: 3,
+    stride: 1,
+    bn: bnAfter('bn1'),
+    stage: 0,
+    block: -1,
+    inputStride: 1,
+  });
   let inC = r.width;
   let scale = 1; // downsampling of the current block's input
   for (let s = 1; s <= 3; s++) {
@@ -70,7 +80,17 @@ export function convSpecs(cfg: ModelConfig): ConvSpec[] {
       // Convs after the strided one (in the main path) see the downsampled map; the shortcut sees the block input.
       let at = scale;
       const conv = (suffix: string, bn: string, inChannels: number, outChannels: number, kernel: 1 | 3, st: 1 | 2, main = true) => {
-        out.push({ name: `${p}.${suffix}`, inChannels, outChannels, kernel, stride: st, bn: bnAfter(`${p}.${bn}`), stage: s, block: i, inputStride: main ? at : scale });
+        out.push({
+          name: `${p}.${suffix}`,
+          inChannels,
+          outChannels,
+          kernel,
+          stride: st,
+          bn: bnAfter(`${p}.${bn}`),
+          stage: s,
+          block: i,
+          inputStride: main ? at : scale,
+        });
         if (main) at *= st;
       };
       if (bottleneck) {

@@ -43,7 +43,9 @@ export function parseArgs(argv: readonly string[], specs: Specs, command: string
     const spec = specs[name];
     if (!spec) {
       const close = Object.keys(specs).filter((k) => k.startsWith(name.slice(0, 3)));
-      throw new UsageError(`${command}: unknown option --${name}${close.length ? ` (did you mean ${close.map((k) => `--${k}`).join(', ')}?)` : ''}; see --help`);
+      throw new UsageError(
+        `${command}: unknown option --${name}${close.length ? ` (did you mean ${close.map((k) => `--${k}`).join(', ')}?)` : ''}; see --help`,
+      );
     }
     if (spec.kind === 'switch') {
       if (eq > 0) throw new UsageError(`${command}: --${name} is a switch and takes no value (use --${name} or --no-${name})`);
@@ -51,7 +53,8 @@ export function parseArgs(argv: readonly string[], specs: Specs, command: string
       continue;
     }
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`${command}: --${name} needs a value: ${spec.help}`);
+    if (value === undefined || (eq < 0 && value.startsWith('--')))
+      throw new UsageError(`${command}: --${name} needs a value: ${spec.help}`);
     out[name] = convert(command, name, spec, value);
   }
   return out;
@@ -59,7 +62,8 @@ export function parseArgs(argv: readonly string[], specs: Specs, command: string
 
 function convert(command: string, name: string, spec: OptionSpec, value: string): string | number {
   if (spec.kind === 'string') {
-    if (spec.choices && !spec.choices.includes(value)) throw new UsageError(`${command}: --${name} must be one of ${spec.choices.join(', ')}, not '${value}'`);
+    if (spec.choices && !spec.choices.includes(value))
+      throw new UsageError(`${command}: --${name} must be one of ${spec.choices.join(', ')}, not '${value}'`);
     return value;
   }
   const n = value.trim() === '' ? NaN : Number(value);
@@ -71,7 +75,8 @@ function convert(command: string, name: string, spec: OptionSpec, value: string)
 /** The --help text: usage line, then one line per option. */
 export function helpText(usage: string, specs: Specs, footer = ''): string {
   const rows = Object.entries(specs).map(([name, s]) => {
-    const flag = s.kind === 'switch' ? `--[no-]${name}` : `--${name} ${s.choices ? s.choices.join('|') : s.kind === 'string' ? 'VALUE' : 'N'}`;
+    const flag =
+      s.kind === 'switch' ? `--[no-]${name}` : `--${name} ${s.choices ? s.choices.join('|') : s.kind === 'string' ? 'VALUE' : 'N'}`;
     const dflt = s.default === undefined ? '' : ` (default ${s.default})`;
     return `  ${flag.padEnd(34)}${s.help}${dflt}`;
   });

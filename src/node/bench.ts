@@ -30,8 +30,10 @@ export interface BenchRequest {
 export function benchRequest(argv: readonly string[]): BenchRequest | 'help' {
   const p = parseArgs(argv, BENCH_SPECS, 'bench');
   if (p.help) return 'help';
-  if (p.batch !== undefined && !/^[1-9]\d*(,[1-9]\d*)*$/.test(p.batch as string)) throw new UsageError(`bench: --batch must be batch sizes like 32,128, not '${p.batch}'`);
-  for (const k of ['depth', 'steps'] as const) if (p[k] !== undefined && !((p[k] as number) > 0)) throw new UsageError(`bench: --${k} must be > 0, not ${p[k]}`);
+  if (p.batch !== undefined && !/^[1-9]\d*(,[1-9]\d*)*$/.test(p.batch as string))
+    throw new UsageError(`bench: --batch must be batch sizes like 32,128, not '${p.batch}'`);
+  for (const k of ['depth', 'steps'] as const)
+    if (p[k] !== undefined && !((p[k] as number) > 0)) throw new UsageError(`bench: --${k} must be > 0, not ${p[k]}`);
   const models = (p.models as string | undefined)?.split(',');
   const bad = models?.find((m) => !parseModelName(m));
   if (bad !== undefined) throw new UsageError(`bench: --models takes names like resnet20,plain56, not '${bad}'`);
@@ -55,10 +57,13 @@ export async function runBench(req: BenchRequest): Promise<number> {
   const dawn = await installDawn({ adapter: req.adapter });
   try {
     const adapter = await describeAdapter(dawn.gpu);
-    process.stdout.write(`${JSON.stringify({ adapter: adapter ?? null, runtime: `node ${process.versions.node}`, dawn: 'webgpu (dawn.node)' })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ adapter: adapter ?? null, runtime: `node ${process.versions.node}`, dawn: 'webgpu (dawn.node)' })}\n`,
+    );
     const engine = await createEngine();
     try {
-      for (const c of plan.configs) for (const line of benchLines(await benchConfig(engine, c, plan.steps, plan.warmup))) process.stdout.write(`${line}\n`);
+      for (const c of plan.configs)
+        for (const line of benchLines(await benchConfig(engine, c, plan.steps, plan.warmup))) process.stdout.write(`${line}\n`);
     } finally {
       engine.gpu.destroy();
     }

@@ -75,7 +75,8 @@ export function throttleDawnPolling(): () => void {
   const original = g.setImmediate;
   let polling = false;
   let waitStart = 0;
-  const isDawnPoll = (fn: unknown) => typeof fn === 'function' && fn.name === '' && /\{\s*\[native code\]\s*\}$/.test(Function.prototype.toString.call(fn));
+  const isDawnPoll = (fn: unknown) =>
+    typeof fn === 'function' && fn.name === '' && /\{\s*\[native code\]\s*\}$/.test(Function.prototype.toString.call(fn));
   const paced = ((fn: (...args: unknown[]) => void, ...args: unknown[]) => {
     if (!isDawnPoll(fn)) return original(fn, ...args);
     const now = performance.now();
@@ -129,5 +130,11 @@ export async function describeAdapter(gpu: GPU): Promise<AdapterDescription | un
   const a = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!a) return undefined;
   const i = a.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  return { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: i.isFallbackAdapter };
+  return {
+    vendor: i.vendor,
+    architecture: i.architecture,
+    device: i.device,
+    description: i.description,
+    isFallbackAdapter: i.isFallbackAdapter,
+  };
 }

@@ -35,12 +35,18 @@ interface Command<R> {
   /** False for commands that never touch the GPU (no Vulkan relaunch). */
   gpu?: boolean;
 }
-const command = <R,>(c: Command<R>) => c as Command<unknown>;
+const command = <R>(c: Command<R>) => c as Command<unknown>;
 const COMMANDS: Record<string, Command<unknown>> = {
   train: command({ parse: (a) => trainRequest(a), run: runTrain, help: TRAIN_HELP, adapter: (r) => r.adapter }),
   bench: command({ parse: benchRequest, run: runBench, help: BENCH_HELP, adapter: (r) => r.adapter }),
   soak: command({ parse: soakRequest, run: runSoak, help: SOAK_HELP, adapter: (r) => r.adapter }),
-  'torch-script': command({ parse: torchScriptRequest, run: runTorchScript, help: TORCH_SCRIPT_HELP, adapter: () => undefined, gpu: false }),
+  'torch-script': command({
+    parse: torchScriptRequest,
+    run: runTorchScript,
+    help: TORCH_SCRIPT_HELP,
+    adapter: () => undefined,
+    gpu: false,
+  }),
 };
 
 const USAGE = `usage: node engine.mjs <command> [options]

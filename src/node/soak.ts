@@ -27,7 +27,11 @@ export const SOAK_SPECS: Specs = {
 };
 
 const USAGE = 'usage: npm run bench:soak -- [options]      (or: node dist-node/engine.mjs soak [options])';
-export const SOAK_HELP = helpText(USAGE, SOAK_SPECS, 'Prints one JSON line per measurement, then a summary line with the slopes and a verdict.');
+export const SOAK_HELP = helpText(
+  USAGE,
+  SOAK_SPECS,
+  'Prints one JSON line per measurement, then a summary line with the slopes and a verdict.',
+);
 
 export interface SoakRequest {
   steps: number;
@@ -40,7 +44,8 @@ export interface SoakRequest {
 export function soakRequest(argv: readonly string[]): SoakRequest | 'help' {
   const p = parseArgs(argv, SOAK_SPECS, 'soak');
   if (p.help) return 'help';
-  for (const k of ['steps', 'samples', 'depth', 'width', 'batch'] as const) if (!((p[k] as number) > 0)) throw new UsageError(`soak: --${k} must be > 0, not ${p[k]}`);
+  for (const k of ['steps', 'samples', 'depth', 'width', 'batch'] as const)
+    if (!((p[k] as number) > 0)) throw new UsageError(`soak: --${k} must be > 0, not ${p[k]}`);
   const steps = p.steps as number;
   const samples = Math.min(p.samples as number, steps);
   const data = p.data as string | undefined;
@@ -127,7 +132,10 @@ function randomSplit(count: number, rng: Rng): Split {
 async function soakData(path: string | undefined): Promise<{ data: Cifar10; source: string }> {
   if (!path) {
     const rng = new Rng(7);
-    return { data: { classNames: CIFAR10_CLASS_NAMES, train: randomSplit(2000, rng), test: randomSplit(256, rng) }, source: '2,000 random images' };
+    return {
+      data: { classNames: CIFAR10_CLASS_NAMES, train: randomSplit(2000, rng), test: randomSplit(256, rng) },
+      source: '2,000 random images',
+    };
   }
   const data = await loadCifar10(Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>, { name: basename(path) });
   return { data, source: basename(path) };
@@ -150,7 +158,16 @@ export async function runSoak(req: SoakRequest): Promise<number> {
   try {
     const engine = await createEngine();
     const { data, source } = await soakData(req.data);
-    out({ soak: { adapter: engine.adapterName, steps: req.steps, model: req.config.model, batch: req.config.batchSize, evalEvery: req.config.evalEvery, data: source } });
+    out({
+      soak: {
+        adapter: engine.adapterName,
+        steps: req.steps,
+        model: req.config.model,
+        batch: req.config.batchSize,
+        evalEvery: req.config.evalEvery,
+        data: source,
+      },
+    });
     const trainer = new HeadlessTrainer(engine.gpu, data);
     const every = Math.max(1, Math.floor(req.steps / req.samples));
     const samples: Sample[] = [];
@@ -185,16 +202,32 @@ export async function runSoak(req: SoakRequest): Promise<number> {
     const steps = steady.map((s) => s.step);
     const span = (steps.at(-1) ?? 0) - (steps[0] ?? 0);
     const mean = (f: (s: Sample) => number) => steady.reduce((a, s) => a + f(s), 0) / Math.max(1, steady.length);
-    const gpuSlope = slope(steps, steady.map((s) => s.gpuBytes));
-    const heapSlope = slope(steps, steady.map((s) => s.heapBytes));
-    const timeSlope = slope(steps, steady.map((s) => s.msPerStep));
+    const gpuSlope = slope(
+      steps,
+      steady.map((s) => s.gpuBytes),
+    );
+    const heapSlope = slope(
+      steps,
+      steady.map((s) => s.heapBytes),
+    );
+    const timeSlope = slope(
+      steps,
+      steady.map((s) => s.msPerStep),
+    );
     // GPU bytes in use may not change at all once warm. The time per step counts as flat when the fitted line moves
     // by under 10% of the mean over the run (a shared machine is noisier than that: rerun it quiet). The JS heap is
     // reported, not judged: it holds every metrics point for the charts (~150 bytes a step) and garbage-collects
     // when it likes.
     const verdict = {
       gpuBytes: steady.length < 2 ? 'too few samples' : gpuSlope === 0 ? 'flat' : 'GROWS',
-      time: steady.length < 2 ? 'too few samples' : Math.abs(timeSlope * span) <= 0.1 * mean((s) => s.msPerStep) ? 'flat' : timeSlope > 0 ? 'slows down' : 'speeds up',
+      time:
+        steady.length < 2
+          ? 'too few samples'
+          : Math.abs(timeSlope * span) <= 0.1 * mean((s) => s.msPerStep)
+            ? 'flat'
+            : timeSlope > 0
+              ? 'slows down'
+              : 'speeds up',
     };
     out({
       summary: {

@@ -22,19 +22,32 @@ import { ProgressBar } from './progress';
 // The defaults are the paper's recipe (DESIGN.md), as the app's "Paper recipe" preset has it (a unit test holds
 // them to it); evaluation only at the end, in eval-mode BN.
 export const TRAIN_SPECS: Specs = {
-  arch: { kind: 'string', choices: ['residual', 'resnet', 'plain'], help: 'residual network or the plain net of the same depth', default: 'residual' },
+  arch: {
+    kind: 'string',
+    choices: ['residual', 'resnet', 'plain'],
+    help: 'residual network or the plain net of the same depth',
+    default: 'residual',
+  },
   depth: { kind: 'int', help: 'layers: 6n+2 (8, 20, 32, 44, 56, 110), 9n+2 with bottleneck blocks', default: 20 },
   width: { kind: 'int', help: 'filters of the first stage', default: 16 },
   shortcut: { kind: 'string', choices: ['A', 'B'], help: 'A: zero-padded identity, B: 1x1 projection', default: 'A' },
   bn: { kind: 'switch', help: 'batch normalisation', default: true },
   block: { kind: 'string', choices: ['basic', 'bottleneck'], help: 'residual block type', default: 'basic' },
   epochs: { kind: 'number', help: 'length of the run in epochs over the training split' },
-  steps: { kind: 'int', help: 'length of the run in steps (default 64000, the paper\'s); with --epochs: stop after this many steps of that run' },
+  steps: {
+    kind: 'int',
+    help: "length of the run in steps (default 64000, the paper's); with --epochs: stop after this many steps of that run",
+  },
   batch: { kind: 'int', help: 'images per step', default: 128 },
   lr: { kind: 'number', help: 'peak learning rate', default: 0.1 },
   momentum: { kind: 'number', help: 'SGD momentum', default: 0.9 },
   wd: { kind: 'number', help: 'weight decay', default: 1e-4 },
-  schedule: { kind: 'string', choices: ['step', 'cosine', 'constant'], help: 'learning-rate schedule (step: /10 at 50% and 75%)', default: 'step' },
+  schedule: {
+    kind: 'string',
+    choices: ['step', 'cosine', 'constant'],
+    help: 'learning-rate schedule (step: /10 at 50% and 75%)',
+    default: 'step',
+  },
   warmup: { kind: 'int', help: 'linear warm-up steps from lr/10', default: 0 },
   seed: { kind: 'int', help: 'initialisation, data order and augmentation', default: 0 },
   augment: { kind: 'switch', help: 'pad-4 random crop and horizontal flip', default: true },
@@ -104,7 +117,14 @@ export function runConfigOf(p: Parsed, command: string): RunConfig {
   const steps = p.steps as number | undefined;
   const bn = p.bn as boolean;
   const config: RunConfig = {
-    model: { arch, depth: p.depth as number, width: p.width as number, shortcut: p.shortcut as 'A' | 'B', batchNorm: bn, block: p.block as 'basic' | 'bottleneck' },
+    model: {
+      arch,
+      depth: p.depth as number,
+      width: p.width as number,
+      shortcut: p.shortcut as 'A' | 'B',
+      batchNorm: bn,
+      block: p.block as 'basic' | 'bottleneck',
+    },
     batchSize: p.batch as number,
     lr: p.lr as number,
     momentum: p.momentum as number,
@@ -157,7 +177,11 @@ export interface TrainSummary {
   error?: string;
 }
 
-export const TRAIN_HELP = helpText(USAGE, TRAIN_SPECS, "Writes <out>/<name>-metrics.csv and .json (the app's export format) and <out>/<name>-step<N>.safetensors.");
+export const TRAIN_HELP = helpText(
+  USAGE,
+  TRAIN_SPECS,
+  "Writes <out>/<name>-metrics.csv and .json (the app's export format) and <out>/<name>-step<N>.safetensors.",
+);
 
 /** Trains as `req` asks; returns the exit code (0 done, 1 failed). */
 export async function runTrain(req: TrainRequest): Promise<number> {
@@ -195,7 +219,9 @@ async function runAndWrite(req: TrainRequest, trainer: HeadlessTrainer, adapter:
     hooks: {
       begin: (run, steps) => {
         total = steps;
-        bar.log(`training ${steps} steps of ${run.totalSteps} (${run.paramCount.toLocaleString('en')} parameters, ${(run.gpuBytes() / 2 ** 20).toFixed(1)} MiB on the GPU)`);
+        bar.log(
+          `training ${steps} steps of ${run.totalSteps} (${run.paramCount.toLocaleString('en')} parameters, ${(run.gpuBytes() / 2 ** 20).toFixed(1)} MiB on the GPU)`,
+        );
       },
       submitted: (step) => {
         if (step === 1) started = performance.now();
@@ -205,11 +231,17 @@ async function runAndWrite(req: TrainRequest, trainer: HeadlessTrainer, adapter:
         const elapsed = performance.now() - started;
         const rate = elapsed > 0 ? (last.step * config.batchSize * 1000) / elapsed : 0;
         const etaMs = last.step > 0 ? ((total - last.step) * elapsed) / last.step : NaN;
-        bar.update({ step: last.step, total, epoch: last.epoch, loss: last.trainLoss, acc: last.trainAcc, rate, etaMs }, last.step === total);
+        bar.update(
+          { step: last.step, total, epoch: last.epoch, loss: last.trainLoss, acc: last.trainAcc, rate, etaMs },
+          last.step === total,
+        );
         if (last.step === total) bar.finish(); // the last state stays on screen above what follows
       },
       evaluation: (points) => {
-        for (const p of points) bar.log(`step ${p.step}: test accuracy ${(p.accuracy * 100).toFixed(2)}% (${p.bnMode}-mode BN), loss ${p.loss.toFixed(4)}, ${p.images} images`);
+        for (const p of points)
+          bar.log(
+            `step ${p.step}: test accuracy ${(p.accuracy * 100).toFixed(2)}% (${p.bnMode}-mode BN), loss ${p.loss.toFixed(4)}, ${p.images} images`,
+          );
       },
     },
   });
@@ -217,7 +249,12 @@ async function runAndWrite(req: TrainRequest, trainer: HeadlessTrainer, adapter:
   return writeResults(req, trainer, adapter, res);
 }
 
-async function writeResults(req: TrainRequest, trainer: HeadlessTrainer, adapter: string, res: Awaited<ReturnType<HeadlessTrainer['train']>>): Promise<number> {
+async function writeResults(
+  req: TrainRequest,
+  trainer: HeadlessTrainer,
+  adapter: string,
+  res: Awaited<ReturnType<HeadlessTrainer['train']>>,
+): Promise<number> {
   const { run, metrics, evals } = res;
   const out = resolve(req.out);
   await mkdir(out, { recursive: true });

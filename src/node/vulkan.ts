@@ -40,7 +40,17 @@ export interface VulkanPlan {
   note?: string;
 }
 
-const LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib', '/usr/local/lib'];
+const LIB_DIRS = [
+  '/lib/x86_64-linux-gnu',
+  '/usr/lib/x86_64-linux-gnu',
+  '/lib/aarch64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+  '/lib64',
+  '/usr/lib64',
+  '/lib',
+  '/usr/lib',
+  '/usr/local/lib',
+];
 
 function split(v: string | undefined): string[] {
   return (v ?? '').split(':').filter(Boolean);
@@ -65,7 +75,12 @@ function icdDirs(env: NodeJS.ProcessEnv): string[] {
  * user set VK_ICD_FILENAMES / VK_DRIVER_FILES); Chromium's loader when the system has none; Chromium's
  * SwiftShader as the driver when no other driver is installed, or always when `adapter` is 'swiftshader'.
  */
-export function vulkanPlan(opts: { adapter?: string } = {}, env: NodeJS.ProcessEnv = process.env, fs: FsProbe = realFs, platform = process.platform): VulkanPlan {
+export function vulkanPlan(
+  opts: { adapter?: string } = {},
+  env: NodeJS.ProcessEnv = process.env,
+  fs: FsProbe = realFs,
+  platform = process.platform,
+): VulkanPlan {
   if (platform !== 'linux') return { set: {} };
   const wantSwiftShader = opts.adapter?.toLowerCase() === 'swiftshader';
   const chromium = fs.exists(SWIFTSHADER_ICD) && fs.exists(`${CHROMIUM_DIR}/libvulkan.so.1`);
@@ -82,7 +97,8 @@ export function vulkanPlan(opts: { adapter?: string } = {}, env: NodeJS.ProcessE
   if (wantSwiftShader || !hasDriver) {
     if (env.VK_ICD_FILENAMES !== SWIFTSHADER_ICD) set.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     if (env.VK_DRIVER_FILES && env.VK_DRIVER_FILES !== SWIFTSHADER_ICD) set.VK_DRIVER_FILES = SWIFTSHADER_ICD; // it wins over VK_ICD_FILENAMES
-    if (set.VK_ICD_FILENAMES || set.VK_DRIVER_FILES) why.push(`${wantSwiftShader ? '' : 'no Vulkan driver installed, so '}Chromium's SwiftShader (a CPU implementation of Vulkan: slow)`);
+    if (set.VK_ICD_FILENAMES || set.VK_DRIVER_FILES)
+      why.push(`${wantSwiftShader ? '' : 'no Vulkan driver installed, so '}Chromium's SwiftShader (a CPU implementation of Vulkan: slow)`);
   }
   return Object.keys(set).length ? { set, note: `Vulkan: using ${why.join(' and ')} from ${CHROMIUM_DIR}` } : { set };
 }

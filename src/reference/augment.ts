@@ -26,7 +26,14 @@ export function augmentDraw(seed: number, step: number, b: number, pad: number, 
 }
 
 /** images: uint8 records of 3072 bytes (R, G, B planes, row-major 32x32); indices: image id per sample. */
-export function augmentReference(o: AugmentOptions, images: Uint8Array, labels: ArrayLike<number>, indices: ArrayLike<number>, seed: number, step: number) {
+export function augmentReference(
+  o: AugmentOptions,
+  images: Uint8Array,
+  labels: ArrayLike<number>,
+  indices: ArrayLike<number>,
+  seed: number,
+  step: number,
+) {
   const out = new Float64Array(o.batch * RECORD);
   const outLabels = new Int32Array(o.batch);
   for (let b = 0; b < o.batch; b++) {

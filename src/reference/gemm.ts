@@ -5,13 +5,27 @@ import type { GemmShape } from '../geometry';
 type Arr = ArrayLike<number>;
 
 /** Row-major strides for a plain (optionally transposed) batched product C[b] = op(A[b]) op(B[b]). */
-export function gemmShape(m: number, n: number, k: number, o: { batch?: number; transA?: boolean; transB?: boolean; shareA?: boolean; shareB?: boolean } = {}): GemmShape {
+export function gemmShape(
+  m: number,
+  n: number,
+  k: number,
+  o: { batch?: number; transA?: boolean; transB?: boolean; shareA?: boolean; shareB?: boolean } = {},
+): GemmShape {
   const batch = o.batch ?? 1;
   return {
-    m, n, k, batch,
-    aBatch: o.shareA ? 0 : m * k, aRow: o.transA ? 1 : k, aCol: o.transA ? m : 1,
-    bBatch: o.shareB ? 0 : k * n, bRow: o.transB ? 1 : n, bCol: o.transB ? k : 1,
-    cBatch: m * n, cRow: n, cCol: 1,
+    m,
+    n,
+    k,
+    batch,
+    aBatch: o.shareA ? 0 : m * k,
+    aRow: o.transA ? 1 : k,
+    aCol: o.transA ? m : 1,
+    bBatch: o.shareB ? 0 : k * n,
+    bRow: o.transB ? 1 : n,
+    bCol: o.transB ? k : 1,
+    cBatch: m * n,
+    cRow: n,
+    cCol: 1,
   };
 }
 
@@ -30,7 +44,8 @@ export function gemm(s: GemmShape, a: Arr, b: Arr, bias?: Arr): Float64Array {
       }
   if (bias && s.bias && s.bias !== 'none')
     for (let bt = 0; bt < outBatches; bt++)
-      for (let i = 0; i < s.m; i++) for (let j = 0; j < s.n; j++) c[bt * s.cBatch + i * s.cRow + j * s.cCol] += s.bias === 'row' ? bias[i] : bias[j];
+      for (let i = 0; i < s.m; i++)
+        for (let j = 0; j < s.n; j++) c[bt * s.cBatch + i * s.cRow + j * s.cCol] += s.bias === 'row' ? bias[i] : bias[j];
   return c;
 }
 

@@ -1,7 +1,11 @@
 // Float64 reference for torch.optim.SGD, dampening 0, no Nesterov (src/kernels/sgd.ts).
 type Arr = ArrayLike<number>;
 
-export interface SgdHyper { lr: number; momentum: number; weightDecay: number }
+export interface SgdHyper {
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+}
 
 /** d = g + wd * p; buf = momentum * buf + d (buf starts at 0, which equals PyTorch's first-step copy); p -= lr * buf. */
 export function sgdStep(h: SgdHyper, p: Arr, g: Arr, buf: Arr) {

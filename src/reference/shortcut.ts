@@ -10,7 +10,8 @@ export function shortcutA(s: ShortcutShape, x: Arr): Float64Array {
   for (let n = 0; n < s.n; n++)
     for (let c = 0; c < s.cin; c++)
       for (let i = 0; i < oh; i++)
-        for (let j = 0; j < ow; j++) y[((n * s.cout + c + pad) * oh + i) * ow + j] = x[((n * s.cin + c) * s.h + i * s.stride) * s.w + j * s.stride];
+        for (let j = 0; j < ow; j++)
+          y[((n * s.cout + c + pad) * oh + i) * ow + j] = x[((n * s.cin + c) * s.h + i * s.stride) * s.w + j * s.stride];
   return y;
 }
 
@@ -20,6 +21,7 @@ export function shortcutABackward(s: ShortcutShape, dy: Arr): Float64Array {
   for (let n = 0; n < s.n; n++)
     for (let c = 0; c < s.cin; c++)
       for (let i = 0; i < oh; i++)
-        for (let j = 0; j < ow; j++) dx[((n * s.cin + c) * s.h + i * s.stride) * s.w + j * s.stride] = dy[((n * s.cout + c + pad) * oh + i) * ow + j];
+        for (let j = 0; j < ow; j++)
+          dx[((n * s.cin + c) * s.h + i * s.stride) * s.w + j * s.stride] = dy[((n * s.cout + c + pad) * oh + i) * ow + j];
   return dx;
 }

@@ -62,7 +62,11 @@ export class NetworkArenas {
     template: NetGraph,
   ) {
     const t = template.b.graph.tensors;
-    this.order = template.stateOrder.map((p) => ({ name: p.name, shape: t[p.id].shape, kind: t[p.id].role === 'param' ? 'param' : 'state' }));
+    this.order = template.stateOrder.map((p) => ({
+      name: p.name,
+      shape: t[p.id].shape,
+      kind: t[p.id].role === 'param' ? 'param' : 'state',
+    }));
     const pe = template.params.map((p) => ({ name: p.name, count: numel(t[p.id].shape) }));
     const se = template.states.map((p) => ({ name: p.name, count: numel(t[p.id].shape) }));
     this.params = makeArena(gpu, 'params', pe);
@@ -89,7 +93,8 @@ export class NetworkArenas {
       if (!o) throw new Error(`setState: this network has no tensor named '${name}'`);
       const arena = o.kind === 'param' ? this.params : this.states;
       const at = arena.offsets.get(name)!;
-      if (data.length !== at.count) throw new Error(`setState: ${name} has ${data.length} values, expected ${at.count} (shape [${o.shape}])`);
+      if (data.length !== at.count)
+        throw new Error(`setState: ${name} has ${data.length} values, expected ${at.count} (shape [${o.shape}])`);
       this.gpu.device.queue.writeBuffer(arena.buffer, at.offset * 4, data.buffer, data.byteOffset, data.byteLength);
     }
   }

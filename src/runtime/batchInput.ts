@@ -22,7 +22,14 @@ export interface BatchInput {
 }
 
 /** A batch input for `target`: `indices` (u32 image ids, one per batch slot) says which records to take. */
-export async function createBatchInput(gpu: Gpu, label: string, o: AugmentOptions, source: BatchSource, indices: GPUBuffer, target: StepTarget): Promise<BatchInput> {
+export async function createBatchInput(
+  gpu: Gpu,
+  label: string,
+  o: AugmentOptions,
+  source: BatchSource,
+  indices: GPUBuffer,
+  target: StepTarget,
+): Promise<BatchInput> {
   const dispatch: Dispatch = await augment(
     gpu,
     label,

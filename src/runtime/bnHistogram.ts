@@ -43,7 +43,12 @@ const aligned = (n: number) => Math.ceil(Math.max(n, 1) / ALIGN_FLOATS) * ALIGN_
  * With `running` (that BN's running statistics), also the per-channel batch statistics against them: the drift.
  */
 export async function bnHistograms(
-  gpu: Gpu, readback: ReadbackPool, target: StepTarget, layer: string, bins: number, encodeForward: (enc: GPUCommandEncoder) => void,
+  gpu: Gpu,
+  readback: ReadbackPool,
+  target: StepTarget,
+  layer: string,
+  bins: number,
+  encodeForward: (enc: GPUCommandEncoder) => void,
   running?: { mean: BufferRef; variance: BufferRef },
 ): Promise<{ before: Histogram; after: Histogram; channels?: ChannelStats }> {
   const probes = target.net.probes;
@@ -63,9 +68,23 @@ export async function bnHistograms(
   try {
     const refs = ids.map((id) => target.compiled.refs.get(id)!);
     const statD = (
-      await Promise.all(refs.map((x, k) => bnStats(gpu, `bnHistogram.stats${k}`, perChannel(shape), x, slice(stats, 2 * k * aligned(c), c), slice(stats, (2 * k + 1) * aligned(c), c), { variant: scratchFreeVariant(gpu.tuning) })))
+      await Promise.all(
+        refs.map((x, k) =>
+          bnStats(
+            gpu,
+            `bnHistogram.stats${k}`,
+            perChannel(shape),
+            x,
+            slice(stats, 2 * k * aligned(c), c),
+            slice(stats, (2 * k + 1) * aligned(c), c),
+            { variant: scratchFreeVariant(gpu.tuning) },
+          ),
+        ),
+      )
     ).flat();
-    const histD = await Promise.all(refs.map((x, k) => histogram(gpu, `bnHistogram.${k}`, count, bins, x, slice(counts, k * aligned(bins), bins))));
+    const histD = await Promise.all(
+      refs.map((x, k) => histogram(gpu, `bnHistogram.${k}`, count, bins, x, slice(counts, k * aligned(bins), bins))),
+    );
     try {
       const enc = gpu.device.createCommandEncoder({ label: 'bnHistogram.stats' });
       encodeForward(enc);
@@ -106,7 +125,10 @@ export async function bnHistograms(
       enc2.copyBufferToBuffer(counts, 0, ct, 0, counts.size);
       gpu.device.queue.submit([enc2.finish()]);
       const h = new Uint32Array(await readback.read(ct, counts.size));
-      const [before, after] = moments.map((mo, k) => ({ ...mo, counts: Array.from(h.subarray(k * aligned(bins), k * aligned(bins) + bins)) }));
+      const [before, after] = moments.map((mo, k) => ({
+        ...mo,
+        counts: Array.from(h.subarray(k * aligned(bins), k * aligned(bins) + bins)),
+      }));
       return { before, after, ...(channels ? { channels } : {}) };
     } finally {
       for (const d of [...statD, ...histD]) d.uniforms?.destroy();

@@ -28,7 +28,15 @@ export class BnReestimator {
     const dispatches = await Promise.all(
       updates.map((n) => {
         const [mean, variance, rm, rv] = n.inputs.map(ref);
-        return bnUpdateRunning(gpu, `reestimate.${n.name}`, { n: n.attrs.count, c: g.tensors[n.inputs[0]].shape[0], s: 1 }, mean, variance, rm, rv);
+        return bnUpdateRunning(
+          gpu,
+          `reestimate.${n.name}`,
+          { n: n.attrs.count, c: g.tensors[n.inputs[0]].shape[0], s: 1 },
+          mean,
+          variance,
+          rm,
+          rv,
+        );
       }),
     );
     return new BnReestimator(gpu, dispatches);

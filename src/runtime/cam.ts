@@ -22,7 +22,14 @@ export interface ClassMaps {
  * Records nothing itself: `encodeForward` fills a batch-1 probe target and runs its forward pass in the encoder;
  * then the features, logits and the fc weight are read back and combined.
  */
-export async function classMaps(gpu: Gpu, readback: ReadbackPool, target: StepTarget, fcWeight: BufferRef, classes: number, encodeForward: (enc: GPUCommandEncoder) => void): Promise<ClassMaps> {
+export async function classMaps(
+  gpu: Gpu,
+  readback: ReadbackPool,
+  target: StepTarget,
+  fcWeight: BufferRef,
+  classes: number,
+  encodeForward: (enc: GPUCommandEncoder) => void,
+): Promise<ClassMaps> {
   const p = target.net.probes;
   if (!p) throw new Error('class maps need a probe graph');
   if (target.batch !== 1) throw new Error('class maps are taken one image at a time');
@@ -55,7 +62,13 @@ export async function classMaps(gpu: Gpu, readback: ReadbackPool, target: StepTa
  * on the GPU (the label written before each submit); the 3 x 32 x 32 gradient is reduced over its channels here.
  * `encodeInput` fills the target's images (and labels, which are then overwritten per class).
  */
-export async function inputSaliency(gpu: Gpu, readback: ReadbackPool, target: StepTarget, classes: number, encodeInput: (enc: GPUCommandEncoder) => void): Promise<number[][]> {
+export async function inputSaliency(
+  gpu: Gpu,
+  readback: ReadbackPool,
+  target: StepTarget,
+  classes: number,
+  encodeInput: (enc: GPUCommandEncoder) => void,
+): Promise<number[][]> {
   const g = target.net.inputGrad;
   if (g === undefined || target.batch !== 1) throw new Error('input saliency needs a batch-1 saliency target');
   const ref = target.compiled.refs.get(g)!;

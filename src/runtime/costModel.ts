@@ -34,7 +34,12 @@ export function nodeLowerBound(graph: Graph, node: Node): number {
 }
 
 /** Sums the dispatches of the nodes in `phases` (and `extra`) per op kind and per step. */
-export function stepCost(graph: Graph, lowered: readonly LoweredNode[], phases: ReadonlySet<Phase>, extra: readonly ExtraWork[] = []): StepCost {
+export function stepCost(
+  graph: Graph,
+  lowered: readonly LoweredNode[],
+  phases: ReadonlySet<Phase>,
+  extra: readonly ExtraWork[] = [],
+): StepCost {
   const byKind: Record<string, KindCost> = {};
   const add = (kind: string, dispatches: readonly Dispatch[], lowerBoundBytes: number) => {
     const k = (byKind[kind] ??= { flops: 0, bytesRead: 0, bytesWritten: 0, dispatches: 0, lowerBoundBytes: 0 });
@@ -61,7 +66,12 @@ const mb = (bytes: number) => +(bytes / 1e6).toFixed(1);
 /** A short form for one benchmark line: GFLOP, MB (10^6 bytes), and the op kinds furthest above their bound. */
 export function summarise(c: StepCost, worst = 4) {
   const excess = Object.entries(c.byKind)
-    .map(([kind, k]) => ({ kind, mb: mb(k.bytesRead + k.bytesWritten), lowerBoundMb: mb(k.lowerBoundBytes), over: k.bytesRead + k.bytesWritten - k.lowerBoundBytes }))
+    .map(([kind, k]) => ({
+      kind,
+      mb: mb(k.bytesRead + k.bytesWritten),
+      lowerBoundMb: mb(k.lowerBoundBytes),
+      over: k.bytesRead + k.bytesWritten - k.lowerBoundBytes,
+    }))
     .sort((a, b) => b.over - a.over)
     .slice(0, worst)
     .map(({ over: _, ...k }) => k);

@@ -76,13 +76,29 @@ export class LandscapeProbe {
   ) {}
 
   /** `target`: a train-mode target of `network`; at most `chunk` points are read back at a time. */
-  static async create(gpu: Gpu, network: Network, target: StepTarget, base: Weights, d1: Weights, d2: Weights, chunk = 32): Promise<LandscapeProbe> {
+  static async create(
+    gpu: Gpu,
+    network: Network,
+    target: StepTarget,
+    base: Weights,
+    d1: Weights,
+    d2: Weights,
+    chunk = 32,
+  ): Promise<LandscapeProbe> {
     if (target.mode !== 'train') throw new Error('the landscape uses train-mode BN');
     const arena = network.arenas().params;
     const buffers = [base, d1, d2].map((w, i) => uploadNew(gpu, `landscape.${['base', 'd1', 'd2'][i]}`, toArenaLayout(arena, w)));
     const results = createStorage(gpu, 'landscape.results', chunk * 8);
     try {
-      const d = await lincomb(gpu, 'landscape.lincomb', arena.floats, { buffer: buffers[0] }, { buffer: buffers[1] }, { buffer: buffers[2] }, { buffer: arena.buffer });
+      const d = await lincomb(
+        gpu,
+        'landscape.lincomb',
+        arena.floats,
+        { buffer: buffers[0] },
+        { buffer: buffers[1] },
+        { buffer: buffers[2] },
+        { buffer: arena.buffer },
+      );
       return new LandscapeProbe(gpu, network, target, buffers, results, d, arena.floats, chunk);
     } catch (e) {
       [...buffers, results].forEach((b) => b.destroy());
@@ -94,7 +110,12 @@ export class LandscapeProbe {
    * Mean loss over the batches at each point; `onChunk(done)` after each chunk is read, and `cancelled()` checked
    * before each chunk (the points not evaluated are NaN).
    */
-  async evaluate(points: readonly (readonly [number, number])[], batches: LandscapeBatches, readback: ReadbackPool, opts: { onChunk?: (done: number) => void; cancelled?: () => boolean } = {}): Promise<number[]> {
+  async evaluate(
+    points: readonly (readonly [number, number])[],
+    batches: LandscapeBatches,
+    readback: ReadbackPool,
+    opts: { onChunk?: (done: number) => void; cancelled?: () => boolean } = {},
+  ): Promise<number[]> {
     const q = this.gpu.device.queue;
     const out = new Array<number>(points.length).fill(NaN);
     const zeros = new Float32Array(2);

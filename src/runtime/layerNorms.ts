@@ -37,8 +37,20 @@ function layerNormsDispatches(gpu: Gpu, label: string, arenas: NetworkArenas, na
   const { weightAt } = layerNormsLayout(names.length);
   const segments = (a: Arena) => names.map((n) => a.offsets.get(n)!);
   return Promise.all([
-    sumSquares(gpu, `${label}.grad`, segments(arenas.grads), { buffer: arenas.grads.buffer }, { buffer: out, offset: 0, size: names.length * 4 }),
-    sumSquares(gpu, `${label}.weight`, segments(arenas.params), { buffer: arenas.params.buffer }, { buffer: out, offset: weightAt * 4, size: names.length * 4 }),
+    sumSquares(
+      gpu,
+      `${label}.grad`,
+      segments(arenas.grads),
+      { buffer: arenas.grads.buffer },
+      { buffer: out, offset: 0, size: names.length * 4 },
+    ),
+    sumSquares(
+      gpu,
+      `${label}.weight`,
+      segments(arenas.params),
+      { buffer: arenas.params.buffer },
+      { buffer: out, offset: weightAt * 4, size: names.length * 4 },
+    ),
   ]);
 }
 

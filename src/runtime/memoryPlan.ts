@@ -44,7 +44,13 @@ export function planTraining(model: ModelConfig, batch: number, every: number, t
     else if (n.name.endsWith('.re')) recomputeMacs += macs(g, n);
   }
   const p = countParams(cfg);
-  return { every: every >= 1 ? every : 0, activationBytes: plan.peakBytes, persistentBytes: 4 * (3 * p.trainable + p.buffers), forwardMacs, recomputeMacs };
+  return {
+    every: every >= 1 ? every : 0,
+    activationBytes: plan.peakBytes,
+    persistentBytes: 4 * (3 * p.trainable + p.buffers),
+    forwardMacs,
+    recomputeMacs,
+  };
 }
 
 /** Blocks in the whole net (3 stages of n). */
@@ -57,7 +63,13 @@ export const sqrtEvery = (model: ModelConfig) => Math.max(1, Math.round(Math.sqr
  * 'auto': recompute (segments of ~sqrt(blocks)) only when the plan without it would not fit `budgetBytes` (the
  * adapter's limits); a number: that segment length (0: off).
  */
-export function chooseRecompute(model: ModelConfig, batch: number, setting: 'auto' | number | undefined, budgetBytes: number, tuning?: Tuning): number {
+export function chooseRecompute(
+  model: ModelConfig,
+  batch: number,
+  setting: 'auto' | number | undefined,
+  budgetBytes: number,
+  tuning?: Tuning,
+): number {
   if (setting === undefined) return 0;
   if (setting !== 'auto') return Math.max(0, Math.floor(setting));
   const plain = planTraining(model, batch, 0, tuning);

@@ -47,9 +47,14 @@ export class Network {
 
   /** `recomputeEvery`: activation recomputation, keeping every this many blocks' output (0 or absent: off). */
   /** `trainFrom`: SGD updates only the parameters from this one on (state-dict order; 'fc.weight': the head). */
-  static async create(gpu: Gpu, config: ModelConfig, opts: { batchSize: number; seed: number; recomputeEvery?: number; trainFrom?: string }): Promise<Network> {
+  static async create(
+    gpu: Gpu,
+    config: ModelConfig,
+    opts: { batchSize: number; seed: number; recomputeEvery?: number; trainFrom?: string },
+  ): Promise<Network> {
     const cfg = resolveConfig(config);
-    if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new Error(`batch size must be a positive integer, not ${opts.batchSize}`);
+    if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)
+      throw new Error(`batch size must be a positive integer, not ${opts.batchSize}`);
     const template = buildNetGraph(cfg, opts.batchSize, 'train');
     const net = new Network(gpu, cfg, opts.batchSize, template, opts.recomputeEvery ?? 0);
     try {
@@ -118,7 +123,9 @@ export class Network {
 
   /** `variant` (eval mode): one of the analysis lab's graphs, e.g. `{ lesion: 2 }` with block 2 removed. */
   async forward(
-    images: Float32Array, labels: Int32Array, opts: { bnMode: 'train' | 'eval'; variant?: NetGraphOptions },
+    images: Float32Array,
+    labels: Int32Array,
+    opts: { bnMode: 'train' | 'eval'; variant?: NetGraphOptions },
   ): Promise<{ loss: number; correct: number; logits: Float32Array }> {
     const b = await this.target(opts.bnMode, labels.length, opts.variant);
     this.upload(b, images, labels);
@@ -150,7 +157,12 @@ export class Network {
   }
 
   /** Histograms of one 3x3 layer's activations before and after BN (runtime/bnHistogram.ts) on a batch, eval-mode BN. */
-  async bnHistograms(images: Float32Array, labels: Int32Array, layer: string, bins: number): Promise<{ before: Histogram; after: Histogram; channels?: ChannelStats }> {
+  async bnHistograms(
+    images: Float32Array,
+    labels: Int32Array,
+    layer: string,
+    bins: number,
+  ): Promise<{ before: Histogram; after: Histogram; channels?: ChannelStats }> {
     const b = await this.target('eval', labels.length, { probe: true });
     this.upload(b, images, labels);
     return bnHistograms(this.gpu, this.readback, b, layer, bins, (enc) => this.encodeStep(enc, b, 'forward'), this.runningStats(layer));
@@ -269,16 +281,22 @@ export class Network {
 
   private upload(b: StepTarget, images: Float32Array, labels: Int32Array) {
     if (images.length !== labels.length * IMAGE_FLOATS) {
-      throw new Error(`images hold ${images.length} floats; ${labels.length} labels need ${labels.length * IMAGE_FLOATS} (N x 3 x 32 x 32)`);
+      throw new Error(
+        `images hold ${images.length} floats; ${labels.length} labels need ${labels.length * IMAGE_FLOATS} (N x 3 x 32 x 32)`,
+      );
     }
-    for (const l of labels) if (!(l >= 0 && l < this.config.classes)) throw new Error(`label ${l} is outside 0..${this.config.classes - 1}`);
+    for (const l of labels)
+      if (!(l >= 0 && l < this.config.classes)) throw new Error(`label ${l} is outside 0..${this.config.classes - 1}`);
     const q = this.gpu.device.queue;
     q.writeBuffer(b.images, 0, images.buffer, images.byteOffset, images.byteLength);
     q.writeBuffer(b.labels, 0, labels.buffer, labels.byteOffset, labels.byteLength);
   }
 
   /** Copies the given ranges into pooled mappable buffers, submits, and returns them as float arrays. */
-  private async submitAndRead(enc: GPUCommandEncoder, ranges: { buffer: GPUBuffer; offset: number; size: number }[]): Promise<Float32Array[]> {
+  private async submitAndRead(
+    enc: GPUCommandEncoder,
+    ranges: { buffer: GPUBuffer; offset: number; size: number }[],
+  ): Promise<Float32Array[]> {
     const staging = ranges.map((r) => this.readback.acquire(r.size));
     ranges.forEach((r, i) => enc.copyBufferToBuffer(r.buffer, r.offset, staging[i], 0, Math.ceil(r.size / 4) * 4));
     this.gpu.device.queue.submit([enc.finish()]);

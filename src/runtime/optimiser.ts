@@ -29,7 +29,17 @@ export class Sgd {
     const at = from === undefined ? 0 : a.params.offsets.get(from)?.offset;
     if (at === undefined) throw new Error(`SGD: no parameter named '${from}'`);
     const tail = (buffer: GPUBuffer) => ({ buffer, offset: at * 4 });
-    return new Sgd(gpu, await sgd(gpu, from ? `sgd.from.${from}` : 'sgd', a.params.floats - at, tail(a.params.buffer), tail(a.grads.buffer), tail(a.momentum.buffer)));
+    return new Sgd(
+      gpu,
+      await sgd(
+        gpu,
+        from ? `sgd.from.${from}` : 'sgd',
+        a.params.floats - at,
+        tail(a.params.buffer),
+        tail(a.grads.buffer),
+        tail(a.momentum.buffer),
+      ),
+    );
   }
 
   /** Sets learning rate, momentum and weight decay for the next submit; writes the uniforms only when they change. */

@@ -95,11 +95,31 @@ export class ResponseProbe {
       const dispatches = await Promise.all([
         ...probes.responses.map((r, i) => {
           const { at: m, c } = layerAt[i];
-          return bnStats(gpu, `${label}.${r.name}.stats`, perChannel(g.tensors[r.id].shape), refOf(r.id), slice(m, c), slice(m + aligned(c), c), { variant: scratchFreeVariant(gpu.tuning) });
+          return bnStats(
+            gpu,
+            `${label}.${r.name}.stats`,
+            perChannel(g.tensors[r.id].shape),
+            refOf(r.id),
+            slice(m, c),
+            slice(m + aligned(c), c),
+            { variant: scratchFreeVariant(gpu.tuning) },
+          );
         }),
         ...probes.blocks.flatMap((k, i) => [
-          sumSquares(gpu, `${label}.${k.name}.residual`, [{ offset: 0, count: numel(g.tensors[k.residual].shape) }], refOf(k.residual), slice(blockAt[i].f, 1)),
-          sumSquares(gpu, `${label}.${k.name}.shortcut`, [{ offset: 0, count: numel(g.tensors[k.shortcut].shape) }], refOf(k.shortcut), slice(blockAt[i].x, 1)),
+          sumSquares(
+            gpu,
+            `${label}.${k.name}.residual`,
+            [{ offset: 0, count: numel(g.tensors[k.residual].shape) }],
+            refOf(k.residual),
+            slice(blockAt[i].f, 1),
+          ),
+          sumSquares(
+            gpu,
+            `${label}.${k.name}.shortcut`,
+            [{ offset: 0, count: numel(g.tensors[k.shortcut].shape) }],
+            refOf(k.shortcut),
+            slice(blockAt[i].x, 1),
+          ),
         ]),
       ]).then((d) => d.flat());
       return new ResponseProbe(target, out, dispatches, layerAt, blockAt, floats);

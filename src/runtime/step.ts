@@ -21,7 +21,14 @@ export function encodeStep(enc: GPUCommandEncoder, target: StepTarget, kind: Ste
     if (!hyper) throw new Error('a train step needs learning rate, momentum and weight decay');
     sgd.setHyper(hyper);
   }
-  const phases = kind === 'train' ? TRAIN_PHASES : kind === 'gradients' ? GRAD_PHASES : kind === 'forward' && target.mode === 'train' ? FWD_TRAIN_PHASES : FWD_PHASES;
+  const phases =
+    kind === 'train'
+      ? TRAIN_PHASES
+      : kind === 'gradients'
+        ? GRAD_PHASES
+        : kind === 'forward' && target.mode === 'train'
+          ? FWD_TRAIN_PHASES
+          : FWD_PHASES;
   const pass = enc.beginComputePass({ label: `${kind}.b${target.batch}` });
   target.compiled.record(pass, phases);
   if (kind === 'train') sgd.record(pass);

@@ -93,8 +93,21 @@ export class StepTargets {
     };
     try {
       const p = net.probes;
-      const probed = p ? [...p.responses.map((r) => r.id), ...p.bnInputs.map((r) => r.id), ...p.blocks.flatMap((k) => [k.residual, k.shortcut]), p.features] : [];
-      const compiled = await compileGraph(this.gpu, net.b.graph, label + variantKey(variant), persistent, new Set([net.logits, ...probed, ...(net.inputGrad === undefined ? [] : [net.inputGrad])]));
+      const probed = p
+        ? [
+            ...p.responses.map((r) => r.id),
+            ...p.bnInputs.map((r) => r.id),
+            ...p.blocks.flatMap((k) => [k.residual, k.shortcut]),
+            p.features,
+          ]
+        : [];
+      const compiled = await compileGraph(
+        this.gpu,
+        net.b.graph,
+        label + variantKey(variant),
+        persistent,
+        new Set([net.logits, ...probed, ...(net.inputGrad === undefined ? [] : [net.inputGrad])]),
+      );
       const b: StepTarget = { mode, batch, images, labels, metrics, logits: compiled.refs.get(net.logits)!, net, compiled };
       this.built.set(key, b);
       return b;
@@ -142,4 +155,5 @@ function destroyTarget(b: StepTarget): void {
 }
 
 /** '' for the plain graph; '|probe', '|probesaliency', '|lesion3' for the lab's variants. */
-const variantKey = (v?: NetGraphOptions): string => (v ? `|${v.probe ? 'probe' : ''}${v.saliency ? 'saliency' : ''}${v.lesion !== undefined ? `lesion${v.lesion}` : ''}` : '');
+const variantKey = (v?: NetGraphOptions): string =>
+  v ? `|${v.probe ? 'probe' : ''}${v.saliency ? 'saliency' : ''}${v.lesion !== undefined ? `lesion${v.lesion}` : ''}` : '';

@@ -69,7 +69,9 @@ export function benchPlan(o: BenchOptions = {}): { configs: BenchConfig[]; steps
 /** The printed form of a result: one JSON line, and a second with the kernel breakdown when there is one. */
 export function benchLines(r: BenchResult): string[] {
   const { kernels, ...line } = r;
-  return kernels ? [JSON.stringify(line), JSON.stringify({ model: line.model, batch: line.batch, kernelMs: kernels })] : [JSON.stringify(line)];
+  return kernels
+    ? [JSON.stringify(line), JSON.stringify({ model: line.model, batch: line.batch, kernelMs: kernels })]
+    : [JSON.stringify(line)];
 }
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
@@ -79,7 +81,17 @@ export async function benchConfig(engine: Engine, c: BenchConfig, steps: number,
   try {
     return await measure(engine, c, steps, warmup);
   } catch (e) {
-    return { model: c.model, batch: c.batch, imagesPerSec: 0, msPerStep: 0, steps: 0, peakGpuBytes: 0, naiveActivationBytes: 0, adapter: engine.adapterName, error: String(e) };
+    return {
+      model: c.model,
+      batch: c.batch,
+      imagesPerSec: 0,
+      msPerStep: 0,
+      steps: 0,
+      peakGpuBytes: 0,
+      naiveActivationBytes: 0,
+      adapter: engine.adapterName,
+      error: String(e),
+    };
   }
 }
 
@@ -135,7 +147,13 @@ async function measure(engine: Engine, c: BenchConfig, steps: number, warmup: nu
 }
 
 /** Eval-mode forward passes (logits read back each time) of a network built for `batch`; the median. */
-async function measureInference(engine: Engine, c: BenchConfig, batch: number, steps: number, warmup: number): Promise<NonNullable<BenchResult['infer']>> {
+async function measureInference(
+  engine: Engine,
+  c: BenchConfig,
+  batch: number,
+  steps: number,
+  warmup: number,
+): Promise<NonNullable<BenchResult['infer']>> {
   try {
     const net = await buildNetwork(engine, c.config, { batchSize: batch, seed: 0 });
     try {

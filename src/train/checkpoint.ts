@@ -102,7 +102,8 @@ export function readCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
     for (const e of params) momentum[e.name] = mom[e.name].data as Float32Array;
   }
   const finite = (name: string, data: Float32Array) => {
-    if (!data.every(Number.isFinite)) throw new CheckpointError(`tensor '${name}' holds NaN or infinite values: the run had diverged when it was saved`);
+    if (!data.every(Number.isFinite))
+      throw new CheckpointError(`tensor '${name}' holds NaN or infinite values: the run had diverged when it was saved`);
   };
   for (const [name, data] of Object.entries(state)) finite(name, data);
   for (const [name, data] of Object.entries(momentum ?? {})) finite(MOMENTUM_PREFIX + name, data);

@@ -24,7 +24,11 @@ export interface Loaded {
   cacheable: boolean;
 }
 
-export async function loadFromSource(source: DataSource, onProgress: (p: LoadProgress, phase: 'download' | 'decode') => void, base?: string): Promise<Loaded> {
+export async function loadFromSource(
+  source: DataSource,
+  onProgress: (p: LoadProgress, phase: 'download' | 'decode') => void,
+  base?: string,
+): Promise<Loaded> {
   switch (source.kind) {
     case 'cache': {
       const data = await loadCachedDataset(CACHE_KEY);
@@ -43,7 +47,11 @@ export async function loadFromSource(source: DataSource, onProgress: (p: LoadPro
       try {
         res = await fetch(base ? new URL(url, base) : url);
       } catch (e) {
-        throw new DatasetError('fetch-failed', `Could not reach ${label} for CIFAR-10 (${(e as Error).message}). Check the address or the connection, or pick the file.`, { cause: e });
+        throw new DatasetError(
+          'fetch-failed',
+          `Could not reach ${label} for CIFAR-10 (${(e as Error).message}). Check the address or the connection, or pick the file.`,
+          { cause: e },
+        );
       }
       if (!res.ok || !res.body) {
         const hint =
@@ -54,7 +62,10 @@ export async function loadFromSource(source: DataSource, onProgress: (p: LoadPro
       }
       if ((res.headers.get('Content-Type') ?? '').includes('text/html')) {
         // A dev server without the archive answers unknown paths with the app's page.
-        const hint = source.kind === 'server' ? ' Run `npm run fetch-data` (or set CIFAR10_TARBALL) and restart the server, or pick the file.' : ' Check the address.';
+        const hint =
+          source.kind === 'server'
+            ? ' Run `npm run fetch-data` (or set CIFAR10_TARBALL) and restart the server, or pick the file.'
+            : ' Check the address.';
         throw new DatasetError('fetch-failed', `${label} has no CIFAR-10 archive at ${url}: it answered with a web page.${hint}`);
       }
       const length = Number(res.headers.get('Content-Length'));
@@ -85,7 +96,13 @@ export function summarise(data: Cifar10, source: string, perClass = 4): DatasetS
     pixels.set(data.train.images.subarray(i * 3072, (i + 1) * 3072), k * 3072);
     labels[k] = data.train.labels[i];
   });
-  return { classNames: [...data.classNames], trainCount: data.train.count, testCount: data.test.count, samples: { pixels, labels }, source };
+  return {
+    classNames: [...data.classNames],
+    trainCount: data.train.count,
+    testCount: data.test.count,
+    samples: { pixels, labels },
+    source,
+  };
 }
 
 /**

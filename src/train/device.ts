@@ -91,7 +91,13 @@ export class TrainerDevice {
   async installData(data: Cifar10, source: string): Promise<void> {
     const gpu = await this.ensureGpu();
     const n = data.train.count + data.test.count;
-    this.post({ type: 'dataProgress', bytesRead: 0, totalBytes: data.train.images.length + data.test.images.length, imagesDecoded: n, phase: 'upload' });
+    this.post({
+      type: 'dataProgress',
+      bytesRead: 0,
+      totalBytes: data.train.images.length + data.test.images.length,
+      imagesDecoded: n,
+      phase: 'upload',
+    });
     const next = GpuDataset.upload(gpu, data);
     this.dataset?.dispose(); // freed when the runs using it are deleted
     this.dataset = next;
@@ -103,7 +109,8 @@ export class TrainerDevice {
   async ensureDataset(): Promise<GpuDataset> {
     const gpu = await this.ensureGpu();
     if (!this.dataset && this.data) this.dataset = GpuDataset.upload(gpu, this.data.data); // after a device loss
-    if (!this.dataset) throw new TrainerError('no-data', 'No dataset is loaded yet.', 'Load CIFAR-10 first (from the local server, a file, or a URL).');
+    if (!this.dataset)
+      throw new TrainerError('no-data', 'No dataset is loaded yet.', 'Load CIFAR-10 first (from the local server, a file, or a URL).');
     return this.dataset;
   }
 }

@@ -30,10 +30,12 @@ export class TrainerError extends Error {
 
 const ADVICE: Record<ErrorCode, string> = {
   'no-webgpu': 'Use a recent Chrome or Edge with WebGPU enabled (on Linux: --enable-unsafe-webgpu --enable-features=Vulkan).',
-  'device-lost': 'The GPU was reset (driver crash, sleep, or too much work). Restart the GPU engine, or reload the page; load a saved checkpoint to continue a run.',
+  'device-lost':
+    'The GPU was reset (driver crash, sleep, or too much work). Restart the GPU engine, or reload the page; load a saved checkpoint to continue a run.',
   'out-of-memory': 'Use a smaller batch size or a narrower/shallower network, or delete other runs to free GPU memory.',
   'gpu-limits': 'Use a smaller batch size (the largest buffers grow with it) or a narrower network.',
-  'nan-loss': 'The run is paused at its last good state. Lower the learning rate (or add warm-up) and resume, or load a checkpoint saved before.',
+  'nan-loss':
+    'The run is paused at its last good state. Lower the learning rate (or add warm-up) and resume, or load a checkpoint saved before.',
   'bad-data': 'Pick the official cifar-10-binary.tar.gz ("CIFAR-10 binary version" from https://www.cs.toronto.edu/~kriz/cifar.html).',
   'bad-config': 'Change the setting named in the message and create the run again.',
   'bad-checkpoint': 'Load a .safetensors file saved by this app for a network of the same shape.',
@@ -53,9 +55,13 @@ export function toErrorEvent(e: unknown, runId?: RunId): ErrorEvent {
   if (e instanceof ConfigError || e instanceof RunConfigError || e instanceof RangeError) return errorEvent('bad-config', message, runId);
   if (e instanceof GpuCapacityError) return errorEvent('gpu-limits', message, runId);
   if (e instanceof CheckpointError) return errorEvent('bad-checkpoint', message, runId);
-  if (e instanceof NoCachedDataError) return errorEvent('no-data', message, runId, 'Load CIFAR-10 from the local server, a file, or a URL; it is cached afterwards.');
+  if (e instanceof NoCachedDataError)
+    return errorEvent('no-data', message, runId, 'Load CIFAR-10 from the local server, a file, or a URL; it is cached afterwards.');
   if (e instanceof DatasetError) {
-    const advice = e.code === 'fetch-failed' || e.code === 'read-failed' ? 'Check the address or your connection, or pick the file instead.' : ADVICE['bad-data'];
+    const advice =
+      e.code === 'fetch-failed' || e.code === 'read-failed'
+        ? 'Check the address or your connection, or pick the file instead.'
+        : ADVICE['bad-data'];
     return errorEvent('bad-data', message, runId, advice);
   }
   if (e instanceof WebGpuUnavailableError) return errorEvent('no-webgpu', message, runId);

@@ -56,7 +56,12 @@ export class Evaluator {
    * awaited first; then every batch of every mode is submitted in the same turn of the event loop, so all modes
    * see the same weights and no training step comes in between.
    */
-  async run(split: GpuSplit, modes: BnMode[], count = 0, opts: { logits?: boolean; onSubmit?: () => void; variant?: NetGraphOptions } = {}): Promise<EvalResult[]> {
+  async run(
+    split: GpuSplit,
+    modes: BnMode[],
+    count = 0,
+    opts: { logits?: boolean; onSubmit?: () => void; variant?: NetGraphOptions } = {},
+  ): Promise<EvalResult[]> {
     const n = count > 0 ? Math.min(count, split.ids.length) : split.ids.length;
     if (n === 0) throw new Error(`the ${split.name} split has no images`);
     const B = this.batch;
@@ -64,7 +69,11 @@ export class Evaluator {
     const plans: Plan[] = [];
     for (const mode of modes) {
       const v = opts.variant;
-      plans.push({ mode, full: n >= B ? await this.entry(split, mode, B, v) : undefined, last: rest > 0 ? await this.entry(split, mode, rest, v) : undefined });
+      plans.push({
+        mode,
+        full: n >= B ? await this.entry(split, mode, B, v) : undefined,
+        last: rest > 0 ? await this.entry(split, mode, rest, v) : undefined,
+      });
     }
     if (this.destroyed) throw new Error('the run was deleted');
     opts.onSubmit?.();
@@ -90,7 +99,8 @@ export class Evaluator {
       const enc = this.gpu.device.createCommandEncoder({ label: `eval.${split.name}.${mode}` });
       e.input.encode(enc);
       this.network.encodeStep(enc, e.target, mode === 'train' ? 'forwardNoUpdate' : 'forward');
-      if (logits) enc.copyBufferToBuffer(e.target.logits.buffer, e.target.logits.offset ?? 0, logits, start * classes * 4, size * classes * 4);
+      if (logits)
+        enc.copyBufferToBuffer(e.target.logits.buffer, e.target.logits.offset ?? 0, logits, start * classes * 4, size * classes * 4);
       if (start + size >= n) parts.forEach((p, i) => enc.copyBufferToBuffer(p.target.metrics, 0, staging, i * 16, 16));
       q.submit([enc.finish()]);
     }
@@ -116,7 +126,11 @@ export class Evaluator {
 
   destroy(): void {
     this.destroyed = true;
-    for (const e of this.entries.values()) void e.then((x) => x.input.destroy(), () => undefined);
+    for (const e of this.entries.values())
+      void e.then(
+        (x) => x.input.destroy(),
+        () => undefined,
+      );
     this.entries.clear();
     this.indices?.destroy();
   }

@@ -14,7 +14,10 @@ export interface Merged {
 }
 
 /** `target`: the new network's tensors; `source`: the source's values with their shapes. */
-export function loadByName(target: readonly StateTensor[], source: Record<string, { shape: readonly number[]; data: Float32Array }>): Merged {
+export function loadByName(
+  target: readonly StateTensor[],
+  source: Record<string, { shape: readonly number[]; data: Float32Array }>,
+): Merged {
   const out: Merged = { state: {}, loaded: [], fresh: [] };
   for (const t of target) {
     const s = source[t.name];
@@ -29,9 +32,15 @@ export function loadByName(target: readonly StateTensor[], source: Record<string
 /** The user's images as a dataset: every fifth image of each class (at least one) is held out as the test split. */
 export function imagesAsDataset(d: LabelledImages): Cifar10 {
   const n = d.labels.length;
-  if (d.pixels.length !== n * 3072) throw new TrainerError('bad-data', `${d.pixels.length} pixel bytes for ${n} images (32x32x3 = 3072 each).`, 'Pick the folder again.');
+  if (d.pixels.length !== n * 3072)
+    throw new TrainerError('bad-data', `${d.pixels.length} pixel bytes for ${n} images (32x32x3 = 3072 each).`, 'Pick the folder again.');
   const k = d.classNames.length;
-  if (k < 2) throw new TrainerError('bad-data', `the folder has ${k} class sub-folder(s)`, 'Pick a folder with one sub-folder of images per class, two classes or more.');
+  if (k < 2)
+    throw new TrainerError(
+      'bad-data',
+      `the folder has ${k} class sub-folder(s)`,
+      'Pick a folder with one sub-folder of images per class, two classes or more.',
+    );
   const seen = new Array<number>(k).fill(0);
   const test: number[] = [];
   const train: number[] = [];
@@ -40,7 +49,8 @@ export function imagesAsDataset(d: LabelledImages): Cifar10 {
     if (!(c < k)) throw new TrainerError('bad-data', `image ${i} has label ${c}, outside 0..${k - 1}`, 'Pick the folder again.');
     (seen[c]++ % 5 === 0 ? test : train).push(i);
   }
-  if (train.length === 0) throw new TrainerError('bad-data', 'too few images to hold out a test set', 'Put at least two images in each class folder.');
+  if (train.length === 0)
+    throw new TrainerError('bad-data', 'too few images to hold out a test set', 'Put at least two images in each class folder.');
   const split = (ids: number[]): Split => {
     const images = new Uint8Array(ids.length * 3072);
     ids.forEach((i, j) => images.set(d.pixels.subarray(i * 3072, (i + 1) * 3072), j * 3072));

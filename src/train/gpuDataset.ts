@@ -36,7 +36,11 @@ export interface SplitSet {
 export const VAL_SPLIT_SEED = 0;
 
 /** Training/validation image ids: the same draw as src/data/cifar.ts splitTrainVal, as id lists (sorted). */
-export function trainValIds(count: number, valCount: number, seed = VAL_SPLIT_SEED): { train: Uint32Array<ArrayBuffer>; val: Uint32Array<ArrayBuffer> } {
+export function trainValIds(
+  count: number,
+  valCount: number,
+  seed = VAL_SPLIT_SEED,
+): { train: Uint32Array<ArrayBuffer>; val: Uint32Array<ArrayBuffer> } {
   if (!Number.isInteger(valCount) || valCount < 0 || valCount >= count) {
     throw new RangeError(`valCount must be an integer in 0..${count - 1} (the training set has ${count} images), not ${valCount}`);
   }
@@ -89,7 +93,13 @@ export class GpuDataset {
     if (!s) {
       const { train, test } = this.data;
       const ids = valCount > 0 ? trainValIds(train.count, valCount) : { train: iota(train.count), val: undefined };
-      const onTrain = (name: SplitName, i: Uint32Array<ArrayBuffer>): GpuSplit => ({ name, images: this.trainImages, labels: this.trainLabels, ids: i, source: train });
+      const onTrain = (name: SplitName, i: Uint32Array<ArrayBuffer>): GpuSplit => ({
+        name,
+        images: this.trainImages,
+        labels: this.trainLabels,
+        ids: i,
+        source: train,
+      });
       s = {
         train: onTrain('train', ids.train),
         val: ids.val ? onTrain('val', ids.val) : undefined,

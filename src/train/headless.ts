@@ -94,7 +94,12 @@ export class HeadlessTrainer {
     const deadline = performance.now() + DRAIN_MS;
     while (nonFiniteAt === undefined && (metrics.at(-1)?.step ?? 0) < run.step) {
       this.check();
-      if (performance.now() > deadline) throw new TrainerError('internal', `The metrics of steps up to ${run.step} never came back from the GPU.`, 'Try again; if it persists, report it.');
+      if (performance.now() > deadline)
+        throw new TrainerError(
+          'internal',
+          `The metrics of steps up to ${run.step} never came back from the GPU.`,
+          'Try again; if it persists, report it.',
+        );
       await new Promise((r) => setTimeout(r, 2));
     }
     const trainMs = performance.now() - t0 - evalMs;
@@ -109,12 +114,26 @@ export class HeadlessTrainer {
     const step = run.step;
     const results: EvalResult[] = await run.evaluator.run(run.splits.test, modes, run.config.evalImages);
     this.check();
-    return results.map((r, i) => ({ runId: run.id, step, epoch: run.epochAt(step), split: 'test', bnMode: modes[i], loss: r.loss, accuracy: r.accuracy, images: r.images }));
+    return results.map((r, i) => ({
+      runId: run.id,
+      step,
+      epoch: run.epochAt(step),
+      split: 'test',
+      bnMode: modes[i],
+      loss: r.loss,
+      accuracy: r.accuracy,
+      images: r.images,
+    }));
   }
 
   /** The app's checkpoint file of the run as it stands (state, momentum, config with its current lr). */
   checkpoint(run: Run): Promise<Uint8Array> {
-    return saveCheckpoint(run.network, { config: { ...run.config, lr: run.lr }, step: run.step, epoch: run.epochAt(run.step), name: run.name });
+    return saveCheckpoint(run.network, {
+      config: { ...run.config, lr: run.lr },
+      step: run.step,
+      epoch: run.epochAt(run.step),
+      name: run.name,
+    });
   }
 
   destroy(): void {
@@ -126,6 +145,10 @@ export class HeadlessTrainer {
     const f = this.fault;
     if (!f) return;
     const code = f.kind === 'lost' ? 'device-lost' : f.kind === 'out-of-memory' ? 'out-of-memory' : 'internal';
-    throw new TrainerError(code, `GPU ${f.kind === 'lost' ? 'device lost' : `${f.kind} error`}: ${f.message}`, 'Try a smaller batch size or network; if it persists, report the message.');
+    throw new TrainerError(
+      code,
+      `GPU ${f.kind === 'lost' ? 'device lost' : `${f.kind} error`}: ${f.message}`,
+      'Try a smaller batch size or network; if it persists, report the message.',
+    );
   }
 }

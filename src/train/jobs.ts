@@ -27,7 +27,16 @@ export class RunJobs {
     const bnModes: BnMode[] = modes.length ? [...new Set(modes)] : ['eval'];
     let step = r.step;
     const results = await r.evaluator.run(s, bnModes, count, { onSubmit: () => (step = r.step) });
-    const points: EvalPoint[] = results.map((res, i) => ({ runId: r.id, step, epoch: r.epochAt(step), split, bnMode: bnModes[i], loss: res.loss, accuracy: res.accuracy, images: res.images }));
+    const points: EvalPoint[] = results.map((res, i) => ({
+      runId: r.id,
+      step,
+      epoch: r.epochAt(step),
+      split,
+      bnMode: bnModes[i],
+      loss: res.loss,
+      accuracy: res.accuracy,
+      images: res.images,
+    }));
     if (this.runs.isCurrent(r)) this.post({ type: 'evaluation', points });
   }
 
@@ -53,6 +62,11 @@ export class RunJobs {
 
 function splitOf(r: Run, split: 'test' | 'val'): GpuSplit {
   const s = split === 'val' ? r.splits.val : r.splits.test;
-  if (!s) throw new TrainerError('bad-config', `'${r.name}' holds out no validation images.`, 'Create the run with a validation split (valCount > 0), or evaluate on the test split.');
+  if (!s)
+    throw new TrainerError(
+      'bad-config',
+      `'${r.name}' holds out no validation images.`,
+      'Create the run with a validation split (valCount > 0), or evaluate on the test split.',
+    );
   return s;
 }

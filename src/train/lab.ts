@@ -28,7 +28,8 @@ import { TrainerError } from './errors';
 const MAX_RESPONSE_IMAGES = 64;
 
 const positive = (n: number, what: string) => {
-  if (!(Number.isInteger(n) && n > 0)) throw new TrainerError('bad-config', `${what} must be a positive integer, not ${n}`, 'Ask for 1 or more.');
+  if (!(Number.isInteger(n) && n > 0))
+    throw new TrainerError('bad-config', `${what} must be a positive integer, not ${n}`, 'Ask for 1 or more.');
 };
 
 export class LabJobs {
@@ -60,7 +61,14 @@ export class LabJobs {
       const n = Math.min(images, MAX_RESPONSE_IMAGES, test.ids.length);
       const target = await r.network.target('eval', n, { probe: true });
       const indices = createStorage(gpu, 'lab.responses.indices', n * 4);
-      const input = await createBatchInput(gpu, 'lab.responses.input', { batch: n, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false }, test, indices, target);
+      const input = await createBatchInput(
+        gpu,
+        'lab.responses.input',
+        { batch: n, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false },
+        test,
+        indices,
+        target,
+      );
       const probe = await ResponseProbe.create(gpu, 'lab', target);
       try {
         gpu.device.queue.writeBuffer(indices, 0, test.ids, 0, n);
@@ -83,8 +91,10 @@ export class LabJobs {
   /** Histograms before/after BN of `layer` ('' = the first 3x3 layer) on the first test images, eval-mode BN. */
   histogram(r: Run, layer: string, bins: number, images: number): Promise<void> {
     positive(images, 'images');
-    if (!(Number.isInteger(bins) && bins >= 2 && bins <= 256)) throw new TrainerError('bad-config', `bins must be 2..256, not ${bins}`, 'Ask for 2 to 256 bins.');
-    if (!r.network.config.batchNorm) throw new TrainerError('bad-config', `'${r.name}' has no BatchNorm.`, 'Choose a run trained with BatchNorm on.');
+    if (!(Number.isInteger(bins) && bins >= 2 && bins <= 256))
+      throw new TrainerError('bad-config', `bins must be 2..256, not ${bins}`, 'Ask for 2 to 256 bins.');
+    if (!r.network.config.batchNorm)
+      throw new TrainerError('bad-config', `'${r.name}' has no BatchNorm.`, 'Choose a run trained with BatchNorm on.');
     return this.serial(r, async () => {
       const gpu = await this.gpu();
       const test = r.splits.test;
@@ -93,14 +103,29 @@ export class LabJobs {
       const layers = target.net.probes!.bnInputs.map((x) => x.name);
       const name = layer || layers[0];
       const indices = createStorage(gpu, 'lab.histogram.indices', n * 4);
-      const input = await createBatchInput(gpu, 'lab.histogram.input', { batch: n, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false }, test, indices, target);
+      const input = await createBatchInput(
+        gpu,
+        'lab.histogram.input',
+        { batch: n, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false },
+        test,
+        indices,
+        target,
+      );
       try {
         gpu.device.queue.writeBuffer(indices, 0, test.ids, 0, n);
         const step = r.step;
-        const h = await bnHistograms(gpu, this.readback(), target, name, bins, (enc) => {
-          input.encode(enc);
-          r.network.encodeStep(enc, target, 'forward');
-        }, r.network.runningStats(name));
+        const h = await bnHistograms(
+          gpu,
+          this.readback(),
+          target,
+          name,
+          bins,
+          (enc) => {
+            input.encode(enc);
+            r.network.encodeStep(enc, target, 'forward');
+          },
+          r.network.runningStats(name),
+        );
         if (this.runs.isCurrent(r)) this.post({ type: 'labHistogram', runId: r.id, step, images: n, layer: name, layers, ...h });
       } finally {
         input.destroy();
@@ -117,7 +142,15 @@ export class LabJobs {
       const step = r.step;
       const times = await profileGradientStep(gpu, target);
       if (this.runs.isCurrent(r)) {
-        this.post({ type: 'labProfile', runId: r.id, step, batch: r.config.batchSize, adapter: gpu.adapterName, timestamps: !!times, kernels: times ?? [] });
+        this.post({
+          type: 'labProfile',
+          runId: r.id,
+          step,
+          batch: r.config.batchSize,
+          adapter: gpu.adapterName,
+          timestamps: !!times,
+          kernels: times ?? [],
+        });
       }
     });
   }
@@ -131,7 +164,8 @@ export class LabJobs {
    * trains on meanwhile. Training batches 0..batches-1 (un-augmented) are the fixed set.
    */
   landscape(r: Run, mode: '1d' | '2d', size: number, batches: number): Promise<void> {
-    if (!(Number.isInteger(size) && size >= 2 && size <= 64)) throw new TrainerError('bad-config', `grid size must be 2..64, not ${size}`, 'Ask for 2 to 64 points per axis.');
+    if (!(Number.isInteger(size) && size >= 2 && size <= 64))
+      throw new TrainerError('bad-config', `grid size must be 2..64, not ${size}`, 'Ask for 2 to 64 points per axis.');
     positive(batches, 'batches');
     this.cancelled.delete(r.id);
     return this.serial(r, async () => {
@@ -174,16 +208,27 @@ export class LabJobs {
         for (let i = 0; i < k; i++) {
           idx.push(createStorage(gpu, `lab.landscape.indices${i}`, B * 4));
           gpu.device.queue.writeBuffer(idx[i], 0, train.ids, i * B, B);
-          inputs.push(await createBatchInput(gpu, `lab.landscape.input${i}`, { batch: B, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false }, train, idx[i], target));
+          inputs.push(
+            await createBatchInput(
+              gpu,
+              `lab.landscape.input${i}`,
+              { batch: B, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false },
+              train,
+              idx[i],
+              target,
+            ),
+          );
         }
         const probe = await LandscapeProbe.create(gpu, scratch, target, base, d1, d2, mode === '1d' ? size : size);
         try {
           const losses = await probe.evaluate(points, { count: k, fill: (enc, i) => inputs[i].encode(enc) }, this.readback(), {
-            onChunk: (done) => this.runs.isCurrent(r) && this.post({ type: 'labLandscapeProgress', runId: r.id, done, total: points.length }),
+            onChunk: (done) =>
+              this.runs.isCurrent(r) && this.post({ type: 'labLandscapeProgress', runId: r.id, done, total: points.length }),
             cancelled: () => this.cancelled.has(r.id) || !this.runs.isCurrent(r),
           });
           const cancelled = losses.some((x) => Number.isNaN(x));
-          if (this.runs.isCurrent(r)) this.post({ type: 'labLandscape', runId: r.id, step, mode, coords, losses, images: k * B, cancelled });
+          if (this.runs.isCurrent(r))
+            this.post({ type: 'labLandscape', runId: r.id, step, mode, coords, losses, images: k * B, cancelled });
         } finally {
           probe.destroy();
         }
@@ -199,12 +244,20 @@ export class LabJobs {
   /** Class activation maps and input-gradient saliency of test image `index` (runtime/cam.ts), eval-mode BN. */
   saliency(r: Run, index: number): Promise<void> {
     const test = r.splits.test;
-    if (!(Number.isInteger(index) && index >= 0 && index < test.ids.length)) throw new TrainerError('bad-config', `no test image ${index}`, 'Pick an image of the predictions.');
+    if (!(Number.isInteger(index) && index >= 0 && index < test.ids.length))
+      throw new TrainerError('bad-config', `no test image ${index}`, 'Pick an image of the predictions.');
     return this.serial(r, async () => {
       const gpu = await this.gpu();
       const target = await r.network.target('eval', 1, { probe: true, saliency: true });
       const indices = createStorage(gpu, 'lab.saliency.indices', 4);
-      const input = await createBatchInput(gpu, 'lab.saliency.input', { batch: 1, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false }, test, indices, target);
+      const input = await createBatchInput(
+        gpu,
+        'lab.saliency.input',
+        { batch: 1, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false },
+        test,
+        indices,
+        target,
+      );
       try {
         gpu.device.queue.writeBuffer(indices, 0, test.ids, index, 1);
         const step = r.step;
@@ -216,7 +269,10 @@ export class LabJobs {
         const inputMaps = await inputSaliency(gpu, this.readback(), target, r.network.config.classes, () => undefined);
         const id = test.ids[index];
         const pixels = test.source.images.slice(id * 3072, (id + 1) * 3072);
-        if (this.runs.isCurrent(r)) this.post({ type: 'labSaliency', runId: r.id, step, index, label: test.source.labels[id], pixels, ...res, inputMaps }, [pixels.buffer]);
+        if (this.runs.isCurrent(r))
+          this.post({ type: 'labSaliency', runId: r.id, step, index, label: test.source.labels[id], pixels, ...res, inputMaps }, [
+            pixels.buffer,
+          ]);
       } finally {
         input.destroy();
         indices.destroy();
@@ -242,7 +298,8 @@ export class LabJobs {
           blocks.push({ name: names[lesion], error: 1 - res.accuracy });
           r.network.dropVariants(); // one lesioned graph at a time: a deep net has many blocks
         }
-        if (this.runs.isCurrent(r)) this.post({ type: 'labLesion', runId: r.id, step, images: n, baselineError: 1 - base.accuracy, blocks });
+        if (this.runs.isCurrent(r))
+          this.post({ type: 'labLesion', runId: r.id, step, images: n, baselineError: 1 - base.accuracy, blocks });
       } finally {
         ev.destroy();
       }
@@ -267,7 +324,14 @@ export class LabJobs {
       const ev = new Evaluator(gpu, r.network, this.readback(), r.splits.norm, B);
       const target = await r.network.target('train', B);
       const indices = createStorage(gpu, 'lab.reestimate.indices', B * 4);
-      const input = await createBatchInput(gpu, 'lab.reestimate.input', { batch: B, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false }, train, indices, target);
+      const input = await createBatchInput(
+        gpu,
+        'lab.reestimate.input',
+        { batch: B, mean: r.splits.norm.mean, std: r.splits.norm.std, pad: 0, flip: false },
+        train,
+        indices,
+        target,
+      );
       const re = await BnReestimator.create(gpu, target);
       try {
         const [be, bt] = await ev.run(test, ['eval', 'train'], n);
@@ -282,7 +346,15 @@ export class LabJobs {
           gpu.device.queue.submit([enc.finish()]);
         }
         const [ae, at] = await ev.run(test, ['eval', 'train'], n);
-        const event = { type: 'labBn', runId: r.id, step, batches: k, images: n, before: { eval: be.accuracy, train: bt.accuracy }, after: { eval: ae.accuracy, train: at.accuracy } } as const;
+        const event = {
+          type: 'labBn',
+          runId: r.id,
+          step,
+          batches: k,
+          images: n,
+          before: { eval: be.accuracy, train: bt.accuracy },
+          after: { eval: ae.accuracy, train: at.accuracy },
+        } as const;
         if (this.runs.isCurrent(r)) this.post(event);
       } finally {
         await gpu.device.queue.onSubmittedWorkDone();

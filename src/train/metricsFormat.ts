@@ -14,8 +14,16 @@ export function metricsCsv(r: ExportableRun): string {
   const head = 'kind,step,epoch,lr,train_loss,train_acc,images_per_sec,gpu_bytes,split,bn_mode,eval_loss,eval_accuracy,eval_images';
   type Row = { step: number; order: number; cells: (string | number)[] };
   const rows: Row[] = [
-    ...r.metrics.map((m, i): Row => ({ step: m.step, order: i, cells: ['train', m.step, m.epoch, m.lr, m.trainLoss, m.trainAcc, m.imagesPerSec, m.gpuBytes, '', '', '', '', ''] })),
-    ...r.evals.map((e, i): Row => ({ step: e.step, order: 1e9 + i, cells: ['eval', e.step, e.epoch, '', '', '', '', '', e.split, e.bnMode, e.loss, e.accuracy, e.images] })),
+    ...r.metrics.map((m, i): Row => ({
+      step: m.step,
+      order: i,
+      cells: ['train', m.step, m.epoch, m.lr, m.trainLoss, m.trainAcc, m.imagesPerSec, m.gpuBytes, '', '', '', '', ''],
+    })),
+    ...r.evals.map((e, i): Row => ({
+      step: e.step,
+      order: 1e9 + i,
+      cells: ['eval', e.step, e.epoch, '', '', '', '', '', e.split, e.bnMode, e.loss, e.accuracy, e.images],
+    })),
   ];
   rows.sort((a, b) => a.step - b.step || a.order - b.order);
   return [head, ...rows.map((row) => row.cells.join(','))].join('\n') + '\n';

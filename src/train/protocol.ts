@@ -219,35 +219,99 @@ export type ErrorCode =
 
 export type WorkerEvent =
   | { type: 'ready'; adapter: string; maxBufferBytes: number }
-  | { type: 'dataProgress'; bytesRead: number; totalBytes?: number; imagesDecoded: number; phase: 'download' | 'decode' | 'upload' | 'cache' }
+  | {
+      type: 'dataProgress';
+      bytesRead: number;
+      totalBytes?: number;
+      imagesDecoded: number;
+      phase: 'download' | 'decode' | 'upload' | 'cache';
+    }
   | { type: 'dataReady'; summary: DatasetSummary }
-  | { type: 'runState'; runId: RunId; state: RunState; step: number; totalSteps: number; epoch: number; paramCount: number; gpuBytes: number }
+  | {
+      type: 'runState';
+      runId: RunId;
+      state: RunState;
+      step: number;
+      totalSteps: number;
+      epoch: number;
+      paramCount: number;
+      gpuBytes: number;
+    }
   | { type: 'metrics'; points: MetricPoint[] }
   /** without: no recomputation; with: segments of `with.every` blocks (the config's choice, else ~sqrt(blocks)); used: what a run of this config would do. */
   | { type: 'memoryPlan'; requestId: string; without: MemoryPlanFigures; with: MemoryPlanFigures; usedEvery: number; budgetBytes: number }
   | { type: 'layerNorms'; points: LayerNorms[] }
   | { type: 'evaluation'; points: EvalPoint[] }
-  | { type: 'predictions'; runId: RunId; bnMode: 'eval' | 'train'; pixels: Uint8Array; labels: Uint8Array; predicted: Uint8Array; confusion: number[][]; accuracy: number }
+  | {
+      type: 'predictions';
+      runId: RunId;
+      bnMode: 'eval' | 'train';
+      pixels: Uint8Array;
+      labels: Uint8Array;
+      predicted: Uint8Array;
+      confusion: number[][];
+      accuracy: number;
+    }
   | { type: 'checkpoint'; runId: RunId; fileName: string; bytes: ArrayBuffer }
   /** What the worker keeps in the browser: the dataset cache's bytes (undefined: not known in this session). */
   | { type: 'storage'; datasetBytes: number | undefined }
   | { type: 'labResponses'; runId: RunId; step: number; images: number; layers: LabLayerResponse[]; blocks: LabBlockRatio[] }
   | { type: 'labLesion'; runId: RunId; step: number; images: number; baselineError: number; blocks: LabLesion[] }
-  | { type: 'labBn'; runId: RunId; step: number; batches: number; images: number; before: { eval: number; train: number }; after: { eval: number; train: number } }
+  | {
+      type: 'labBn';
+      runId: RunId;
+      step: number;
+      batches: number;
+      images: number;
+      before: { eval: number; train: number };
+      after: { eval: number; train: number };
+    }
   /** `layers`: the 3x3 layers with BN, for choosing another. */
   | {
-      type: 'labHistogram'; runId: RunId; step: number; images: number; layer: string; layers: string[]; before: LabHistogram; after: LabHistogram;
+      type: 'labHistogram';
+      runId: RunId;
+      step: number;
+      images: number;
+      layer: string;
+      layers: string[];
+      before: LabHistogram;
+      after: LabHistogram;
       /** Per channel: the batch's mean and (biased) variance of the BN input against the running statistics. */
       channels?: { batchMean: number[]; batchVar: number[]; runningMean: number[]; runningVar: number[] };
     }
   /** `kernels` empty and `timestamps` false when the adapter has no timestamp queries. Labels are `${opKind} ${nodeName}`. */
-  | { type: 'labProfile'; runId: RunId; step: number; batch: number; adapter: string; timestamps: boolean; kernels: { label: string; ms: number }[] }
+  | {
+      type: 'labProfile';
+      runId: RunId;
+      step: number;
+      batch: number;
+      adapter: string;
+      timestamps: boolean;
+      kernels: { label: string; ms: number }[];
+    }
   | { type: 'labLandscapeProgress'; runId: RunId; done: number; total: number }
   /** `losses`: mean training loss per point, for '2d' row-major over (b, a); NaN where cancelled before it. */
-  | { type: 'labLandscape'; runId: RunId; step: number; mode: '1d' | '2d'; coords: number[]; losses: number[]; images: number; cancelled: boolean }
+  | {
+      type: 'labLandscape';
+      runId: RunId;
+      step: number;
+      mode: '1d' | '2d';
+      coords: number[];
+      losses: number[];
+      images: number;
+      cancelled: boolean;
+    }
   /** `maps[c]`: side x side, row-major, for every class c; `pixels`: the image (3072 bytes, CHW). */
   | {
-      type: 'labSaliency'; runId: RunId; step: number; index: number; label: number; pixels: Uint8Array; logits: number[]; side: number; maps: number[][];
+      type: 'labSaliency';
+      runId: RunId;
+      step: number;
+      index: number;
+      label: number;
+      pixels: Uint8Array;
+      logits: number[];
+      side: number;
+      maps: number[][];
       /** Per class: max over colour channels of |d(-log p_c) / d pixel|, 32 x 32 row-major. */
       inputMaps: number[][];
     }

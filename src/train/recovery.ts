@@ -19,7 +19,8 @@ interface LostRun {
   snapshot: Snapshot | undefined;
 }
 
-const ADVICE_REBUILD = 'Your runs come back paused at their last saved state (saved about every 100 steps and at every pause); resume them to go on.';
+const ADVICE_REBUILD =
+  'Your runs come back paused at their last saved state (saved about every 100 steps and at every pause); resume them to go on.';
 
 export interface RecoveryHost {
   device: TrainerDevice;
@@ -47,7 +48,11 @@ export class Recovery {
     if (run.state === 'training') runs.pause(run, 'paused');
     else runs.postState(run);
     const kept = back === undefined ? 'No earlier state was kept.' : `The run is back at step ${back}, its last good state.`;
-    const event = errorEvent('nan-loss', `The training loss of '${run.name}' became NaN or infinite at step ${step} (learning rate ${lr}). ${kept}`, run.id);
+    const event = errorEvent(
+      'nan-loss',
+      `The training loss of '${run.name}' became NaN or infinite at step ${step} (learning rate ${lr}). ${kept}`,
+      run.id,
+    );
     post(back === undefined ? event : { ...event, rolledBackTo: back });
   }
 
@@ -61,7 +66,12 @@ export class Recovery {
       for (const r of gone) r.destroy();
       const ev = gpuErrorEvent(e);
       if (lost.length === 0) return post(ev);
-      post({ ...ev, message: `${ev.message} Rebuilding ${lost.length === 1 ? 'the run' : `the ${lost.length} runs`} on a new device from the last saved state.`, advice: ADVICE_REBUILD, recovering: true });
+      post({
+        ...ev,
+        message: `${ev.message} Rebuilding ${lost.length === 1 ? 'the run' : `the ${lost.length} runs`} on a new device from the last saved state.`,
+        advice: ADVICE_REBUILD,
+        recovering: true,
+      });
       this.host.afterCurrentCommand(() => this.rebuild(lost));
       return;
     }
@@ -98,7 +108,15 @@ export class Recovery {
       runs.setState(run, run.step >= run.totalSteps ? 'done' : 'paused');
       const at = run.step;
       const message = `'${l.name}' was rebuilt on a new GPU device at step ${at}${at > 0 ? ', its last saved state' : ', its initial weights'}; it is paused.`;
-      post({ ...errorEvent('device-lost', message, l.id, 'Resume it to go on: the steps after that one are trained again, with the same batches.'), rolledBackTo: at });
+      post({
+        ...errorEvent(
+          'device-lost',
+          message,
+          l.id,
+          'Resume it to go on: the steps after that one are trained again, with the same batches.',
+        ),
+        rolledBackTo: at,
+      });
     }
   }
 }

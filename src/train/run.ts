@@ -101,11 +101,24 @@ export class Run {
   }
 
   /** Builds the network and the per-step dispatches; ConfigError / GpuCapacityError for impossible configs. */
-  static async create(gpu: Gpu, id: RunId, name: string, config: RunConfig, dataset: GpuDataset, readback: ReadbackPool, sink: RunSink): Promise<Run> {
+  static async create(
+    gpu: Gpu,
+    id: RunId,
+    name: string,
+    config: RunConfig,
+    dataset: GpuDataset,
+    readback: ReadbackPool,
+    sink: RunSink,
+  ): Promise<Run> {
     checkRunConfig(config);
     const b = config.batchSize;
     const trainFrom = config.fineTune?.train === 'head' ? 'fc.weight' : undefined;
-    const network = await Network.create(gpu, config.model, { batchSize: b, seed: config.seed, recomputeEvery: recomputeEveryFor(config, gpu), trainFrom });
+    const network = await Network.create(gpu, config.model, {
+      batchSize: b,
+      seed: config.seed,
+      recomputeEvery: recomputeEveryFor(config, gpu),
+      trainFrom,
+    });
     const owned: { destroy(): void }[] = [];
     try {
       // Fewer training images or a subset of classes: the run's own id lists (and labels 0..k-1).
@@ -118,7 +131,14 @@ export class Run {
       const history = createStorage(gpu, `${id}.metricsHistory`, HISTORY * SLOT_BYTES);
       owned.push(history);
       const pad = config.augment ? 4 : 0;
-      const aug = await createBatchInput(gpu, `${id}.augment`, { batch: b, mean: splits.norm.mean, std: splits.norm.std, pad, flip: config.augment }, splits.train, indices, target);
+      const aug = await createBatchInput(
+        gpu,
+        `${id}.augment`,
+        { batch: b, mean: splits.norm.mean, std: splits.norm.std, pad, flip: config.augment },
+        splits.train,
+        indices,
+        target,
+      );
       owned.push(aug);
       const probe = await LayerNormProbe.create(gpu, id, network);
       owned.push({ destroy: () => probe.destroy() });
@@ -137,7 +157,15 @@ export class Run {
    * create() inside GPU error scopes, so an allocation that fails on the device (out of memory) or a validation
    * error while building is this run's failure (a TrainerError), not a fault reported later to nobody.
    */
-  static async createChecked(gpu: Gpu, id: RunId, name: string, config: RunConfig, dataset: GpuDataset, readback: ReadbackPool, sink: RunSink): Promise<Run> {
+  static async createChecked(
+    gpu: Gpu,
+    id: RunId,
+    name: string,
+    config: RunConfig,
+    dataset: GpuDataset,
+    readback: ReadbackPool,
+    sink: RunSink,
+  ): Promise<Run> {
     gpu.device.pushErrorScope('out-of-memory');
     gpu.device.pushErrorScope('validation');
     let run: Run | undefined;
@@ -154,8 +182,16 @@ export class Run {
     if (oom || validation) {
       run!.destroy();
       throw oom
-        ? new TrainerError('out-of-memory', `Not enough GPU memory for '${name}': ${oom.message}`, 'Use a smaller batch size or network, or delete other runs.')
-        : new TrainerError('internal', `Building '${name}' failed on the GPU: ${validation!.message}`, 'Try a smaller batch size; if it persists, report the message.');
+        ? new TrainerError(
+            'out-of-memory',
+            `Not enough GPU memory for '${name}': ${oom.message}`,
+            'Use a smaller batch size or network, or delete other runs.',
+          )
+        : new TrainerError(
+            'internal',
+            `Building '${name}' failed on the GPU: ${validation!.message}`,
+            'Try a smaller batch size; if it persists, report the message.',
+          );
     }
     return run!;
   }
@@ -248,14 +284,24 @@ export class Run {
           const loss = h[slot];
           if (bad !== undefined) break; // nothing after the first bad step: it is rolled back
           if (!Number.isFinite(loss)) bad = p.step;
-          points.push({ runId: this.id, step: p.step + 1, epoch: p.epoch, lr: p.lr, trainLoss: loss, trainAcc: h[slot + 1] / batch, imagesPerSec, gpuBytes });
+          points.push({
+            runId: this.id,
+            step: p.step + 1,
+            epoch: p.epoch,
+            lr: p.lr,
+            trainLoss: loss,
+            trainAcc: h[slot + 1] / batch,
+            imagesPerSec,
+            gpuBytes,
+          });
         }
         this.sink.metrics(points);
         if (norms) {
           // Read even after a bad step (the staging buffer goes back to the pool), reported only without one.
           void norms.read().then(
             (n) => {
-              if (bad === undefined && !this.destroyed && generation === this.generation) this.sink.layerNorms({ runId: this.id, step: norms.step, layers: this.probe.layers, ...n });
+              if (bad === undefined && !this.destroyed && generation === this.generation)
+                this.sink.layerNorms({ runId: this.id, step: norms.step, layers: this.probe.layers, ...n });
             },
             () => undefined,
           );

@@ -22,7 +22,8 @@ export class RunRegistry {
   /** The run `id`; a TrainerError when there is none. */
   get(id: RunId): Run {
     const r = this.runs.get(id);
-    if (!r) throw new TrainerError('bad-config', `There is no run '${id}'.`, 'It may have been deleted, or failed to build; create it again.');
+    if (!r)
+      throw new TrainerError('bad-config', `There is no run '${id}'.`, 'It may have been deleted, or failed to build; create it again.');
     return r;
   }
 
@@ -66,7 +67,16 @@ export class RunRegistry {
 
   postState(r: Run): void {
     this.statePosted.set(r.id, performance.now());
-    this.post({ type: 'runState', runId: r.id, state: r.state, step: r.step, totalSteps: r.totalSteps, epoch: r.epochAt(r.step), paramCount: r.paramCount, gpuBytes: r.gpuBytes() });
+    this.post({
+      type: 'runState',
+      runId: r.id,
+      state: r.state,
+      step: r.step,
+      totalSteps: r.totalSteps,
+      epoch: r.epochAt(r.step),
+      paramCount: r.paramCount,
+      gpuBytes: r.gpuBytes(),
+    });
   }
 
   /** Posts a training run's progress when it was last posted RUN_STATE_MS ago or more. */

@@ -9,7 +9,11 @@ import type { RunConfig } from './protocol';
  * The ids (in their order) whose labels are in `classes` (all when absent), then at most `count` of them with the
  * same number from each class (the first ones of each class; the remainder goes to the first classes).
  */
-export function pickIds(ids: Uint32Array, labels: Uint8Array, opts: { classes?: readonly number[]; count?: number }): Uint32Array<ArrayBuffer> {
+export function pickIds(
+  ids: Uint32Array,
+  labels: Uint8Array,
+  opts: { classes?: readonly number[]; count?: number },
+): Uint32Array<ArrayBuffer> {
   const keep = opts.classes ? new Set(opts.classes) : undefined;
   const inClass = keep ? Uint32Array.from([...ids].filter((i) => keep.has(labels[i]))) : Uint32Array.from(ids);
   const n = opts.count;
@@ -63,7 +67,12 @@ export function restrictSplits(gpu: Gpu, id: string, s: SplitSet, c: RunConfig):
     if (!out) sources.set(sp.source, (out = { ...sp.source, labels: Uint8Array.from(remapLabels(sp.source.labels, c.classes)) }));
     return out;
   };
-  const restrict = (sp: GpuSplit, count?: number): GpuSplit => ({ ...sp, labels: labelsOf(sp), source: sourceOf(sp), ids: pickIds(sp.ids, sp.source.labels, { classes: c.classes, count }) });
+  const restrict = (sp: GpuSplit, count?: number): GpuSplit => ({
+    ...sp,
+    labels: labelsOf(sp),
+    source: sourceOf(sp),
+    ids: pickIds(sp.ids, sp.source.labels, { classes: c.classes, count }),
+  });
   return {
     splits: { train: restrict(s.train, c.trainImages), val: s.val && restrict(s.val), test: restrict(s.test), norm: s.norm },
     owned,

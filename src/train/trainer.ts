@@ -44,7 +44,12 @@ export class Trainer {
     this.runs = new RunRegistry(post);
     this.device = new TrainerDevice(post, opts, (gpu, e) => this.recovery.onGpuError(gpu, e));
     this.jobs = new RunJobs(this.runs, post);
-    this.lab = new LabJobs(this.runs, post, () => this.device.ensureGpu(), () => this.device.readback);
+    this.lab = new LabJobs(
+      this.runs,
+      post,
+      () => this.device.ensureGpu(),
+      () => this.device.readback,
+    );
     this.loop = new StepLoop(this.device, this.runs, this.jobs, post);
     this.recovery = new Recovery({
       device: this.device,
@@ -98,10 +103,16 @@ export class Trainer {
       case 'resume':
         return this.resume(this.runs.get(cmd.runId), undefined);
       case 'step':
-        if (!(Number.isInteger(cmd.count) && cmd.count > 0)) throw new TrainerError('bad-config', `step count must be a positive integer, not ${cmd.count}`, 'Ask for 1 or more steps.');
+        if (!(Number.isInteger(cmd.count) && cmd.count > 0))
+          throw new TrainerError('bad-config', `step count must be a positive integer, not ${cmd.count}`, 'Ask for 1 or more steps.');
         return this.resume(this.runs.get(cmd.runId), cmd.count);
       case 'setLr': {
-        if (!(cmd.lr >= 0 && Number.isFinite(cmd.lr))) throw new TrainerError('bad-config', `learning rate must be a finite number >= 0, not ${cmd.lr}`, 'Enter a learning rate such as 0.1.');
+        if (!(cmd.lr >= 0 && Number.isFinite(cmd.lr)))
+          throw new TrainerError(
+            'bad-config',
+            `learning rate must be a finite number >= 0, not ${cmd.lr}`,
+            'Enter a learning rate such as 0.1.',
+          );
         const r = this.runs.get(cmd.runId);
         r.lr = cmd.lr;
         r.clearNonFinite();
@@ -171,7 +182,13 @@ export class Trainer {
   }
 
   /** `data`: the images to train on (the user's own, for fine-tuning); default: the loaded CIFAR-10. */
-  private async createRun(runId: RunId, name: string, config: RunConfig, start: boolean, data?: () => GpuDataset): Promise<Run | undefined> {
+  private async createRun(
+    runId: RunId,
+    name: string,
+    config: RunConfig,
+    start: boolean,
+    data?: () => GpuDataset,
+  ): Promise<Run | undefined> {
     try {
       if (this.runs.has(runId)) throw new TrainerError('bad-config', `A run with id '${runId}' exists already.`, 'Use a new run id.');
       const gpu = await this.device.ensureGpu();
@@ -203,7 +220,12 @@ export class Trainer {
 
   private resume(r: Run, steps: number | undefined): void {
     if (r.state === 'error') throw new TrainerError('bad-config', `'${r.name}' failed and cannot train.`, 'Delete it and create it again.');
-    if (r.step >= r.totalSteps) throw new TrainerError('bad-config', `'${r.name}' has finished its ${r.totalSteps} steps.`, 'Create a longer run, or load its checkpoint into a new one.');
+    if (r.step >= r.totalSteps)
+      throw new TrainerError(
+        'bad-config',
+        `'${r.name}' has finished its ${r.totalSteps} steps.`,
+        'Create a longer run, or load its checkpoint into a new one.',
+      );
     r.budget = steps;
     r.clearNonFinite();
     r.restartClock();
@@ -241,7 +263,12 @@ export class Trainer {
     uploaded?.dispose();
     if (!run) return;
     const merged = loadByName(run.network.stateShapes(), source);
-    if (merged.loaded.length === 0) throw new TrainerError('bad-checkpoint', `'${name}': the source shares no tensor with this network.`, 'Fine-tune from a run of the same architecture, depth and width.');
+    if (merged.loaded.length === 0)
+      throw new TrainerError(
+        'bad-checkpoint',
+        `'${name}': the source shares no tensor with this network.`,
+        'Fine-tune from a run of the same architecture, depth and width.',
+      );
     run.network.setState(merged.state);
     run.setStep(0); // the rollback snapshot holds the loaded weights
     this.runs.setState(run, start ? 'training' : 'ready');

@@ -17,7 +17,14 @@ import { useApp } from './store';
 
 function EngineChip() {
   const engine = useApp((s) => s.engine);
-  const text = engine.status === 'ready' ? (engine.adapter ?? 'WebGPU') : engine.status === 'starting' ? 'Starting WebGPU…' : engine.status === 'lost' ? 'GPU lost' : 'WebGPU failed';
+  const text =
+    engine.status === 'ready'
+      ? (engine.adapter ?? 'WebGPU')
+      : engine.status === 'starting'
+        ? 'Starting WebGPU…'
+        : engine.status === 'lost'
+          ? 'GPU lost'
+          : 'WebGPU failed';
   return (
     <span className={`chip engine ${engine.status}`} title="WebGPU adapter" data-testid="engine-status">
       <span className={`dot ${engine.status === 'ready' ? 'ok' : engine.status === 'starting' ? 'busy' : 'bad'}`} aria-hidden />

@@ -139,7 +139,12 @@ export function train(start = true): string {
 
 /** A new run from `form` (the story panels' experiments), selected; started at once unless `start` is false. */
 /** A run from an explicit config and create command (the story panels: fine-tuning and its from-scratch twin). */
-export function startConfigured(form: FormConfig, config: RunConfig, name: string, make: (runId: string, name: string) => Command | undefined): { id: string; name: string } {
+export function startConfigured(
+  form: FormConfig,
+  config: RunConfig,
+  name: string,
+  make: (runId: string, name: string) => Command | undefined,
+): { id: string; name: string } {
   const id = newRunId();
   const taken = new Set(existing().map((r) => r.name));
   let unique = name;
@@ -197,7 +202,9 @@ export function predict(runId: string, bnMode: 'eval' | 'train', count = 32): vo
 
 /** The analysis lab's measurements (components/lab): `images` test images; re-estimation from `batches` training batches. */
 export function labMeasure(
-  kind: LabKind, runId: string, o: { images: number; batches?: number; layer?: string; bins?: number; mode?: '1d' | '2d'; size?: number; index?: number },
+  kind: LabKind,
+  runId: string,
+  o: { images: number; batches?: number; layer?: string; bins?: number; mode?: '1d' | '2d'; size?: number; index?: number },
 ): void {
   markBusy(kind, runId);
   if (kind === 'saliency') send({ type: 'labSaliency', runId, index: o.index ?? 0 });
@@ -226,7 +233,12 @@ export async function saveWeights(runId: string): Promise<void> {
   if (r?.live) return requestSave(runId, 'download');
   const kept = await loadCheckpoint(runId).catch(() => undefined);
   if (kept) download(kept.fileName, kept.bytes, 'application/octet-stream');
-  else get().pushAlert({ code: 'bad-checkpoint', message: `No weights are kept for "${r?.name ?? runId}".`, advice: 'Weights are kept when a run finishes or is stopped, or when you save them.' });
+  else
+    get().pushAlert({
+      code: 'bad-checkpoint',
+      message: `No weights are kept for "${r?.name ?? runId}".`,
+      advice: 'Weights are kept when a run finishes or is stopped, or when you save them.',
+    });
 }
 
 /** A checkpoint file becomes a new paused run; if the worker cannot load it, the run is dropped again (pendingLoad). */
@@ -251,7 +263,14 @@ export async function continueRun(runId: string, train = false): Promise<void> {
   const kept = await loadCheckpoint(runId).catch(() => undefined);
   if (!r || !kept) return;
   const step = checkpointStep(kept.bytes);
-  get().patchRun(runId, { ...rewound(r, step), live: true, state: 'building', error: undefined, interrupted: undefined, checkpointStep: step });
+  get().patchRun(runId, {
+    ...rewound(r, step),
+    live: true,
+    state: 'building',
+    error: undefined,
+    interrupted: undefined,
+    checkpointStep: step,
+  });
   if (train) resumeAfterLoad.add(runId);
   send({ type: 'load', runId, name: r.name, bytes: kept.bytes });
 }

@@ -57,7 +57,13 @@ export function checkpointStep(bytes: ArrayBuffer): number {
 export function rewound(r: RunView, step: number): Partial<RunView> {
   const keep = (p: { step: number }) => p.step <= step;
   const norms = r.layerNorms?.filter(keep);
-  return { step, metrics: r.metrics.filter(keep), evals: r.evals.filter(keep), layerNorms: norms?.length ? norms : undefined, epoch: r.metrics.filter(keep).at(-1)?.epoch ?? 0 };
+  return {
+    step,
+    metrics: r.metrics.filter(keep),
+    evals: r.evals.filter(keep),
+    layerNorms: norms?.length ? norms : undefined,
+    epoch: r.metrics.filter(keep).at(-1)?.epoch ?? 0,
+  };
 }
 
 /** Whether `e`, or an error it wraps, is the browser's QuotaExceededError. */
@@ -136,7 +142,8 @@ export async function keepCheckpoint(runId: string, fileName: string, bytes: Arr
       if (!yes) pruneDeclined = true;
       else {
         await deleteCheckpoints(others);
-        for (const id of others) useApp.getState().patchRun(id, { hasCheckpoint: false, checkpointStep: undefined, interrupted: undefined });
+        for (const id of others)
+          useApp.getState().patchRun(id, { hasCheckpoint: false, checkpointStep: undefined, interrupted: undefined });
         await saveCheckpoint(runId, fileName, bytes, step, record(runId));
         return kept();
       }
@@ -146,11 +153,13 @@ export async function keepCheckpoint(runId: string, fileName: string, bytes: Arr
   }
   if (!warned.has(runId)) {
     warned.add(runId);
-    const back = r?.checkpointStep !== undefined ? `its last kept checkpoint, step ${r.checkpointStep}` : 'nothing: no checkpoint of it is kept';
+    const back =
+      r?.checkpointStep !== undefined ? `its last kept checkpoint, step ${r.checkpointStep}` : 'nothing: no checkpoint of it is kept';
     useApp.getState().pushAlert({
       code: 'storage-full',
       message: `The browser has no room to keep the checkpoint of "${name}" at step ${step} (${mb}). Training goes on; after a reload it could resume from ${back}.`,
-      advice: 'Make room under Data > Storage (delete checkpoints or the cached dataset), or free disk space; the next checkpoint is tried as usual.',
+      advice:
+        'Make room under Data > Storage (delete checkpoints or the cached dataset), or free disk space; the next checkpoint is tried as usual.',
       runId,
       runName: name,
     });

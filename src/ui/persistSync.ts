@@ -53,7 +53,10 @@ export async function restoreRuns(): Promise<void> {
       gpuBytes: 0,
       metrics: r.metrics,
       evals: r.evals,
-      layerNorms: Array.isArray(r.layerNorms?.layers) && Array.isArray(r.layerNorms.grad) && Array.isArray(r.layerNorms.weight) ? [r.layerNorms] : undefined,
+      layerNorms:
+        Array.isArray(r.layerNorms?.layers) && Array.isArray(r.layerNorms.grad) && Array.isArray(r.layerNorms.weight)
+          ? [r.layerNorms]
+          : undefined,
       elapsedMs: r.elapsedMs,
       hasCheckpoint,
       // The checkpoint's own record first: the run's record may be a moment older (written at most once a second).

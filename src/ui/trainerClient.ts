@@ -44,11 +44,21 @@ export function createTrainerClient(onEvents: EventBatchListener): TrainerClient
     };
     worker.onerror = (e) => {
       e.preventDefault();
-      queue.push({ type: 'error', code: 'internal', message: `The training worker failed: ${e.message || 'unknown error'}.`, advice: 'Reload the page; your runs are kept.' });
+      queue.push({
+        type: 'error',
+        code: 'internal',
+        message: `The training worker failed: ${e.message || 'unknown error'}.`,
+        advice: 'Reload the page; your runs are kept.',
+      });
       flush();
     };
     worker.onmessageerror = () => {
-      queue.push({ type: 'error', code: 'internal', message: 'A message from the training worker could not be read.', advice: 'Reload the page; your runs are kept.' });
+      queue.push({
+        type: 'error',
+        code: 'internal',
+        message: 'A message from the training worker could not be read.',
+        advice: 'Reload the page; your runs are kept.',
+      });
       flush();
     };
     worker.postMessage({ type: 'init' } satisfies Command);

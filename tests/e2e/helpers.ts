@@ -4,7 +4,20 @@ import { expect, test, type Page } from '@playwright/test';
 import { isCI } from '../../scripts/ci.mjs';
 
 /** A ResNet-8 of width 4 at batch 8: a few seconds per step on SwiftShader. */
-export const TINY = { arch: 'residual', depth: '8', width: '4', shortcut: 'A', bn: '1', batch: '8', lr: '0.05', steps: '4', seed: '1', evalEvery: '0', evalImages: '16', schedule: 'constant' };
+export const TINY = {
+  arch: 'residual',
+  depth: '8',
+  width: '4',
+  shortcut: 'A',
+  bn: '1',
+  batch: '8',
+  lr: '0.05',
+  steps: '4',
+  seed: '1',
+  evalEvery: '0',
+  evalImages: '16',
+  schedule: 'constant',
+};
 
 export const tinyUrl = (over: Partial<Record<string, string>> = {}) => `/?${new URLSearchParams({ ...TINY, ...over })}`;
 
@@ -18,7 +31,9 @@ export async function requireData(page: Page): Promise<void> {
     const help = 'put it at ../shared/cifar10/cifar-10-subset-binary.tar.gz, set CIFAR10_TARBALL, or run `npm run fetch-data`';
     try {
       const res = await page.request.head('/data/cifar10.tar.gz');
-      dataMissing = res.ok() ? undefined : `No CIFAR-10 archive on the preview server (HEAD /data/cifar10.tar.gz: HTTP ${res.status()}): ${help}.`;
+      dataMissing = res.ok()
+        ? undefined
+        : `No CIFAR-10 archive on the preview server (HEAD /data/cifar10.tar.gz: HTTP ${res.status()}): ${help}.`;
     } catch (e) {
       dataMissing = `The preview server did not answer HEAD /data/cifar10.tar.gz (${String(e)}): ${help}.`;
     }

@@ -12,7 +12,9 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(test.info().project.outputDir, `lab-${name}.png`), fullPage: true, clip: box });
 }
 
-test('the analysis lab measures a trained plain/residual pair: layer responses, lesion study, BatchNorm lab, loss landscape, saliency, gradient flow, kernel profile', async ({ page }) => {
+test('the analysis lab measures a trained plain/residual pair: layer responses, lesion study, BatchNorm lab, loss landscape, saliency, gradient flow, kernel profile', async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   await openWithData(page, tinyUrl({ steps: '3' }));
   await page.getByRole('button', { name: 'Compare plain vs residual' }).click();
@@ -72,7 +74,9 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   const land = lab.getByRole('tabpanel', { name: 'Loss landscape' });
   await land.getByLabel('Points per axis').fill('5');
   await land.getByRole('button', { name: /^1-D/ }).click();
-  await expect(land.getByRole('figure', { name: 'Loss from the initial (0) to the current (1) weights chart' }).locator('path.lab-line')).toHaveCount(2);
+  await expect(
+    land.getByRole('figure', { name: 'Loss from the initial (0) to the current (1) weights chart' }).locator('path.lab-line'),
+  ).toHaveCount(2);
   await expect(land.getByTestId('landscape-1d-caption')).toContainText('(start)');
   await land.getByLabel('Points per axis').fill('3');
   await land.getByRole('button', { name: /^2-D/ }).click();
@@ -97,7 +101,9 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   // Gradient flow: the per-layer gradient norms reported while training, a layer x step heat map per run.
   await tabs.getByRole('tab', { name: 'Gradient flow' }).click();
   const flow = lab.getByRole('tabpanel', { name: 'Gradient flow' });
-  await expect(flow.getByRole('figure', { name: 'resnet-8 gradient norms over training heat map' }).locator('rect.lab-cell').first()).toBeVisible();
+  await expect(
+    flow.getByRole('figure', { name: 'resnet-8 gradient norms over training heat map' }).locator('rect.lab-cell').first(),
+  ).toBeVisible();
   await expect(flow.getByRole('figure', { name: 'plain-8 gradient norms over training heat map' })).toContainText('BN on');
   await shot(page, 'gradient-flow');
 
@@ -106,7 +112,8 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   const prof = lab.getByRole('tabpanel', { name: 'Kernel profile' });
   await prof.getByRole('button', { name: /^Profile one step/ }).click();
   await expect(prof.getByTestId('profile-unavailable').or(prof.getByRole('figure', { name: 'Kernel time chart' }))).toBeVisible();
-  if (await prof.getByRole('figure', { name: 'Kernel time chart' }).isVisible()) await expect(prof.locator('.lab-bar-fill').first()).toBeVisible();
+  if (await prof.getByRole('figure', { name: 'Kernel time chart' }).isVisible())
+    await expect(prof.locator('.lab-bar-fill').first()).toBeVisible();
   await expect(prof).toContainText('multiply-adds per image');
   await shot(page, 'kernel-profile');
 });

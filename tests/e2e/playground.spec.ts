@@ -34,7 +34,9 @@ test('trains a run: the step counter and the loss curve advance', async ({ page 
   await expect(loss.locator('.recharts-line path.recharts-curve').first()).toBeVisible();
   await waitForStep(page, 'resnet-8', first + 1);
   // The worker reports per-layer norms about twice a second while training: the norms chart draws the run's line.
-  await expect(page.getByRole('figure', { name: 'Gradient norm per layer chart' }).locator('.recharts-line path.recharts-curve').first()).toBeVisible();
+  await expect(
+    page.getByRole('figure', { name: 'Gradient norm per layer chart' }).locator('.recharts-line path.recharts-curve').first(),
+  ).toBeVisible();
   // The main screen mid-training, as a test artifact: test-results/playground-training.png.
   await waitForStep(page, 'resnet-8', 25);
   await expect(badge(page, 'resnet-8')).toHaveText('training');
@@ -47,8 +49,13 @@ test('trains a run: the step counter and the loss curve advance', async ({ page 
   const acc = Number((await row.getByTestId('run-test-acc').textContent())!.replace('%', ''));
   expect(acc).toBeGreaterThanOrEqual(0);
   expect(acc).toBeLessThanOrEqual(100);
-  const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export metrics of resnet-8 as JSON' }).click()]);
-  const losses = (JSON.parse(await readFile(await json.path(), 'utf8')) as { metrics: { trainLoss: number }[] }).metrics.map((m) => m.trainLoss);
+  const [json] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export metrics of resnet-8 as JSON' }).click(),
+  ]);
+  const losses = (JSON.parse(await readFile(await json.path(), 'utf8')) as { metrics: { trainLoss: number }[] }).metrics.map(
+    (m) => m.trainLoss,
+  );
   expect(losses).toHaveLength(150);
   const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
   expect(losses.every(Number.isFinite)).toBe(true);
@@ -125,7 +132,17 @@ test('the URL round-trips the config', async ({ page }) => {
   await page.getByLabel('Seed', { exact: true }).fill('9');
   await expect(page).toHaveURL(/arch=residual/);
   const q = new URL(page.url()).searchParams;
-  expect(Object.fromEntries(q)).toMatchObject({ arch: 'residual', depth: '20', width: '8', shortcut: 'B', bn: '0', batch: '16', lr: '0.02', steps: '50', seed: '9' });
+  expect(Object.fromEntries(q)).toMatchObject({
+    arch: 'residual',
+    depth: '20',
+    width: '8',
+    shortcut: 'B',
+    bn: '0',
+    batch: '16',
+    lr: '0.02',
+    steps: '50',
+    seed: '9',
+  });
 
   await page.reload();
   await expect(page.getByRole('radiogroup', { name: 'Architecture' }).getByRole('radio', { name: 'Residual' })).toBeChecked();
@@ -167,7 +184,9 @@ test('a corrupt data file shows its error, and the app still trains afterwards',
   await page.goto(tinyUrl({ steps: '2' }));
   await expect(page.getByTestId('engine-status')).toHaveClass(/ready/, { timeout: 120_000 });
   const garbage = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919 + 13) % 251));
-  await page.getByLabel('CIFAR-10 archive file').setInputFiles({ name: 'cifar-10-binary.tar.gz', mimeType: 'application/gzip', buffer: garbage });
+  await page
+    .getByLabel('CIFAR-10 archive file')
+    .setInputFiles({ name: 'cifar-10-binary.tar.gz', mimeType: 'application/gzip', buffer: garbage });
   const error = page.locator('.data-panel .inline-error');
   await expect(error).toBeVisible({ timeout: 60_000 });
   await expect(error).toContainText('cifar-10-binary.tar.gz');
@@ -185,23 +204,32 @@ test("export metrics downloads a file with the run's points", async ({ page }) =
   await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
   await expect(runRow(page, 'resnet-8').getByTestId('run-test-acc')).toHaveText(/%$/);
 
-  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export metrics of resnet-8 as CSV' }).click()]);
+  const [csv] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export metrics of resnet-8 as CSV' }).click(),
+  ]);
   expect(csv.suggestedFilename()).toBe('resnet-8-metrics.csv');
-  const lines = (await readFile((await csv.path()), 'utf8')).trim().split('\n');
+  const lines = (await readFile(await csv.path(), 'utf8')).trim().split('\n');
   expect(lines[0]).toMatch(/^kind,step,epoch,lr,train_loss/);
   const train = lines.filter((l) => l.startsWith('train,'));
   expect(train.map((l) => Number(l.split(',')[1]))).toEqual([1, 2, 3]);
   expect(lines.some((l) => l.startsWith('eval,3,'))).toBe(true);
 
-  const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export metrics of resnet-8 as JSON' }).click()]);
-  const parsed = JSON.parse(await readFile((await json.path()), 'utf8'));
+  const [json] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export metrics of resnet-8 as JSON' }).click(),
+  ]);
+  const parsed = JSON.parse(await readFile(await json.path(), 'utf8'));
   expect(parsed.name).toBe('resnet-8');
   expect(parsed.metrics).toHaveLength(3);
   expect(parsed.config.model).toMatchObject({ arch: 'residual', depth: 8, width: 4 });
 
-  const [py] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export resnet-8 as PyTorch script' }).click()]);
+  const [py] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export resnet-8 as PyTorch script' }).click(),
+  ]);
   expect(py.suggestedFilename()).toBe('resnet_8.py');
-  const script = await readFile((await py.path()), 'utf8');
+  const script = await readFile(await py.path(), 'utf8');
   const config = JSON.parse(/RUN_CONFIG = json\.loads\(r'''(.*)'''\)/.exec(script)![1]);
   expect(config).toEqual(parsed.config);
   expect(script).toContain('def build_model(');

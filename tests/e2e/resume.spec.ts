@@ -47,8 +47,11 @@ test('a reload mid-run offers Resume; the run goes on from its checkpoint and fi
   await expect(row.getByTestId('run-step')).toHaveText(String(STEPS));
 
   // One point per step, none twice: the steps after the checkpoint were trained again, not appended.
-  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export metrics of resnet-8 as CSV' }).click()]);
-  const steps = (await readFile((await csv.path()), 'utf8'))
+  const [csv] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export metrics of resnet-8 as CSV' }).click(),
+  ]);
+  const steps = (await readFile(await csv.path(), 'utf8'))
     .trim()
     .split('\n')
     .filter((l) => l.startsWith('train,'))

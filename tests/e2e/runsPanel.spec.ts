@@ -69,8 +69,28 @@ const storedRuns = (page: Page) =>
 
 /** A safetensors file whose header promises run settings and a tensor, cut off before the tensor's data ends. */
 function truncatedCheckpoint(): Buffer {
-  const runConfig = JSON.stringify({ model: { arch: 'residual', depth: 8, width: 4 }, batchSize: 8, lr: 0.05, momentum: 0.9, weightDecay: 1e-4, schedule: 'constant', warmupSteps: 0, steps: 4, seed: 1, augment: true, valCount: 0, evalEvery: 0, evalImages: 16, evalBnModes: ['eval'] });
-  const header = Buffer.from(JSON.stringify({ __metadata__: { format: 'resnet-playground.run/1', runConfig, step: '2', epoch: '0', name: 'resnet-8' }, 'fc.bias': { dtype: 'F32', shape: [10], data_offsets: [0, 40] } }));
+  const runConfig = JSON.stringify({
+    model: { arch: 'residual', depth: 8, width: 4 },
+    batchSize: 8,
+    lr: 0.05,
+    momentum: 0.9,
+    weightDecay: 1e-4,
+    schedule: 'constant',
+    warmupSteps: 0,
+    steps: 4,
+    seed: 1,
+    augment: true,
+    valCount: 0,
+    evalEvery: 0,
+    evalImages: 16,
+    evalBnModes: ['eval'],
+  });
+  const header = Buffer.from(
+    JSON.stringify({
+      __metadata__: { format: 'resnet-playground.run/1', runConfig, step: '2', epoch: '0', name: 'resnet-8' },
+      'fc.bias': { dtype: 'F32', shape: [10], data_offsets: [0, 40] },
+    }),
+  );
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(header.length));
   return Buffer.concat([len, header, Buffer.alloc(12)]);

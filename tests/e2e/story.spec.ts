@@ -79,7 +79,8 @@ function bmp(w: number, h: number, seed: number): Buffer {
   buf.writeUInt16LE(1, 26);
   buf.writeUInt16LE(24, 28);
   buf.writeUInt32LE(row * h, 34);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) buf.fill((x * 5 + y * 3 + seed * 40) % 256, 54 + y * row + x * 3, 54 + y * row + x * 3 + 3);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) buf.fill((x * 5 + y * 3 + seed * 40) % 256, 54 + y * row + x * 3, 54 + y * row + x * 3 + 3);
   return buf;
 }
 

@@ -37,7 +37,15 @@ function torchvisionLike(img: Uint8Array, pad: number, ox: number, oy: number, f
   return outPlane;
 }
 
-async function runAugment(gpu: Gpu, o: AugmentOptions, images: Uint8Array, labels: Int32Array, indices: Uint32Array, seed: number, step: number) {
+async function runAugment(
+  gpu: Gpu,
+  o: AugmentOptions,
+  images: Uint8Array,
+  labels: Int32Array,
+  indices: Uint32Array,
+  seed: number,
+  step: number,
+) {
   const img = { buffer: uploadNew(gpu, 'test.images', images) };
   const lab = { buffer: bufI32(gpu, labels) };
   const idx = { buffer: uploadNew(gpu, 'test.indices', indices) };
@@ -119,12 +127,21 @@ describe('augment', () => {
     const indices = Uint32Array.from([6, 0, 6]);
     const outImages = out(gpu, o.batch * RECORD, 'test.outImages');
     const d = await augment(
-      gpu, 'augment', o,
-      { buffer: uploadNew(gpu, 'test.images', images) }, { buffer: bufI32(gpu, labels) }, { buffer: uploadNew(gpu, 'test.indices', indices) },
-      { buffer: outImages }, { buffer: out(gpu, o.batch, 'test.outLabels') },
+      gpu,
+      'augment',
+      o,
+      { buffer: uploadNew(gpu, 'test.images', images) },
+      { buffer: bufI32(gpu, labels) },
+      { buffer: uploadNew(gpu, 'test.indices', indices) },
+      { buffer: outImages },
+      { buffer: out(gpu, o.batch, 'test.outLabels') },
     );
     // 4e9: steps and seeds are full u32s.
-    for (const [seed, step] of [[3, 0], [3, 1], [4_000_000_000, 4_000_000_000]]) {
+    for (const [seed, step] of [
+      [3, 0],
+      [3, 1],
+      [4_000_000_000, 4_000_000_000],
+    ]) {
       setAugmentStep(gpu, d, seed, step);
       const got = await runAndRead(gpu, d, outImages, o.batch * RECORD);
       expectClose(got, augmentReference(o, images, labels, indices, seed, step).images, { atol: 1e-6, rtol: 0 });

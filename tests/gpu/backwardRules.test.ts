@@ -28,34 +28,88 @@ function head(b: GraphBuilder, y: number, n: number) {
   const fb = b.tensor('fc.bias', [4], 'param');
   const logits = b.op('linear', 'fc', [p, fw, fb], {})[0];
   const labels = b.tensor('labels', [n], 'labels', 'i32');
-  const [metrics] = b.op('softmaxXent', 'loss', [logits, labels], {}, { outNames: ['metrics', 'dlogits'], roles: ['metrics', 'activation'] });
+  const [metrics] = b.op(
+    'softmaxXent',
+    'loss',
+    [logits, labels],
+    {},
+    { outNames: ['metrics', 'dlogits'], roles: ['metrics', 'activation'] },
+  );
   return { labels, metrics };
 }
 
 const cases: [string, number[], OpCase][] = [
-  ['conv2d 3x3 stride 1 pad 1 + bias', [2, 3, 5, 4], (b, x) => b.op('conv2d', 'op', [x, b.tensor('w', [4, 3, 3, 3], 'param'), b.tensor('cb', [4], 'param')], { stride: 1, pad: 1 })[0]],
-  ['conv2d 3x3 stride 2 pad 1', [2, 2, 6, 5], (b, x) => b.op('conv2d', 'op', [x, b.tensor('w', [3, 2, 3, 3], 'param')], { stride: 2, pad: 1 })[0]],
-  ['conv2d 1x1 stride 2 (projection)', [1, 3, 4, 4], (b, x) => b.op('conv2d', 'op', [x, b.tensor('w', [5, 3, 1, 1], 'param')], { stride: 2, pad: 0 })[0]],
-  ['batchNorm (train)', [3, 2, 3, 3], (b, x) => b.op('batchNorm', 'op', [x, b.tensor('g', [2], 'param'), b.tensor('be', [2], 'param')], { mode: 'train', relu: false }, { outNames: ['y', 'm', 'v'] })[0]],
-  ['batchNorm + ReLU (train)', [3, 2, 3, 3], (b, x) => b.op('batchNorm', 'op', [x, b.tensor('g', [2], 'param'), b.tensor('be', [2], 'param')], { mode: 'train', relu: true }, { outNames: ['y', 'm', 'v'] })[0]],
+  [
+    'conv2d 3x3 stride 1 pad 1 + bias',
+    [2, 3, 5, 4],
+    (b, x) => b.op('conv2d', 'op', [x, b.tensor('w', [4, 3, 3, 3], 'param'), b.tensor('cb', [4], 'param')], { stride: 1, pad: 1 })[0],
+  ],
+  [
+    'conv2d 3x3 stride 2 pad 1',
+    [2, 2, 6, 5],
+    (b, x) => b.op('conv2d', 'op', [x, b.tensor('w', [3, 2, 3, 3], 'param')], { stride: 2, pad: 1 })[0],
+  ],
+  [
+    'conv2d 1x1 stride 2 (projection)',
+    [1, 3, 4, 4],
+    (b, x) => b.op('conv2d', 'op', [x, b.tensor('w', [5, 3, 1, 1], 'param')], { stride: 2, pad: 0 })[0],
+  ],
+  [
+    'batchNorm (train)',
+    [3, 2, 3, 3],
+    (b, x) =>
+      b.op(
+        'batchNorm',
+        'op',
+        [x, b.tensor('g', [2], 'param'), b.tensor('be', [2], 'param')],
+        { mode: 'train', relu: false },
+        { outNames: ['y', 'm', 'v'] },
+      )[0],
+  ],
+  [
+    'batchNorm + ReLU (train)',
+    [3, 2, 3, 3],
+    (b, x) =>
+      b.op(
+        'batchNorm',
+        'op',
+        [x, b.tensor('g', [2], 'param'), b.tensor('be', [2], 'param')],
+        { mode: 'train', relu: true },
+        { outNames: ['y', 'm', 'v'] },
+      )[0],
+  ],
   ['relu', [2, 2, 3, 3], (b, x) => b.op('relu', 'op', [x], {})[0]],
   // A residual block in miniature: u feeds both the branch and the identity, so its gradient is a sum.
-  ['add + ReLU (u + conv(u))', [2, 2, 3, 3], (b, x) => {
-    const u = b.op('conv2d', 'u', [x, b.tensor('w0', [2, 2, 1, 1], 'param')], { stride: 1, pad: 0 })[0];
-    return b.op('add', 'op', [u, b.op('conv2d', 'c', [u, b.tensor('w', [2, 2, 3, 3], 'param')], { stride: 1, pad: 1 })[0]], { relu: true })[0];
-  }],
-  ['add (u + u)', [2, 2, 3, 3], (b, x) => {
-    const u = b.op('conv2d', 'u', [x, b.tensor('w0', [2, 2, 1, 1], 'param')], { stride: 1, pad: 0 })[0];
-    return b.op('add', 'op', [u, u], { relu: false })[0];
-  }],
+  [
+    'add + ReLU (u + conv(u))',
+    [2, 2, 3, 3],
+    (b, x) => {
+      const u = b.op('conv2d', 'u', [x, b.tensor('w0', [2, 2, 1, 1], 'param')], { stride: 1, pad: 0 })[0];
+      return b.op('add', 'op', [u, b.op('conv2d', 'c', [u, b.tensor('w', [2, 2, 3, 3], 'param')], { stride: 1, pad: 1 })[0]], {
+        relu: true,
+      })[0];
+    },
+  ],
+  [
+    'add (u + u)',
+    [2, 2, 3, 3],
+    (b, x) => {
+      const u = b.op('conv2d', 'u', [x, b.tensor('w0', [2, 2, 1, 1], 'param')], { stride: 1, pad: 0 })[0];
+      return b.op('add', 'op', [u, u], { relu: false })[0];
+    },
+  ],
   ['option-A shortcut 2 -> 4 channels, stride 2', [2, 2, 4, 4], (b, x) => b.op('shortcutA', 'op', [x], { stride: 2, cout: 4 })[0]],
-  ['avgPool then dense', [2, 3, 4, 4], (b, x) => {
-    // Global average pooling of x feeds the head through a 1x1 "image".
-    const p = b.op('avgPool', 'op', [x], {})[0];
-    const w = b.tensor('lw', [6, 3], 'param');
-    const l = b.op('linear', 'lin', [p, w, b.tensor('lb', [6], 'param')], {})[0];
-    return b.op('relu', 'r', [l], {})[0] && l;
-  }],
+  [
+    'avgPool then dense',
+    [2, 3, 4, 4],
+    (b, x) => {
+      // Global average pooling of x feeds the head through a 1x1 "image".
+      const p = b.op('avgPool', 'op', [x], {})[0];
+      const w = b.tensor('lw', [6, 3], 'param');
+      const l = b.op('linear', 'lin', [p, w, b.tensor('lb', [6], 'param')], {})[0];
+      return b.op('relu', 'r', [l], {})[0] && l;
+    },
+  ],
 ];
 
 describe('backward rules vs finite differences (GPU, float32)', () => {
@@ -79,9 +133,17 @@ describe('backward rules vs finite differences (GPU, float32)', () => {
     try {
       const rng = new Rng(xShape.reduce((a, v) => a * 31 + v, 7));
       const params = g.tensors.filter((t) => t.role === 'param');
-      const values = new Map(params.map((t) => [t.id, Float32Array.from({ length: numel(t.shape) }, () => rng.normal() * (t.name === 'g' ? 0.3 : 1) + (t.name === 'g' ? 1 : 0))]));
+      const values = new Map(
+        params.map((t) => [
+          t.id,
+          Float32Array.from({ length: numel(t.shape) }, () => rng.normal() * (t.name === 'g' ? 0.3 : 1) + (t.name === 'g' ? 1 : 0)),
+        ]),
+      );
       for (const [id, v] of values) runner.set(id, v);
-      runner.set(labels, Array.from({ length: xShape[0] }, (_, i) => (i * 3 + 1) % 4));
+      runner.set(
+        labels,
+        Array.from({ length: xShape[0] }, (_, i) => (i * 3 + 1) % 4),
+      );
       await runner.run(['forward', 'backward']);
       const grads = new Map<number, Float32Array>();
       for (const t of params) grads.set(t.id, await runner.read(gradOf.get(t.id)!));

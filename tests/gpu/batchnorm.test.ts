@@ -56,7 +56,15 @@ describe.each(variants)('batchnorm (%s reductions) at batch 128, 32x32 (131,072 
     const mean = out(gpu, sh.c);
     const variance = out(gpu, sh.c);
     const want = ref.bnStats(sh, x);
-    const d = await bnStats(gpu, 'bn.stats', sh, { buffer: buf(gpu, x) }, { buffer: mean }, { buffer: variance }, { variant, partials: partialsFor(gpu, sh, variant) });
+    const d = await bnStats(
+      gpu,
+      'bn.stats',
+      sh,
+      { buffer: buf(gpu, x) },
+      { buffer: mean },
+      { buffer: variance },
+      { variant, partials: partialsFor(gpu, sh, variant) },
+    );
     expectClose(await runAndRead(gpu, d, variance, sh.c), want.variance, { atol: 0, rtol: 1e-6 });
     const gotMean = await readF32(gpu, mean, 0, sh.c);
     for (let c = 0; c < sh.c; c++) expectClose([gotMean[c]], [want.mean[c]], { atol: 1e-7 * Math.sqrt(want.variance[c]), rtol: 1e-7 });
@@ -69,8 +77,20 @@ describe.each(variants)('batchnorm (%s reductions) at batch 128, 32x32 (131,072 
     const st = ref.bnStats(sh, x);
     const [mean, variance, gamma] = [f32(st.mean), f32(st.variance), f32([1.5, 0.75])];
     const [dx, dgamma, dbeta] = [out(gpu, count), out(gpu, sh.c), out(gpu, sh.c)];
-    const ds = await bnBackward(gpu, 'bn.bwd', sh, { buffer: buf(gpu, dy) }, { buffer: buf(gpu, x) }, { buffer: buf(gpu, mean) },
-      { buffer: buf(gpu, variance) }, { buffer: buf(gpu, gamma) }, { buffer: dx }, { buffer: dgamma }, { buffer: dbeta }, { variant, partials: partialsFor(gpu, sh, variant) });
+    const ds = await bnBackward(
+      gpu,
+      'bn.bwd',
+      sh,
+      { buffer: buf(gpu, dy) },
+      { buffer: buf(gpu, x) },
+      { buffer: buf(gpu, mean) },
+      { buffer: buf(gpu, variance) },
+      { buffer: buf(gpu, gamma) },
+      { buffer: dx },
+      { buffer: dgamma },
+      { buffer: dbeta },
+      { variant, partials: partialsFor(gpu, sh, variant) },
+    );
     const want = ref.bnBackward(sh, dy, x, mean, variance, gamma);
     // dgamma, dbeta ~ 200 are sums of 131,072 terms whose magnitudes add up to ~65,000: 1e-3 absolute is
     // 1.5e-8 of that (measured 1.4e-4). dx ~ 1: measured 4e-7.
@@ -95,7 +115,12 @@ describe.each(shapes)('batchnorm n=$n c=$c s=$s', (sh) => {
     const mb = out(gpu, sh.c);
     const vb = out(gpu, sh.c);
     const partials = partialsFor(gpu, sh, variant);
-    const gotVar = await runAndRead(gpu, await bnStats(gpu, 'bn.stats', sh, { buffer: buf(gpu, x) }, { buffer: mb }, { buffer: vb }, { variant, partials }), vb, sh.c);
+    const gotVar = await runAndRead(
+      gpu,
+      await bnStats(gpu, 'bn.stats', sh, { buffer: buf(gpu, x) }, { buffer: mb }, { buffer: vb }, { variant, partials }),
+      vb,
+      sh.c,
+    );
     expectClose(gotVar, stats.variance, { atol: 0, rtol: 1e-6 });
     expectClose(await readF32(gpu, mb, 0, sh.c), stats.mean, { atol: 1e-7, rtol: 1e-6 });
   });
@@ -104,8 +129,18 @@ describe.each(shapes)('batchnorm n=$n c=$c s=$s', (sh) => {
   test.each([false, true])('apply with batch statistics, relu=%s', async (relu) => {
     const gpu = await getGpu();
     const y = out(gpu, count);
-    const d = await bnApply(gpu, 'bn.apply', sh, { buffer: buf(gpu, x) }, { buffer: buf(gpu, mean) }, { buffer: buf(gpu, variance) },
-      { buffer: buf(gpu, gamma) }, { buffer: buf(gpu, beta) }, { buffer: y }, { relu });
+    const d = await bnApply(
+      gpu,
+      'bn.apply',
+      sh,
+      { buffer: buf(gpu, x) },
+      { buffer: buf(gpu, mean) },
+      { buffer: buf(gpu, variance) },
+      { buffer: buf(gpu, gamma) },
+      { buffer: buf(gpu, beta) },
+      { buffer: y },
+      { relu },
+    );
     const want = ref.bnApply(sh, x, mean, variance, gamma, beta);
     expectClose(await runAndRead(gpu, d, y, count), relu ? want.map((v) => Math.max(v, 0)) : want, { atol: 2e-6, rtol: 2e-6 });
   });
@@ -115,8 +150,18 @@ describe.each(shapes)('batchnorm n=$n c=$c s=$s', (sh) => {
     const runMean = rand(sh.c, 3, -1, 1);
     const runVar = rand(sh.c, 4, 0.01, 4);
     const y = out(gpu, count);
-    const d = await bnApply(gpu, 'bn.eval', sh, { buffer: buf(gpu, x) }, { buffer: buf(gpu, runMean) }, { buffer: buf(gpu, runVar) },
-      { buffer: buf(gpu, gamma) }, { buffer: buf(gpu, beta) }, { buffer: y }, { relu: true });
+    const d = await bnApply(
+      gpu,
+      'bn.eval',
+      sh,
+      { buffer: buf(gpu, x) },
+      { buffer: buf(gpu, runMean) },
+      { buffer: buf(gpu, runVar) },
+      { buffer: buf(gpu, gamma) },
+      { buffer: buf(gpu, beta) },
+      { buffer: y },
+      { relu: true },
+    );
     const want = ref.bnApply(sh, x, runMean, runVar, gamma, beta).map((v) => Math.max(v, 0));
     // |y| reaches ~100 where runVar is small: a relative bound, with atol for values near 0.
     expectClose(await runAndRead(gpu, d, y, count), want, { atol: 2e-6, rtol: 2e-6 });
@@ -128,7 +173,15 @@ describe.each(shapes)('batchnorm n=$n c=$c s=$s', (sh) => {
     const runVar = rand(sh.c, 6, 0.5, 2);
     const rm = buf(gpu, runMean);
     const rv = buf(gpu, runVar);
-    const d = await bnUpdateRunning(gpu, 'bn.running', sh, { buffer: buf(gpu, mean) }, { buffer: buf(gpu, variance) }, { buffer: rm }, { buffer: rv });
+    const d = await bnUpdateRunning(
+      gpu,
+      'bn.running',
+      sh,
+      { buffer: buf(gpu, mean) },
+      { buffer: buf(gpu, variance) },
+      { buffer: rm },
+      { buffer: rv },
+    );
     const want = ref.bnUpdateRunning(sh, runMean, runVar, mean, variance);
     // Two float32 multiply-adds (and the float32 m/(m-1)).
     expectClose(await runAndRead(gpu, d, rv, sh.c), want.runVar, { atol: 1e-7, rtol: 1e-6 });
@@ -139,8 +192,20 @@ describe.each(shapes)('batchnorm n=$n c=$c s=$s', (sh) => {
     const gpu = await getGpu();
     const dy = rand(count, 7);
     const [dx, dgamma, dbeta] = [out(gpu, count), out(gpu, sh.c), out(gpu, sh.c)];
-    const ds = await bnBackward(gpu, 'bn.bwd', sh, { buffer: buf(gpu, dy) }, { buffer: buf(gpu, x) }, { buffer: buf(gpu, mean) },
-      { buffer: buf(gpu, variance) }, { buffer: buf(gpu, gamma) }, { buffer: dx }, { buffer: dgamma }, { buffer: dbeta }, { variant, partials: partialsFor(gpu, sh, variant) });
+    const ds = await bnBackward(
+      gpu,
+      'bn.bwd',
+      sh,
+      { buffer: buf(gpu, dy) },
+      { buffer: buf(gpu, x) },
+      { buffer: buf(gpu, mean) },
+      { buffer: buf(gpu, variance) },
+      { buffer: buf(gpu, gamma) },
+      { buffer: dx },
+      { buffer: dgamma },
+      { buffer: dbeta },
+      { variant, partials: partialsFor(gpu, sh, variant) },
+    );
     const reduce = variant === 'split' ? ['bn.bwd.reduce.partial', 'bn.bwd.reduce.finalize'] : ['bn.bwd.reduce'];
     expect(ds.map((d) => d.label)).toEqual([...reduce, 'bn.bwd.apply']);
     const want = ref.bnBackward(sh, dy, x, mean, variance, gamma);
@@ -164,8 +229,27 @@ describe('batchnorm train step', () => {
     const [mean, variance, y] = [out(gpu, sh.c), out(gpu, sh.c), out(gpu, count)];
     const xb = buf(gpu, x);
     const ds = [
-      ...(await bnStats(gpu, 'bn.stats', sh, { buffer: xb }, { buffer: mean }, { buffer: variance }, { variant, partials: partialsFor(gpu, sh, variant) })),
-      await bnApply(gpu, 'bn.apply', sh, { buffer: xb }, { buffer: mean }, { buffer: variance }, { buffer: buf(gpu, gamma) }, { buffer: buf(gpu, beta) }, { buffer: y }, { relu: true }),
+      ...(await bnStats(
+        gpu,
+        'bn.stats',
+        sh,
+        { buffer: xb },
+        { buffer: mean },
+        { buffer: variance },
+        { variant, partials: partialsFor(gpu, sh, variant) },
+      )),
+      await bnApply(
+        gpu,
+        'bn.apply',
+        sh,
+        { buffer: xb },
+        { buffer: mean },
+        { buffer: variance },
+        { buffer: buf(gpu, gamma) },
+        { buffer: buf(gpu, beta) },
+        { buffer: y },
+        { relu: true },
+      ),
     ];
     run(gpu, ds);
     const want = ref.bnForwardTrain(sh, x, gamma, beta).y.map((v) => Math.max(v, 0));

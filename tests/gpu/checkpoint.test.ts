@@ -16,7 +16,13 @@ beforeAll(async () => {
   await trainer.setData(syntheticCifar(320, 64), 'synthetic');
 });
 
-const config = runConfig({ model: { arch: 'residual', depth: 8, width: 4, shortcut: 'B' }, batchSize: 8, steps: 40, seed: 5, evalImages: 40 });
+const config = runConfig({
+  model: { arch: 'residual', depth: 8, width: 4, shortcut: 'B' },
+  batchSize: 8,
+  steps: 40,
+  seed: 5,
+  evalImages: 40,
+});
 
 async function evaluate(runId: string) {
   const from = log.list.length;
@@ -50,10 +56,19 @@ describe('checkpoint round trip', () => {
     bytes = ck.bytes.slice(0);
 
     await trainer.handle({ type: 'load', runId: 'copy', name: 'copy', bytes: ck.bytes });
-    expect(log.list.filter((e) => e.type === 'runState' && e.runId === 'copy').at(-1)).toMatchObject({ state: 'paused', step: 3, totalSteps: 40 });
+    expect(log.list.filter((e) => e.type === 'runState' && e.runId === 'copy').at(-1)).toMatchObject({
+      state: 'paused',
+      step: 3,
+      totalSteps: 40,
+    });
     const after = await evaluate('copy');
     expect(after.map((p) => [p.bnMode, p.loss, p.accuracy, p.step])).toEqual(before.map((p) => [p.bnMode, p.loss, p.accuracy, p.step]));
-    console.log('eval loss before/after load:', before.map((p) => `${p.bnMode} ${p.loss}`).join(', '), '|', after.map((p) => `${p.bnMode} ${p.loss}`).join(', '));
+    console.log(
+      'eval loss before/after load:',
+      before.map((p) => `${p.bnMode} ${p.loss}`).join(', '),
+      '|',
+      after.map((p) => `${p.bnMode} ${p.loss}`).join(', '),
+    );
 
     // Momentum, BN statistics and the position in the data order came along: the next steps match.
     await stepAndWait('orig', 2, 5);
@@ -66,7 +81,8 @@ describe('checkpoint round trip', () => {
     const { tensors, metadata } = decodeSafetensors(new Uint8Array(bytes));
     const layout = stateLayout(config.model);
     for (const e of layout) expect(tensors[e.name], e.name).toMatchObject({ dtype: 'F32', shape: e.shape });
-    for (const e of layout.filter((x) => x.kind === 'param')) expect(tensors[MOMENTUM_PREFIX + e.name], e.name).toMatchObject({ dtype: 'F32', shape: e.shape });
+    for (const e of layout.filter((x) => x.kind === 'param'))
+      expect(tensors[MOMENTUM_PREFIX + e.name], e.name).toMatchObject({ dtype: 'F32', shape: e.shape });
     expect(Object.keys(tensors)).toHaveLength(layout.length + layout.filter((x) => x.kind === 'param').length);
     expect(tensors['layer2.0.shortcut.1.running_var']).toBeDefined();
     expect(metadata).toMatchObject({ format: CHECKPOINT_FORMAT, step: '3', name: 'orig run' });
@@ -83,9 +99,17 @@ describe('checkpoint round trip', () => {
     const cases: [string, Uint8Array, RegExp][] = [
       ['garbage', new TextEncoder().encode('hello, this is not a checkpoint'), /not a safetensors file/],
       ['no metadata', encodeSafetensors(tensors), /not a ResNet Playground run checkpoint/],
-      ['wrong width', encodeSafetensors(tensors, wider), /does not fit this network.*conv1\.weight \(expected F32 \[8, 3, 3, 3\], found F32 \[4, 3, 3, 3\]\)/],
+      [
+        'wrong width',
+        encodeSafetensors(tensors, wider),
+        /does not fit this network.*conv1\.weight \(expected F32 \[8, 3, 3, 3\], found F32 \[4, 3, 3, 3\]\)/,
+      ],
       ['nan', encodeSafetensors(nan, metadata), /'fc\.bias' holds NaN/],
-      ['bad config', encodeSafetensors(tensors, { ...metadata, runConfig: '{"model":{"arch":"residual","depth":9}}' }), /run settings.*depth 9/],
+      [
+        'bad config',
+        encodeSafetensors(tensors, { ...metadata, runConfig: '{"model":{"arch":"residual","depth":9}}' }),
+        /run settings.*depth 9/,
+      ],
     ];
     for (const [name, file, message] of cases) {
       const from = log.list.length;
@@ -94,7 +118,10 @@ describe('checkpoint round trip', () => {
       const err = await log.wait('error', (e) => e.runId === `bad-${name}`, 10_000, from);
       expect(err.code, name).toBe('bad-checkpoint');
       expect(err.message, name).toMatch(message);
-      expect(log.list.slice(from).some((e) => e.type === 'runState' && e.runId === `bad-${name}` && e.state === 'error'), name).toBe(true);
+      expect(
+        log.list.slice(from).some((e) => e.type === 'runState' && e.runId === `bad-${name}` && e.state === 'error'),
+        name,
+      ).toBe(true);
     }
   });
 });

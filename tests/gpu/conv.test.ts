@@ -38,7 +38,11 @@ const variants: [string, ConvVariant, Partial<Tuning>][] = [
   ['explicit, tiled gemm', 'explicit', { gemm: 'tiled' }],
   ['explicit, direct gemm', 'explicit', { gemm: 'direct' }],
   // Weight gradient split into partial sums over the images (every case with 2+ images splits).
-  ['explicit, tiled gemm, split-K weight gradient', 'explicit', { gemm: 'tiled', conv: { forward: 'explicit', input: 'explicit', weight: 'explicit' }, splitKGroups: 1024 }],
+  [
+    'explicit, tiled gemm, split-K weight gradient',
+    'explicit',
+    { gemm: 'tiled', conv: { forward: 'explicit', input: 'explicit', weight: 'explicit' }, splitKGroups: 1024 },
+  ],
   ['implicit, general kernel', 'implicit', { conv3x3: false }],
   ['implicit, vec4-row 3x3 kernel where it applies', 'implicit', { conv3x3: true }],
   ['igemm, largest tiles, unsplit', 'igemm', { convGroups: 0, splitKGroups: 0 }],
@@ -85,7 +89,6 @@ describe.each(variants)('conv2d, %s', (_name, variant, tuning) => {
     const bwdW = await conv2dBackwardWeight(gpu, 'conv.dw', g, dyb, xb, col(), { buffer: dw }, { ...opts, partials });
     expectClose(await runAndRead(gpu, bwdW, dw, wantDw.length), wantDw, tol(g.n * oh * ow));
   });
-
 });
 
 describe('conv2d, explicit', () => {
@@ -93,7 +96,9 @@ describe('conv2d, explicit', () => {
     const gpu = await getGpu();
     const g = cases[1][1];
     const any = { buffer: out(gpu, 4096) };
-    await expect(conv2dForward(gpu, 'conv.nocol', g, any, any, undefined, undefined, any, { variant: 'explicit' })).rejects.toThrow(/column buffer/);
+    await expect(conv2dForward(gpu, 'conv.nocol', g, any, any, undefined, undefined, any, { variant: 'explicit' })).rejects.toThrow(
+      /column buffer/,
+    );
   });
 
   test('the igemm weight gradient splits into partial sums where the tuning asks for workgroups', () => {

@@ -18,7 +18,21 @@ const withTuning = (gpu: Gpu, t: Partial<Tuning>): Gpu => ({ ...gpu, tuning: { .
 describe('dispatch costs, worked by hand', () => {
   test('tiled GEMM: C[b] = A B[b], m=20 n=40 k=24, 2 batches, A shared', async () => {
     const gpu = withTuning(await getGpu(), { gemm: 'tiled' });
-    const s = { m: 20, n: 40, k: 24, batch: 2, aBatch: 0, aRow: 24, aCol: 1, bBatch: 960, bRow: 40, bCol: 1, cBatch: 800, cRow: 40, cCol: 1 };
+    const s = {
+      m: 20,
+      n: 40,
+      k: 24,
+      batch: 2,
+      aBatch: 0,
+      aRow: 24,
+      aCol: 1,
+      bBatch: 960,
+      bRow: 40,
+      bCol: 1,
+      cBatch: 800,
+      cRow: 40,
+      cCol: 1,
+    };
     const d = await gemm(gpu, 'gemm', s, { buffer: out(gpu, 480) }, { buffer: out(gpu, 1920) }, { buffer: out(gpu, 1600) });
     // m = 20 takes 8 x 4 = 32-row tiles and n = 40 16 x 4 = 64-column ones: one workgroup per batch, which
     // loads A (20 x 24) and its B (24 x 40) once and multiply-adds its whole 32 x 64 tile over K padded to
@@ -70,7 +84,11 @@ test('ResNet-20, batch 128: the gpu profile moves at most twice the lower bound'
   // Before issue 13: explicit im2col + GEMM convolutions and one workgroup per BatchNorm channel.
   const explicit = { ...TUNINGS.gpu, conv: { forward: 'explicit', input: 'explicit', weight: 'explicit' }, bnReduce: 'workgroup' } as const;
   const figures: Record<string, ReturnType<typeof summarise>> = {};
-  for (const [name, t] of [['gpu', TUNINGS.gpu], ['gpu, explicit convolutions', explicit], ['cpu', TUNINGS.cpu]] as const) {
+  for (const [name, t] of [
+    ['gpu', TUNINGS.gpu],
+    ['gpu, explicit convolutions', explicit],
+    ['cpu', TUNINGS.cpu],
+  ] as const) {
     figures[name] = summarise(await modelStepCost(engine.gpu, resnet20, 128, t));
     console.log(`ResNet-20 b128, ${name}: ${JSON.stringify(figures[name])}`);
   }

@@ -82,7 +82,11 @@ describe('loadCifar10 in the browser', () => {
       { name: 'cifar-10-batches-bin/data_batch_1.bin', data: new Uint8Array([...record(1), ...record(2)]) },
       { name: 'cifar-10-batches-bin/test_batch.bin', data: record(3) },
     ]);
-  const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof DatasetError ? e.code : String(e)));
+  const code = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: unknown) => (e instanceof DatasetError ? e.code : String(e)),
+    );
 
   test('a File from a picker decodes; truncated and damaged gzip get their codes', async () => {
     const tgz = await gzip(archive());

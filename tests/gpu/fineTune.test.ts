@@ -13,11 +13,18 @@ beforeAll(async () => {
 test('load by name re-initialises the head; head-only SGD updates only fc', async () => {
   const n = 4;
   const src = await buildNetwork(engine, { arch: 'residual', depth: 8, width: 4 }, { batchSize: n, seed: 1 });
-  const dst = await buildNetwork(engine, { arch: 'residual', depth: 8, width: 4, classes: 3 }, { batchSize: n, seed: 2, trainFrom: 'fc.weight' });
+  const dst = await buildNetwork(
+    engine,
+    { arch: 'residual', depth: 8, width: 4, classes: 3 },
+    { batchSize: n, seed: 2, trainFrom: 'fc.weight' },
+  );
   try {
     const values = await src.getState();
     const fresh = await dst.getState();
-    const merged = loadByName(dst.stateShapes(), Object.fromEntries(src.stateShapes().map((t) => [t.name, { shape: t.shape, data: values[t.name] }])));
+    const merged = loadByName(
+      dst.stateShapes(),
+      Object.fromEntries(src.stateShapes().map((t) => [t.name, { shape: t.shape, data: values[t.name] }])),
+    );
     expect(merged.fresh).toEqual(['fc.weight', 'fc.bias']);
     dst.setState(merged.state);
     const loaded = await dst.getState();
@@ -30,7 +37,10 @@ test('load by name re-initialises the head; head-only SGD updates only fc', asyn
     const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
     await dst.trainStep(images, labels, { lr: 0.1, momentum: 0.9, weightDecay: 1e-4 });
     const after = await dst.getState();
-    const params = dst.stateShapes().filter((t) => t.kind === 'param').map((t) => t.name);
+    const params = dst
+      .stateShapes()
+      .filter((t) => t.kind === 'param')
+      .map((t) => t.name);
     for (const name of params) {
       if (name.startsWith('fc.')) expect(after[name], name).not.toEqual(loaded[name]);
       else expect(after[name], name).toEqual(loaded[name]);

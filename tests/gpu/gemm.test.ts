@@ -23,8 +23,16 @@ async function check(variant: GemmVariant, s: GemmShape, seed = 1): Promise<void
   const bias = rand(s.bias === 'row' ? s.m : s.n, seed + 2);
   const want = ref.gemm(s, a, b, bias);
   const c = out(gpu, want.length);
-  const d = await gemm(gpu, 'gemm.test', s, { buffer: buf(gpu, a) }, { buffer: buf(gpu, b) }, { buffer: c },
-    s.bias && s.bias !== 'none' ? { buffer: buf(gpu, bias) } : undefined, { variant });
+  const d = await gemm(
+    gpu,
+    'gemm.test',
+    s,
+    { buffer: buf(gpu, a) },
+    { buffer: buf(gpu, b) },
+    { buffer: c },
+    s.bias && s.bias !== 'none' ? { buffer: buf(gpu, bias) } : undefined,
+    { variant },
+  );
   expectClose(await runAndRead(gpu, d, c, want.length), want, tol(s.k * (s.reduceBatch ? s.batch : 1)));
 }
 
@@ -48,18 +56,22 @@ describe.each(['tiled', 'direct'] as const)('gemm %s', (variant) => {
   test('batch 3, shared transposed A: the convolution input gradient', () =>
     check(variant, ref.gemmShape(27, 37, 5, { batch: 3, shareA: true, transA: true })));
   test.each([false, true])('reduceBatch over 3 batches (transB %s)', (transB) =>
-    check(variant, { ...ref.gemmShape(6, 27, 49, { batch: 3, transB }), reduceBatch: true }));
+    check(variant, { ...ref.gemmShape(6, 27, 49, { batch: 3, transB }), reduceBatch: true }),
+  );
   test('reduceBatch over 40 batches, 1x1x1', () => check(variant, { ...ref.gemmShape(1, 1, 1, { batch: 40 }), reduceBatch: true }));
   test('reduceBatch, a convolution weight gradient: 16 x 144, k 64, 5 images', () =>
     check(variant, { ...ref.gemmShape(16, 144, 64, { batch: 5, transB: true }), reduceBatch: true }));
   // Split-K: partial sums over 2, 3 and 5 groups of the 5 images, cBatch apart (per = 3, 2, 1 images).
   test.each([2, 3, 5])('reduceBatch into %i partial sums (split-K), a weight gradient 16 x 144', (splits) =>
-    check(variant, { ...ref.gemmShape(16, 144, 64, { batch: 5, transB: true }), reduceBatch: true, splits }));
+    check(variant, { ...ref.gemmShape(16, 144, 64, { batch: 5, transB: true }), reduceBatch: true, splits }),
+  );
   test('splits that leave a split empty, or without reduceBatch, are refused', async () => {
     const gpu = await getGpu();
     const s = ref.gemmShape(4, 4, 4, { batch: 5 });
     const big = { buffer: out(gpu, 1024) };
-    await expect(gemm(gpu, 'gemm.split', { ...s, reduceBatch: true, splits: 4 }, big, big, big, undefined, { variant })).rejects.toThrow(/empty split/);
+    await expect(gemm(gpu, 'gemm.split', { ...s, reduceBatch: true, splits: 4 }, big, big, big, undefined, { variant })).rejects.toThrow(
+      /empty split/,
+    );
     await expect(gemm(gpu, 'gemm.split', { ...s, splits: 2 }, big, big, big, undefined, { variant })).rejects.toThrow(/needs reduceBatch/);
   });
   test.each(['row', 'col'] as const)('bias %s', (bias) => check(variant, { ...ref.gemmShape(65, 33, 17, { batch: 2 }), bias }));
@@ -72,7 +84,16 @@ describe.each(['tiled', 'direct'] as const)('gemm %s', (variant) => {
     const b = rand(45, 4);
     const want = ref.gemm(s, a.subarray(64), b);
     const c = out(gpu, 64 + 63);
-    const d = await gemm(gpu, 'gemm.offsets', s, { buffer: buf(gpu, a), offset: 256 }, { buffer: buf(gpu, b) }, { buffer: c, offset: 256, size: 63 * 4 }, undefined, { variant });
+    const d = await gemm(
+      gpu,
+      'gemm.offsets',
+      s,
+      { buffer: buf(gpu, a), offset: 256 },
+      { buffer: buf(gpu, b) },
+      { buffer: c, offset: 256, size: 63 * 4 },
+      undefined,
+      { variant },
+    );
     const got = await runAndRead(gpu, d, c, 64 + 63);
     expect(Array.from(got.subarray(0, 64)).every(Number.isNaN)).toBe(true);
     expectClose(got.subarray(64), want, tol(5));
@@ -101,7 +122,9 @@ describe.each(['tiled', 'direct'] as const)('gemm %s', (variant) => {
     }
     const ms = (performance.now() - t0) / reps;
     const flops = 2 * s.m * s.n * s.k * s.batch;
-    console.log(`gemm ${variant} 16x1024x144 batch 32 on ${gpu.adapterName}: ${ms.toFixed(1)} ms, ${(flops / ms / 1e6).toFixed(2)} GFLOP/s`);
+    console.log(
+      `gemm ${variant} 16x1024x144 batch 32 on ${gpu.adapterName}: ${ms.toFixed(1)} ms, ${(flops / ms / 1e6).toFixed(2)} GFLOP/s`,
+    );
   });
 });
 

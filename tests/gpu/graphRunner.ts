@@ -16,11 +16,17 @@ export class GraphRunner {
 
   static async create(gpu: Gpu, graph: Graph): Promise<GraphRunner> {
     const r = new GraphRunner(gpu, graph);
-    r.compiled = await compileGraph(gpu, graph, 'test', (t) => {
-      let b = r.buffers.get(t.id);
-      if (!b) r.buffers.set(t.id, (b = createStorage(gpu, t.name, Math.max(16, numel(t.shape) * 4))));
-      return { buffer: b };
-    }, new Set(graph.tensors.filter((t) => t.role === 'activation').map((t) => t.id)));
+    r.compiled = await compileGraph(
+      gpu,
+      graph,
+      'test',
+      (t) => {
+        let b = r.buffers.get(t.id);
+        if (!b) r.buffers.set(t.id, (b = createStorage(gpu, t.name, Math.max(16, numel(t.shape) * 4))));
+        return { buffer: b };
+      },
+      new Set(graph.tensors.filter((t) => t.role === 'activation').map((t) => t.id)),
+    );
     return r;
   }
 

@@ -20,7 +20,11 @@ describe('im2col / col2im', () => {
     const wantCol = ref.im2col(g, x);
     const col = out(gpu, wantCol.length);
     // A copy, nothing computed: exact.
-    expectClose(await runAndRead(gpu, await im2col(gpu, 'im2col', g, { buffer: buf(gpu, x) }, { buffer: col }), col, wantCol.length), wantCol, { atol: 0, rtol: 0 });
+    expectClose(
+      await runAndRead(gpu, await im2col(gpu, 'im2col', g, { buffer: buf(gpu, x) }, { buffer: col }), col, wantCol.length),
+      wantCol,
+      { atol: 0, rtol: 0 },
+    );
 
     const dcol = rand(wantCol.length, 12);
     const wantDx = ref.col2im(g, dcol);

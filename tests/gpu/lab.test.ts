@@ -17,7 +17,10 @@ const BATCH = 2;
 
 function batch(seed: number) {
   const rng = new Rng(seed);
-  return { images: new Float32Array(BATCH * 3 * 32 * 32).map(() => rng.normal()), labels: Int32Array.from({ length: BATCH }, () => rng.int(10)) };
+  return {
+    images: new Float32Array(BATCH * 3 * 32 * 32).map(() => rng.normal()),
+    labels: Int32Array.from({ length: BATCH }, () => rng.int(10)),
+  };
 }
 
 /** A network whose BN statistics and affine parameters are not the initial 0/1 values, so eval mode is exercised. */
@@ -66,7 +69,10 @@ describe.each([
       const { net, v } = await reference(network, cfg, images, labels, { probe: true });
       const p = net.probes!;
       // depth 8: the stem and two 3x3 layers in each of 3 blocks
-      expect(got.layers.map((l) => l.name)).toEqual(['conv1', ...['layer1.0', 'layer2.0', 'layer3.0'].flatMap((b) => [`${b}.conv1`, `${b}.conv2`])]);
+      expect(got.layers.map((l) => l.name)).toEqual([
+        'conv1',
+        ...['layer1.0', 'layer2.0', 'layer3.0'].flatMap((b) => [`${b}.conv1`, `${b}.conv2`]),
+      ]);
       got.layers.forEach((l, i) => {
         const want = std(v.get(p.responses[i].id)!);
         expect(Math.abs(l.std - want), `${l.name}: ${l.std} vs ${want}`).toBeLessThan(1e-4 * want + 1e-6);
@@ -202,7 +208,10 @@ describe('BN histograms', () => {
       const got = await network.bnHistograms(images, labels, 'layer2.0.conv2', bins);
       const { net, v } = await reference(network, cfg, images, labels, { probe: true });
       const p = net.probes!;
-      const tensors = [p.bnInputs.find((r) => r.name === 'layer2.0.conv2')!.id, p.responses.find((r) => r.name === 'layer2.0.conv2')!.id].map((id) => v.get(id)!);
+      const tensors = [
+        p.bnInputs.find((r) => r.name === 'layer2.0.conv2')!.id,
+        p.responses.find((r) => r.name === 'layer2.0.conv2')!.id,
+      ].map((id) => v.get(id)!);
       // per channel: the batch statistics of the BN input, and the running statistics (drift)
       const ch = got.channels!;
       const state = await network.getState();
@@ -262,7 +271,11 @@ test('loss landscape: the loss at base + a*d1 + b*d2 matches the float64 referen
     const probe = await LandscapeProbe.create(engine.gpu, network, target, params, d1, d2, 2);
     const { ReadbackPool } = await import('../../src/gpu/readback');
     const readback = new ReadbackPool(engine.gpu);
-    const points = [[0, 0], [0.5, -0.3], [1, 1]] as const;
+    const points = [
+      [0, 0],
+      [0.5, -0.3],
+      [1, 1],
+    ] as const;
     let chunks = 0;
     const got = await probe.evaluate(points, { count: 1, fill: () => undefined }, readback, { onChunk: () => chunks++ });
     probe.destroy();

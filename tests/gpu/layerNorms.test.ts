@@ -31,8 +31,16 @@ test.each([
   const read = probe.encode(enc, new ReadbackPool(engine.gpu));
   engine.gpu.device.queue.submit([enc.finish()]);
   const got = await read();
-  expectClose(got.grad, probe.layers.map((n) => norm(grads[n])), { atol: 1e-7, rtol: 1e-5 });
-  expectClose(got.weight, probe.layers.map((n) => norm(state[n])), { atol: 1e-7, rtol: 1e-5 });
+  expectClose(
+    got.grad,
+    probe.layers.map((n) => norm(grads[n])),
+    { atol: 1e-7, rtol: 1e-5 },
+  );
+  expectClose(
+    got.weight,
+    probe.layers.map((n) => norm(state[n])),
+    { atol: 1e-7, rtol: 1e-5 },
+  );
   expect(got.grad.every((g) => g > 0)).toBe(true);
   probe.destroy();
   net.destroy();

@@ -28,7 +28,12 @@ export interface GradientReport {
 }
 
 /** Loss, logits and every parameter gradient of `cfg` on `eng` at batch `n`, against the float64 reference. */
-export async function checkGradients(eng: Engine, cfg: ModelConfig, n: number, opts: { seed?: number; dataSeed?: number } = {}): Promise<GradientReport> {
+export async function checkGradients(
+  eng: Engine,
+  cfg: ModelConfig,
+  n: number,
+  opts: { seed?: number; dataSeed?: number } = {},
+): Promise<GradientReport> {
   const network = await buildNetwork(eng, cfg, { batchSize: n, seed: opts.seed ?? 3 });
   try {
     const { images, labels } = batch(opts.dataSeed ?? 11, n);

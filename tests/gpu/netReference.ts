@@ -59,7 +59,8 @@ interface MemoEntry {
   ref: Reference;
 }
 const memo: MemoEntry[] = [];
-const sameValues = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => x === b[i]);
+const sameValues = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => x === b[i]);
 
 /**
  * referenceFromState's answer for the same config, mode, phases, state, images and labels (compared value by
@@ -92,7 +93,6 @@ export function referenceFromState(
   memo.length = Math.min(memo.length, 8);
   return ref;
 }
-
 
 /** |got - want| <= rel * max(1, |want|); NaN fails. Returns the relative error. */
 export function expectScalarClose(name: string, got: number, want: number, rel: number): number {

@@ -34,12 +34,15 @@ describe.each(configs)('%s, batch 4, against the float64 reference', (_, cfg) =>
 
 // The adapter's own tuning runs above; the other profile's kernel choices (src/gpu/tuning.ts) here, so
 // both compositions are checked whichever adapter runs the tests.
-describe.each(configs.filter(([name]) => name === 'resnet-8 A' || name === 'resnet-8 B no BN'))('%s with the other tuning profile', (_, cfg) => {
-  test('loss, logits and every parameter gradient', () => {
-    const other = TUNINGS[engine.gpu.tuning.profile === 'cpu' ? 'gpu' : 'cpu'];
-    return checkGradients({ ...engine, gpu: { ...engine.gpu, tuning: other } }, cfg);
-  });
-});
+describe.each(configs.filter(([name]) => name === 'resnet-8 A' || name === 'resnet-8 B no BN'))(
+  '%s with the other tuning profile',
+  (_, cfg) => {
+    test('loss, logits and every parameter gradient', () => {
+      const other = TUNINGS[engine.gpu.tuning.profile === 'cpu' ? 'gpu' : 'cpu'];
+      return checkGradients({ ...engine, gpu: { ...engine.gpu, tuning: other } }, cfg);
+    });
+  },
+);
 
 describe('batch norm modes', () => {
   const cfg: ModelConfig = { arch: 'residual', depth: 8 };
@@ -88,7 +91,8 @@ test('30 SGD steps on one fixed batch: ResNet-8 memorises it', async () => {
   try {
     const { images, labels } = batch(14, 8);
     const losses: number[] = [];
-    for (let i = 0; i < 30; i++) losses.push((await network.trainStep(images, labels, { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 })).loss);
+    for (let i = 0; i < 30; i++)
+      losses.push((await network.trainStep(images, labels, { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 })).loss);
     console.log('ResNet-8 losses on one batch:', losses.map((l) => l.toFixed(3)).join(' '));
     expect(losses[0]).toBeGreaterThan(1.5);
     expect(losses[29]).toBeLessThan(0.1 * losses[0]);

@@ -37,13 +37,17 @@ function report(what: string, r: GradientReport) {
 }
 
 describe.each(configs)('%s, batch 8, against the float64 reference', (name, cfg) => {
-  test('loss, logits and every parameter gradient', async () => report(`${name} (${engine.gpu.tuning.profile} tuning)`, await checkGradients(engine, cfg, BATCH)));
+  test('loss, logits and every parameter gradient', async () =>
+    report(`${name} (${engine.gpu.tuning.profile} tuning)`, await checkGradients(engine, cfg, BATCH)));
 });
 
 // The adapter's own tuning runs above; the other profile's kernel choices (src/gpu/tuning.ts) here.
 test('resnet-20, batch 8, with the other tuning profile', async () => {
   const other = TUNINGS[engine.gpu.tuning.profile === 'cpu' ? 'gpu' : 'cpu'];
-  report(`resnet-20 (${other.profile} tuning)`, await checkGradients({ ...engine, gpu: { ...engine.gpu, tuning: other } }, configs[0][1], BATCH));
+  report(
+    `resnet-20 (${other.profile} tuning)`,
+    await checkGradients({ ...engine, gpu: { ...engine.gpu, tuning: other } }, configs[0][1], BATCH),
+  );
 });
 
 // Each step is checked from the state the GPU is in before it (parameters, momentum and statistics read back):
@@ -62,14 +66,20 @@ test('two train steps of ResNet-20: every parameter, momentum buffer and BN stat
     for (const step of [0, 1]) {
       const { images, labels } = batch(11 + step, BATCH);
       const [before, momentum] = [await network.getState(), await network.getMomentum()];
-      if (step === 0) for (const [name, m] of Object.entries(momentum)) expect(m.every((v) => v === 0), `initial momentum ${name}`).toBe(true);
+      if (step === 0)
+        for (const [name, m] of Object.entries(momentum))
+          expect(
+            m.every((v) => v === 0),
+            `initial momentum ${name}`,
+          ).toBe(true);
       const ref = referenceFromState(cfg, before, images, labels, 'train', ['forward', 'running', 'backward']);
       const got = await network.trainStep(images, labels, hyper);
       expectScalarClose(`step ${step} loss`, got.loss, ref.loss, 1e-4);
       expect(got.correct, `step ${step} correct`).toBe(ref.correct);
       const want: Record<string, Float64Array> = { ...ref.stats };
       const wantMomentum: Record<string, Float64Array> = {};
-      for (const [name, g] of Object.entries(ref.grads)) ({ param: want[name], momentum: wantMomentum[name] } = sgdStep(hyper, before[name], g, momentum[name]));
+      for (const [name, g] of Object.entries(ref.grads))
+        ({ param: want[name], momentum: wantMomentum[name] } = sgdStep(hyper, before[name], g, momentum[name]));
       const [after, gotMomentum] = [await network.getState(), await network.getMomentum()];
       expect(Object.keys(after).sort()).toEqual(Object.keys(want).sort());
       expect(Object.keys(gotMomentum).sort()).toEqual(Object.keys(wantMomentum).sort());

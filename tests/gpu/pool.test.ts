@@ -15,13 +15,22 @@ describe('global average pooling', () => {
     const x = rand(n * c * s, 1, -2, 3);
     const y = out(gpu, n * c);
     // A float32 sum of s values ~1 divided by s: a few roundings of the mean.
-    expectClose(await runAndRead(gpu, await avgPool(gpu, 'pool', n, c, s, { buffer: buf(gpu, x) }, { buffer: y }), y, n * c), ref.avgPool(n, c, s, x), {
-      atol: 1e-6,
-      rtol: 1e-6,
-    });
+    expectClose(
+      await runAndRead(gpu, await avgPool(gpu, 'pool', n, c, s, { buffer: buf(gpu, x) }, { buffer: y }), y, n * c),
+      ref.avgPool(n, c, s, x),
+      {
+        atol: 1e-6,
+        rtol: 1e-6,
+      },
+    );
     const dy = rand(n * c, 2);
     const dx = out(gpu, n * c * s);
-    const got = await runAndRead(gpu, await avgPoolBackward(gpu, 'pool.bwd', n, c, s, { buffer: buf(gpu, dy) }, { buffer: dx }), dx, n * c * s);
+    const got = await runAndRead(
+      gpu,
+      await avgPoolBackward(gpu, 'pool.bwd', n, c, s, { buffer: buf(gpu, dy) }, { buffer: dx }),
+      dx,
+      n * c * s,
+    );
     expectClose(got, ref.avgPoolBackward(n, c, s, dy), { atol: 0, rtol: 2e-7 }); // one float32 division
   });
 });

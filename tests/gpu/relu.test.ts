@@ -12,9 +12,17 @@ describe('relu', () => {
     const dy = rand(count, 8);
     const xb = buf(gpu, x);
     const y = out(gpu, count);
-    expectClose(await runAndRead(gpu, await reluForward(gpu, 'relu', count, { buffer: xb }, { buffer: y }), y, count), ref.relu(x), { atol: 0, rtol: 0 });
+    expectClose(await runAndRead(gpu, await reluForward(gpu, 'relu', count, { buffer: xb }, { buffer: y }), y, count), ref.relu(x), {
+      atol: 0,
+      rtol: 0,
+    });
     const dx = out(gpu, count);
-    const got = await runAndRead(gpu, await reluBackward(gpu, 'relu.bwd', count, { buffer: buf(gpu, dy) }, { buffer: y }, { buffer: dx }), dx, count);
+    const got = await runAndRead(
+      gpu,
+      await reluBackward(gpu, 'relu.bwd', count, { buffer: buf(gpu, dy) }, { buffer: y }, { buffer: dx }),
+      dx,
+      count,
+    );
     expectClose(got, ref.reluBackward(dy, ref.relu(x)), { atol: 0, rtol: 0 });
   });
 });

@@ -16,7 +16,11 @@ describe('residual add', () => {
     const tol = { atol: 0, rtol: 2 ** -24 };
     expectClose(await runAndRead(gpu, await add(gpu, 'add', count, ab, bb, { buffer: y }), y, count), ref.add(a, b), tol);
     const yr = out(gpu, count);
-    expectClose(await runAndRead(gpu, await add(gpu, 'add.relu', count, ab, bb, { buffer: yr }, { relu: true }), yr, count), ref.addRelu(a, b), tol);
+    expectClose(
+      await runAndRead(gpu, await add(gpu, 'add.relu', count, ab, bb, { buffer: yr }, { relu: true }), yr, count),
+      ref.addRelu(a, b),
+      tol,
+    );
   });
 
   // 16.7M elements fold the grid into y (about 30 s on SwiftShader, so only the fused variant).
@@ -26,7 +30,12 @@ describe('residual add', () => {
     const a = rand(count, 14);
     const b = rand(count, 15);
     const y = out(gpu, count);
-    const got = await runAndRead(gpu, await add(gpu, 'add.big', count, { buffer: buf(gpu, a) }, { buffer: buf(gpu, b) }, { buffer: y }, { relu: true }), y, count);
+    const got = await runAndRead(
+      gpu,
+      await add(gpu, 'add.big', count, { buffer: buf(gpu, a) }, { buffer: buf(gpu, b) }, { buffer: y }, { relu: true }),
+      y,
+      count,
+    );
     expectClose(got, ref.addRelu(a, b), { atol: 0, rtol: 2 ** -24 });
   });
 
@@ -36,7 +45,10 @@ describe('residual add', () => {
     const a = rand(count, 13);
     const ab = { buffer: buf(gpu, a) };
     const y = out(gpu, count);
-    expectClose(await runAndRead(gpu, await add(gpu, 'add.self', count, ab, ab, { buffer: y }), y, count), ref.add(a, a), { atol: 0, rtol: 0 });
+    expectClose(await runAndRead(gpu, await add(gpu, 'add.self', count, ab, ab, { buffer: y }), y, count), ref.add(a, a), {
+      atol: 0,
+      rtol: 0,
+    });
     await expect(add(gpu, 'add.alias', count, ab, { buffer: y }, ab)).rejects.toThrow(/may not share a buffer/);
   });
 });

@@ -25,7 +25,9 @@ test('ResNet-1202 builds with recomputation and its training steps lower the los
     const hyper = { lr: 0.01, momentum: 0.9, weightDecay: 0 };
     const losses: number[] = [];
     for (let i = 0; i < 4; i++) losses.push((await net.trainStep(images, labels, hyper)).loss);
-    console.log(`ResNet-1202 w2 b${n}, checkpoint every ${k} blocks: built in ${(built / 1000).toFixed(1)} s, losses ${losses.map((l) => l.toFixed(4)).join(' ')}, memory ${JSON.stringify(net.memory())}`);
+    console.log(
+      `ResNet-1202 w2 b${n}, checkpoint every ${k} blocks: built in ${(built / 1000).toFixed(1)} s, losses ${losses.map((l) => l.toFixed(4)).join(' ')}, memory ${JSON.stringify(net.memory())}`,
+    );
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses[3]).toBeLessThan(losses[0]);
   } finally {

@@ -26,7 +26,12 @@ describe('option-A shortcut', () => {
     const gotY = await runAndRead(gpu, await shortcutA(gpu, 'shortcut', s, { buffer: buf(gpu, x) }, { buffer: y }), y, yCount);
     expectClose(gotY, ref.shortcutA(s, x), { atol: 0, rtol: 0 });
     const dx = out(gpu, xCount);
-    const gotDx = await runAndRead(gpu, await shortcutABackward(gpu, 'shortcut.bwd', s, { buffer: buf(gpu, dy) }, { buffer: dx }), dx, xCount);
+    const gotDx = await runAndRead(
+      gpu,
+      await shortcutABackward(gpu, 'shortcut.bwd', s, { buffer: buf(gpu, dy) }, { buffer: dx }),
+      dx,
+      xCount,
+    );
     expectClose(gotDx, ref.shortcutABackward(s, dy), { atol: 0, rtol: 0 });
   });
 });

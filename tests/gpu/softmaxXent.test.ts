@@ -11,7 +11,17 @@ const labelsFor = (n: number, k: number, seed: number) => Int32Array.from(rand(n
 async function runXent(gpu: Gpu, n: number, k: number, logits: ArrayLike<number>, labels: Int32Array, variant: Variant) {
   const dl = out(gpu, n * k);
   const metrics = buf(gpu, [0, 0, 0, 0], 'test.metrics');
-  const d = await softmaxXent(gpu, 'xent', n, k, { buffer: buf(gpu, logits) }, { buffer: bufI32(gpu, labels) }, { buffer: dl }, { buffer: metrics }, { variant });
+  const d = await softmaxXent(
+    gpu,
+    'xent',
+    n,
+    k,
+    { buffer: buf(gpu, logits) },
+    { buffer: bufI32(gpu, labels) },
+    { buffer: dl },
+    { buffer: metrics },
+    { variant },
+  );
   const dlogits = await runAndRead(gpu, d, dl, n * k);
   return { dlogits, metrics: await readF32(gpu, metrics, 0, 4), d, metricsBuf: metrics };
 }
@@ -81,7 +91,14 @@ describe.each(['workgroup', 'serial'] as const)('softmax cross-entropy (%s)', (v
 
   test('every label padding: loss 0, zero gradient', async () => {
     const gpu = await getGpu();
-    const got = await runXent(gpu, 4, 10, rand(40, 7), Int32Array.from({ length: 4 }, () => -1), variant);
+    const got = await runXent(
+      gpu,
+      4,
+      10,
+      rand(40, 7),
+      Int32Array.from({ length: 4 }, () => -1),
+      variant,
+    );
     expect(Array.from(got.metrics)).toEqual([0, 0, 0, 0]);
     expect(got.dlogits.every((v) => v === 0)).toBe(true);
   });

@@ -6,7 +6,12 @@ import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
 async function check(variant: 'workgroup' | 'serial', segments: { offset: number; count: number }[], x: Float64Array, rtol: number) {
   const gpu = await getGpu();
   const y = out(gpu, segments.length);
-  const got = await runAndRead(gpu, await sumSquares(gpu, 'sumsq', segments, { buffer: buf(gpu, x) }, { buffer: y }, { variant }), y, segments.length);
+  const got = await runAndRead(
+    gpu,
+    await sumSquares(gpu, 'sumsq', segments, { buffer: buf(gpu, x) }, { buffer: y }, { variant }),
+    y,
+    segments.length,
+  );
   const want = segments.map((s) => ref.sumSquares(x.subarray(s.offset, s.offset + s.count)));
   expectClose(got, want, { atol: 0, rtol });
 }
@@ -33,6 +38,14 @@ describe.each(['workgroup', 'serial'] as const)('sum of squares, %s', (variant) 
   // simulation, so 2e-6 is asserted.
   test('one segment of 1e6 elements', async () => {
     const x = rand(1_000_000, 42, 0.5, 1);
-    await check(variant, [{ offset: 0, count: 1_000_000 }, { offset: 17, count: 999_983 }], x, 2e-6);
+    await check(
+      variant,
+      [
+        { offset: 0, count: 1_000_000 },
+        { offset: 17, count: 999_983 },
+      ],
+      x,
+      2e-6,
+    );
   });
 });

@@ -56,7 +56,9 @@ test(`ResNet-8: ${GOLDEN.steps} SGD steps match PyTorch ${golden.torch}`, async 
     for (const [name, want] of Object.entries(golden.bnStats)) statErr = Math.max(statErr, expectMaxClose(name, state[name], want, 1e-5));
     // Every state tensor is covered: parameters by norm, statistics element by element.
     expect(Object.keys(state).sort()).toEqual([...Object.keys(golden.finalNorms), ...Object.keys(golden.bnStats)].sort());
-    console.log(`ResNet-8 vs PyTorch: max rel error loss ${lossErr.toExponential(1)}, weight norms ${normErr.toExponential(1)}, BN statistics ${statErr.toExponential(1)}`);
+    console.log(
+      `ResNet-8 vs PyTorch: max rel error loss ${lossErr.toExponential(1)}, weight norms ${normErr.toExponential(1)}, BN statistics ${statErr.toExponential(1)}`,
+    );
   } finally {
     network.destroy();
   }

@@ -60,7 +60,7 @@ describeWith(missing, 'real CIFAR-10 subset', () => {
     const acc = Object.fromEntries(ev.points.map((p) => [p.bnMode, p.accuracy]));
     console.log(
       `ResNet-8 w${ACC.width} b${ACC.batch}: ${ACC.steps} steps (${((ACC.steps * ACC.batch) / data.train.count).toFixed(2)} epochs) in ` +
-        `${((trained - built) / 1000).toFixed(0)} s (build ${((built - t0) / 1000).toFixed(1)} s, ${(points.at(-1)!.imagesPerSec).toFixed(0)} img/s); ` +
+        `${((trained - built) / 1000).toFixed(0)} s (build ${((built - t0) / 1000).toFixed(1)} s, ${points.at(-1)!.imagesPerSec.toFixed(0)} img/s); ` +
         `train loss ${first.toFixed(3)} -> ${last.toFixed(3)}; test accuracy on ${ev.points[0].images} images: ` +
         `eval-mode BN ${(100 * acc.eval).toFixed(1)}%, train-mode BN ${(100 * acc.train).toFixed(1)}% ` +
         `(evaluation ${((done - trained) / 1000).toFixed(0)} s)`,
@@ -102,13 +102,25 @@ describe('trainer', () => {
     await trainer.handle({ type: 'step', runId: 'b', count: 5 });
     await trainer.handle({ type: 'step', runId: 'c', count: 5 });
     for (const id of ['a', 'b', 'c']) await log.wait('metrics', (e) => e.points.some((p) => p.runId === id && p.step === 5));
-    console.log('losses a', losses('a').map((l) => l.toFixed(5)).join(' '), '| c', losses('c').map((l) => l.toFixed(5)).join(' '));
+    console.log(
+      'losses a',
+      losses('a')
+        .map((l) => l.toFixed(5))
+        .join(' '),
+      '| c',
+      losses('c')
+        .map((l) => l.toFixed(5))
+        .join(' '),
+    );
     expect(losses('a')).toHaveLength(5);
     expect(losses('b')).toEqual(losses('a'));
     expect(losses('c')).not.toEqual(losses('a'));
     expect(log.list.filter((e) => e.type === 'runState' && e.runId === 'a').at(-1)).toMatchObject({ state: 'paused', step: 5 });
     // Per-layer norms go out with the metrics: 8 weight tensors for ResNet-8, finite, of steps 1..5.
-    const norms = log.of('layerNorms').flatMap((e) => e.points).filter((p) => p.runId === 'a');
+    const norms = log
+      .of('layerNorms')
+      .flatMap((e) => e.points)
+      .filter((p) => p.runId === 'a');
     expect(norms.length).toBeGreaterThan(0);
     for (const n of norms) {
       expect(n.step).toBeGreaterThanOrEqual(1);
@@ -118,37 +130,80 @@ describe('trainer', () => {
     }
   });
 
-  test('a group trains interleaved with the first run\'s seed; evaluations every evalEvery steps and at the end', async () => {
+  test("a group trains interleaved with the first run's seed; evaluations every evalEvery steps and at the end", async () => {
     const from = log.list.length;
     const base = runConfig({ batchSize: 8, steps: 4, evalEvery: 2, evalImages: 16, evalBnModes: ['eval', 'train'] });
     const res = { ...base, model: { arch: 'residual' as const, depth: 8, width: 4 }, seed: 7 };
     const plain = { ...base, model: { arch: 'plain' as const, depth: 8, width: 4 }, seed: 99 };
-    await trainer.handle({ type: 'createGroup', runs: [{ runId: 'g-res', name: 'residual', config: res }, { runId: 'g-plain', name: 'plain', config: plain }], start: true });
+    await trainer.handle({
+      type: 'createGroup',
+      runs: [
+        { runId: 'g-res', name: 'residual', config: res },
+        { runId: 'g-plain', name: 'plain', config: plain },
+      ],
+      start: true,
+    });
     await trainer.handle({ type: 'createRun', runId: 'solo', name: 'plain alone', config: { ...plain, seed: 7 }, start: true });
-    for (const id of ['g-res', 'g-plain', 'solo']) await log.wait('metrics', (e) => e.points.some((p) => p.runId === id && p.step === 4), 240_000, from);
+    for (const id of ['g-res', 'g-plain', 'solo'])
+      await log.wait('metrics', (e) => e.points.some((p) => p.runId === id && p.step === 4), 240_000, from);
     for (const id of ['g-res', 'g-plain', 'solo']) await log.wait('runState', (e) => e.runId === id && e.state === 'done', 240_000, from);
-    for (const id of ['g-res', 'g-plain']) await log.wait('evaluation', (e) => e.points[0].runId === id && e.points[0].step === 4, 240_000, from);
+    for (const id of ['g-res', 'g-plain'])
+      await log.wait('evaluation', (e) => e.points[0].runId === id && e.points[0].step === 4, 240_000, from);
     expect(losses('g-plain')).toHaveLength(4);
     expect(losses('g-plain')).toEqual(losses('solo'));
     expect(losses('g-res')).not.toEqual(losses('g-plain'));
     const evals = log.list.slice(from).flatMap((e) => (e.type === 'evaluation' && e.points[0].runId === 'g-res' ? e.points : []));
-    expect(evals.map((p) => [p.step, p.bnMode, p.images])).toEqual([[2, 'eval', 16], [2, 'train', 16], [4, 'eval', 16], [4, 'train', 16]]);
+    expect(evals.map((p) => [p.step, p.bnMode, p.images])).toEqual([
+      [2, 'eval', 16],
+      [2, 'train', 16],
+      [4, 'eval', 16],
+      [4, 'train', 16],
+    ]);
     for (const id of ['g-res', 'g-plain', 'solo']) await trainer.handle({ type: 'deleteRun', runId: id });
   });
 
   test('a NaN loss pauses that run with a nan-loss error; a bad config is bad-config, a huge batch gpu-limits; the others go on', async () => {
     const from = log.list.length;
     const small = { arch: 'residual' as const, depth: 8, width: 4 };
-    await trainer.handle({ type: 'createRun', runId: 'ok', name: 'ok', config: runConfig({ model: small, batchSize: 8, steps: 6 }), start: true });
-    await trainer.handle({ type: 'createRun', runId: 'nan', name: 'nan', config: runConfig({ model: small, batchSize: 8, lr: 1e30, steps: 50 }), start: true });
-    await trainer.handle({ type: 'createRun', runId: 'bad-depth', name: 'bad', config: runConfig({ model: { arch: 'residual', depth: 9 } }), start: true });
-    await trainer.handle({ type: 'createRun', runId: 'too-big', name: 'big', config: runConfig({ model: { arch: 'residual', depth: 8, width: 128 }, batchSize: 4096 }), start: true });
+    await trainer.handle({
+      type: 'createRun',
+      runId: 'ok',
+      name: 'ok',
+      config: runConfig({ model: small, batchSize: 8, steps: 6 }),
+      start: true,
+    });
+    await trainer.handle({
+      type: 'createRun',
+      runId: 'nan',
+      name: 'nan',
+      config: runConfig({ model: small, batchSize: 8, lr: 1e30, steps: 50 }),
+      start: true,
+    });
+    await trainer.handle({
+      type: 'createRun',
+      runId: 'bad-depth',
+      name: 'bad',
+      config: runConfig({ model: { arch: 'residual', depth: 9 } }),
+      start: true,
+    });
+    await trainer.handle({
+      type: 'createRun',
+      runId: 'too-big',
+      name: 'big',
+      config: runConfig({ model: { arch: 'residual', depth: 8, width: 128 }, batchSize: 4096 }),
+      start: true,
+    });
     const nan = await log.wait('error', (e) => e.runId === 'nan', 240_000, from);
     expect(nan.code).toBe('nan-loss');
     expect(nan.rolledBackTo).toBe(0);
-    expect(nan.message).toMatch(/NaN or infinite at step \d+ \(learning rate 1\.00e\+30\)\. The run is back at step 0, its last good state/);
+    expect(nan.message).toMatch(
+      /NaN or infinite at step \d+ \(learning rate 1\.00e\+30\)\. The run is back at step 0, its last good state/,
+    );
     expect(await log.wait('runState', (e) => e.runId === 'nan' && e.state === 'paused', 60_000, from)).toMatchObject({ step: 0 });
-    expect(await log.wait('error', (e) => e.runId === 'bad-depth', 1000, from)).toMatchObject({ code: 'bad-config', message: expect.stringMatching(/depth 9/) });
+    expect(await log.wait('error', (e) => e.runId === 'bad-depth', 1000, from)).toMatchObject({
+      code: 'bad-config',
+      message: expect.stringMatching(/depth 9/),
+    });
     const big = await log.wait('error', (e) => e.runId === 'too-big', 1000, from);
     expect(big.code).toBe('gpu-limits');
     console.log('gpu-limits message:', big.message);
@@ -160,8 +215,15 @@ describe('trainer', () => {
     await trainer.handle({ type: 'step', runId: 'nan', count: 3 });
     await log.wait('runState', (e) => e.runId === 'nan' && e.state === 'paused' && e.step === 3, 120_000, again);
     await log.wait('metrics', (e) => e.points.some((p) => p.runId === 'nan' && p.step === 3), 60_000, again);
-    const redo = log.list.slice(again).flatMap((e) => (e.type === 'metrics' ? e.points : [])).filter((p) => p.runId === 'nan');
-    expect(redo.map((p) => [p.step, p.lr])).toEqual([[1, 0.05], [2, 0.05], [3, 0.05]]);
+    const redo = log.list
+      .slice(again)
+      .flatMap((e) => (e.type === 'metrics' ? e.points : []))
+      .filter((p) => p.runId === 'nan');
+    expect(redo.map((p) => [p.step, p.lr])).toEqual([
+      [1, 0.05],
+      [2, 0.05],
+      [3, 0.05],
+    ]);
     expect(redo.every((p) => Number.isFinite(p.trainLoss))).toBe(true);
     expect(log.list.slice(from).filter((e) => e.type === 'error' && e.runId === 'ok')).toEqual([]);
   });
@@ -186,7 +248,10 @@ describe('device loss', () => {
       expect(devices).toHaveLength(1);
       const config = runConfig({ model: { arch: 'residual', depth: 8, width: 4 }, batchSize: 8, steps: 20, seed: 5 });
       const of = (runId: string, from = 0) =>
-        log.list.slice(from).flatMap((e) => (e.type === 'metrics' ? e.points : [])).filter((p) => p.runId === runId);
+        log.list
+          .slice(from)
+          .flatMap((e) => (e.type === 'metrics' ? e.points : []))
+          .filter((p) => p.runId === runId);
       // The reference: 8 steps on the first device; then a run with the same seed pauses after 5 steps.
       await trainer.handle({ type: 'createRun', runId: 'ref', name: 'reference', config, start: false });
       await trainer.handle({ type: 'step', runId: 'ref', count: 8 });
@@ -214,7 +279,11 @@ describe('device loss', () => {
       await log.wait('metrics', (e) => e.points.some((p) => p.runId === 'dl' && p.step === 8), 120_000, again);
       const redo = of('dl', again);
       expect(redo.map((p) => p.step)).toEqual([6, 7, 8]);
-      expect(redo.map((p) => p.trainLoss)).toEqual(of('ref').slice(5, 8).map((p) => p.trainLoss));
+      expect(redo.map((p) => p.trainLoss)).toEqual(
+        of('ref')
+          .slice(5, 8)
+          .map((p) => p.trainLoss),
+      );
       expect(log.list.slice(from).filter((e) => e.type === 'error' && e.code !== 'device-lost')).toEqual([]);
       for (const id of ['ref', 'dl']) await trainer.handle({ type: 'deleteRun', runId: id });
     } finally {

@@ -107,5 +107,9 @@ export function syntheticCifar(trainCount: number, testCount: number, seed = 1):
     }
     return { count, images, labels };
   };
-  return { classNames: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'], train: split(trainCount), test: split(testCount) };
+  return {
+    classNames: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'],
+    train: split(trainCount),
+    test: split(testCount),
+  };
 }

@@ -58,7 +58,13 @@ test('worker: load a file, train, metrics in batches, pause, save, predict; then
     expect(dr.summary.samples.pixels.length).toBe(40 * 3072);
     expect(log.of('dataProgress').map((e) => e.phase)).toContain('upload');
 
-    send({ type: 'createRun', runId: 'w', name: 'worker run', config: runConfig({ model: { arch: 'residual', depth: 8, width: 4 }, batchSize: 8, steps: 1000 }), start: true });
+    send({
+      type: 'createRun',
+      runId: 'w',
+      name: 'worker run',
+      config: runConfig({ model: { arch: 'residual', depth: 8, width: 4 }, batchSize: 8, steps: 1000 }),
+      start: true,
+    });
     await log.wait('runState', (e) => e.runId === 'w' && e.state === 'training', 60_000);
     await log.wait('metrics', () => log.of('metrics').flatMap((e) => e.points).length >= 6, 120_000);
     send({ type: 'pause', runId: 'w' });

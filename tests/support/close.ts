@@ -45,7 +45,8 @@ export function expectMaxClose(name: string, got: ArrayLike<number>, want: Array
       at = i;
     }
   }
-  if (!(worst <= rel * scale + abs)) expect.fail(`${name}[${at}]: got ${got[at]}, want ${want[at]} (max error ${worst}, scale ${scale}, rel ${rel})`);
+  if (!(worst <= rel * scale + abs))
+    expect.fail(`${name}[${at}]: got ${got[at]}, want ${want[at]} (max error ${worst}, scale ${scale}, rel ${rel})`);
   return scale > 0 ? worst / scale : worst;
 }
 
@@ -55,7 +56,8 @@ export function expectMaxClose(name: string, got: ArrayLike<number>, want: Array
  * A NaN difference quotient fails instead of passing for a kink.
  */
 export function checkGradient(what: string, grad: number, coarse: number, fine: number, tol: number): 'kink' | 'checked' {
-  if (!Number.isFinite(coarse) || !Number.isFinite(fine)) expect.fail(`${what}: finite differences ${coarse} and ${fine} (the loss is not finite)`);
+  if (!Number.isFinite(coarse) || !Number.isFinite(fine))
+    expect.fail(`${what}: finite differences ${coarse} and ${fine} (the loss is not finite)`);
   if (!within(coarse, fine, tol)) return 'kink';
   if (!within(grad, fine, tol)) expect.fail(`${what}: gradient ${grad}, finite difference ${fine} (tol ${tol})`);
   return 'checked';

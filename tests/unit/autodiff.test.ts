@@ -23,36 +23,40 @@ const configs: [string, ModelConfig][] = [
 ];
 
 describe('autodiff against finite differences (float64 reference)', () => {
-  test.each(configs)('%s: every parameter gradient', (_, cfg) => {
-    const { net, g, gradOf, values } = tinyNet(cfg, 3, 5);
-    const res = interpret(g, cloneValues(values), ALL);
-    const rng = new Rng(9);
-    let checked = 0;
-    let kinks = 0;
-    for (const p of net.params) {
-      const grad = res.get(gradOf.get(p.id)!)!;
-      const base = values.get(p.id)!;
-      // A few coordinates of every parameter tensor (all of the small ones).
-      const picks = base.length <= 6 ? [...base.keys()] : [0, base.length - 1, rng.int(base.length), rng.int(base.length)];
-      for (const i of picks) {
-        const fd = (h: number) => {
-          const plus = cloneValues(values);
-          plus.get(p.id)![i] += h;
-          const minus = cloneValues(values);
-          minus.get(p.id)![i] -= h;
-          return (lossAt(g, plus, net.metrics) - lossAt(g, minus, net.metrics)) / (2 * h);
-        };
-        const coarse = fd(1e-5);
-        const fine = fd(1e-6);
-        // A ReLU that changes sign inside [-h, h] makes the difference quotient depend on h: such a
-        // coordinate says nothing about the gradient, so it is counted and skipped (and must be rare).
-        if (checkGradient(`${p.name}[${i}] (autodiff)`, grad[i], coarse, fine, 1e-6 + 1e-4 * Math.abs(fine)) === 'kink') kinks++;
-        else checked++;
+  test.each(configs)(
+    '%s: every parameter gradient',
+    (_, cfg) => {
+      const { net, g, gradOf, values } = tinyNet(cfg, 3, 5);
+      const res = interpret(g, cloneValues(values), ALL);
+      const rng = new Rng(9);
+      let checked = 0;
+      let kinks = 0;
+      for (const p of net.params) {
+        const grad = res.get(gradOf.get(p.id)!)!;
+        const base = values.get(p.id)!;
+        // A few coordinates of every parameter tensor (all of the small ones).
+        const picks = base.length <= 6 ? [...base.keys()] : [0, base.length - 1, rng.int(base.length), rng.int(base.length)];
+        for (const i of picks) {
+          const fd = (h: number) => {
+            const plus = cloneValues(values);
+            plus.get(p.id)![i] += h;
+            const minus = cloneValues(values);
+            minus.get(p.id)![i] -= h;
+            return (lossAt(g, plus, net.metrics) - lossAt(g, minus, net.metrics)) / (2 * h);
+          };
+          const coarse = fd(1e-5);
+          const fine = fd(1e-6);
+          // A ReLU that changes sign inside [-h, h] makes the difference quotient depend on h: such a
+          // coordinate says nothing about the gradient, so it is counted and skipped (and must be rare).
+          if (checkGradient(`${p.name}[${i}] (autodiff)`, grad[i], coarse, fine, 1e-6 + 1e-4 * Math.abs(fine)) === 'kink') kinks++;
+          else checked++;
+        }
       }
-    }
-    expect(checked).toBeGreaterThan(20);
-    expect(kinks).toBeLessThan(checked / 10);
-  }, 120_000);
+      expect(checked).toBeGreaterThan(20);
+      expect(kinks).toBeLessThan(checked / 10);
+    },
+    120_000,
+  );
 
   test('images get no gradient; every parameter gets exactly one', () => {
     const { g, gradOf, net } = tinyNet({ arch: 'residual', depth: 8, width: 2 }, 2);

@@ -140,7 +140,10 @@ describe('synthetic archives', () => {
 
   test('tar without CIFAR files: no-cifar-files, naming what it found', async () => {
     await expectCode(tgz([{ name: 'readme.html', data: new Uint8Array(10) }]), 'no-cifar-files', /readme\.html/);
-    const python = [{ name: 'cifar-10-batches-py/data_batch_1', data: new Uint8Array(10) }, { name: 'cifar-10-batches-py/test_batch', data: new Uint8Array(10) }];
+    const python = [
+      { name: 'cifar-10-batches-py/data_batch_1', data: new Uint8Array(10) },
+      { name: 'cifar-10-batches-py/test_batch', data: new Uint8Array(10) },
+    ];
     await expectCode(tgz(python), 'no-cifar-files', /Python version/);
   });
 

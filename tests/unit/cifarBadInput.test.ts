@@ -16,7 +16,15 @@ function tarHeader(name: string, size: number): Uint8Array {
   h.set(enc.encode(size.toString(8).padStart(11, '0')), 124);
   h[135] = 0;
   h.fill(0x20, 148, 156);
-  h.set(enc.encode(h.reduce((a, v) => a + v, 0).toString(8).padStart(6, '0')), 148);
+  h.set(
+    enc.encode(
+      h
+        .reduce((a, v) => a + v, 0)
+        .toString(8)
+        .padStart(6, '0'),
+    ),
+    148,
+  );
   h[154] = 0;
   return h;
 }
@@ -46,7 +54,10 @@ async function loadMeasured(source: Uint8Array): Promise<{ error: unknown; peakG
     peak = Math.max(peak, process.memoryUsage().arrayBuffers);
     samples++;
   }, 2);
-  const error = await loadCifar10(source, { name: 'bad.tar.gz' }).then(() => undefined, (e: unknown) => e);
+  const error = await loadCifar10(source, { name: 'bad.tar.gz' }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   clearInterval(timer);
   return { error, peakGrowth: peak - base, samples };
 }
@@ -63,25 +74,45 @@ describe('not CIFAR-10 at all', () => {
   });
 
   test('gzip of nothing: not-tar, saying it is empty', async () => {
-    await expectCode(new Uint8Array(gzipSync(new Uint8Array(0))), 'not-tar', /bad\.tar\.gz \(after gzip decompression\) is empty: it holds no tar archive/);
+    await expectCode(
+      new Uint8Array(gzipSync(new Uint8Array(0))),
+      'not-tar',
+      /bad\.tar\.gz \(after gzip decompression\) is empty: it holds no tar archive/,
+    );
   });
 
   test('an empty tar archive, gzipped or plain', async () => {
     const empty = new Uint8Array(10240); // what `tar cf x.tar -T /dev/null` writes
-    await expectCode(new Uint8Array(gzipSync(empty)), 'no-cifar-files', /bad\.tar\.gz has no CIFAR-10 .* It holds no files at all \(an empty tar archive\)/);
-    await expectCode(empty, 'not-gzip', /bad\.tar\.gz is not a gzip file .*only zeros: an empty tar archive, or a file whose data was never written/);
+    await expectCode(
+      new Uint8Array(gzipSync(empty)),
+      'no-cifar-files',
+      /bad\.tar\.gz has no CIFAR-10 .* It holds no files at all \(an empty tar archive\)/,
+    );
+    await expectCode(
+      empty,
+      'not-gzip',
+      /bad\.tar\.gz is not a gzip file .*only zeros: an empty tar archive, or a file whose data was never written/,
+    );
   });
 });
 
 describe('wrong records', () => {
   test('label 255: bad-label naming file, record and byte', async () => {
     const entries = [...goodEntries(), { name: `${dir}data_batch_3.bin`, data: batch([0, 255]) }];
-    await expectCode(tgz(entries), 'bad-label', /In bad\.tar\.gz, cifar-10-batches-bin\/data_batch_3\.bin, record 1 \(byte 3073\): label 255 is outside 0\.\.9/);
+    await expectCode(
+      tgz(entries),
+      'bad-label',
+      /In bad\.tar\.gz, cifar-10-batches-bin\/data_batch_3\.bin, record 1 \(byte 3073\): label 255 is outside 0\.\.9/,
+    );
   });
 
   test('CIFAR-100 records (3,074 bytes): bad-batch-size that says so', async () => {
     const entries = [...goodEntries(), { name: `${dir}data_batch_3.bin`, data: new Uint8Array(3074 * 2) }];
-    await expectCode(tgz(entries), 'bad-batch-size', /data_batch_3\.bin is 6148 bytes, not a whole number of CIFAR-10 records.*looks like CIFAR-100/);
+    await expectCode(
+      tgz(entries),
+      'bad-batch-size',
+      /data_batch_3\.bin is 6148 bytes, not a whole number of CIFAR-10 records.*looks like CIFAR-100/,
+    );
   });
 
   test('an empty batch: bad-batch-size', async () => {
@@ -126,7 +157,11 @@ describe('gzip bombs and absurd sizes', () => {
   });
 
   test('a batch one record over the limit is refused; one at the limit is read', async () => {
-    await expectCode(new Uint8Array(gzipSync(tarHeader(`${dir}test_batch.bin`, RECORD_BYTES * 10_001))), 'too-large', /declares 30733073 bytes/);
+    await expectCode(
+      new Uint8Array(gzipSync(tarHeader(`${dir}test_batch.bin`, RECORD_BYTES * 10_001))),
+      'too-large',
+      /declares 30733073 bytes/,
+    );
     // At the limit the body is read, so this one fails only because the body is missing.
     await expectCode(new Uint8Array(gzipSync(tarHeader(`${dir}test_batch.bin`, RECORD_BYTES * 10_000))), 'truncated');
   });
@@ -136,18 +171,24 @@ describe('gzip bombs and absurd sizes', () => {
     ['two large files', (half: number) => [tarHeader('filler-1.bin', half), half, tarHeader('filler-2.bin', half), half, BLOCK * 2]],
     // A small valid archive, then zeros after the end-of-archive marker (a reader that drains the rest would go on).
     ['zeros after the end of the archive', (half: number) => [writeTar(goodEntries()), 2 * half]],
-  ])('%s inflating past the limit: too-large, with bounded memory', async (_, parts) => {
-    const half = Math.ceil((MAX_UNPACKED_BYTES * 1.1) / 2 / BLOCK) * BLOCK;
-    const bytes = await gzipParts(parts(half));
-    expect(bytes.length).toBeLessThan(MAX_UNPACKED_BYTES / 500); // the file itself is small
-    const { error, peakGrowth, samples } = await loadMeasured(bytes);
-    const e = error as { code?: string; message?: string };
-    expect(e.code, e.message).toBe('too-large');
-    expect(e.message).toMatch(/^bad\.tar\.gz \(after gzip decompression\) unpacks to more than 268\.4 MB, and the CIFAR-10 binary archive unpacks to 184 MB: it is not CIFAR-10, or it was made to fill memory/);
-    expect(samples).toBeGreaterThan(10);
-    // 295 MB went through; a streaming reader holds a few chunks of it at a time (about 30 MB measured, with GC lag).
-    expect(peakGrowth).toBeLessThan(100 * 2 ** 20);
-  }, 120_000);
+  ])(
+    '%s inflating past the limit: too-large, with bounded memory',
+    async (_, parts) => {
+      const half = Math.ceil((MAX_UNPACKED_BYTES * 1.1) / 2 / BLOCK) * BLOCK;
+      const bytes = await gzipParts(parts(half));
+      expect(bytes.length).toBeLessThan(MAX_UNPACKED_BYTES / 500); // the file itself is small
+      const { error, peakGrowth, samples } = await loadMeasured(bytes);
+      const e = error as { code?: string; message?: string };
+      expect(e.code, e.message).toBe('too-large');
+      expect(e.message).toMatch(
+        /^bad\.tar\.gz \(after gzip decompression\) unpacks to more than 268\.4 MB, and the CIFAR-10 binary archive unpacks to 184 MB: it is not CIFAR-10, or it was made to fill memory/,
+      );
+      expect(samples).toBeGreaterThan(10);
+      // 295 MB went through; a streaming reader holds a few chunks of it at a time (about 30 MB measured, with GC lag).
+      expect(peakGrowth).toBeLessThan(100 * 2 ** 20);
+    },
+    120_000,
+  );
 });
 
 describe('the source fails mid-way', () => {
@@ -165,6 +206,8 @@ describe('the source fails mid-way', () => {
       },
     });
     const e = await expectCode(stream, 'read-failed');
-    expect(e.message).toMatch(/^Reading bad\.tar\.gz failed after \d+ bytes \(TypeError: network error\)\. The connection dropped or the file changed while it was read; try again\.$/);
+    expect(e.message).toMatch(
+      /^Reading bad\.tar\.gz failed after \d+ bytes \(TypeError: network error\)\. The connection dropped or the file changed while it was read; try again\.$/,
+    );
   });
 });

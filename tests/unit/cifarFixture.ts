@@ -32,7 +32,11 @@ export const goodEntries = (): TarInput[] => [
 ];
 
 /** Loads `source` as bad.tar.gz and expects a DatasetError with `code` whose message names the file. */
-export async function expectCode(source: Parameters<typeof loadCifar10>[0], code: DatasetErrorCode, message?: RegExp): Promise<DatasetError> {
+export async function expectCode(
+  source: Parameters<typeof loadCifar10>[0],
+  code: DatasetErrorCode,
+  message?: RegExp,
+): Promise<DatasetError> {
   const err = await loadCifar10(source, { name: 'bad.tar.gz' }).then(
     () => undefined,
     (e: unknown) => e,

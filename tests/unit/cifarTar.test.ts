@@ -41,7 +41,8 @@ const archive = writeTar(entries);
 describe('readTar', () => {
   test.each([1, 7, 511, 512, 513, 4096, archive.length])('round trip in %i-byte pieces, GNU long name', async (size) => {
     const got: { name: string; type: string; data?: Uint8Array }[] = [];
-    for await (const e of readTar(pieces(archive, size))) got.push({ name: e.name, type: e.type, data: e.type === 'file' ? await e.bytes() : undefined });
+    for await (const e of readTar(pieces(archive, size)))
+      got.push({ name: e.name, type: e.type, data: e.type === 'file' ? await e.bytes() : undefined });
     expect(got.map((e) => e.name)).toEqual(entries.map((e) => e.name));
     expect(got[0].type).toBe('directory');
     entries.slice(1).forEach((e, i) => expect(got[i + 1].data).toEqual(e.data));
@@ -112,7 +113,15 @@ describe('readTar', () => {
     ['\\x.bin', /absolute/],
     ['d:/x.bin', /absolute/],
   ])('entry name %s: unsafe-path', async (name, why) => {
-    const e = await failure(readTarFiles(writeTar([{ name: 'ok.bin', data: bytes(3, 1) }, { name, data: bytes(3, 2) }]), { label: 'x.tar' }));
+    const e = await failure(
+      readTarFiles(
+        writeTar([
+          { name: 'ok.bin', data: bytes(3, 1) },
+          { name, data: bytes(3, 2) },
+        ]),
+        { label: 'x.tar' },
+      ),
+    );
     expect(e.code).toBe('unsafe-path');
     expect(e.message).toContain(`x.tar holds an entry named "${name}" (at byte 1024)`);
     expect(e.message).toMatch(why);

@@ -75,7 +75,13 @@ export class FakeIdb {
         clear: () => op((s) => s.clear()),
       };
     };
-    const tx = { error: null as DOMException | null, oncomplete: null as Handler, onerror: null as Handler, onabort: null as Handler, objectStore };
+    const tx = {
+      error: null as DOMException | null,
+      oncomplete: null as Handler,
+      onerror: null as Handler,
+      onabort: null as Handler,
+      objectStore,
+    };
     later(() => {
       const before = names.map((n) => [stores.get(n)!, new Map(stores.get(n))] as const);
       for (const { req, store, run } of ops) {

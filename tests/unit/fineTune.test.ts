@@ -37,8 +37,13 @@ describe('training subsets', () => {
 
 describe('load by name', () => {
   const shapes = (classes: number): StateTensor[] =>
-    stateLayout({ arch: 'residual', depth: 8, width: 4, classes }).map((e) => ({ name: e.name, shape: e.shape, kind: e.kind === 'param' ? 'param' : 'state' }));
-  const valuesOf = (ts: StateTensor[], seed: number) => Object.fromEntries(ts.map((t) => [t.name, { shape: t.shape, data: new Float32Array(t.shape.reduce((a, b) => a * b, 1)).fill(seed) }]));
+    stateLayout({ arch: 'residual', depth: 8, width: 4, classes }).map((e) => ({
+      name: e.name,
+      shape: e.shape,
+      kind: e.kind === 'param' ? 'param' : 'state',
+    }));
+  const valuesOf = (ts: StateTensor[], seed: number) =>
+    Object.fromEntries(ts.map((t) => [t.name, { shape: t.shape, data: new Float32Array(t.shape.reduce((a, b) => a * b, 1)).fill(seed) }]));
 
   test('a 3-class net takes every tensor of a 10-class net but the head', () => {
     const m = loadByName(shapes(3), valuesOf(shapes(10), 7));

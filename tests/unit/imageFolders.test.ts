@@ -44,7 +44,8 @@ describe('image folders', () => {
     const got = resizeArea(rgba, w, h, 32);
     const want = reference(rgba, w, h, 32);
     expect(got).toHaveLength(3072);
-    for (let i = 0; i < want.length; i++) if (Math.abs(got[i] - want[i]) > 0.5 + 1e-9) expect.fail(`value ${i}: got ${got[i]}, exact mean ${want[i]}`);
+    for (let i = 0; i < want.length; i++)
+      if (Math.abs(got[i] - want[i]) > 0.5 + 1e-9) expect.fail(`value ${i}: got ${got[i]}, exact mean ${want[i]}`);
   });
 
   test('a 32x32 image is copied as is, its R, G, B planes in CIFAR order', () => {
@@ -63,6 +64,8 @@ describe('image folders', () => {
     expect(d.train.count).toBe(8);
     expect(d.test.images[0]).toBe(0);
     expect(d.test.images[3072]).toBe(2); // image 2 is the first of class 1
-    expect(() => imagesAsDataset({ classNames: ['a'], pixels: new Uint8Array(3072), labels: new Uint8Array(1) })).toThrow(/class sub-folder/);
+    expect(() => imagesAsDataset({ classNames: ['a'], pixels: new Uint8Array(3072), labels: new Uint8Array(1) })).toThrow(
+      /class sub-folder/,
+    );
   });
 });

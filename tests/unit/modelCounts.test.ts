@@ -10,7 +10,15 @@ describe('stateLayout', () => {
     const names = stateLayout(res(8)).map((e) => e.name);
     const bn = (m: string) => ['weight', 'bias', 'running_mean', 'running_var'].map((k) => `${m}.${k}`);
     const block = (p: string) => [`${p}.conv1.weight`, ...bn(`${p}.bn1`), `${p}.conv2.weight`, ...bn(`${p}.bn2`)];
-    expect(names).toEqual(['conv1.weight', ...bn('bn1'), ...block('layer1.0'), ...block('layer2.0'), ...block('layer3.0'), 'fc.weight', 'fc.bias']);
+    expect(names).toEqual([
+      'conv1.weight',
+      ...bn('bn1'),
+      ...block('layer1.0'),
+      ...block('layer2.0'),
+      ...block('layer3.0'),
+      'fc.weight',
+      'fc.bias',
+    ]);
   });
 
   it('gives OIHW shapes, buffer kinds and the classifier shape', () => {
@@ -29,8 +37,10 @@ describe('stateLayout', () => {
     const b = stateLayout(res(20, { shortcut: 'B' }));
     const sc = b.filter((e) => e.name.includes('shortcut'));
     expect(sc.map((e) => e.name)).toEqual([
-      'layer2.0.shortcut.0.weight', ...['weight', 'bias', 'running_mean', 'running_var'].map((k) => `layer2.0.shortcut.1.${k}`),
-      'layer3.0.shortcut.0.weight', ...['weight', 'bias', 'running_mean', 'running_var'].map((k) => `layer3.0.shortcut.1.${k}`),
+      'layer2.0.shortcut.0.weight',
+      ...['weight', 'bias', 'running_mean', 'running_var'].map((k) => `layer2.0.shortcut.1.${k}`),
+      'layer3.0.shortcut.0.weight',
+      ...['weight', 'bias', 'running_mean', 'running_var'].map((k) => `layer3.0.shortcut.1.${k}`),
     ]);
     expect(sc[0].shape).toEqual([32, 16, 1, 1]);
     expect(sc[5].shape).toEqual([64, 32, 1, 1]);
@@ -43,7 +53,14 @@ describe('stateLayout', () => {
   it('without BN gives every conv a bias right after its weight and no BN state', () => {
     const names = stateLayout(res(8, { batchNorm: false, shortcut: 'B' })).map((e) => e.name);
     expect(names.some((n) => /bn|running|shortcut\.1/.test(n))).toBe(false);
-    expect(names.slice(0, 6)).toEqual(['conv1.weight', 'conv1.bias', 'layer1.0.conv1.weight', 'layer1.0.conv1.bias', 'layer1.0.conv2.weight', 'layer1.0.conv2.bias']);
+    expect(names.slice(0, 6)).toEqual([
+      'conv1.weight',
+      'conv1.bias',
+      'layer1.0.conv1.weight',
+      'layer1.0.conv1.bias',
+      'layer1.0.conv2.weight',
+      'layer1.0.conv2.bias',
+    ]);
     expect(names).toContain('layer2.0.shortcut.0.bias');
   });
 
@@ -61,7 +78,11 @@ describe('stateLayout', () => {
     expect(shape('layer3.0.shortcut.0.weight')).toEqual([256, 128, 1, 1]);
     expect(shape('fc.weight')).toEqual([10, 256]);
     // The stride sits on the 3x3 conv.
-    expect(convSpecs(res(11, { block: 'bottleneck' })).filter((c) => c.stride === 2).map((c) => c.name)).toEqual(['layer2.0.conv2', 'layer3.0.conv2']);
+    expect(
+      convSpecs(res(11, { block: 'bottleneck' }))
+        .filter((c) => c.stride === 2)
+        .map((c) => c.name),
+    ).toEqual(['layer2.0.conv2', 'layer3.0.conv2']);
     expect(l.map((e) => e.name).filter((n) => n.endsWith('conv3.weight'))).toHaveLength(3);
   });
 
@@ -158,7 +179,18 @@ describe('countFlops', () => {
 
 describe('formatCount', () => {
   it.each([
-    [0, '0'], [650, '650'], [1_376, '1.4K'], [14_016, '14K'], [99_999, '100K'], [269_722, '0.27M'], [1_727_962, '1.7M'],
-    [40_551_040, '41M'], [252_887_680, '253M'], [999_600_000, '1G'], [2_500_000_000, '2.5G'], [1_000_000, '1M'], [-2_000, '-2K'],
+    [0, '0'],
+    [650, '650'],
+    [1_376, '1.4K'],
+    [14_016, '14K'],
+    [99_999, '100K'],
+    [269_722, '0.27M'],
+    [1_727_962, '1.7M'],
+    [40_551_040, '41M'],
+    [252_887_680, '253M'],
+    [999_600_000, '1G'],
+    [2_500_000_000, '2.5G'],
+    [1_000_000, '1M'],
+    [-2_000, '-2K'],
   ])('%d -> %s', (n, s) => expect(formatCount(n)).toBe(s));
 });

@@ -19,7 +19,8 @@ export function tinyNet(cfg: ModelConfig, batch: number, seed = 1, bnMode: 'trai
     const a = values.get(p.id)!;
     if (p.name.endsWith('running_mean')) a.forEach((_, i) => (a[i] = Math.fround(rng.uniform(-0.5, 0.5))));
     if (p.name.endsWith('running_var')) a.forEach((_, i) => (a[i] = Math.fround(rng.uniform(0.5, 2))));
-    if (/bn\d\.(weight|bias)$|shortcut\.1\.(weight|bias)$/.test(p.name)) a.forEach((v, i) => (a[i] = Math.fround(v + rng.uniform(-0.3, 0.3))));
+    if (/bn\d\.(weight|bias)$|shortcut\.1\.(weight|bias)$/.test(p.name))
+      a.forEach((v, i) => (a[i] = Math.fround(v + rng.uniform(-0.3, 0.3))));
   }
   const images = new Float64Array(batch * 3 * 32 * 32).map(() => Math.fround(rng.normal()));
   const labels = new Float64Array(batch).map(() => rng.int(resolveConfig(cfg).classes));

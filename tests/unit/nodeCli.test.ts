@@ -33,7 +33,9 @@ describe('vulkanPlan', () => {
   test('a loader and a GPU driver: nothing changes, unless SwiftShader is asked for', () => {
     expect(vulkanPlan({}, {}, machine([...chromium, ...loader, ...nvidia]), 'linux')).toEqual({ set: {} });
     expect(vulkanPlan({ adapter: 'nvidia' }, {}, machine([...chromium, ...loader, ...nvidia]), 'linux')).toEqual({ set: {} });
-    expect(vulkanPlan({ adapter: 'SwiftShader' }, {}, machine([...chromium, ...loader, ...nvidia]), 'linux').set).toEqual({ VK_ICD_FILENAMES: SWIFTSHADER_ICD });
+    expect(vulkanPlan({ adapter: 'SwiftShader' }, {}, machine([...chromium, ...loader, ...nvidia]), 'linux').set).toEqual({
+      VK_ICD_FILENAMES: SWIFTSHADER_ICD,
+    });
   });
 
   test("a GPU driver but no system loader: Chromium's loader only", () => {
@@ -42,7 +44,9 @@ describe('vulkanPlan', () => {
 
   test("the user's driver choice (VK_ICD_FILENAMES / VK_DRIVER_FILES) is kept", () => {
     expect(vulkanPlan({}, { VK_ICD_FILENAMES: '/x/lvp_icd.json' }, machine([...chromium, ...loader]), 'linux')).toEqual({ set: {} });
-    expect(vulkanPlan({ adapter: 'swiftshader' }, { VK_DRIVER_FILES: '/x/lvp_icd.json' }, machine([...chromium, ...loader]), 'linux').set).toEqual({
+    expect(
+      vulkanPlan({ adapter: 'swiftshader' }, { VK_DRIVER_FILES: '/x/lvp_icd.json' }, machine([...chromium, ...loader]), 'linux').set,
+    ).toEqual({
       VK_ICD_FILENAMES: SWIFTSHADER_ICD,
       VK_DRIVER_FILES: SWIFTSHADER_ICD,
     });
@@ -68,7 +72,22 @@ describe('train options', () => {
   });
 
   test('the options of issue 13: plain-56, 3 epochs, batch 128; --steps alone is the length, with --epochs a cap', () => {
-    const r = req('--arch', 'plain', '--depth', '56', '--epochs', '3', '--batch', '128', '--out', 'o', '--seed=5', '--lr', '0.05', '--no-augment');
+    const r = req(
+      '--arch',
+      'plain',
+      '--depth',
+      '56',
+      '--epochs',
+      '3',
+      '--batch',
+      '128',
+      '--out',
+      'o',
+      '--seed=5',
+      '--lr',
+      '0.05',
+      '--no-augment',
+    );
     expect(r.config).toMatchObject({ model: { arch: 'plain', depth: 56 }, epochs: 3, batchSize: 128, seed: 5, lr: 0.05, augment: false });
     expect(r.config.steps).toBeUndefined();
     expect(r).toMatchObject({ name: 'plain-56', out: 'o', maxSteps: undefined });
@@ -107,7 +126,12 @@ describe('bench options', () => {
     const full = benchRequest([]);
     const quick = benchRequest(['--quick', '--adapter', 'swiftshader']);
     if (full === 'help' || quick === 'help') throw new Error('no help asked for');
-    expect(full.plan.configs.map((c) => `${c.model} b${c.batch}`)).toEqual(['resnet20 b32', 'resnet20 b128', 'plain20 b32', 'plain20 b128']);
+    expect(full.plan.configs.map((c) => `${c.model} b${c.batch}`)).toEqual([
+      'resnet20 b32',
+      'resnet20 b128',
+      'plain20 b32',
+      'plain20 b128',
+    ]);
     expect(full.plan).toMatchObject({ steps: 3, warmup: 1 });
     expect(quick.plan.configs.map((c) => c.batch)).toEqual([4, 8, 4, 8]);
     expect(quick).toMatchObject({ plan: { steps: 2 }, adapter: 'swiftshader' });
@@ -128,11 +152,15 @@ describe('bench options', () => {
   });
 });
 
-test('torch-script: the train options as the exported script\'s run config, written to <name>.py', () => {
+test("torch-script: the train options as the exported script's run config, written to <name>.py", () => {
   const r = torchScriptRequest(['--arch', 'plain', '--depth', '56', '--shortcut', 'B', '--seed', '9', '--batch', '256']);
   if (r === 'help') throw new Error('no help asked for');
   expect(r.out).toBe('plain_56.py');
-  const config = JSON.parse(/RUN_CONFIG = json.loads\(r'''(.*)'''\)/.exec(r.text)![1]) as { model: object; seed: number; batchSize: number };
+  const config = JSON.parse(/RUN_CONFIG = json.loads\(r'''(.*)'''\)/.exec(r.text)![1]) as {
+    model: object;
+    seed: number;
+    batchSize: number;
+  };
   expect(config).toMatchObject({ model: { arch: 'plain', depth: 56, shortcut: 'B' }, seed: 9, batchSize: 256 });
   expect(() => torchScriptRequest(['--depth', '21'])).toThrow(/torch-script: .*6n\+2/);
 });

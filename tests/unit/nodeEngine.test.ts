@@ -46,9 +46,11 @@ function node(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ c
 
 test('the bundle is one ES module that imports only webgpu and node: built-ins, with the WGSL inlined', () => {
   const text = readFileSync(bundle, 'utf8');
-  const specifiers = [...text.matchAll(/^\s*(?:import|export)\s[^;]*?\sfrom\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/gm)].map(
-    (m) => m[1] ?? m[2] ?? m[3],
-  );
+  const specifiers = [
+    ...text.matchAll(
+      /^\s*(?:import|export)\s[^;]*?\sfrom\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/gm,
+    ),
+  ].map((m) => m[1] ?? m[2] ?? m[3]);
   expect(specifiers).toContain('webgpu');
   expect(specifiers.filter((s) => s !== 'webgpu' && !s.startsWith('node:'))).toEqual([]);
   expect(text).toMatch(/@compute\s+@workgroup_size/);
@@ -89,14 +91,20 @@ describe('training in Node against the float64 interpreter', () => {
   }
 
   test('ResNet-8, batch 4, 3 SGD steps: every loss equals the reference to 1e-5 relative', async (ctx) => {
-    const child = node([stepsScript, bundle, JSON.stringify({ config, batch, seed, steps, dataSeed, hyper })], { ...process.env, ...vulkanPlan().set });
+    const child = node([stepsScript, bundle, JSON.stringify({ config, batch, seed, steps, dataSeed, hyper })], {
+      ...process.env,
+      ...vulkanPlan().set,
+    });
     const want = referenceLosses(); // while the child trains
     const { code, stdout, stderr } = await child;
     expect(code, stderr).toBe(0);
     const got = JSON.parse(stdout.trim().split('\n').at(-1)!) as { adapter: string | null; losses: number[] };
     // No WebGPU adapter on this machine (no Vulkan driver, no Chromium): a skip outside CI, a failure under it.
     if (got.adapter === null) {
-      if (CI) throw new Error('CI run: Dawn found no WebGPU adapter (no Vulkan driver, no Chromium SwiftShader). Under CI this is a failure, not a skip.');
+      if (CI)
+        throw new Error(
+          'CI run: Dawn found no WebGPU adapter (no Vulkan driver, no Chromium SwiftShader). Under CI this is a failure, not a skip.',
+        );
       ctx.skip();
     }
     console.log(`Node (${got.adapter}) losses ${got.losses.join(' ')}; float64 reference ${want.join(' ')}`);
@@ -129,7 +137,25 @@ describe('train CLI', () => {
     const data = join(dir, 'tiny.tar.gz');
     writeFileSync(data, syntheticTarball(40, 12));
     const out = join(dir, 'out');
-    const args = ['train', '--depth', '8', '--batch', '4', '--steps', '3', '--seed', '3', '--lr', '0.05', '--data', data, '--out', out, '--name', 'tiny run'];
+    const args = [
+      'train',
+      '--depth',
+      '8',
+      '--batch',
+      '4',
+      '--steps',
+      '3',
+      '--seed',
+      '3',
+      '--lr',
+      '0.05',
+      '--data',
+      data,
+      '--out',
+      out,
+      '--name',
+      'tiny run',
+    ];
     const { code, stdout, stderr } = await node([bundle, ...args]);
     if (code !== 0 && /no GPU adapter was found/.test(stderr) && !CI) ctx.skip();
     expect(code, stderr).toBe(0);
@@ -139,9 +165,16 @@ describe('train CLI', () => {
     expect(summary.test).toEqual([expect.objectContaining({ bnMode: 'eval', images: 12 })]);
 
     const csv = readFileSync(join(out, 'tiny_run-metrics.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('kind,step,epoch,lr,train_loss,train_acc,images_per_sec,gpu_bytes,split,bn_mode,eval_loss,eval_accuracy,eval_images');
+    expect(csv[0]).toBe(
+      'kind,step,epoch,lr,train_loss,train_acc,images_per_sec,gpu_bytes,split,bn_mode,eval_loss,eval_accuracy,eval_images',
+    );
     const rows = csv.slice(1).map((r) => r.split(','));
-    expect(rows.map((r) => [r[0], r[1]])).toEqual([['train', '1'], ['train', '2'], ['train', '3'], ['eval', '3']]);
+    expect(rows.map((r) => [r[0], r[1]])).toEqual([
+      ['train', '1'],
+      ['train', '2'],
+      ['train', '3'],
+      ['eval', '3'],
+    ]);
     for (const r of rows.slice(0, 3)) expect(Number(r[4])).toBeGreaterThan(0);
     expect(Number(rows[3][11])).toBe(summary.test[0].accuracy);
     const json = JSON.parse(readFileSync(join(out, 'tiny_run-metrics.json'), 'utf8'));
@@ -152,7 +185,11 @@ describe('train CLI', () => {
     expect(tensors['conv1.weight'].shape).toEqual([16, 3, 3, 3]);
     expect(metadata.step).toBe('3');
     const ckpt = readCheckpoint(bytes); // what the app's "Load checkpoint" runs
-    expect(ckpt.meta).toMatchObject({ name: 'tiny run', step: 3, config: { batchSize: 4, seed: 3, lr: 0.05, steps: 3, model: { arch: 'residual', depth: 8 } } });
+    expect(ckpt.meta).toMatchObject({
+      name: 'tiny run',
+      step: 3,
+      config: { batchSize: 4, seed: 3, lr: 0.05, steps: 3, model: { arch: 'residual', depth: 8 } },
+    });
     expect(ckpt.momentum).toBeDefined();
   }, 180_000);
 

@@ -21,7 +21,10 @@ function checkPlan(lifetimes: Lifetime[]) {
     for (let i = 0; i < ts.length; i++)
       for (let j = i + 1; j < ts.length; j++) {
         const overlap = ts[i].start <= ts[j].end && ts[j].start <= ts[i].end;
-        if (overlap) expect.fail(`slot ${slot}: ${ts[i].key} [${ts[i].start},${ts[i].end}] and ${ts[j].key} [${ts[j].start},${ts[j].end}] are live together`);
+        if (overlap)
+          expect.fail(
+            `slot ${slot}: ${ts[i].key} [${ts[i].start},${ts[i].end}] and ${ts[j].key} [${ts[j].start},${ts[j].end}] are live together`,
+          );
       }
   expect(plan.peakBytes).toBe(plan.slotBytes.reduce((a, b) => a + b, 0));
   expect(plan.peakBytes).toBeLessThanOrEqual(plan.naiveBytes);
@@ -46,7 +49,13 @@ describe('assignSlots', () => {
     for (let trial = 0; trial < 100; trial++) {
       // A random DAG: node i reads 1-3 earlier tensors, writes one.
       const nTensors = 2 + rng.int(30);
-      const tensors = Array.from({ length: nTensors }, (_, id) => ({ id, name: `t${id}`, shape: [1 + rng.int(64)], dtype: 'f32' as const, role: id === 0 ? ('input' as const) : ('activation' as const) }));
+      const tensors = Array.from({ length: nTensors }, (_, id) => ({
+        id,
+        name: `t${id}`,
+        shape: [1 + rng.int(64)],
+        dtype: 'f32' as const,
+        role: id === 0 ? ('input' as const) : ('activation' as const),
+      }));
       const nodes = tensors.slice(1).map((t, i) => ({
         id: i,
         kind: 'relu' as const,
@@ -76,6 +85,8 @@ test('ResNet-110 training graph at batch 128: planned activations at least 2x be
   const g = net.b.graph;
   const plan = checkPlan(graphLifetimes(g, g.nodes, () => [], new Set([net.logits])));
   const mib = (b: number) => (b / 2 ** 20).toFixed(0);
-  console.log(`ResNet-110 b128 activations: planned ${mib(plan.peakBytes)} MiB in ${plan.slotBytes.length} slots, naive ${mib(plan.naiveBytes)} MiB`);
+  console.log(
+    `ResNet-110 b128 activations: planned ${mib(plan.peakBytes)} MiB in ${plan.slotBytes.length} slots, naive ${mib(plan.naiveBytes)} MiB`,
+  );
   expect(plan.naiveBytes / plan.peakBytes).toBeGreaterThan(2);
 });

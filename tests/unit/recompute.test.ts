@@ -21,8 +21,14 @@ function step(cfg: ModelConfig, k: number) {
   const v: Values = new Map();
   for (const p of net.stateOrder) v.set(p.id, Float64Array.from(state[p.name]));
   const rng = new Rng(11);
-  v.set(net.images, new Float64Array(batch * 3 * 32 * 32).map(() => Math.fround(rng.normal())));
-  v.set(net.labels, new Float64Array(batch).map(() => rng.int(10)));
+  v.set(
+    net.images,
+    new Float64Array(batch * 3 * 32 * 32).map(() => Math.fround(rng.normal())),
+  );
+  v.set(
+    net.labels,
+    new Float64Array(batch).map(() => rng.int(10)),
+  );
   interpret(g, v, ALL);
   const out: Record<string, Float64Array> = {};
   for (const p of net.params) out[`${p.name}.grad`] = v.get(gradOf.get(p.id)!)!;

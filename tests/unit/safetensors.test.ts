@@ -35,10 +35,25 @@ describe('safetensors bytes', () => {
     expect(header.length).toBe(54);
     // 8-byte length 56 (54 + two spaces of padding), then header, then 1.5 and -2 as little-endian f32.
     const bytes = new Uint8Array([
-      56, 0, 0, 0, 0, 0, 0, 0,
-      ...enc.encode(header), 0x20, 0x20,
-      0x00, 0x00, 0xc0, 0x3f, // 1.5
-      0x00, 0x00, 0x00, 0xc0, // -2
+      56,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      ...enc.encode(header),
+      0x20,
+      0x20,
+      0x00,
+      0x00,
+      0xc0,
+      0x3f, // 1.5
+      0x00,
+      0x00,
+      0x00,
+      0xc0, // -2
     ]);
     const { tensors, metadata } = decodeSafetensors(bytes);
     expect(metadata).toEqual({});
@@ -68,7 +83,7 @@ describe('safetensors bytes', () => {
       idx: { dtype: 'I32', shape: [3], data: new Int32Array([-1, 0, 2147483647]) },
       step: { dtype: 'I64', shape: [], data: new BigInt64Array([123456789012345n]) },
       empty: { dtype: 'F32', shape: [0, 4], data: new Float32Array(0) },
-      'ünï': { dtype: 'F32', shape: [1], data: new Float32Array([Number.NaN]) },
+      ünï: { dtype: 'F32', shape: [1], data: new Float32Array([Number.NaN]) },
     };
     const bytes = encodeSafetensors(tensors, { format: 'pt', note: 'résumé' });
     expect(Number(new DataView(bytes.buffer).getBigUint64(0, true)) % 8).toBe(0);
@@ -101,7 +116,8 @@ describe('safetensors bytes', () => {
   });
 
   it('copies misaligned data into aligned arrays (unpadded header, odd byteOffset)', () => {
-    const header = '{"b":{"dtype":"I32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[2],"data_offsets":[4,12]},"c":{"dtype":"I64","shape":[1],"data_offsets":[12,20]}}';
+    const header =
+      '{"b":{"dtype":"I32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[2],"data_offsets":[4,12]},"c":{"dtype":"I64","shape":[1],"data_offsets":[12,20]}}';
     const data = [...new Uint8Array(new Int32Array([-7]).buffer), ...f32bytes(0.25, 3), ...new Uint8Array(new BigInt64Array([-5n]).buffer)];
     const raw = file(header, data); // header length not a multiple of 4
     expect((8 + enc.encode(header).length) % 4).not.toBe(0);
@@ -130,7 +146,10 @@ describe('safetensors validation', () => {
     // The header bytes are NULs: decoding them would fail as "not valid JSON", so this message proves the order.
     const bytes = new Uint8Array(8 + MAX_HEADER_BYTES + 1);
     new DataView(bytes.buffer).setBigUint64(0, BigInt(MAX_HEADER_BYTES + 1), true);
-    expectError(() => decodeSafetensors(bytes), /^not a safetensors file: header length 100000001 is over the format's limit of 100000000 bytes \(100 MB\)$/);
+    expectError(
+      () => decodeSafetensors(bytes),
+      /^not a safetensors file: header length 100000001 is over the format's limit of 100000000 bytes \(100 MB\)$/,
+    );
   });
 
   it('rejects a header length beyond the file', () => {
@@ -158,24 +177,44 @@ describe('safetensors validation', () => {
   });
 
   it('rejects unknown and unsupported dtypes, naming the tensor', () => {
-    expectError(() => decodeSafetensors(file('{"w":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}}', f32bytes(1, 2))), /tensor 'w': unknown dtype 'F33'/);
-    expectError(() => decodeSafetensors(file('{"w":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}', f32bytes(1, 2))), /tensor 'w': unsupported dtype 'F16'/);
+    expectError(
+      () => decodeSafetensors(file('{"w":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}}', f32bytes(1, 2))),
+      /tensor 'w': unknown dtype 'F33'/,
+    );
+    expectError(
+      () => decodeSafetensors(file('{"w":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}', f32bytes(1, 2))),
+      /tensor 'w': unsupported dtype 'F16'/,
+    );
   });
 
   it('rejects bad shapes and offsets, and shape/offsets mismatches', () => {
-    const one = (entry: string, data: ArrayLike<number> = f32bytes(1, 2)) => () => decodeSafetensors(file(`{"w":${entry}}`, data));
+    const one =
+      (entry: string, data: ArrayLike<number> = f32bytes(1, 2)) =>
+      () =>
+        decodeSafetensors(file(`{"w":${entry}}`, data));
     expectError(one('{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}'), /tensor 'w': shape \[-2\] is not a list/);
     expectError(one('{"dtype":"F32","shape":[1.5],"data_offsets":[0,8]}'), /tensor 'w': shape/);
     expectError(one('{"dtype":"F32","shape":[2],"data_offsets":[0]}'), /tensor 'w': data_offsets \[0\] is not a pair/);
     expectError(one('{"dtype":"F32","shape":[2],"data_offsets":[8,0]}'), /tensor 'w': data_offsets \[8, 0\] end before/);
-    expectError(one('{"dtype":"F32","shape":[3],"data_offsets":[0,8]}'), /tensor 'w': shape \[3\] of F32 needs 12 bytes but data_offsets \[0, 8\] span 8/);
+    expectError(
+      one('{"dtype":"F32","shape":[3],"data_offsets":[0,8]}'),
+      /tensor 'w': shape \[3\] of F32 needs 12 bytes but data_offsets \[0, 8\] span 8/,
+    );
     expectError(one('{"dtype":"I64","shape":[2],"data_offsets":[0,8]}'), /tensor 'w': shape \[2\] of I64 needs 16 bytes/);
   });
 
   it('rejects out-of-range, overlapping and gapped offsets', () => {
-    expectError(() => decodeSafetensors(file(ok, f32bytes(1))), /tensor 'a': data_offsets \[0, 8\] run past the end of the data \(4 bytes\)/);
-    const two = (a: [number, number], b: [number, number], n: number) =>
-      () => decodeSafetensors(file(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[${a}]},"b":{"dtype":"F32","shape":[1],"data_offsets":[${b}]}}`, new Uint8Array(n)));
+    expectError(
+      () => decodeSafetensors(file(ok, f32bytes(1))),
+      /tensor 'a': data_offsets \[0, 8\] run past the end of the data \(4 bytes\)/,
+    );
+    const two = (a: [number, number], b: [number, number], n: number) => () =>
+      decodeSafetensors(
+        file(
+          `{"a":{"dtype":"F32","shape":[1],"data_offsets":[${a}]},"b":{"dtype":"F32","shape":[1],"data_offsets":[${b}]}}`,
+          new Uint8Array(n),
+        ),
+      );
     expect(() => two([0, 4], [4, 8], 8)()).not.toThrow();
     expect(() => two([4, 8], [0, 4], 8)()).not.toThrow(); // header order need not follow data order
     expectError(two([0, 4], [0, 4], 8), /tensor '[ab]': data_offsets \[0, 4\] overlap tensor '[ab]'/);
@@ -186,7 +225,8 @@ describe('safetensors validation', () => {
   });
 
   it('checks what it encodes', () => {
-    const enc1 = (t: Partial<Tensor> & Record<string, unknown>) => () => encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array(2), ...t } });
+    const enc1 = (t: Partial<Tensor> & Record<string, unknown>) => () =>
+      encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array(2), ...t } });
     expectError(enc1({ shape: [3] }), /tensor 'w': shape \[3\] holds 3 elements but data has 2/);
     expectError(enc1({ dtype: 'I32' }), /tensor 'w': data is a Float32Array but dtype is I32/);
     expectError(enc1({ dtype: 'F16' as never }), /tensor 'w': unsupported dtype 'F16'/);
@@ -197,7 +237,12 @@ describe('safetensors validation', () => {
 describe('checkStateAgainstLayout', () => {
   const layout = stateLayout({ arch: 'residual', depth: 20 });
   const checkpoint = (): Record<string, Tensor> =>
-    Object.fromEntries(layout.map((e) => [e.name, { dtype: 'F32' as const, shape: e.shape, data: new Float32Array(e.shape.reduce((a, b) => a * b, 1)).map((_, i) => i * 0.5) }]));
+    Object.fromEntries(
+      layout.map((e) => [
+        e.name,
+        { dtype: 'F32' as const, shape: e.shape, data: new Float32Array(e.shape.reduce((a, b) => a * b, 1)).map((_, i) => i * 0.5) },
+      ]),
+    );
 
   it('round-trips a ResNet-20 checkpoint and accepts it', () => {
     const ck = checkpoint();

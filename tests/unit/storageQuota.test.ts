@@ -18,7 +18,11 @@ const { encodeSafetensors } = await import('../../src/model/safetensors');
 
 function tinyCifar(train: number, test: number): Cifar10 {
   const split = (n: number) => ({ count: n, images: new Uint8Array(n * 3072).fill(7), labels: new Uint8Array(n) });
-  return { classNames: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'], train: split(train), test: split(test) };
+  return {
+    classNames: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'],
+    train: split(train),
+    test: split(test),
+  };
 }
 
 /** A checkpoint file as the worker makes it: one tensor of `floats` numbers and the step in the metadata. */
@@ -41,12 +45,19 @@ beforeEach(() => {
 test('the dataset cache: a full storage rejects with a message saying so, and cacheInBackground turns it into a storage-full event without throwing', async () => {
   const data = tinyCifar(20, 10);
   idb.capacity = 50_000; // 30 images = 92 kB
-  await expect(saveCachedDataset('k', data)).rejects.toMatchObject({ code: 'cache-failed', message: expect.stringMatching(/QuotaExceededError.*no room/) });
+  await expect(saveCachedDataset('k', data)).rejects.toMatchObject({
+    code: 'cache-failed',
+    message: expect.stringMatching(/QuotaExceededError.*no room/),
+  });
 
   const posted: WorkerEvent[] = [];
   await expect(cacheInBackground(data, (e) => posted.push(e))).resolves.toBe(0);
   const error = posted.find((e) => e.type === 'error');
-  expect(error).toMatchObject({ type: 'error', code: 'storage-full', message: expect.stringMatching(/no room to keep the decoded dataset \(0 MB.*Training works anyway/) });
+  expect(error).toMatchObject({
+    type: 'error',
+    code: 'storage-full',
+    message: expect.stringMatching(/no room to keep the decoded dataset \(0 MB.*Training works anyway/),
+  });
   expect(error).not.toHaveProperty('runId');
   // The page stops showing "saving a copy": the last progress event is the end of the cache phase.
   expect(posted.filter((e) => e.type === 'dataProgress').at(-1)).toMatchObject({ phase: 'cache', bytesRead: 30 * 3072 });
@@ -61,18 +72,40 @@ test('a checkpoint that does not fit: an alert, no throw, the other checkpoint k
   await saveCheckpoint('old', 'old.safetensors', checkpoint(5, 200));
   const pt = (step: number) => ({ runId: 'new', step, epoch: 0, lr: 0.1, trainLoss: 1, trainAcc: 0, imagesPerSec: 0, gpuBytes: 0 });
   const metrics = Array.from({ length: 60 }, (_, i) => pt(i + 1));
-  useApp.getState().addRun({ id: 'new', name: 'resnet-8', createdAt: 0, state: 'training', live: true, step: 60, totalSteps: 100, epoch: 0, paramCount: 1, gpuBytes: 0, metrics, evals: [], elapsedMs: 0, hasCheckpoint: false });
+  useApp.getState().addRun({
+    id: 'new',
+    name: 'resnet-8',
+    createdAt: 0,
+    state: 'training',
+    live: true,
+    step: 60,
+    totalSteps: 100,
+    epoch: 0,
+    paramCount: 1,
+    gpuBytes: 0,
+    metrics,
+    evals: [],
+    elapsedMs: 0,
+    hasCheckpoint: false,
+  });
   idb.capacity = idb.used() + 500; // room for 100 floats more, not 200
 
   answers = [false];
   await expect(keepCheckpoint('new', 'new.safetensors', checkpoint(40, 200))).resolves.toBe(false);
   expect(asked).toHaveLength(1);
-  expect(asked[0]).toMatch(/storage is full: the checkpoint of "resnet-8" at step 40 \(0\.9 kB\) cannot be kept\..*Delete the 1 checkpoint kept for other runs/s);
+  expect(asked[0]).toMatch(
+    /storage is full: the checkpoint of "resnet-8" at step 40 \(0\.9 kB\) cannot be kept\..*Delete the 1 checkpoint kept for other runs/s,
+  );
   expect(await checkpointIds()).toEqual(['old']);
   expect(useApp.getState().runs.new.hasCheckpoint).toBe(false);
   const alerts = useApp.getState().alerts;
   expect(alerts).toHaveLength(1);
-  expect(alerts[0]).toMatchObject({ code: 'storage-full', runId: 'new', runName: 'resnet-8', message: expect.stringMatching(/no room to keep the checkpoint of "resnet-8" at step 40 .*Training goes on/) });
+  expect(alerts[0]).toMatchObject({
+    code: 'storage-full',
+    runId: 'new',
+    runName: 'resnet-8',
+    message: expect.stringMatching(/no room to keep the checkpoint of "resnet-8" at step 40 .*Training goes on/),
+  });
 
   // The next auto-checkpoint fails the same way: no second question (the user said no), no second alert.
   await expect(keepCheckpoint('new', 'new.safetensors', checkpoint(60, 200))).resolves.toBe(false);
@@ -80,10 +113,26 @@ test('a checkpoint that does not fit: an alert, no throw, the other checkpoint k
   expect(useApp.getState().alerts).toHaveLength(1);
 });
 
-test('a checkpoint that does not fit: with the user\'s yes, the other runs\' checkpoints go and this one is kept', async () => {
+test("a checkpoint that does not fit: with the user's yes, the other runs' checkpoints go and this one is kept", async () => {
   await saveCheckpoint('old', 'old.safetensors', checkpoint(5, 200));
   idb.capacity = idb.used() + 500;
-  useApp.getState().addRun({ id: 'old', name: 'old run', createdAt: 0, state: 'done', live: false, step: 5, totalSteps: 5, epoch: 0, paramCount: 1, gpuBytes: 0, metrics: [], evals: [], elapsedMs: 0, hasCheckpoint: true, checkpointStep: 5 });
+  useApp.getState().addRun({
+    id: 'old',
+    name: 'old run',
+    createdAt: 0,
+    state: 'done',
+    live: false,
+    step: 5,
+    totalSteps: 5,
+    epoch: 0,
+    paramCount: 1,
+    gpuBytes: 0,
+    metrics: [],
+    evals: [],
+    elapsedMs: 0,
+    hasCheckpoint: true,
+    checkpointStep: 5,
+  });
   answers = [true];
   await expect(keepCheckpoint('new', 'new.safetensors', checkpoint(40, 200))).resolves.toBe(true);
   expect(await checkpointIds()).toEqual(['new']);
@@ -101,9 +150,24 @@ test('a checkpoint too big even for an empty store: asked once, then an alert; n
   expect(useApp.getState().alerts.map((a) => a.code)).toEqual(['storage-full']);
 });
 
-test('a kept checkpoint is written with its meta record and the run\'s record, whose points reach its step', async () => {
+test("a kept checkpoint is written with its meta record and the run's record, whose points reach its step", async () => {
   const pt = (step: number) => ({ runId: 'r', step, epoch: 0, lr: 0.1, trainLoss: 1, trainAcc: 0, imagesPerSec: 0, gpuBytes: 0 });
-  useApp.getState().addRun({ id: 'r', name: 'r', createdAt: 0, state: 'training', live: true, step: 8, totalSteps: 100, epoch: 0, paramCount: 1, gpuBytes: 0, metrics: [1, 2, 3, 4, 5, 6, 7, 8].map(pt), evals: [], elapsedMs: 0, hasCheckpoint: false });
+  useApp.getState().addRun({
+    id: 'r',
+    name: 'r',
+    createdAt: 0,
+    state: 'training',
+    live: true,
+    step: 8,
+    totalSteps: 100,
+    epoch: 0,
+    paramCount: 1,
+    gpuBytes: 0,
+    metrics: [1, 2, 3, 4, 5, 6, 7, 8].map(pt),
+    evals: [],
+    elapsedMs: 0,
+    hasCheckpoint: false,
+  });
   const keeping = keepCheckpoint('r', 'r-step10.safetensors', checkpoint(10, 4));
   // The points of steps 9 and 10 come after the checkpoint: it waits for them.
   await new Promise((r) => setTimeout(r, 20));
@@ -130,9 +194,24 @@ test('auto-checkpoints: every N steps or T ms, whichever comes first; ?autosave=
   expect(a.due('r', 12, 9000)).toBe(false); // no step since: nothing new to keep
 });
 
-test('a run resumed from its checkpoint keeps only the points up to the checkpoint\'s step', () => {
+test("a run resumed from its checkpoint keeps only the points up to the checkpoint's step", () => {
   const pt = (step: number) => ({ runId: 'r', step, epoch: step / 10, lr: 0.1, trainLoss: 1, trainAcc: 0, imagesPerSec: 0, gpuBytes: 0 });
-  const r = { id: 'r', name: 'r', createdAt: 0, state: 'stopped' as const, live: false, step: 7, totalSteps: 9, epoch: 0.7, paramCount: 1, gpuBytes: 0, metrics: [1, 2, 3, 4, 5, 6, 7].map(pt), evals: [{ runId: 'r', step: 6, epoch: 0.6, split: 'test' as const, bnMode: 'eval' as const, loss: 1, accuracy: 0, images: 1 }], elapsedMs: 0, hasCheckpoint: true };
+  const r = {
+    id: 'r',
+    name: 'r',
+    createdAt: 0,
+    state: 'stopped' as const,
+    live: false,
+    step: 7,
+    totalSteps: 9,
+    epoch: 0.7,
+    paramCount: 1,
+    gpuBytes: 0,
+    metrics: [1, 2, 3, 4, 5, 6, 7].map(pt),
+    evals: [{ runId: 'r', step: 6, epoch: 0.6, split: 'test' as const, bnMode: 'eval' as const, loss: 1, accuracy: 0, images: 1 }],
+    elapsedMs: 0,
+    hasCheckpoint: true,
+  };
   const back = rewound(r, 4);
   expect(back.metrics!.map((p) => p.step)).toEqual([1, 2, 3, 4]);
   expect(back).toMatchObject({ step: 4, evals: [], epoch: 0.4 });

@@ -3,7 +3,19 @@
 import { describe, expect, test } from 'vitest';
 import type { StateStorage } from 'zustand/middleware';
 import { PAPER_RECIPE } from '../../src/ui/lib/formConfig';
-import { entryForm, finalErrors, isFinished, makeSweep, markStarted, nextEntry, observe, requeueInterrupted, sweepChartRows, sweepCsv, type RunOutcome } from '../../src/ui/components/story/sweep';
+import {
+  entryForm,
+  finalErrors,
+  isFinished,
+  makeSweep,
+  markStarted,
+  nextEntry,
+  observe,
+  requeueInterrupted,
+  sweepChartRows,
+  sweepCsv,
+  type RunOutcome,
+} from '../../src/ui/components/story/sweep';
 import { createSweepStore, SWEEP_KEY } from '../../src/ui/components/story/sweepStore';
 
 const run = (over: Partial<RunOutcome> = {}): RunOutcome => ({ state: 'training', live: true, step: 0, metrics: [], evals: [], ...over });

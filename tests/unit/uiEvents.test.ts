@@ -18,15 +18,47 @@ const metric = (runId: string, step: number): MetricPoint => ({
   imagesPerSec: 1000,
   gpuBytes: 1 << 20,
 });
-const evalAt = (runId: string, step: number): EvalPoint => ({ runId, step, epoch: step / 100, split: 'test', bnMode: 'eval', loss: 2, accuracy: 0.2, images: 100 });
+const evalAt = (runId: string, step: number): EvalPoint => ({
+  runId,
+  step,
+  epoch: step / 100,
+  split: 'test',
+  bnMode: 'eval',
+  loss: 2,
+  accuracy: 0.2,
+  images: 100,
+});
 const metrics = (runId: string, steps: number[]): WorkerEvent => ({ type: 'metrics', points: steps.map((s) => metric(runId, s)) });
 
 function runView(id: string): RunView {
-  return { id, name: id, createdAt: 0, state: 'training', live: true, step: 0, totalSteps: 100, epoch: 0, paramCount: 1000, gpuBytes: 0, metrics: [], evals: [], elapsedMs: 0, trainingSince: 0, hasCheckpoint: false };
+  return {
+    id,
+    name: id,
+    createdAt: 0,
+    state: 'training',
+    live: true,
+    step: 0,
+    totalSteps: 100,
+    epoch: 0,
+    paramCount: 1000,
+    gpuBytes: 0,
+    metrics: [],
+    evals: [],
+    elapsedMs: 0,
+    trainingSince: 0,
+    hasCheckpoint: false,
+  };
 }
 
 function initial(): AppState {
-  const s = { runs: { a: runView('a'), b: runView('b') }, order: ['a', 'b'], engine: { status: 'ready' }, data: { status: 'ready', quiet: false }, alerts: [], predicting: false };
+  const s = {
+    runs: { a: runView('a'), b: runView('b') },
+    order: ['a', 'b'],
+    engine: { status: 'ready' },
+    data: { status: 'ready', quiet: false },
+    alerts: [],
+    predicting: false,
+  };
   return s as unknown as AppState;
 }
 
@@ -39,7 +71,14 @@ function apply(s: AppState, ...batches: WorkerEvent[][]): AppState {
 /** What the trainer posts on a non-finite loss at step 5 with the last good state at step 3. */
 const rollback = (runId: string, back = 3): WorkerEvent[] => [
   { type: 'runState', runId, state: 'paused', step: back, totalSteps: 100, epoch: back / 100, paramCount: 1000, gpuBytes: 1 << 20 },
-  { type: 'error', runId, code: 'nan-loss', message: `The training loss became NaN at step 5. The run is back at step ${back}.`, advice: 'Lower the learning rate.', rolledBackTo: back },
+  {
+    type: 'error',
+    runId,
+    code: 'nan-loss',
+    message: `The training loss became NaN at step 5. The run is back at step ${back}.`,
+    advice: 'Lower the learning rate.',
+    rolledBackTo: back,
+  },
 ];
 const steps = (s: AppState, id: string) => s.runs[id].metrics.map((p) => p.step);
 
@@ -67,7 +106,12 @@ test('points that arrived in earlier batches are dropped too, evaluations after 
 });
 
 test('points of the retrained steps that follow the rollback in the same batch are kept', () => {
-  const s = apply(initial(), [metrics('a', [1, 2, 3, 4, 5]), ...rollback('a', 2), { type: 'runState', runId: 'a', state: 'training', step: 2, totalSteps: 100, epoch: 0.02, paramCount: 1000, gpuBytes: 0 }, metrics('a', [3, 4])]);
+  const s = apply(initial(), [
+    metrics('a', [1, 2, 3, 4, 5]),
+    ...rollback('a', 2),
+    { type: 'runState', runId: 'a', state: 'training', step: 2, totalSteps: 100, epoch: 0.02, paramCount: 1000, gpuBytes: 0 },
+    metrics('a', [3, 4]),
+  ]);
   expect(steps(s, 'a')).toEqual([1, 2, 3, 4]);
   expect(s.runs.a.metrics.every((p) => Number.isFinite(p.trainLoss))).toBe(true);
   expect(s.runs.a.step).toBe(4);
@@ -81,7 +125,13 @@ test('a NaN loss with no earlier state kept (no rolledBackTo) drops nothing', ()
 });
 
 test('a device loss the worker recovers from keeps the runs live; each rebuilt run drops its points past its snapshot', () => {
-  const lost: WorkerEvent = { type: 'error', code: 'device-lost', message: 'GPU device lost: unknown. Rebuilding the 2 runs on a new device.', advice: 'Resume them.', recovering: true };
+  const lost: WorkerEvent = {
+    type: 'error',
+    code: 'device-lost',
+    message: 'GPU device lost: unknown. Rebuilding the 2 runs on a new device.',
+    advice: 'Resume them.',
+    recovering: true,
+  };
   const rebuilt = (runId: string, step: number): WorkerEvent[] => [
     { type: 'runState', runId, state: 'building', step: 0, totalSteps: 0, epoch: 0, paramCount: 0, gpuBytes: 0 },
     { type: 'runState', runId, state: 'paused', step, totalSteps: 100, epoch: step / 100, paramCount: 1000, gpuBytes: 1 << 20 },
@@ -97,7 +147,11 @@ test('a device loss the worker recovers from keeps the runs live; each rebuilt r
 });
 
 test('a device loss without recovery marks the engine lost and the runs no longer live', () => {
-  const s = apply(initial(), [metrics('a', [1, 2])], [{ type: 'error', code: 'device-lost', message: 'No new GPU device could be set up.', advice: 'Restart.' }]);
+  const s = apply(
+    initial(),
+    [metrics('a', [1, 2])],
+    [{ type: 'error', code: 'device-lost', message: 'No new GPU device could be set up.', advice: 'Restart.' }],
+  );
   expect(s.engine.status).toBe('lost');
   expect(s.runs.a.live).toBe(false);
   expect(steps(s, 'a')).toEqual([1, 2]);
@@ -108,10 +162,27 @@ test('a device loss without recovery marks the engine lost and the runs no longe
 /** State with run 'c' just made from a checkpoint file (as actions.loadCheckpointFile adds it) and selected. */
 function loading(): AppState {
   const s = initial();
-  const c: RunView = { ...runView('c'), name: 'broken', state: 'building', step: 0, totalSteps: 0, trainingSince: undefined, pendingLoad: true };
+  const c: RunView = {
+    ...runView('c'),
+    name: 'broken',
+    state: 'building',
+    step: 0,
+    totalSteps: 0,
+    trainingSince: undefined,
+    pendingLoad: true,
+  };
   return { ...s, runs: { ...s.runs, c }, order: [...s.order, 'c'], selectedId: 'c' };
 }
-const runState = (runId: string, state: RunState, step = 0, totalSteps = 100): WorkerEvent => ({ type: 'runState', runId, state, step, totalSteps, epoch: 0, paramCount: 1000, gpuBytes: 0 });
+const runState = (runId: string, state: RunState, step = 0, totalSteps = 100): WorkerEvent => ({
+  type: 'runState',
+  runId,
+  state,
+  step,
+  totalSteps,
+  epoch: 0,
+  paramCount: 1000,
+  gpuBytes: 0,
+});
 const BAD_FILE = 'safetensors header length 7016996765293437281 is larger than the file (5000 bytes)';
 /** What the worker posts when it cannot read the file: the run's error state, then the message. */
 const loadFailed = (runId: string): WorkerEvent[] => [
@@ -145,7 +216,10 @@ test('a checkpoint load that succeeds keeps its run, and a later fault no longer
 
 test('continuing a stored run from its kept weights that fails keeps the run and its curves (only new loads are dropped)', () => {
   const s0 = initial();
-  const stored = { ...s0, runs: { ...s0.runs, a: { ...s0.runs.a, metrics: [metric('a', 1), metric('a', 2)], state: 'building' as const } } };
+  const stored = {
+    ...s0,
+    runs: { ...s0.runs, a: { ...s0.runs.a, metrics: [metric('a', 1), metric('a', 2)], state: 'building' as const } },
+  };
   const s = apply(stored, loadFailed('a'));
   expect(s.order).toEqual(['a', 'b']);
   expect(steps(s, 'a')).toEqual([1, 2]);
@@ -191,7 +265,12 @@ test('layer norms keep at most MAX_NORM_SAMPLES samples per run, the newest', ()
 });
 
 test('a NaN-loss rollback drops the layer norms past the step, from earlier batches and its own; the latest is then the one it went back to', () => {
-  const s = apply(initial(), [norms('a', [1, 2]), norms('b', [2, 4])], [norms('a', [4]), metrics('a', [5])], [norms('a', [5]), ...rollback('a')]);
+  const s = apply(
+    initial(),
+    [norms('a', [1, 2]), norms('b', [2, 4])],
+    [norms('a', [4]), metrics('a', [5])],
+    [norms('a', [5]), ...rollback('a')],
+  );
   expect(normSteps(s, 'a')).toEqual([1, 2]);
   expect(s.runs.a.layerNorms!.at(-1)!.step).toBe(2);
   expect(normSteps(s, 'b')).toEqual([2, 4]);
@@ -201,14 +280,29 @@ test('a NaN-loss rollback drops the layer norms past the step, from earlier batc
 });
 
 test('a rebuild after a device loss drops the layer norms past its snapshot; back to step 0 it leaves none (the chart shows its empty state)', () => {
-  const rebuilt = (runId: string, step: number): WorkerEvent => ({ type: 'error', runId, code: 'device-lost', message: `rebuilt at step ${step}`, advice: 'Resume it.', rolledBackTo: step });
+  const rebuilt = (runId: string, step: number): WorkerEvent => ({
+    type: 'error',
+    runId,
+    code: 'device-lost',
+    message: `rebuilt at step ${step}`,
+    advice: 'Resume it.',
+    rolledBackTo: step,
+  });
   const s = apply(initial(), [norms('a', [1, 2, 3]), norms('b', [1, 2])], [rebuilt('a', 1), rebuilt('b', 0)]);
   expect(normSteps(s, 'a')).toEqual([1]);
   expect(s.runs.b.layerNorms).toBeUndefined();
 });
 
 test('the norm chart puts layers at their relative depth; projection shortcuts go beside their block, off the line', () => {
-  const layers = ['conv1.weight', 'layer1.0.conv1.weight', 'layer1.0.conv2.weight', 'layer2.0.conv1.weight', 'layer2.0.conv2.weight', 'layer2.0.shortcut.0.weight', 'fc.weight'];
+  const layers = [
+    'conv1.weight',
+    'layer1.0.conv1.weight',
+    'layer1.0.conv2.weight',
+    'layer2.0.conv1.weight',
+    'layer2.0.conv2.weight',
+    'layer2.0.shortcut.0.weight',
+    'fc.weight',
+  ];
   const n: LayerNorms = { runId: 'a', step: 7, layers, grad: [1e-6, 0, 1e-4, 1e-3, 1e-2, 5e-3, NaN], weight: [1, 1, 2, 1, 1, 0.5, 1] };
   const { main, side } = normSeries(n, 'grad');
   expect(main.map((p) => p.layer)).toEqual(layers.filter((l) => !l.includes('shortcut')));
@@ -220,7 +314,10 @@ test('the norm chart puts layers at their relative depth; projection shortcuts g
   expect(normSeries(n, 'ratio').main[2].v).toBeCloseTo(5e-5);
   expect(normSeries(n, 'grad')).toBe(normSeries(n, 'grad'));
   // A plain twin of the same depth (no shortcuts) lines up layer by layer.
-  const plain = normSeries({ ...n, layers: layers.filter((l) => !l.includes('shortcut')), grad: [1, 1, 1, 1, 1, 1], weight: [1, 1, 1, 1, 1, 1] }, 'grad');
+  const plain = normSeries(
+    { ...n, layers: layers.filter((l) => !l.includes('shortcut')), grad: [1, 1, 1, 1, 1, 1], weight: [1, 1, 1, 1, 1, 1] },
+    'grad',
+  );
   expect(plain.main.map((p) => [p.x, p.layer])).toEqual(main.map((p) => [p.x, p.layer]));
 });
 

@@ -8,10 +8,22 @@ const read = (query: string) => readFormQuery(query, PAPER_RECIPE);
 
 describe('readFormQuery', () => {
   test('a good link is taken as written, without notes, and round-trips', () => {
-    const query = 'arch=plain&depth=32&width=8&shortcut=B&bn=0&batch=64&lr=0.05&epochs=2.5&seed=7&schedule=cosine&momentum=0.8&wd=0&warmup=10&augment=0&evalEvery=100&evalImages=500';
+    const query =
+      'arch=plain&depth=32&width=8&shortcut=B&bn=0&batch=64&lr=0.05&epochs=2.5&seed=7&schedule=cosine&momentum=0.8&wd=0&warmup=10&augment=0&evalEvery=100&evalImages=500';
     const { form, notes } = read(query);
     expect(notes).toEqual([]);
-    expect(form).toMatchObject({ arch: 'plain', depth: 32, width: 8, shortcut: 'B', bn: false, batch: 64, lr: 0.05, lengthUnit: 'epochs', length: 2.5, seed: 7 });
+    expect(form).toMatchObject({
+      arch: 'plain',
+      depth: 32,
+      width: 8,
+      shortcut: 'B',
+      bn: false,
+      batch: 64,
+      lr: 0.05,
+      lengthUnit: 'epochs',
+      length: 2.5,
+      seed: 7,
+    });
     expect(read(queryFromForm(form)).form).toEqual(form);
     expect(read('').form).toEqual(PAPER_RECIPE);
   });
@@ -58,7 +70,10 @@ describe('readFormQuery', () => {
   });
 
   test('a block from the link that the kept depth does not fit: the nearest depth, noted', () => {
-    expect(readFormQuery('block=bottleneck', QUICK_LOOK)).toEqual({ form: { ...QUICK_LOOK, block: 'bottleneck', depth: 11 }, notes: ['depth 8 does not fit bottleneck blocks: using 11.'] });
+    expect(readFormQuery('block=bottleneck', QUICK_LOOK)).toEqual({
+      form: { ...QUICK_LOOK, block: 'bottleneck', depth: 11 },
+      notes: ['depth 8 does not fit bottleneck blocks: using 11.'],
+    });
   });
 
   test('a long garbage value is cut in its note', () => {
@@ -67,7 +82,8 @@ describe('readFormQuery', () => {
   });
 
   test('every value absurd at once: one note each, and a form that can be trained', () => {
-    const query = 'arch=%00&depth=-1e300&width=NaN&shortcut=&bn=2&batch=1e12&lr=-0&steps=1e308&seed=-1e12&schedule=x&momentum=1&wd=Infinity&warmup=1e12&augment=x&evalEvery=-1&evalImages=-1&block=x';
+    const query =
+      'arch=%00&depth=-1e300&width=NaN&shortcut=&bn=2&batch=1e12&lr=-0&steps=1e308&seed=-1e12&schedule=x&momentum=1&wd=Infinity&warmup=1e12&augment=x&evalEvery=-1&evalImages=-1&block=x';
     const { form, notes } = read(query);
     expect(notes).toHaveLength(17);
     expect(formProblems(form)).toEqual([]);

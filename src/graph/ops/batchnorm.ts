@@ -1,6 +1,13 @@
 // BatchNorm (train: batch statistics; eval: running ones), optionally fused with the ReLU after it, the
 // running-statistics update, and the train-mode backward (kernels/batchnorm.ts; reference/batchnorm.ts).
-import { bnApply, bnBackward, bnEvalGradInput as bnEvalGradKernel, bnPartialBytes, bnStats, bnUpdateRunning } from '../../kernels/batchnorm';
+import {
+  bnApply,
+  bnBackward,
+  bnEvalGradInput as bnEvalGradKernel,
+  bnPartialBytes,
+  bnStats,
+  bnUpdateRunning,
+} from '../../kernels/batchnorm';
 import * as ref from '../../reference/batchnorm';
 import { relu } from '../../reference/relu';
 import { perChannel } from '../../geometry';
@@ -98,6 +105,8 @@ export const bnEvalGradInput: OpDef<'bnEvalGradInput'> = {
     return [[...dy]];
   },
   backward: notDifferentiable,
-  lower: async ({ gpu, node, ins, input, output }) => [await bnEvalGradKernel(gpu, node.name, perChannel(ins[0]), input(0), input(1), input(2), output(0))],
+  lower: async ({ gpu, node, ins, input, output }) => [
+    await bnEvalGradKernel(gpu, node.name, perChannel(ins[0]), input(0), input(1), input(2), output(0)),
+  ],
   eval: ({ ins, input }) => [ref.bnEvalGradInput(perChannel(ins[0]), input(0), input(1), input(2))],
 };

@@ -36,7 +36,16 @@ export const conv2d: OpDef<'conv2d'> = {
   },
   scratch: (s, tuning) => [colElements(forwardGeom(s), run(tuning, 'forward')) * 4],
   lower: (c) =>
-    conv2dForward(c.gpu, c.node.name, forwardGeom(c), c.input(0), c.input(1), c.ins.length > 2 ? c.input(2) : undefined, c.scratch(0), c.output(0)),
+    conv2dForward(
+      c.gpu,
+      c.node.name,
+      forwardGeom(c),
+      c.input(0),
+      c.input(1),
+      c.ins.length > 2 ? c.input(2) : undefined,
+      c.scratch(0),
+      c.output(0),
+    ),
   eval: (c) => [ref.conv2d(forwardGeom(c), c.input(0), c.input(1), c.ins.length > 2 ? c.input(2) : undefined)],
 };
 

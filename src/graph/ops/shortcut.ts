@@ -8,7 +8,8 @@ import { notDifferentiable, type NodeShapes, type OpDef } from './types';
 
 // The shortcut's input x is the forward node's input, and the backward node's output dx.
 const forwardShape = ({ node, ins, outs }: NodeShapes<'shortcutA'>): ShortcutShape => shortcutShape(ins[0], outs[0][1], node.attrs.stride);
-const backwardShape = ({ node, ins, outs }: NodeShapes<'shortcutAGrad'>): ShortcutShape => shortcutShape(outs[0], ins[0][1], node.attrs.stride);
+const backwardShape = ({ node, ins, outs }: NodeShapes<'shortcutAGrad'>): ShortcutShape =>
+  shortcutShape(outs[0], ins[0][1], node.attrs.stride);
 
 export const shortcutA: OpDef<'shortcutA'> = {
   shape: ([x], a) => {

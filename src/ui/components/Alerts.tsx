@@ -25,7 +25,10 @@ export function Alerts() {
     <div className="alerts" aria-live="assertive">
       {lost && (
         <div className="alert lost" role="alert">
-          <b>The GPU device was lost.</b> Your runs and their curves are kept. <button type="button" className="small primary" onClick={restartEngine}>Restart the GPU engine</button>
+          <b>The GPU device was lost.</b> Your runs and their curves are kept.{' '}
+          <button type="button" className="small primary" onClick={restartEngine}>
+            Restart the GPU engine
+          </button>
         </div>
       )}
       {alerts.map((a) => (

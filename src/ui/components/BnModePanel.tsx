@@ -49,7 +49,9 @@ export function BnModePanel() {
           <div key={m} className={`bn-acc ${bnMode === m ? 'on' : ''}`} data-testid={`bn-acc-${m}`}>
             <span className="muted small">BN {m} mode</span>
             <b>{pct(acc[m]?.accuracy)}</b>
-            <span className="muted small">{acc[m] ? `step ${acc[m].step} · ${acc[m].images.toLocaleString('en-US')} images` : 'not measured'}</span>
+            <span className="muted small">
+              {acc[m] ? `step ${acc[m].step} · ${acc[m].images.toLocaleString('en-US')} images` : 'not measured'}
+            </span>
           </div>
         ))}
       </div>

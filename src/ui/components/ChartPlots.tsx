@@ -30,12 +30,36 @@ export function LossPlot({ shown, smoothing }: PlotProps) {
         <CartesianGrid stroke="#eef2f7" />
         <XAxis type="number" dataKey="x" domain={[0, 'dataMax']} tick={AXIS} tickFormatter={stepFmt} allowDuplicatedCategory={false} />
         <YAxis tick={AXIS} domain={[0, 'auto']} width={44} tickFormatter={(v: number) => String(+v.toFixed(2))} />
-        <Tooltip contentStyle={tooltipStyle} labelFormatter={stepLabel} formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
+        <Tooltip
+          contentStyle={tooltipStyle}
+          labelFormatter={stepLabel}
+          formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))}
+        />
         {shown.map(({ run, color }) => {
           const s = metricSeries(run.metrics, smoothing);
           return [
-            <Line key={`${run.id}-raw`} data={s.loss} dataKey="raw" name={`${run.name} (step)`} stroke={color} strokeOpacity={0.22} strokeWidth={1} dot={false} isAnimationActive={false} legendType="none" />,
-            <Line key={`${run.id}-smooth`} data={s.loss} dataKey="smooth" name={run.name} stroke={color} strokeWidth={2} dot={false} isAnimationActive={false} />,
+            <Line
+              key={`${run.id}-raw`}
+              data={s.loss}
+              dataKey="raw"
+              name={`${run.name} (step)`}
+              stroke={color}
+              strokeOpacity={0.22}
+              strokeWidth={1}
+              dot={false}
+              isAnimationActive={false}
+              legendType="none"
+            />,
+            <Line
+              key={`${run.id}-smooth`}
+              data={s.loss}
+              dataKey="smooth"
+              name={run.name}
+              stroke={color}
+              strokeWidth={2}
+              dot={false}
+              isAnimationActive={false}
+            />,
           ];
         })}
       </LineChart>
@@ -50,14 +74,51 @@ export function ErrorPlot({ shown, smoothing }: PlotProps) {
         <CartesianGrid stroke="#eef2f7" />
         <XAxis type="number" dataKey="x" domain={[0, 'dataMax']} tick={AXIS} tickFormatter={stepFmt} allowDuplicatedCategory={false} />
         <YAxis tick={AXIS} domain={[0, 100]} width={44} />
-        <Tooltip contentStyle={tooltipStyle} labelFormatter={stepLabel} formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)}%` : String(v))} />
+        <Tooltip
+          contentStyle={tooltipStyle}
+          labelFormatter={stepLabel}
+          formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)}%` : String(v))}
+        />
         {shown.map(({ run, color }) => {
           const s = metricSeries(run.metrics, smoothing);
           const t = testSeries(run.evals);
           return [
-            <Line key={`${run.id}-train`} data={s.trainErr} dataKey="v" name={`${run.name} train`} stroke={color} strokeDasharray="5 4" strokeWidth={1.5} dot={false} isAnimationActive={false} />,
-            t.eval.length > 0 && <Line key={`${run.id}-test-eval`} data={t.eval} dataKey="v" name={`${run.name} test (BN eval)`} stroke={color} strokeWidth={2} dot={{ r: 2.5 }} isAnimationActive={false} />,
-            t.train.length > 0 && <Line key={`${run.id}-test-train`} data={t.train} dataKey="v" name={`${run.name} test (BN train)`} stroke={color} strokeDasharray="2 3" strokeWidth={2} dot={{ r: 2.5, strokeDasharray: '' }} isAnimationActive={false} />,
+            <Line
+              key={`${run.id}-train`}
+              data={s.trainErr}
+              dataKey="v"
+              name={`${run.name} train`}
+              stroke={color}
+              strokeDasharray="5 4"
+              strokeWidth={1.5}
+              dot={false}
+              isAnimationActive={false}
+            />,
+            t.eval.length > 0 && (
+              <Line
+                key={`${run.id}-test-eval`}
+                data={t.eval}
+                dataKey="v"
+                name={`${run.name} test (BN eval)`}
+                stroke={color}
+                strokeWidth={2}
+                dot={{ r: 2.5 }}
+                isAnimationActive={false}
+              />
+            ),
+            t.train.length > 0 && (
+              <Line
+                key={`${run.id}-test-train`}
+                data={t.train}
+                dataKey="v"
+                name={`${run.name} test (BN train)`}
+                stroke={color}
+                strokeDasharray="2 3"
+                strokeWidth={2}
+                dot={{ r: 2.5, strokeDasharray: '' }}
+                isAnimationActive={false}
+              />
+            ),
           ];
         })}
       </LineChart>
@@ -72,9 +133,23 @@ export function LrPlot({ shown, smoothing }: PlotProps) {
         <CartesianGrid stroke="#eef2f7" />
         <XAxis type="number" dataKey="x" domain={[0, 'dataMax']} tick={AXIS} tickFormatter={stepFmt} allowDuplicatedCategory={false} />
         <YAxis tick={AXIS} domain={[0, 'auto']} width={52} tickFormatter={(v: number) => String(+v.toPrecision(2))} />
-        <Tooltip contentStyle={tooltipStyle} labelFormatter={stepLabel} formatter={(v) => (typeof v === 'number' ? String(+v.toPrecision(3)) : String(v))} />
+        <Tooltip
+          contentStyle={tooltipStyle}
+          labelFormatter={stepLabel}
+          formatter={(v) => (typeof v === 'number' ? String(+v.toPrecision(3)) : String(v))}
+        />
         {shown.map(({ run, color }) => (
-          <Line key={run.id} type="stepAfter" data={metricSeries(run.metrics, smoothing).lr} dataKey="v" name={run.name} stroke={color} strokeWidth={1.5} dot={false} isAnimationActive={false} />
+          <Line
+            key={run.id}
+            type="stepAfter"
+            data={metricSeries(run.metrics, smoothing).lr}
+            dataKey="v"
+            name={run.name}
+            stroke={color}
+            strokeWidth={1.5}
+            dot={false}
+            isAnimationActive={false}
+          />
         ))}
       </LineChart>
     </ResponsiveContainer>
@@ -103,7 +178,15 @@ export function NormPlot({ shown, kind }: NormPlotProps) {
     <ResponsiveContainer width="100%" height="100%">
       <LineChart margin={MARGIN}>
         <CartesianGrid stroke="#eef2f7" />
-        <XAxis type="number" dataKey="x" domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} tick={AXIS} tickFormatter={depthFmt} allowDuplicatedCategory={false} />
+        <XAxis
+          type="number"
+          dataKey="x"
+          domain={[0, 1]}
+          ticks={[0, 0.25, 0.5, 0.75, 1]}
+          tick={AXIS}
+          tickFormatter={depthFmt}
+          allowDuplicatedCategory={false}
+        />
         <YAxis
           type="number"
           domain={range?.domain ?? [-3, 0]}
@@ -126,9 +209,28 @@ export function NormPlot({ shown, kind }: NormPlotProps) {
           }}
         />
         {series.map(({ run, color, s }) => [
-          <Line key={`${run.id}-main`} data={s.main} dataKey="lg" name={run.name} stroke={color} strokeWidth={2} dot={s.main.length <= 40 ? { r: 2.5 } : false} isAnimationActive={false} />,
+          <Line
+            key={`${run.id}-main`}
+            data={s.main}
+            dataKey="lg"
+            name={run.name}
+            stroke={color}
+            strokeWidth={2}
+            dot={s.main.length <= 40 ? { r: 2.5 } : false}
+            isAnimationActive={false}
+          />,
           s.side.length > 0 && (
-            <Line key={`${run.id}-side`} data={s.side} dataKey="lg" name={run.name} stroke="none" dot={{ r: 3.5, fill: '#fff', stroke: color, strokeWidth: 1.5 }} activeDot={{ r: 4 }} isAnimationActive={false} legendType="none" />
+            <Line
+              key={`${run.id}-side`}
+              data={s.side}
+              dataKey="lg"
+              name={run.name}
+              stroke="none"
+              dot={{ r: 3.5, fill: '#fff', stroke: color, strokeWidth: 1.5 }}
+              activeDot={{ r: 4 }}
+              isAnimationActive={false}
+              legendType="none"
+            />
           ),
         ])}
       </LineChart>

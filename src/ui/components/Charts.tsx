@@ -12,7 +12,8 @@ import { formatRatio, gradientSpan } from '../lib/evidence';
 
 let plots: Promise<typeof import('./ChartPlots')> | undefined;
 const loadPlots = () => (plots ??= import('./ChartPlots'));
-const plot = <K extends 'LossPlot' | 'ErrorPlot' | 'LrPlot' | 'NormPlot'>(name: K) => lazy(() => loadPlots().then((m) => ({ default: m[name] })));
+const plot = <K extends 'LossPlot' | 'ErrorPlot' | 'LrPlot' | 'NormPlot'>(name: K) =>
+  lazy(() => loadPlots().then((m) => ({ default: m[name] })));
 const LossPlot = plot('LossPlot');
 const ErrorPlot = plot('ErrorPlot');
 const LrPlot = plot('LrPlot');
@@ -31,7 +32,11 @@ class PlotBoundary extends Component<{ children: ReactNode }, { failed: boolean 
     return { failed: true };
   }
   override render() {
-    return this.state.failed ? <div className="chart-empty">This chart could not be drawn. Reload the page to try again.</div> : this.props.children;
+    return this.state.failed ? (
+      <div className="chart-empty">This chart could not be drawn. Reload the page to try again.</div>
+    ) : (
+      this.props.children
+    );
   }
 }
 
@@ -90,8 +95,10 @@ const NORM_KINDS: Option<NormKind>[] = [
 ];
 const NORM_NOTES: Record<NormKind, string> = {
   grad: 'L2 norm of each layer’s gradient at the latest step, input on the left, output on the right (log scale).',
-  weight: 'L2 norm of each layer’s weights at the latest step (log scale). Wider layers have more weights, hence larger norms; weight decay slowly pulls them down.',
-  ratio: 'Gradient norm over weight norm (log scale): times the learning rate, roughly how much one step changes each layer relative to its size. Layers far below the others are hardly being trained.',
+  weight:
+    'L2 norm of each layer’s weights at the latest step (log scale). Wider layers have more weights, hence larger norms; weight decay slowly pulls them down.',
+  ratio:
+    'Gradient norm over weight norm (log scale): times the learning rate, roughly how much one step changes each layer relative to its size. Layers far below the others are hardly being trained.',
 };
 
 /**
@@ -119,8 +126,9 @@ function GradNote({ shown }: { shown: Shown[] }) {
           .{' '}
         </span>
       )}
-      He et al. (2015, sec. 4.1) train their plain nets with BatchNorm and find the backward signals keep healthy norms: the degradation of deep plain nets is an
-      optimisation difficulty, not vanishing gradients. To see gradients vanish, train a deep plain net with BatchNorm off.
+      He et al. (2015, sec. 4.1) train their plain nets with BatchNorm and find the backward signals keep healthy norms: the degradation of
+      deep plain nets is an optimisation difficulty, not vanishing gradients. To see gradients vanish, train a deep plain net with BatchNorm
+      off.
     </>
   );
 }
@@ -172,7 +180,14 @@ export function Charts() {
           ))}
           <label className="smoothing">
             Smoothing
-            <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setView({ smoothing: Number(e.target.value) })} />
+            <input
+              type="range"
+              min={0}
+              max={0.99}
+              step={0.01}
+              value={smoothing}
+              onChange={(e) => setView({ smoothing: Number(e.target.value) })}
+            />
             <span className="num">{smoothing.toFixed(2)}</span>
           </label>
         </div>

@@ -7,7 +7,12 @@ import { errorGap, GAP_WINDOW } from '../lib/evidence';
 import { latestTestAcc } from './RunList';
 
 function twinsOf(runs: Record<string, RunView>, order: string[], selectedId?: string): [RunView, RunView] | undefined {
-  const groupId = (selectedId && runs[selectedId]?.groupId) || [...order].reverse().map((id) => runs[id].groupId).find(Boolean);
+  const groupId =
+    (selectedId && runs[selectedId]?.groupId) ||
+    [...order]
+      .reverse()
+      .map((id) => runs[id].groupId)
+      .find(Boolean);
   if (!groupId) return undefined;
   const members = order.map((id) => runs[id]).filter((r) => r.groupId === groupId);
   const res = members.find((r) => r.config?.model.arch === 'residual' || r.form?.arch === 'residual');
@@ -27,7 +32,10 @@ export function ComparePanel() {
         <h2 id="compare-title">Plain vs residual</h2>
       </header>
       {!twins ? (
-        <p className="muted small">“Compare plain vs residual” trains both nets of the chosen depth on the same batches. The paper’s degradation problem: the deeper plain net trains to a higher error than its residual twin.</p>
+        <p className="muted small">
+          “Compare plain vs residual” trains both nets of the chosen depth on the same batches. The paper’s degradation problem: the deeper
+          plain net trains to a higher error than its residual twin.
+        </p>
       ) : (
         <Readout plain={twins[0]} res={twins[1]} />
       )}
@@ -39,7 +47,13 @@ function Readout({ plain, res }: { plain: RunView; res: RunView }) {
   const g = errorGap(plain.metrics, res.metrics);
   const gap = g && g.gap * 100;
   const se = g && g.se * 100;
-  const verdict = !g ? 'waiting for steps' : !g.distinguishable ? 'not distinguishable yet' : g.gap > 0 ? 'plain trains worse' : 'plain ahead so far';
+  const verdict = !g
+    ? 'waiting for steps'
+    : !g.distinguishable
+      ? 'not distinguishable yet'
+      : g.gap > 0
+        ? 'plain trains worse'
+        : 'plain ahead so far';
   const pt = latestTestAcc(plain, 'eval');
   const rt = latestTestAcc(res, 'eval');
   const testGap = pt && rt ? (rt.accuracy - pt.accuracy) * 100 : undefined;
@@ -64,8 +78,9 @@ function Readout({ plain, res }: { plain: RunView; res: RunView }) {
       </div>
       {g && (
         <p className="muted small span3">
-          Mean per-batch training error over the last {g.steps} steps of each run (of at most {GAP_WINDOW}); ± one standard error from the spread of those
-          batches. Within two standard errors the gap is batch noise. The paper’s degradation shows only in deep nets (20+ layers) trained for thousands of steps.
+          Mean per-batch training error over the last {g.steps} steps of each run (of at most {GAP_WINDOW}); ± one standard error from the
+          spread of those batches. Within two standard errors the gap is batch noise. The paper’s degradation shows only in deep nets (20+
+          layers) trained for thousands of steps.
         </p>
       )}
       {testGap !== undefined && (

@@ -28,7 +28,13 @@ export function ConfigForm() {
     <Panel title="Configure a run" className="config-panel">
       <div className="presets" role="group" aria-label="Presets">
         {PRESETS.map((p) => (
-          <button key={p.name} type="button" className={`chip ${preset === p.name ? 'on' : ''}`} aria-pressed={preset === p.name} onClick={() => setForm(p.config)}>
+          <button
+            key={p.name}
+            type="button"
+            className={`chip ${preset === p.name ? 'on' : ''}`}
+            aria-pressed={preset === p.name}
+            onClick={() => setForm(p.config)}
+          >
             {p.name}
           </button>
         ))}
@@ -59,7 +65,16 @@ export function ConfigForm() {
             ))}
           </select>
         </div>
-        <NumberField id="cfg-width" label="Width" value={f.width} integer min={1} max={256} onChange={(width) => setForm({ width })} hint="Filters of the first stage; the stages have width, 2×width, 4×width" />
+        <NumberField
+          id="cfg-width"
+          label="Width"
+          value={f.width}
+          integer
+          min={1}
+          max={256}
+          onChange={(width) => setForm({ width })}
+          hint="Filters of the first stage; the stages have width, 2×width, 4×width"
+        />
 
         <div className="counts span2" aria-live="polite">
           {counts ? (
@@ -100,7 +115,15 @@ export function ConfigForm() {
           />
         </div>
 
-        <NumberField id="cfg-batch" label="Batch size" value={f.batch} integer min={1} max={4096} onChange={(batch) => setForm({ batch })} />
+        <NumberField
+          id="cfg-batch"
+          label="Batch size"
+          value={f.batch}
+          integer
+          min={1}
+          max={4096}
+          onChange={(batch) => setForm({ batch })}
+        />
         <NumberField id="cfg-lr" label="Learning rate" value={f.lr} min={0} step="any" onChange={(lr) => setForm({ lr })} />
 
         <div className="field">
@@ -121,7 +144,14 @@ export function ConfigForm() {
           </label>
           <div className="length-row">
             <LengthInput f={f} onChange={(length) => setForm({ length })} />
-            <select aria-label="Run length unit" value={f.lengthUnit} onChange={(e) => { const lengthUnit = e.target.value as FormConfig['lengthUnit']; setForm({ lengthUnit, length: lengthUnit === 'steps' ? Math.max(1, Math.round(f.length)) : f.length }); }}>
+            <select
+              aria-label="Run length unit"
+              value={f.lengthUnit}
+              onChange={(e) => {
+                const lengthUnit = e.target.value as FormConfig['lengthUnit'];
+                setForm({ lengthUnit, length: lengthUnit === 'steps' ? Math.max(1, Math.round(f.length)) : f.length });
+              }}
+            >
               <option value="steps">steps</option>
               <option value="epochs">epochs</option>
             </select>
@@ -132,12 +162,48 @@ export function ConfigForm() {
       <details className="advanced">
         <summary>More options</summary>
         <div className="form-grid">
-          <NumberField id="cfg-momentum" label="Momentum" value={f.momentum} min={0} max={0.999} onChange={(momentum) => setForm({ momentum })} />
-          <NumberField id="cfg-wd" label="Weight decay" value={f.weightDecay} min={0} onChange={(weightDecay) => setForm({ weightDecay })} />
-          <NumberField id="cfg-warmup" label="Warm-up steps" value={f.warmupSteps} integer min={0} onChange={(warmupSteps) => setForm({ warmupSteps })} />
+          <NumberField
+            id="cfg-momentum"
+            label="Momentum"
+            value={f.momentum}
+            min={0}
+            max={0.999}
+            onChange={(momentum) => setForm({ momentum })}
+          />
+          <NumberField
+            id="cfg-wd"
+            label="Weight decay"
+            value={f.weightDecay}
+            min={0}
+            onChange={(weightDecay) => setForm({ weightDecay })}
+          />
+          <NumberField
+            id="cfg-warmup"
+            label="Warm-up steps"
+            value={f.warmupSteps}
+            integer
+            min={0}
+            onChange={(warmupSteps) => setForm({ warmupSteps })}
+          />
           <OnOff label="Augment (crop + flip)" value={f.augment} onChange={(augment) => setForm({ augment })} />
-          <NumberField id="cfg-eval-every" label="Evaluate every (steps)" value={f.evalEvery} integer min={0} onChange={(evalEvery) => setForm({ evalEvery })} hint="0 = only at the end" />
-          <NumberField id="cfg-eval-images" label="Test images per evaluation" value={f.evalImages} integer min={0} onChange={(evalImages) => setForm({ evalImages })} hint="0 = the whole test split" />
+          <NumberField
+            id="cfg-eval-every"
+            label="Evaluate every (steps)"
+            value={f.evalEvery}
+            integer
+            min={0}
+            onChange={(evalEvery) => setForm({ evalEvery })}
+            hint="0 = only at the end"
+          />
+          <NumberField
+            id="cfg-eval-images"
+            label="Test images per evaluation"
+            value={f.evalImages}
+            integer
+            min={0}
+            onChange={(evalImages) => setForm({ evalImages })}
+            hint="0 = the whole test split"
+          />
         </div>
       </details>
 

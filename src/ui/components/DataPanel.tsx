@@ -8,7 +8,12 @@ import { Panel } from './controls';
 import { CifarImage } from './images';
 import { StorageSection } from './StorageSection';
 
-const PHASES: Record<DataProgress['phase'], string> = { download: 'Reading', decode: 'Decoding', upload: 'Uploading to the GPU', cache: 'Caching in the browser' };
+const PHASES: Record<DataProgress['phase'], string> = {
+  download: 'Reading',
+  decode: 'Decoding',
+  upload: 'Uploading to the GPU',
+  cache: 'Caching in the browser',
+};
 const mb = (n: number) => (n / 1e6).toFixed(1);
 
 function progressText(p: DataProgress | undefined): { text: string; fraction?: number } {
@@ -70,8 +75,19 @@ export function DataPanel() {
 
       {busy && (
         <div className="progress-wrap">
-          <div className="progress" role="progressbar" aria-label="Data loading progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={progress.fraction !== undefined ? Math.round(progress.fraction * 100) : undefined} aria-valuetext={progress.text}>
-            <div className={`progress-bar ${progress.fraction === undefined ? 'indeterminate' : ''}`} style={{ width: progress.fraction !== undefined ? `${(progress.fraction * 100).toFixed(1)}%` : undefined }} />
+          <div
+            className="progress"
+            role="progressbar"
+            aria-label="Data loading progress"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={progress.fraction !== undefined ? Math.round(progress.fraction * 100) : undefined}
+            aria-valuetext={progress.text}
+          >
+            <div
+              className={`progress-bar ${progress.fraction === undefined ? 'indeterminate' : ''}`}
+              style={{ width: progress.fraction !== undefined ? `${(progress.fraction * 100).toFixed(1)}%` : undefined }}
+            />
           </div>
           <div className="progress-text">{progress.text}</div>
         </div>
@@ -117,7 +133,13 @@ export function DataPanel() {
             if (url.trim() && canLoad) loadData({ kind: 'url', url: url.trim() }, url.trim());
           }}
         >
-          <input type="url" placeholder="https://…/cifar-10-binary.tar.gz" aria-label="Dataset URL" value={url} onChange={(e) => setUrl(e.target.value)} />
+          <input
+            type="url"
+            placeholder="https://…/cifar-10-binary.tar.gz"
+            aria-label="Dataset URL"
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+          />
           <button type="submit" disabled={!canLoad || !url.trim()}>
             Load URL
           </button>
@@ -128,7 +150,13 @@ export function DataPanel() {
         <div className="data-summary">
           <div className="samples" aria-label="Sample training images">
             {Array.from({ length: Math.min(16, summary.samples.labels.length) }, (_, i) => (
-              <CifarImage key={i} pixels={summary.samples.pixels} index={i} size={36} label={summary.classNames[summary.samples.labels[i]] ?? `class ${summary.samples.labels[i]}`} />
+              <CifarImage
+                key={i}
+                pixels={summary.samples.pixels}
+                index={i}
+                size={36}
+                label={summary.classNames[summary.samples.labels[i]] ?? `class ${summary.samples.labels[i]}`}
+              />
             ))}
           </div>
           <p className="muted small">

@@ -9,7 +9,18 @@ export function InspectPanel() {
   const bnMode = useApp((s) => s.bnMode);
   const p = useApp((s) => s.predictions);
   const predicting = useApp((s) => s.predicting);
-  const classes = useApp((s) => s.data.summary?.classNames) ?? ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+  const classes = useApp((s) => s.data.summary?.classNames) ?? [
+    'airplane',
+    'automobile',
+    'bird',
+    'cat',
+    'deer',
+    'dog',
+    'frog',
+    'horse',
+    'ship',
+    'truck',
+  ];
   const live = !!run?.live && run.state !== 'building' && run.state !== 'error';
   const shown = p && run && p.runId === run.id ? p : undefined;
   const max = shown ? Math.max(1, ...shown.confusion.flat()) : 1;
@@ -25,7 +36,11 @@ export function InspectPanel() {
         </div>
       </header>
       {!shown ? (
-        <p className="muted small">{live ? 'Show the network’s predictions on test images and its confusion matrix.' : 'Select a live run to inspect its predictions.'}</p>
+        <p className="muted small">
+          {live
+            ? 'Show the network’s predictions on test images and its confusion matrix.'
+            : 'Select a live run to inspect its predictions.'}
+        </p>
       ) : (
         <div className="inspect">
           <div>
@@ -37,7 +52,12 @@ export function InspectPanel() {
                 const ok = shown.predicted[i] === label;
                 return (
                   <li key={i} className={ok ? 'ok' : 'bad'}>
-                    <CifarImage pixels={shown.pixels} index={i} size={48} label={`true ${classes[label]}, predicted ${classes[shown.predicted[i]]}`} />
+                    <CifarImage
+                      pixels={shown.pixels}
+                      index={i}
+                      size={48}
+                      label={`true ${classes[label]}, predicted ${classes[shown.predicted[i]]}`}
+                    />
                     <span className="pred">{classes[shown.predicted[i]]}</span>
                     {!ok && <span className="truth">{classes[label]}</span>}
                   </li>
@@ -48,7 +68,9 @@ export function InspectPanel() {
           <table className="confusion" aria-label="Confusion matrix (rows: true class, columns: predicted class)">
             <thead>
               <tr>
-                <th scope="col" className="corner">true \ pred</th>
+                <th scope="col" className="corner">
+                  true \ pred
+                </th>
                 {classes.map((c) => (
                   <th key={c} scope="col" title={c}>
                     {c.slice(0, 4)}
@@ -61,7 +83,12 @@ export function InspectPanel() {
                 <tr key={i}>
                   <th scope="row">{classes[i]}</th>
                   {row.map((n, j) => (
-                    <td key={j} className={i === j ? 'diag' : ''} style={{ background: n ? `rgba(${i === j ? '37,99,235' : '234,88,12'},${0.1 + (0.8 * n) / max})` : undefined }} title={`${n} × true ${classes[i]} predicted ${classes[j]}`}>
+                    <td
+                      key={j}
+                      className={i === j ? 'diag' : ''}
+                      style={{ background: n ? `rgba(${i === j ? '37,99,235' : '234,88,12'},${0.1 + (0.8 * n) / max})` : undefined }}
+                      title={`${n} × true ${classes[i]} predicted ${classes[j]}`}
+                    >
                       {n || ''}
                     </td>
                   ))}

@@ -4,7 +4,9 @@ export function NoWebGpu({ message, advice }: { message?: string; advice?: strin
     <main className="fatal" role="alert">
       <div className="fatal-card">
         <h1>ResNet Playground needs WebGPU</h1>
-        <p className="lead">{message ?? 'This browser does not offer WebGPU, which the playground uses to train networks on your graphics card.'}</p>
+        <p className="lead">
+          {message ?? 'This browser does not offer WebGPU, which the playground uses to train networks on your graphics card.'}
+        </p>
         {advice && <p>{advice}</p>}
         <h2>How to turn it on</h2>
         <ul>
@@ -12,11 +14,10 @@ export function NoWebGpu({ message, advice }: { message?: string; advice?: strin
             Use a recent <b>Chrome</b> or <b>Edge</b> (version 113 or later) on Windows, macOS or ChromeOS: WebGPU is on by default.
           </li>
           <li>
-            On <b>Linux</b>, open <code>chrome://flags</code>, enable <i>Unsafe WebGPU Support</i> (<code>#enable-unsafe-webgpu</code>) and <i>Vulkan</i> (<code>#enable-vulkan</code>), then restart Chrome.
+            On <b>Linux</b>, open <code>chrome://flags</code>, enable <i>Unsafe WebGPU Support</i> (<code>#enable-unsafe-webgpu</code>) and{' '}
+            <i>Vulkan</i> (<code>#enable-vulkan</code>), then restart Chrome.
           </li>
-          <li>
-            Make sure hardware acceleration is on: Settings → System → “Use graphics acceleration when available”.
-          </li>
+          <li>Make sure hardware acceleration is on: Settings → System → “Use graphics acceleration when available”.</li>
           <li>
             Check <code>chrome://gpu</code>: the line “WebGPU” should say <i>Hardware accelerated</i>.
           </li>

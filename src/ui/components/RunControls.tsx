@@ -66,7 +66,13 @@ export function RunControls() {
   const bar = usePublishedHeight();
 
   const canCreate = engineReady && dataReady && formOk;
-  const why = !engineReady ? 'The GPU is not ready' : !dataReady ? 'Load CIFAR-10 first' : !formOk ? 'Fix the configuration first' : undefined;
+  const why = !engineReady
+    ? 'The GPU is not ready'
+    : !dataReady
+      ? 'Load CIFAR-10 first'
+      : !formOk
+        ? 'Fix the configuration first'
+        : undefined;
   const live = !!run?.live;
   const pausable = live && run.state === 'training';
   const resumable = live && (run.state === 'paused' || run.state === 'ready');
@@ -76,12 +82,21 @@ export function RunControls() {
   const last = run?.metrics.at(-1);
   const elapsed = run ? run.elapsedMs + (run.trainingSince !== undefined ? now - run.trainingSince : 0) : undefined;
   const batch = run?.config?.batchSize;
-  const eta = training && last && batch && last.imagesPerSec > 0 && run.totalSteps > 0 ? ((run.totalSteps - run.step) * batch * 1000) / last.imagesPerSec : undefined;
+  const eta =
+    training && last && batch && last.imagesPerSec > 0 && run.totalSteps > 0
+      ? ((run.totalSteps - run.step) * batch * 1000) / last.imagesPerSec
+      : undefined;
 
   return (
     <div ref={bar} className="controls" role="toolbar" aria-label="Run controls">
       <div className="buttons">
-        <button type="button" className="primary" onClick={() => train()} disabled={!canCreate} title={why ?? 'Start a new run with this configuration'}>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => train()}
+          disabled={!canCreate}
+          title={why ?? 'Start a new run with this configuration'}
+        >
           Train
         </button>
         {resumable ? (
@@ -93,20 +108,34 @@ export function RunControls() {
             Pause
           </button>
         )}
-        <button type="button" onClick={stepOnce} disabled={!steppable} title="Run one training step (a new paused run when none is selected or it cannot step)">
+        <button
+          type="button"
+          onClick={stepOnce}
+          disabled={!steppable}
+          title="Run one training step (a new paused run when none is selected or it cannot step)"
+        >
           Step
         </button>
         <button type="button" onClick={() => run && members(run).forEach(stop)} disabled={!stoppable}>
           Stop
         </button>
         <span className="sep" aria-hidden />
-        <button type="button" className="accent" onClick={comparePlainVsResidual} disabled={!canCreate} title={why ?? 'Train a plain and a residual net of this depth side by side, same seed and batches'}>
+        <button
+          type="button"
+          className="accent"
+          onClick={comparePlainVsResidual}
+          disabled={!canCreate}
+          title={why ?? 'Train a plain and a residual net of this depth side by side, same seed and batches'}
+        >
           Compare plain vs residual
         </button>
       </div>
       <div className="stats" aria-label="Selected run">
         <Stat label="Run" value={run ? run.name : '—'} />
-        <Stat label="Step" value={run ? `${run.step.toLocaleString('en-US')} / ${run.totalSteps ? run.totalSteps.toLocaleString('en-US') : '—'}` : '—'} />
+        <Stat
+          label="Step"
+          value={run ? `${run.step.toLocaleString('en-US')} / ${run.totalSteps ? run.totalSteps.toLocaleString('en-US') : '—'}` : '—'}
+        />
         <Stat label="Images/s" value={training ? rate(last?.imagesPerSec) : '—'} />
         <Stat label="Elapsed" value={duration(elapsed)} />
         <Stat label="ETA" value={duration(eta)} />

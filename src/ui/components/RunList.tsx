@@ -12,7 +12,15 @@ export const latestTestAcc = (r: RunView, mode?: 'eval' | 'train') => {
   return undefined;
 };
 
-const STATE_LABEL: Record<string, string> = { building: 'building', ready: 'ready', training: 'training', paused: 'paused', done: 'done', stopped: 'stopped', error: 'error' };
+const STATE_LABEL: Record<string, string> = {
+  building: 'building',
+  ready: 'ready',
+  training: 'training',
+  paused: 'paused',
+  done: 'done',
+  stopped: 'stopped',
+  error: 'error',
+};
 
 function RunRow({ r, index, selected }: { r: RunView; index: number; selected: boolean }) {
   const select = useApp((s) => s.select);
@@ -21,7 +29,13 @@ function RunRow({ r, index, selected }: { r: RunView; index: number; selected: b
   const last = r.metrics.at(-1);
   const dataReady = useApp((s) => s.engine.status === 'ready' && s.data.status === 'ready');
   return (
-    <li data-testid="run" data-run-name={r.name} data-checkpoint-step={r.checkpointStep} className={`run ${selected ? 'selected' : ''}`} aria-current={selected ? 'true' : undefined}>
+    <li
+      data-testid="run"
+      data-run-name={r.name}
+      data-checkpoint-step={r.checkpointStep}
+      className={`run ${selected ? 'selected' : ''}`}
+      aria-current={selected ? 'true' : undefined}
+    >
       <button type="button" className="run-name" onClick={() => select(r.id)} aria-label={`Select run ${r.name}`}>
         <span className="swatch" style={{ background: runColor(index) }} aria-hidden />
         <span className="name-text">{r.name}</span>
@@ -36,7 +50,10 @@ function RunRow({ r, index, selected }: { r: RunView; index: number; selected: b
       <span className="num" title="Training loss (last step)">
         <span data-testid="run-loss">{loss(last?.trainLoss)}</span>
       </span>
-      <span className="num" title={test ? `Test accuracy at step ${test.step}, BN ${test.bnMode} mode, ${test.images} images` : 'Not evaluated yet'}>
+      <span
+        className="num"
+        title={test ? `Test accuracy at step ${test.step}, BN ${test.bnMode} mode, ${test.images} images` : 'Not evaluated yet'}
+      >
         <span data-testid="run-test-acc">{pct(test?.accuracy)}</span>
       </span>
       <span className="row-actions">
@@ -54,21 +71,49 @@ function RunRow({ r, index, selected }: { r: RunView; index: number; selected: b
         ) : (
           !r.live &&
           r.hasCheckpoint && (
-            <button type="button" className="small" onClick={() => void continueRun(r.id)} aria-label={`Continue ${r.name} from its saved weights`}>
+            <button
+              type="button"
+              className="small"
+              onClick={() => void continueRun(r.id)}
+              aria-label={`Continue ${r.name} from its saved weights`}
+            >
               Continue
             </button>
           )
         )}
-        <button type="button" className="small" onClick={() => exportMetrics(r.id, 'csv')} aria-label={`Export metrics of ${r.name} as CSV`}>
+        <button
+          type="button"
+          className="small"
+          onClick={() => exportMetrics(r.id, 'csv')}
+          aria-label={`Export metrics of ${r.name} as CSV`}
+        >
           CSV
         </button>
-        <button type="button" className="small" onClick={() => exportMetrics(r.id, 'json')} aria-label={`Export metrics of ${r.name} as JSON`}>
+        <button
+          type="button"
+          className="small"
+          onClick={() => exportMetrics(r.id, 'json')}
+          aria-label={`Export metrics of ${r.name} as JSON`}
+        >
           JSON
         </button>
-        <button type="button" className="small" onClick={() => void saveWeights(r.id)} disabled={!r.live && !r.hasCheckpoint} aria-label={`Save weights of ${r.name}`}>
+        <button
+          type="button"
+          className="small"
+          onClick={() => void saveWeights(r.id)}
+          disabled={!r.live && !r.hasCheckpoint}
+          aria-label={`Save weights of ${r.name}`}
+        >
           Weights
         </button>
-        <button type="button" className="small" onClick={() => exportTorchScript(r.id)} disabled={!r.config} aria-label={`Export ${r.name} as PyTorch script`} title="Export as PyTorch script: the network, recipe and seed; loads the saved weights to continue on a GPU (torchrun for several)">
+        <button
+          type="button"
+          className="small"
+          onClick={() => exportTorchScript(r.id)}
+          disabled={!r.config}
+          aria-label={`Export ${r.name} as PyTorch script`}
+          title="Export as PyTorch script: the network, recipe and seed; loads the saved weights to continue on a GPU (torchrun for several)"
+        >
           .py
         </button>
         <button type="button" className="small ghost" onClick={() => deleteRun(r.id)} aria-label={`Delete run ${r.name}`}>
@@ -121,7 +166,9 @@ export function RunList() {
         )}
       </div>
       {order.length === 0 ? (
-        <p className="empty muted">No runs yet. Load the data, pick a configuration and press Train — or compare a plain and a residual net.</p>
+        <p className="empty muted">
+          No runs yet. Load the data, pick a configuration and press Train — or compare a plain and a residual net.
+        </p>
       ) : (
         <ul className="run-list">
           {order.map((id, i) => (

@@ -45,7 +45,12 @@ export function StorageSection() {
   };
   const deleteCheckpoints = async () => {
     const n = figures.checkpoints?.count ?? 0;
-    if (!confirm(`Delete the ${n} checkpoint${n === 1 ? '' : 's'} kept in this browser? The runs stay as curves, but can no longer be resumed or continued.`)) return;
+    if (
+      !confirm(
+        `Delete the ${n} checkpoint${n === 1 ? '' : 's'} kept in this browser? The runs stay as curves, but can no longer be resumed or continued.`,
+      )
+    )
+      return;
     await deleteAllCheckpoints();
     refresh();
   };

@@ -1,7 +1,19 @@
 // Small form primitives: a segmented radio group and a number field that tolerates half-typed input.
 import { useId, useState, type ReactNode } from 'react';
 
-export function Panel({ title, actions, children, className, labelledBy }: { title: string; actions?: ReactNode; children: ReactNode; className?: string; labelledBy?: string }) {
+export function Panel({
+  title,
+  actions,
+  children,
+  className,
+  labelledBy,
+}: {
+  title: string;
+  actions?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  labelledBy?: string;
+}) {
   const id = useId();
   return (
     <section className={`panel ${className ?? ''}`} aria-labelledby={labelledBy ?? id}>
@@ -21,7 +33,21 @@ export interface Option<T extends string> {
 }
 
 /** A radio group drawn as a segmented control; the arrow keys move between options. */
-export function Segmented<T extends string>({ label, value, options, onChange, disabled, hideLabel }: { label: string; value: T; options: Option<T>[]; onChange: (v: T) => void; disabled?: boolean; hideLabel?: boolean }) {
+export function Segmented<T extends string>({
+  label,
+  value,
+  options,
+  onChange,
+  disabled,
+  hideLabel,
+}: {
+  label: string;
+  value: T;
+  options: Option<T>[];
+  onChange: (v: T) => void;
+  disabled?: boolean;
+  hideLabel?: boolean;
+}) {
   const id = useId();
   return (
     <div className="field">
@@ -31,7 +57,14 @@ export function Segmented<T extends string>({ label, value, options, onChange, d
       <div className="seg" role="radiogroup" aria-labelledby={id}>
         {options.map((o) => (
           <label key={o.value} className={`seg-opt ${o.value === value ? 'on' : ''} ${disabled ? 'disabled' : ''}`} title={o.title}>
-            <input type="radio" name={id} value={o.value} checked={o.value === value} disabled={disabled} onChange={() => onChange(o.value)} />
+            <input
+              type="radio"
+              name={id}
+              value={o.value}
+              checked={o.value === value}
+              disabled={disabled}
+              onChange={() => onChange(o.value)}
+            />
             <span>{o.label}</span>
           </label>
         ))}
@@ -53,7 +86,13 @@ interface NumberProps {
 
 const accepts = (p: NumberProps, text: string) => {
   const v = Number(text);
-  return text.trim() !== '' && Number.isFinite(v) && (!p.integer || Number.isInteger(v)) && (p.min === undefined || v >= p.min) && (p.max === undefined || v <= p.max);
+  return (
+    text.trim() !== '' &&
+    Number.isFinite(v) &&
+    (!p.integer || Number.isInteger(v)) &&
+    (p.min === undefined || v >= p.min) &&
+    (p.max === undefined || v <= p.max)
+  );
 };
 
 /** A number input that keeps what the user typed until it parses; reports only valid numbers. */

@@ -24,5 +24,7 @@ export function CifarImage({ pixels, index, label, size = 64 }: { pixels: Uint8A
     const ctx = ref.current?.getContext('2d');
     if (ctx && pixels.length >= (index + 1) * 3 * PLANE) drawChw(ctx, pixels, index);
   }, [pixels, index]);
-  return <canvas ref={ref} className="cifar" width={SIDE} height={SIDE} style={{ width: size, height: size }} role="img" aria-label={label} />;
+  return (
+    <canvas ref={ref} className="cifar" width={SIDE} height={SIDE} style={{ width: size, height: size }} role="img" aria-label={label} />
+  );
 }

@@ -47,7 +47,10 @@ export function resizeArea(rgba: ArrayLike<number>, w: number, h: number, size =
 }
 
 /** Decodes every image file of a picked folder (one sub-folder per class; other files are skipped); `pathOf`: a file's path in it. */
-export async function decodeFolder(files: readonly File[], pathOf = (f: File) => f.webkitRelativePath || f.name): Promise<LabelledImages & { skipped: number }> {
+export async function decodeFolder(
+  files: readonly File[],
+  pathOf = (f: File) => f.webkitRelativePath || f.name,
+): Promise<LabelledImages & { skipped: number }> {
   const items = files
     .map((f) => ({ f, cls: classOfPath(pathOf(f)) }))
     .filter((x): x is { f: File; cls: string } => x.cls !== undefined && IMAGE_EXT.test(x.f.name));

@@ -50,7 +50,14 @@ export function normSeries(n: LayerNorms, kind: NormKind): NormSeries {
   n.layers.forEach((name, i) => (isShortcut(name) ? sideIdx : mainIdx).push(i));
   const count = mainIdx.length;
   const xOf = (k: number) => (count > 1 ? k / (count - 1) : 0);
-  const main = mainIdx.map((i, k): NormPoint => ({ x: xOf(k), ...normValue(n, i, kind), layer: n.layers[i], index: k + 1, count, step: n.step }));
+  const main = mainIdx.map((i, k): NormPoint => ({
+    x: xOf(k),
+    ...normValue(n, i, kind),
+    layer: n.layers[i],
+    index: k + 1,
+    count,
+    step: n.step,
+  }));
   const position = new Map(main.map((p) => [p.layer, p]));
   const side = sideIdx.map((i): NormPoint => {
     const name = n.layers[i];

@@ -45,12 +45,20 @@ function db(): Promise<IDBDatabase> {
   return dbPromise;
 }
 
-async function tx<T>(store: string, mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T> | undefined): Promise<T | undefined> {
+async function tx<T>(
+  store: string,
+  mode: IDBTransactionMode,
+  fn: (s: IDBObjectStore) => IDBRequest<T> | undefined,
+): Promise<T | undefined> {
   return txStores([store], mode, (t) => fn(t.objectStore(store)));
 }
 
 /** One transaction over `stores` (all or nothing); resolves with the result of the request `fn` returns. */
-async function txStores<T>(stores: string[], mode: IDBTransactionMode, fn: (t: IDBTransaction) => IDBRequest<T> | undefined): Promise<T | undefined> {
+async function txStores<T>(
+  stores: string[],
+  mode: IDBTransactionMode,
+  fn: (t: IDBTransaction) => IDBRequest<T> | undefined,
+): Promise<T | undefined> {
   const d = await db();
   return new Promise<T | undefined>((resolve, reject) => {
     const t = d.transaction(stores, mode);
@@ -101,7 +109,8 @@ export async function checkpointMetas(): Promise<Map<string, CheckpointMeta>> {
   });
   return out;
 }
-export const loadCheckpoint = async (id: string) => (await tx(CHECKPOINTS, 'readonly', (s) => s.get(id))) as { fileName: string; bytes: ArrayBuffer } | undefined;
+export const loadCheckpoint = async (id: string) =>
+  (await tx(CHECKPOINTS, 'readonly', (s) => s.get(id))) as { fileName: string; bytes: ArrayBuffer } | undefined;
 export const checkpointIds = async () => ((await tx(CHECKPOINTS, 'readonly', (s) => s.getAllKeys())) ?? []).map(String);
 
 /** Deletes the checkpoints kept for `ids` (all of them when `ids` is undefined). */

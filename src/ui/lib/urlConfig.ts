@@ -6,7 +6,8 @@
 // change is noted in words, for the alert the app shows when it opens such a link.
 import { INT_RANGES, MAX_EPOCHS, MAX_STEPS, PAPER_RECIPE, depthRule, snapDepth, type FormConfig } from './formConfig';
 
-const bool = (s: string): boolean | undefined => (['1', 'true', 'on', 'yes'].includes(s.toLowerCase()) ? true : ['0', 'false', 'off', 'no'].includes(s.toLowerCase()) ? false : undefined);
+const bool = (s: string): boolean | undefined =>
+  ['1', 'true', 'on', 'yes'].includes(s.toLowerCase()) ? true : ['0', 'false', 'off', 'no'].includes(s.toLowerCase()) ? false : undefined;
 const oneOf = <T extends string>(s: string, values: readonly T[]): T | undefined => values.find((v) => v.toLowerCase() === s.toLowerCase());
 /** Long values are cut in the notes, so a garbage link cannot fill the screen. */
 const shown = (s: string) => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}...` : s);
@@ -22,7 +23,8 @@ export function readFormQuery(search: string, base: FormConfig = PAPER_RECIPE): 
   const q = new URLSearchParams(search);
   const f: FormConfig = { ...base };
   const notes: string[] = [];
-  const ignored = (key: string, raw: string, why: string, kept: unknown) => notes.push(`${key} ${shown(raw)} ${why}: kept ${String(kept)}.`);
+  const ignored = (key: string, raw: string, why: string, kept: unknown) =>
+    notes.push(`${key} ${shown(raw)} ${why}: kept ${String(kept)}.`);
 
   /** A finite number, or undefined (noted) when the value is there but is not one. */
   const num = (key: string, kept: unknown): number | undefined => {
@@ -69,7 +71,8 @@ export function readFormQuery(search: string, base: FormConfig = PAPER_RECIPE): 
   const depth = num('depth', f.depth);
   if (depth !== undefined) {
     f.depth = snapDepth(Math.round(depth), f.block);
-    if (f.depth !== depth) notes.push(`depth ${shown(q.get('depth')!)} is not ${depthRule(f.block)} for ${f.block} blocks: using ${f.depth}.`);
+    if (f.depth !== depth)
+      notes.push(`depth ${shown(q.get('depth')!)} is not ${depthRule(f.block)} for ${f.block} blocks: using ${f.depth}.`);
   } else if (snapDepth(f.depth, f.block) !== f.depth) {
     const was = f.depth;
     f.depth = snapDepth(f.depth, f.block);

@@ -88,7 +88,12 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
       case 'dataProgress':
         // The worker caches a loaded dataset in the background, after dataReady: not a new load.
         if (e.phase === 'cache') data = { ...data, caching: e.totalBytes !== undefined && e.bytesRead < e.totalBytes };
-        else data = { ...data, status: 'loading', progress: { phase: e.phase, bytesRead: e.bytesRead, totalBytes: e.totalBytes, imagesDecoded: e.imagesDecoded } };
+        else
+          data = {
+            ...data,
+            status: 'loading',
+            progress: { phase: e.phase, bytesRead: e.bytesRead, totalBytes: e.totalBytes, imagesDecoded: e.imagesDecoded },
+          };
         break;
       case 'dataReady':
         data = { status: 'ready', quiet: false, summary: e.summary };
@@ -103,7 +108,14 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
         }
         r.state = e.state;
         // A run being (re)built from a checkpoint reports step 0 until its weights are in: keep what is shown.
-        if (e.state !== 'building' || r.step === 0) Object.assign(r, { step: e.step, totalSteps: e.totalSteps || r.totalSteps, epoch: e.epoch, paramCount: e.paramCount || r.paramCount, gpuBytes: e.gpuBytes || r.gpuBytes });
+        if (e.state !== 'building' || r.step === 0)
+          Object.assign(r, {
+            step: e.step,
+            totalSteps: e.totalSteps || r.totalSteps,
+            epoch: e.epoch,
+            paramCount: e.paramCount || r.paramCount,
+            gpuBytes: e.gpuBytes || r.gpuBytes,
+          });
         if (e.state !== 'error') r.error = undefined;
         // A loaded run goes building -> ready -> paused/done; only the last means the weights are in.
         if (r.pendingLoad && e.state !== 'building' && e.state !== 'ready' && e.state !== 'error') r.pendingLoad = undefined;
@@ -132,7 +144,16 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
         break;
       case 'predictions': {
         const step = runs[e.runId]?.step ?? 0;
-        predictions = { runId: e.runId, bnMode: e.bnMode, pixels: e.pixels, labels: e.labels, predicted: e.predicted, confusion: e.confusion, accuracy: e.accuracy, step };
+        predictions = {
+          runId: e.runId,
+          bnMode: e.bnMode,
+          pixels: e.pixels,
+          labels: e.labels,
+          predicted: e.predicted,
+          confusion: e.confusion,
+          accuracy: e.accuracy,
+          step,
+        };
         predicting = false;
         break;
       }
@@ -146,13 +167,16 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
         }
         if (e.code === 'no-data' && !e.runId && data.status === 'loading') {
           // Only the browser-cache source fails this way: "nothing cached yet" is not worth a message.
-          if (data.quiet) data = { ...data, quiet: false, status: data.summary ? 'ready' : 'none', progress: undefined, loadingFrom: undefined };
+          if (data.quiet)
+            data = { ...data, quiet: false, status: data.summary ? 'ready' : 'none', progress: undefined, loadingFrom: undefined };
           break;
         }
         if (e.code === 'bad-data' && !e.runId) {
           const rest = { ...data, progress: undefined, loadingFrom: undefined };
           // A damaged cached copy is dropped quietly: the user just loads the data again.
-          data = data.quiet ? { ...rest, quiet: false, status: data.summary ? 'ready' : 'none' } : { ...rest, status: data.summary ? 'ready' : 'error', error: { message: e.message, advice: e.advice } };
+          data = data.quiet
+            ? { ...rest, quiet: false, status: data.summary ? 'ready' : 'none' }
+            : { ...rest, status: data.summary ? 'ready' : 'error', error: { message: e.message, advice: e.advice } };
           break;
         }
         if (e.runId && e.rolledBackTo !== undefined) rollBack(e.runId, e.rolledBackTo);

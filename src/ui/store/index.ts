@@ -14,7 +14,14 @@ function fromLink(): { form: FormConfig; alerts: Alert[] } {
   const { form, notes } = readFormQuery(typeof location === 'undefined' ? '' : location.search, PAPER_RECIPE);
   if (notes.length === 0) return { form, alerts: [] };
   const message = `Some settings in the link could not be used as written. ${notes.join(' ')}`;
-  return { form, alerts: withAlert([], { code: 'bad-config', message, advice: 'Check the run settings before training; the address now shows the values in use.' }) };
+  return {
+    form,
+    alerts: withAlert([], {
+      code: 'bad-config',
+      message,
+      advice: 'Check the run settings before training; the address now shows the values in use.',
+    }),
+  };
 }
 const link = fromLink();
 
@@ -35,7 +42,12 @@ export const useApp = create<AppState>()((set) => ({
     set((s) => {
       const { [id]: _, ...runs } = s.runs;
       const order = s.order.filter((x) => x !== id);
-      return { runs, order, selectedId: s.selectedId === id ? order.at(-1) : s.selectedId, predictions: s.predictions?.runId === id ? undefined : s.predictions };
+      return {
+        runs,
+        order,
+        selectedId: s.selectedId === id ? order.at(-1) : s.selectedId,
+        predictions: s.predictions?.runId === id ? undefined : s.predictions,
+      };
     }),
 
   alerts: link.alerts,

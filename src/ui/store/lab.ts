@@ -30,7 +30,18 @@ export interface LabState {
   tab: 'responses' | 'lesion' | 'bn' | 'landscape' | 'saliency' | 'gradients' | 'profile';
 }
 
-export const useLab = create<LabState>()(() => ({ responses: {}, lesion: {}, bn: {}, histogram: {}, profile: {}, landscape: {}, saliency: {}, progress: {}, busy: {}, tab: 'responses' }));
+export const useLab = create<LabState>()(() => ({
+  responses: {},
+  lesion: {},
+  bn: {},
+  histogram: {},
+  profile: {},
+  landscape: {},
+  saliency: {},
+  progress: {},
+  busy: {},
+  tab: 'responses',
+}));
 
 export const busyKey = (kind: LabKind, runId: string) => `${kind}:${runId}`;
 

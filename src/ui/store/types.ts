@@ -127,4 +127,9 @@ export interface ViewSlice {
   setView: (patch: Partial<Pick<ViewSlice, 'bnMode' | 'smoothing' | 'predicting'>>) => void;
 }
 
-export type AppState = EngineSlice & DataSlice & FormSlice & RunsSlice & AlertsSlice & ViewSlice & { applyEvents: (events: WorkerEvent[]) => void };
+export type AppState = EngineSlice &
+  DataSlice &
+  FormSlice &
+  RunsSlice &
+  AlertsSlice &
+  ViewSlice & { applyEvents: (events: WorkerEvent[]) => void };

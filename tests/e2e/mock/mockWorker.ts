@@ -44,20 +44,52 @@ const lossAt = (r: Run, s: number) => {
   const plain = r.cfg.model.arch === 'plain' ? 0.25 : 0;
   return 2.3 * Math.exp(-s / 60) + 0.6 + plain + 0.15 * Math.sin(s * 1.7) * Math.random();
 };
-const lrAt = (r: Run, s: number) => (r.cfg.schedule === 'step' ? r.cfg.lr * (s < r.total / 2 ? 1 : s < (3 * r.total) / 4 ? 0.1 : 0.01) : r.cfg.schedule === 'cosine' ? (r.cfg.lr * (1 + Math.cos((Math.PI * s) / r.total))) / 2 : r.cfg.lr);
+const lrAt = (r: Run, s: number) =>
+  r.cfg.schedule === 'step'
+    ? r.cfg.lr * (s < r.total / 2 ? 1 : s < (3 * r.total) / 4 ? 0.1 : 0.01)
+    : r.cfg.schedule === 'cosine'
+      ? (r.cfg.lr * (1 + Math.cos((Math.PI * s) / r.total))) / 2
+      : r.cfg.lr;
 
 function state(r: Run) {
-  post({ type: 'runState', runId: r.id, state: r.state, step: r.step, totalSteps: r.total, epoch: (r.step * r.cfg.batchSize) / 10000, paramCount: 78042, gpuBytes: 24e6 });
+  post({
+    type: 'runState',
+    runId: r.id,
+    state: r.state,
+    step: r.step,
+    totalSteps: r.total,
+    epoch: (r.step * r.cfg.batchSize) / 10000,
+    paramCount: 78042,
+    gpuBytes: 24e6,
+  });
 }
 function evaluation(r: Run, modes: ('eval' | 'train')[]) {
   const acc = Math.min(0.9, 0.1 + r.step / 400) - (r.cfg.model.arch === 'plain' ? 0.05 : 0);
-  const points: EvalPoint[] = modes.map((m) => ({ runId: r.id, step: r.step, epoch: 0, split: 'test', bnMode: m, loss: lossAt(r, r.step), accuracy: m === 'eval' ? acc : acc - 0.03, images: r.cfg.evalImages || 10000 }));
+  const points: EvalPoint[] = modes.map((m) => ({
+    runId: r.id,
+    step: r.step,
+    epoch: 0,
+    split: 'test',
+    bnMode: m,
+    loss: lossAt(r, r.step),
+    accuracy: m === 'eval' ? acc : acc - 0.03,
+    images: r.cfg.evalImages || 10000,
+  }));
   post({ type: 'evaluation', points });
 }
 function advance(r: Run) {
   r.step++;
   const s = r.step;
-  r.pending.push({ runId: r.id, step: s, epoch: (s * r.cfg.batchSize) / 10000, lr: lrAt(r, s), trainLoss: lossAt(r, s), trainAcc: Math.min(0.95, 0.1 + s / 300 + Math.random() * 0.05) - (r.cfg.model.arch === 'plain' ? 0.08 : 0), imagesPerSec: 812 + Math.random() * 20, gpuBytes: 24e6 });
+  r.pending.push({
+    runId: r.id,
+    step: s,
+    epoch: (s * r.cfg.batchSize) / 10000,
+    lr: lrAt(r, s),
+    trainLoss: lossAt(r, s),
+    trainAcc: Math.min(0.95, 0.1 + s / 300 + Math.random() * 0.05) - (r.cfg.model.arch === 'plain' ? 0.08 : 0),
+    imagesPerSec: 812 + Math.random() * 20,
+    gpuBytes: 24e6,
+  });
   if (r.cfg.evalEvery && s % r.cfg.evalEvery === 0) evaluation(r, r.cfg.evalBnModes);
   if (s >= r.total) {
     r.state = 'done';
@@ -72,7 +104,8 @@ function layerNorms(r: Run): LayerNorms {
   const depth = r.cfg.model.depth;
   const n = (depth - 2) / 6;
   const layers = ['conv1.weight'];
-  for (let stage = 1; stage <= 3; stage++) for (let b = 0; b < n; b++) layers.push(`layer${stage}.${b}.conv1.weight`, `layer${stage}.${b}.conv2.weight`);
+  for (let stage = 1; stage <= 3; stage++)
+    for (let b = 0; b < n; b++) layers.push(`layer${stage}.${b}.conv1.weight`, `layer${stage}.${b}.conv2.weight`);
   layers.push('fc.weight');
   const decay = r.cfg.model.arch === 'plain' ? 0.35 : 0.03;
   const grad = layers.map((_, i) => 0.5 * Math.exp(-decay * (layers.length - 1 - i)) * (1 + 0.1 * Math.random()));
@@ -101,10 +134,17 @@ self.onmessage = async (e: MessageEvent<Command>) => {
       post({ type: 'ready', adapter: 'mock adapter (no GPU)', maxBufferBytes: 1 << 30 });
       break;
     case 'loadData': {
-      if (c.source.kind === 'cache' && !dataReady) return post({ type: 'error', code: 'no-data', message: 'Nothing cached.', advice: 'Load the data.' });
+      if (c.source.kind === 'cache' && !dataReady)
+        return post({ type: 'error', code: 'no-data', message: 'Nothing cached.', advice: 'Load the data.' });
       if (c.source.kind === 'file') {
         const head = new Uint8Array(await c.source.file.slice(0, 2).arrayBuffer());
-        if (head[0] !== 0x1f || head[1] !== 0x8b) return post({ type: 'error', code: 'bad-data', message: `${c.source.name} is not a gzip file.`, advice: 'Pick cifar-10-binary.tar.gz.' });
+        if (head[0] !== 0x1f || head[1] !== 0x8b)
+          return post({
+            type: 'error',
+            code: 'bad-data',
+            message: `${c.source.name} is not a gzip file.`,
+            advice: 'Pick cifar-10-binary.tar.gz.',
+          });
       }
       const total = 56e6;
       for (let i = 1; i <= 5; i++) {
@@ -113,7 +153,10 @@ self.onmessage = async (e: MessageEvent<Command>) => {
       }
       dataReady = true;
       cachedBytes ??= 56e6;
-      post({ type: 'dataReady', summary: { classNames: CLASSES, trainCount: 10000, testCount: 10000, samples: images(16), source: c.source.kind } });
+      post({
+        type: 'dataReady',
+        summary: { classNames: CLASSES, trainCount: 10000, testCount: 10000, samples: images(16), source: c.source.kind },
+      });
       break;
     }
     case 'createRun':
@@ -149,7 +192,9 @@ self.onmessage = async (e: MessageEvent<Command>) => {
     }
     case 'save': {
       // A safetensors file with no tensors: the run's config and step in its metadata, as the real worker writes them.
-      const meta = r ? { __metadata__: { format: 'resnet-playground.run/1', runConfig: JSON.stringify(r.cfg), step: String(r.step), name: c.runId } } : {};
+      const meta = r
+        ? { __metadata__: { format: 'resnet-playground.run/1', runConfig: JSON.stringify(r.cfg), step: String(r.step), name: c.runId } }
+        : {};
       const header = new TextEncoder().encode(JSON.stringify(meta));
       const bytes = new ArrayBuffer(8 + header.length);
       new DataView(bytes).setBigUint64(0, BigInt(header.length), true);
@@ -164,7 +209,9 @@ self.onmessage = async (e: MessageEvent<Command>) => {
       let readable = len > 0 && len <= c.bytes.byteLength - 8;
       let saved: { runConfig?: string; step?: string } = {};
       try {
-        const header = readable ? (JSON.parse(new TextDecoder().decode(new Uint8Array(c.bytes, 8, len))) as Record<string, { data_offsets?: number[] }>) : {};
+        const header = readable
+          ? (JSON.parse(new TextDecoder().decode(new Uint8Array(c.bytes, 8, len))) as Record<string, { data_offsets?: number[] }>)
+          : {};
         saved = (header.__metadata__ as typeof saved | undefined) ?? {};
         const end = Math.max(0, ...Object.values(header).map((t) => t.data_offsets?.[1] ?? 0));
         readable &&= end <= c.bytes.byteLength - 8 - len;
@@ -173,12 +220,33 @@ self.onmessage = async (e: MessageEvent<Command>) => {
       }
       if (!readable) {
         post({ type: 'runState', runId: c.runId, state: 'error', step: 0, totalSteps: 0, epoch: 0, paramCount: 0, gpuBytes: 0 });
-        post({ type: 'error', runId: c.runId, code: 'bad-checkpoint', message: `'${c.name}' is not a safetensors file: its header cannot be read.`, advice: 'Load a .safetensors file saved by this app.' });
+        post({
+          type: 'error',
+          runId: c.runId,
+          code: 'bad-checkpoint',
+          message: `'${c.name}' is not a safetensors file: its header cannot be read.`,
+          advice: 'Load a .safetensors file saved by this app.',
+        });
         break;
       }
       const cfg: RunConfig = saved.runConfig
         ? JSON.parse(saved.runConfig)
-        : { model: { arch: 'residual', depth: 20 }, batchSize: 128, lr: 0.1, momentum: 0.9, weightDecay: 1e-4, schedule: 'step', warmupSteps: 0, steps: 1000, seed: 0, augment: true, valCount: 0, evalEvery: 100, evalImages: 0, evalBnModes: ['eval'] };
+        : {
+            model: { arch: 'residual', depth: 20 },
+            batchSize: 128,
+            lr: 0.1,
+            momentum: 0.9,
+            weightDecay: 1e-4,
+            schedule: 'step',
+            warmupSteps: 0,
+            steps: 1000,
+            seed: 0,
+            augment: true,
+            valCount: 0,
+            evalEvery: 100,
+            evalImages: 0,
+            evalBnModes: ['eval'],
+          };
       create(c.runId, cfg, false);
       const loaded = runs.get(c.runId)!;
       loaded.step = Number(saved.step ?? 0);
@@ -203,8 +271,20 @@ self.onmessage = async (e: MessageEvent<Command>) => {
       // Synthetic figures of the right shape: activations ~ depth without recomputation, ~ sqrt(depth) with it.
       const d = c.config.model.depth;
       const per = 2 ** 20 * c.config.batchSize;
-      const fig = (every: number, bytes: number) => ({ every, activationBytes: bytes, persistentBytes: d * 2 ** 14, extraForwardPct: every ? 95 : 0 });
-      post({ type: 'memoryPlan', requestId: c.requestId, without: fig(0, d * per), with: fig(Math.round(Math.sqrt(d / 2)), Math.sqrt(d) * 4 * per), usedEvery: 0, budgetBytes: 2 ** 32 });
+      const fig = (every: number, bytes: number) => ({
+        every,
+        activationBytes: bytes,
+        persistentBytes: d * 2 ** 14,
+        extraForwardPct: every ? 95 : 0,
+      });
+      post({
+        type: 'memoryPlan',
+        requestId: c.requestId,
+        without: fig(0, d * per),
+        with: fig(Math.round(Math.sqrt(d / 2)), Math.sqrt(d) * 4 * per),
+        usedEvery: 0,
+        budgetBytes: 2 ** 32,
+      });
       break;
     }
     case 'labResponses':

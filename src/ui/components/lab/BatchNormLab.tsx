@@ -48,15 +48,28 @@ export function BatchNormLab() {
           Re-estimate BN statistics
         </h3>
         <p className="muted small">
-          Replaces every BN layer’s running mean and variance with their average over N training batches (un-augmented, the run’s batch size), weights
-          unchanged, then measures the test accuracy again on the run’s evaluation images ({IMAGES} when it evaluates on the whole split). Changes the run’s statistics.
+          Replaces every BN layer’s running mean and variance with their average over N training batches (un-augmented, the run’s batch
+          size), weights unchanged, then measures the test accuracy again on the run’s evaluation images ({IMAGES} when it evaluates on the
+          whole split). Changes the run’s statistics.
         </p>
         <div className="lab-actions">
           <label className="small">
             Batches{' '}
-            <input type="number" min={1} max={500} value={batches} onChange={(e) => setBatches(Number(e.target.value))} style={{ width: '5em' }} />
+            <input
+              type="number"
+              min={1}
+              max={500}
+              value={batches}
+              onChange={(e) => setBatches(Number(e.target.value))}
+              style={{ width: '5em' }}
+            />
           </label>
-          <button type="button" className="small" disabled={live.length === 0 || pending || !valid} onClick={() => live.forEach((r) => labMeasure('bn', r.run.id, { images: labImages(r.run, IMAGES), batches }))}>
+          <button
+            type="button"
+            className="small"
+            disabled={live.length === 0 || pending || !valid}
+            onClick={() => live.forEach((r) => labMeasure('bn', r.run.id, { images: labImages(r.run, IMAGES), batches }))}
+          >
             {pending ? 'Re-estimating…' : 'Re-estimate BN statistics'}
           </button>
         </div>
@@ -95,8 +108,9 @@ export function BatchNormLab() {
           Small-batch preset (batch {SMALL_BATCH})
         </button>
         <span className="muted small">
-          With 1–4 images per batch the batch statistics are noisy and the running averages drift from them: train-mode and eval-mode accuracy part ways, and
-          re-estimating the statistics from many batches closes much of the gap. Sets the form’s batch size; then train a run.
+          With 1–4 images per batch the batch statistics are noisy and the running averages drift from them: train-mode and eval-mode
+          accuracy part ways, and re-estimating the statistics from many batches closes much of the gap. Sets the form’s batch size; then
+          train a run.
         </span>
       </div>
     </div>

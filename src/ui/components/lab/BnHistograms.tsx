@@ -21,7 +21,15 @@ function Bars({ title, h, color }: { title: string; h: LabHistogram; color: stri
       <figcaption className="chart-title">{title}</figcaption>
       <svg viewBox={`0 0 ${W} ${H + 14}`} role="img" aria-label={`${title}: mean ${num(h.mean)}, std ${num(h.std)}`} width="100%">
         {h.counts.map((c, i) => (
-          <rect key={i} className="lab-bar" x={i * bw + 0.5} y={H - (c / max) * H} width={Math.max(bw - 1, 0.5)} height={(c / max) * H} fill={color}>
+          <rect
+            key={i}
+            className="lab-bar"
+            x={i * bw + 0.5}
+            y={H - (c / max) * H}
+            width={Math.max(bw - 1, 0.5)}
+            height={(c / max) * H}
+            fill={color}
+          >
             <title>{`[${num(h.lo + (i * (h.hi - h.lo)) / h.counts.length)}, ${num(h.lo + ((i + 1) * (h.hi - h.lo)) / h.counts.length)}): ${c}`}</title>
           </rect>
         ))}
@@ -78,10 +86,11 @@ export function BnHistograms({ target }: { target: LabRun | undefined }) {
           </div>
           {res.channels && <Drift ch={res.channels} color={color} layer={res.layer} />}
           <p className="muted small" data-testid="bn-hist-caption">
-            {res.images} test images at step {res.step}, BN in eval mode. Normalising subtracts the mean and divides by the std (mean 0, variance 1), then the
-            learnt scale and shift set the spread and centre: here the activations go from mean {num(res.before.mean)}, std {num(res.before.std)} to mean{' '}
-            {num(res.after.mean)}, std {num(res.after.std)}. In eval mode the running statistics do the normalising, so a drift between them and a batch’s own
-            statistics shows as an output mean away from the learnt shift. The range is the mean ± 4 std; values beyond it are counted in the end bars.
+            {res.images} test images at step {res.step}, BN in eval mode. Normalising subtracts the mean and divides by the std (mean 0,
+            variance 1), then the learnt scale and shift set the spread and centre: here the activations go from mean {num(res.before.mean)}
+            , std {num(res.before.std)} to mean {num(res.after.mean)}, std {num(res.after.std)}. In eval mode the running statistics do the
+            normalising, so a drift between them and a batch’s own statistics shows as an output mean away from the learnt shift. The range
+            is the mean ± 4 std; values beyond it are counted in the end bars.
           </p>
         </>
       )}
@@ -90,7 +99,15 @@ export function BnHistograms({ target }: { target: LabRun | undefined }) {
 }
 
 /** The batch statistics of the BN input per channel against the running ones, and how far apart they are. */
-function Drift({ ch, color, layer }: { ch: NonNullable<import('../../store/lab').LabHistograms['channels']>; color: string; layer: string }) {
+function Drift({
+  ch,
+  color,
+  layer,
+}: {
+  ch: NonNullable<import('../../store/lab').LabHistograms['channels']>;
+  color: string;
+  layer: string;
+}) {
   const c = ch.batchMean.length;
   const labels = Array.from({ length: c }, (_, k) => `channel ${k}`);
   const shift = ch.batchMean.reduce((s, m, k) => s + Math.abs(m - ch.runningMean[k]) / Math.sqrt(ch.runningVar[k] + 1e-5), 0) / c;
@@ -107,7 +124,14 @@ function Drift({ ch, color, layer }: { ch: NonNullable<import('../../store/lab')
             { name: 'batch mean', color, values: ch.batchMean, labels },
             { name: 'running mean', color: '#64748b', values: ch.runningMean, labels, dashed: true },
           ]}
-          legend={<Legend items={[{ name: 'this batch', color }, { name: 'running', color: '#64748b', dashed: true }]} />}
+          legend={
+            <Legend
+              items={[
+                { name: 'this batch', color },
+                { name: 'running', color: '#64748b', dashed: true },
+              ]}
+            />
+          }
         />
         <LabChart
           title={`${layer}: batch vs running variance`}
@@ -120,8 +144,9 @@ function Drift({ ch, color, layer }: { ch: NonNullable<import('../../store/lab')
         />
       </div>
       <p className="muted small" data-testid="bn-drift-caption">
-        Drift: the batch means sit {num(shift)} running standard deviations from the running means on average, and the batch variances are {num(ratio)}× the
-        running ones. Near 0 and 1 the running statistics describe what the layer sees; far from them, eval-mode BN normalises with the wrong numbers.
+        Drift: the batch means sit {num(shift)} running standard deviations from the running means on average, and the batch variances are{' '}
+        {num(ratio)}× the running ones. Near 0 and 1 the running statistics describe what the layer sees; far from them, eval-mode BN
+        normalises with the wrong numbers.
       </p>
     </>
   );

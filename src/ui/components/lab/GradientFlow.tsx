@@ -13,7 +13,8 @@ function color(lg: number, lo: number, hi: number): string {
 
 export function GradientFlow() {
   const runs = useLabRuns().filter((r) => r.run.layerNorms?.length);
-  if (runs.length === 0) return <p className="muted small">Per-layer gradient norms appear here while the selected run (and its twin) trains.</p>;
+  if (runs.length === 0)
+    return <p className="muted small">Per-layer gradient norms appear here while the selected run (and its twin) trains.</p>;
   const maps = runs.map((r) => {
     const samples = r.run.layerNorms!;
     const rows = samples[0].layers.map((n, i) => ({ n, i })).filter(({ n }) => isMain(n));
@@ -37,12 +38,26 @@ export function GradientFlow() {
               <figcaption className="chart-title">
                 {m.run.name} (BN {bn ? 'on' : 'off'}): steps {m.samples[0].step}–{m.samples.at(-1)!.step}
               </figcaption>
-              <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${m.run.name}: layers (input at the top) by step`} width="100%" style={{ maxWidth: 300 }}>
+              <svg
+                viewBox={`0 0 ${W} ${H}`}
+                role="img"
+                aria-label={`${m.run.name}: layers (input at the top) by step`}
+                width="100%"
+                style={{ maxWidth: 300 }}
+              >
                 {m.samples.flatMap((s, x) =>
                   m.rows.map(({ n, i }, y) => {
                     const v = s.grad[i];
                     return (
-                      <rect key={`${x}-${y}`} className="lab-cell" x={x * cw} y={y * ch} width={cw + 0.3} height={ch + 0.3} fill={v > 0 && Number.isFinite(v) ? color(Math.log10(v), lo, hi) : '#e2e8f0'}>
+                      <rect
+                        key={`${x}-${y}`}
+                        className="lab-cell"
+                        x={x * cw}
+                        y={y * ch}
+                        width={cw + 0.3}
+                        height={ch + 0.3}
+                        fill={v > 0 && Number.isFinite(v) ? color(Math.log10(v), lo, hi) : '#e2e8f0'}
+                      >
                         <title>{`${n} at step ${s.step}: ${v.toPrecision(3)}`}</title>
                       </rect>
                     );
@@ -50,15 +65,17 @@ export function GradientFlow() {
                 )}
               </svg>
               <span className="muted small">
-                rows: layers, input at the top; columns: samples over training{span ? `; now first/last conv ${formatRatio(span.ratio)}` : ''}
+                rows: layers, input at the top; columns: samples over training
+                {span ? `; now first/last conv ${formatRatio(span.ratio)}` : ''}
               </span>
             </figure>
           );
         })}
       </div>
       <p className="muted small">
-        Colour: log10 of the gradient norm, from 1e{lo.toFixed(1)} (dark) to 1e{hi.toFixed(1)} (light), shared by the runs. With BatchNorm the rows stay within a
-        small range of each other (He et al. 2015, sec. 4.1); a deep plain net with BatchNorm off shows the first layers’ rows darkening: vanishing gradients.
+        Colour: log10 of the gradient norm, from 1e{lo.toFixed(1)} (dark) to 1e{hi.toFixed(1)} (light), shared by the runs. With BatchNorm
+        the rows stay within a small range of each other (He et al. 2015, sec. 4.1); a deep plain net with BatchNorm off shows the first
+        layers’ rows darkening: vanishing gradients.
       </p>
     </div>
   );

@@ -31,26 +31,37 @@ export function KernelProfile() {
         <button type="button" className="small" disabled={!live || pending} onClick={() => labMeasure('profile', run.id, { images: 1 })}>
           {pending ? 'Profiling…' : `Profile one step of ${run.name}`}
         </button>
-        {res?.timestamps && <Segmented label="Group by" value={by} options={[{ value: 'kind', label: 'Op kind' }, { value: 'layer', label: 'Layer' }]} onChange={setBy} />}
+        {res?.timestamps && (
+          <Segmented
+            label="Group by"
+            value={by}
+            options={[
+              { value: 'kind', label: 'Op kind' },
+              { value: 'layer', label: 'Layer' },
+            ]}
+            onChange={setBy}
+          />
+        )}
         {!live && <span className="muted small">Select a live run to profile it.</span>}
       </div>
       {macs !== undefined && (
         <p className="small">
-          {formatCount(macs)} multiply-adds per image forward (convolutions and fc; model/counts.ts); a training step at batch {run.config!.batchSize} does about 3×
-          that per image (forward, input and weight gradients): {formatCount(3 * macs * run.config!.batchSize)}. GPU memory of the run: {bytes(run.gpuBytes)}.
+          {formatCount(macs)} multiply-adds per image forward (convolutions and fc; model/counts.ts); a training step at batch{' '}
+          {run.config!.batchSize} does about 3× that per image (forward, input and weight gradients):{' '}
+          {formatCount(3 * macs * run.config!.batchSize)}. GPU memory of the run: {bytes(run.gpuBytes)}.
         </p>
       )}
       {res && !res.timestamps && (
         <p className="small" data-testid="profile-unavailable">
-          No timestamp queries on this adapter ({res.adapter}): the browser gives no per-kernel GPU times here. Chrome offers them with the WebGPU developer
-          features (chrome://flags, “WebGPU Developer Features”) on a GPU that supports them.
+          No timestamp queries on this adapter ({res.adapter}): the browser gives no per-kernel GPU times here. Chrome offers them with the
+          WebGPU developer features (chrome://flags, “WebGPU Developer Features”) on a GPU that supports them.
         </p>
       )}
       {res?.timestamps && (
         <figure className="lab-chart" aria-label="Kernel time chart">
           <figcaption className="chart-title">
-            GPU time of one forward + backward pass, by {by === 'kind' ? 'op kind' : 'layer'}: {total.toFixed(2)} ms, {res.kernels.length} passes (batch {res.batch}, step{' '}
-            {res.step})
+            GPU time of one forward + backward pass, by {by === 'kind' ? 'op kind' : 'layer'}: {total.toFixed(2)} ms, {res.kernels.length}{' '}
+            passes (batch {res.batch}, step {res.step})
           </figcaption>
           <ul className="lab-bars">
             {groups.map((g) => (

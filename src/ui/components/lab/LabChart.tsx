@@ -70,7 +70,14 @@ export function LabChart({ title, series, format, yMax, reference, legend, xEnds
           const d = pts.map((p, i) => (p ? `${i > 0 && pts[i - 1] ? 'L' : 'M'}${p[0].toFixed(1)},${p[1].toFixed(1)}` : '')).join('');
           return (
             <g key={s.name} data-series={s.name}>
-              <path className="lab-line" d={d} fill="none" stroke={s.color} strokeWidth={2} strokeDasharray={s.dashed ? '5 4' : undefined} />
+              <path
+                className="lab-line"
+                d={d}
+                fill="none"
+                stroke={s.color}
+                strokeWidth={2}
+                strokeDasharray={s.dashed ? '5 4' : undefined}
+              />
               {pts.map((p, i) =>
                 p ? (
                   <circle key={i} cx={p[0]} cy={p[1]} r={2.6} fill={s.color}>

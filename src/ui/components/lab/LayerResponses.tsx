@@ -21,29 +21,51 @@ export function LayerResponses() {
   return (
     <div className="lab-body">
       <div className="lab-actions">
-        <button type="button" className="small" disabled={live.length === 0 || pending} onClick={() => live.forEach((r) => labMeasure('responses', r.run.id, { images: IMAGES }))}>
+        <button
+          type="button"
+          className="small"
+          disabled={live.length === 0 || pending}
+          onClick={() => live.forEach((r) => labMeasure('responses', r.run.id, { images: IMAGES }))}
+        >
           {pending ? 'Measuring…' : `Measure on ${IMAGES} test images`}
         </button>
-        <span className="muted small">{runs.length === 0 ? 'Select a run.' : live.length === 0 ? 'Select a live run (or load its checkpoint) to measure it.' : `Measures ${listText(live.map((r) => r.run.name))}, BN in eval mode.`}</span>
+        <span className="muted small">
+          {runs.length === 0
+            ? 'Select a run.'
+            : live.length === 0
+              ? 'Select a live run (or load its checkpoint) to measure it.'
+              : `Measures ${listText(live.map((r) => r.run.name))}, BN in eval mode.`}
+        </span>
       </div>
       {measured.length > 0 && (
         <>
           <LabChart
             title="Std of each 3x3 layer’s response"
             format={fmt}
-            series={measured.map((m) => ({ name: m.run.name, color: m.color, values: m.res.layers.map((l) => l.std), labels: m.res.layers.map((l) => l.name) }))}
+            series={measured.map((m) => ({
+              name: m.run.name,
+              color: m.color,
+              values: m.res.layers.map((l) => l.std),
+              labels: m.res.layers.map((l) => l.name),
+            }))}
             legend={<Legend items={measured.map((m) => ({ name: `${m.run.name} (step ${m.res.step})`, color: m.color }))} />}
           />
           {residual.length > 0 && (
             <LabChart
               title="||F(x)|| / ||x|| per residual block"
               format={fmt}
-              series={residual.map((m) => ({ name: m.run.name, color: m.color, values: m.res.blocks.map((b) => b.ratio), labels: m.res.blocks.map((b) => b.name) }))}
+              series={residual.map((m) => ({
+                name: m.run.name,
+                color: m.color,
+                values: m.res.blocks.map((b) => b.ratio),
+                labels: m.res.blocks.map((b) => b.name),
+              }))}
             />
           )}
           <p className="muted small" data-testid="responses-caption">
-            {caption(measured)} He et al. (2015, Fig. 7) find the responses of residual functions generally closer to zero than those of plain layers,
-            and smaller in deeper residual nets: each block only nudges its input, as if an identity mapping were a good starting point.
+            {caption(measured)} He et al. (2015, Fig. 7) find the responses of residual functions generally closer to zero than those of
+            plain layers, and smaller in deeper residual nets: each block only nudges its input, as if an identity mapping were a good
+            starting point.
           </p>
         </>
       )}
@@ -52,13 +74,22 @@ export function LayerResponses() {
 }
 
 function caption(measured: (LabRun & { res: LabResponses })[]): string {
-  const stds = measured.map((m) => ({ name: m.run.name, arch: archOf(m.run), std: mean(m.res.layers.map((l) => l.std)), ratio: mean(m.res.blocks.map((b) => b.ratio)), blocks: m.res.blocks.length }));
+  const stds = measured.map((m) => ({
+    name: m.run.name,
+    arch: archOf(m.run),
+    std: mean(m.res.layers.map((l) => l.std)),
+    ratio: mean(m.res.blocks.map((b) => b.ratio)),
+    blocks: m.res.blocks.length,
+  }));
   const parts = stds.map((s) => `${s.name}: mean response std ${fmt(s.std)}${s.blocks ? `, mean ||F(x)||/||x|| ${fmt(s.ratio)}` : ''}`);
   let verdict = '';
   const res = stds.find((s) => s.arch === 'residual');
   const plain = stds.find((s) => s.arch === 'plain');
   if (res && plain) {
-    verdict = res.std < plain.std ? ` The residual net’s responses are smaller than the plain net’s (${fmt(res.std / plain.std)}×), as in the paper.` : ` Here the residual net’s responses are not smaller than the plain net’s (${fmt(res.std / plain.std)}×): early in training, or a shallow net.`;
+    verdict =
+      res.std < plain.std
+        ? ` The residual net’s responses are smaller than the plain net’s (${fmt(res.std / plain.std)}×), as in the paper.`
+        : ` Here the residual net’s responses are not smaller than the plain net’s (${fmt(res.std / plain.std)}×): early in training, or a shallow net.`;
   }
   return `Your runs: ${listText(parts)}.${verdict}`;
 }

@@ -17,16 +17,36 @@ export function LesionStudy() {
   const pending = runs.some((r) => busy[busyKey('lesion', r.run.id)]);
   const live = runs.filter((r) => r.live);
   const series = measured.flatMap((m) => [
-    { name: m.run.name, color: m.color, values: m.res.blocks.map((b) => b.error * 100), labels: m.res.blocks.map((b) => `without ${b.name}`) },
-    { name: `${m.run.name} whole`, color: m.color, values: m.res.blocks.map(() => m.res.baselineError * 100), labels: m.res.blocks.map(() => 'no block removed'), dashed: true },
+    {
+      name: m.run.name,
+      color: m.color,
+      values: m.res.blocks.map((b) => b.error * 100),
+      labels: m.res.blocks.map((b) => `without ${b.name}`),
+    },
+    {
+      name: `${m.run.name} whole`,
+      color: m.color,
+      values: m.res.blocks.map(() => m.res.baselineError * 100),
+      labels: m.res.blocks.map(() => 'no block removed'),
+      dashed: true,
+    },
   ]);
   return (
     <div className="lab-body">
       <div className="lab-actions">
-        <button type="button" className="small" disabled={live.length === 0 || pending} onClick={() => live.forEach((r) => labMeasure('lesion', r.run.id, { images: labImages(r.run, IMAGES) }))}>
+        <button
+          type="button"
+          className="small"
+          disabled={live.length === 0 || pending}
+          onClick={() => live.forEach((r) => labMeasure('lesion', r.run.id, { images: labImages(r.run, IMAGES) }))}
+        >
           {pending ? 'Removing blocks…' : 'Remove each block in turn'}
         </button>
-        <span className="muted small">{live.length === 0 ? 'Select a live run to study.' : `Studies ${listText(live.map((r) => r.run.name))}, BN in eval mode, on the run’s evaluation images (${IMAGES} when it evaluates on the whole split).`}</span>
+        <span className="muted small">
+          {live.length === 0
+            ? 'Select a live run to study.'
+            : `Studies ${listText(live.map((r) => r.run.name))}, BN in eval mode, on the run’s evaluation images (${IMAGES} when it evaluates on the whole split).`}
+        </span>
       </div>
       {measured.length > 0 && (
         <>
@@ -36,7 +56,14 @@ export function LesionStudy() {
             yMax={100}
             reference={{ y: 90, label: 'chance' }}
             series={series}
-            legend={<Legend items={measured.flatMap((m) => [{ name: `${m.run.name}, block removed`, color: m.color }, { name: `${m.run.name}, whole net`, color: m.color, dashed: true }])} />}
+            legend={
+              <Legend
+                items={measured.flatMap((m) => [
+                  { name: `${m.run.name}, block removed`, color: m.color },
+                  { name: `${m.run.name}, whole net`, color: m.color, dashed: true },
+                ])}
+              />
+            }
           />
           <p className="muted small" data-testid="lesion-caption">
             Your runs:{' '}
@@ -47,8 +74,8 @@ export function LesionStudy() {
                 return `${m.run.name} (${archOf(m.run) ?? 'net'}, step ${m.res.step}, ${m.res.images} test images) ${pct(m.res.baselineError)} whole, ${pct(mean)} on average and ${pct(Math.max(...errs))} at worst with a block removed`;
               }),
             )}
-            . Veit et al. (2016) find that residual nets degrade gracefully when one block is removed (they behave like ensembles of many shorter paths), while
-            removing a layer from a plain net makes it collapse to chance (90% error on CIFAR-10).
+            . Veit et al. (2016) find that residual nets degrade gracefully when one block is removed (they behave like ensembles of many
+            shorter paths), while removing a layer from a plain net makes it collapse to chance (90% error on CIFAR-10).
           </p>
         </>
       )}

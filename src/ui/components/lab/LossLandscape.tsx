@@ -29,9 +29,23 @@ function HeatMap({ name, res }: { name: string; res: LabLandscape }) {
   return (
     <figure className="lab-chart" aria-label={`${name} loss landscape heat map`}>
       <figcaption className="chart-title">{name}</figcaption>
-      <svg viewBox={`0 0 ${S} ${S}`} role="img" aria-label={`${name}: loss ${fmt(lo)} to ${fmt(hi)} over the grid, ${fmt(centre)} at the current weights`} width="100%" style={{ maxWidth: 260 }}>
+      <svg
+        viewBox={`0 0 ${S} ${S}`}
+        role="img"
+        aria-label={`${name}: loss ${fmt(lo)} to ${fmt(hi)} over the grid, ${fmt(centre)} at the current weights`}
+        width="100%"
+        style={{ maxWidth: 260 }}
+      >
         {res.losses.map((v, i) => (
-          <rect key={i} className="lab-cell" x={(i % n) * c} y={(n - 1 - Math.floor(i / n)) * c} width={c + 0.3} height={c + 0.3} fill={heat(v, lo, hi)}>
+          <rect
+            key={i}
+            className="lab-cell"
+            x={(i % n) * c}
+            y={(n - 1 - Math.floor(i / n)) * c}
+            width={c + 0.3}
+            height={c + 0.3}
+            fill={heat(v, lo, hi)}
+          >
             <title>{`a ${fmt(res.coords[i % n])}, b ${fmt(res.coords[Math.floor(i / n)])}: loss ${Number.isFinite(v) ? fmt(v) : 'not measured'}`}</title>
           </rect>
         ))}
@@ -85,7 +99,9 @@ export function LossLandscape() {
         )}
       </div>
       <p className="muted small">
-        {live.length === 0 ? 'Select a live run.' : `For ${listText(live.map((r) => r.run.name))}: the mean training loss on ${BATCHES} fixed training batches, BN with batch statistics, on a copy of each network (training goes on).`}
+        {live.length === 0
+          ? 'Select a live run.'
+          : `For ${listText(live.map((r) => r.run.name))}: the mean training loss on ${BATCHES} fixed training batches, BN with batch statistics, on a copy of each network (training goes on).`}
       </p>
       {one.length > 0 && (
         <>
@@ -93,14 +109,20 @@ export function LossLandscape() {
             title="Loss from the initial (0) to the current (1) weights"
             format={fmt}
             xEnds={[`a = ${fmt(one[0].res.coords[0])}`, `a = ${fmt(one[0].res.coords.at(-1)!)}`]}
-            series={one.map((m) => ({ name: m.run.name, color: m.color, values: m.res.losses.map((v) => (Number.isFinite(v) ? v : null)), labels: m.res.coords.map((a) => `a = ${fmt(a)}`) }))}
+            series={one.map((m) => ({
+              name: m.run.name,
+              color: m.color,
+              values: m.res.losses.map((v) => (Number.isFinite(v) ? v : null)),
+              labels: m.res.coords.map((a) => `a = ${fmt(a)}`),
+            }))}
             legend={<Legend items={one.map((m) => ({ name: `${m.run.name} (step ${m.res.step})`, color: m.color }))} />}
           />
           <p className="muted small" data-testid="landscape-1d-caption">
             {listText(
               one.map((m) => {
                 // the grid points nearest to the initial (a = 0) and the current (a = 1) weights
-                const near = (a: number) => m.res.coords.reduce((best, x, i) => (Math.abs(x - a) < Math.abs(m.res.coords[best] - a) ? i : best), 0);
+                const near = (a: number) =>
+                  m.res.coords.reduce((best, x, i) => (Math.abs(x - a) < Math.abs(m.res.coords[best] - a) ? i : best), 0);
                 const [i0, i1] = [near(0), near(1)];
                 const path = m.res.losses.slice(i0, i1 + 1);
                 const bump = path.some((v, i) => i > 0 && v > path[i - 1] * 1.01);
@@ -120,8 +142,8 @@ export function LossLandscape() {
             ))}
           </div>
           <p className="muted small" data-testid="landscape-2d-caption">
-            Li et al. (2018) find that skip connections keep the landscape smooth and nearly convex around the minimum, while deep plain nets’ landscapes turn
-            chaotic, which makes them hard to train. A shallow net or an early step shows little of this difference.
+            Li et al. (2018) find that skip connections keep the landscape smooth and nearly convex around the minimum, while deep plain
+            nets’ landscapes turn chaotic, which makes them hard to train. A shallow net or an early step shows little of this difference.
           </p>
         </>
       )}

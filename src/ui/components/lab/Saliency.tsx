@@ -89,11 +89,15 @@ export function Saliency() {
           <figure className="lab-chart" aria-label="Class activation map">
             <div className="lab-overlay">
               <CifarImage pixels={res.pixels} index={0} size={160} label={`test image ${res.index + 1}, true ${classes[res.label]}`} />
-              {kind === 'cam' ? <Overlay map={res.maps[c]} side={res.side} size={160} /> : <Overlay map={res.inputMaps[c]} side={32} size={160} />}
+              {kind === 'cam' ? (
+                <Overlay map={res.maps[c]} side={res.side} size={160} />
+              ) : (
+                <Overlay map={res.inputMaps[c]} side={32} size={160} />
+              )}
             </div>
             <figcaption className="small">
-              {kind === 'cam' ? 'Where the last stage’s features vote for' : 'The pixels that most change the loss of'} <b>{classes[c]}</b> ({pct(probs[c])}); true class{' '}
-              {classes[res.label]}, predicted {classes[predicted]}; step {res.step}.
+              {kind === 'cam' ? 'Where the last stage’s features vote for' : 'The pixels that most change the loss of'} <b>{classes[c]}</b>{' '}
+              ({pct(probs[c])}); true class {classes[res.label]}, predicted {classes[predicted]}; step {res.step}.
             </figcaption>
           </figure>
           <div className="lab-body">
@@ -118,10 +122,11 @@ export function Saliency() {
               </select>
             </label>
             <p className="muted small">
-              Input gradient (Simonyan et al. 2014): for each pixel, the largest over the colours of |∂(−log p)/∂pixel| for the chosen class, at full 32×32
-              resolution; noisy, but it needs nothing but the backward pass. Grad-CAM (Selvaraju et al. 2017) on the last stage: the feature maps weighted by the class score’s gradient. With global average pooling before the
-              fc layer that gradient is the fc weight at every position, so this is the class activation map of Zhou et al. (2016), at the last stage’s {res.side}×
-              {res.side} resolution. BN in eval mode.
+              Input gradient (Simonyan et al. 2014): for each pixel, the largest over the colours of |∂(−log p)/∂pixel| for the chosen
+              class, at full 32×32 resolution; noisy, but it needs nothing but the backward pass. Grad-CAM (Selvaraju et al. 2017) on the
+              last stage: the feature maps weighted by the class score’s gradient. With global average pooling before the fc layer that
+              gradient is the fc weight at every position, so this is the class activation map of Zhou et al. (2016), at the last stage’s{' '}
+              {res.side}×{res.side} resolution. BN in eval mode.
             </p>
           </div>
         </div>

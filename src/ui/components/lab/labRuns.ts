@@ -20,14 +20,19 @@ export function useLabRuns(): LabRun[] {
   const ids = sel.groupId ? order.filter((id) => runs[id].groupId === sel.groupId) : [sel.id];
   return ids.map((id) => {
     const run = runs[id];
-    return { run, color: runColor(order.indexOf(id)), live: run.live && run.state !== 'building' && run.state !== 'error' && !run.pendingLoad };
+    return {
+      run,
+      color: runColor(order.indexOf(id)),
+      live: run.live && run.state !== 'building' && run.state !== 'error' && !run.pendingLoad,
+    };
   });
 }
 
 export const archOf = (r: RunView) => r.config?.model.arch ?? r.form?.arch;
 
 /** "a, b and c" */
-export const listText = (parts: string[]) => (parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join('; ')} and ${parts.at(-1)}`);
+export const listText = (parts: string[]) =>
+  parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join('; ')} and ${parts.at(-1)}`;
 
 /** Test images a lab measurement uses: the run's own evaluation size, else `fallback` (the whole split is slow). */
 export const labImages = (r: RunView, fallback: number) => (r.config?.evalImages ? r.config.evalImages : fallback);

@@ -35,7 +35,8 @@ export function BottleneckPanel() {
   return (
     <Panel title="Bottlenecks by the numbers" className="story-panel">
       <p className="muted">
-        A block that keeps {channels} channels can use two 3×3 convolutions, or shrink to {inner} channels with a 1×1, run the 3×3 there and grow back with another 1×1.
+        A block that keeps {channels} channels can use two 3×3 convolutions, or shrink to {inner} channels with a 1×1, run the 3×3 there and
+        grow back with another 1×1.
       </p>
       <div className="form-grid">
         <NumberField id="bn-channels" label="Block channels" value={channels} integer min={1} max={4096} onChange={setChannels} />

@@ -35,20 +35,39 @@ export function DeepNetPanel() {
   return (
     <Panel title="More than 1000 layers" className="story-panel">
       <p className="muted">
-        Backpropagation keeps every layer’s output until its gradient is computed, so memory grows with depth. Recomputation keeps only the output of every k-th block and computes the rest again during
-        the backward pass: memory grows like the square root of the depth, for about one extra forward pass.
+        Backpropagation keeps every layer’s output until its gradient is computed, so memory grows with depth. Recomputation keeps only the
+        output of every k-th block and computes the rest again during the backward pass: memory grows like the square root of the depth, for
+        about one extra forward pass.
       </p>
       <div className="field">
         <label className="field-label" htmlFor="recompute-mode">
           Recompute activations
         </label>
-        <select id="recompute-mode" value={mode} onChange={(e) => setRecompute(e.target.value === 'off' ? undefined : e.target.value === 'auto' ? 'auto' : Math.max(1, Math.round(Math.sqrt((3 * (form.depth - 2)) / (form.block === 'bottleneck' ? 9 : 6)))))}>
+        <select
+          id="recompute-mode"
+          value={mode}
+          onChange={(e) =>
+            setRecompute(
+              e.target.value === 'off'
+                ? undefined
+                : e.target.value === 'auto'
+                  ? 'auto'
+                  : Math.max(1, Math.round(Math.sqrt((3 * (form.depth - 2)) / (form.block === 'bottleneck' ? 9 : 6)))),
+            )
+          }
+        >
           <option value="off">Off</option>
           <option value="auto">Auto (only when it would not fit)</option>
           <option value="every">Every k blocks</option>
         </select>
         {mode === 'every' && (
-          <input aria-label="Blocks per segment" type="number" min={1} value={form.recompute} onChange={(e) => Number(e.target.value) >= 1 && setRecompute(Math.round(Number(e.target.value)))} />
+          <input
+            aria-label="Blocks per segment"
+            type="number"
+            min={1}
+            value={form.recompute}
+            onChange={(e) => Number(e.target.value) >= 1 && setRecompute(Math.round(Number(e.target.value)))}
+          />
         )}
       </div>
       {!plan ? (
@@ -60,14 +79,23 @@ export function DeepNetPanel() {
           <p>
             {form.arch === 'plain' ? 'plain' : 'resnet'}-{form.depth} at batch {form.batch}:
           </p>
-          <Meter label="Without recomputation" bytes={plan.without.activationBytes + plan.without.persistentBytes} max={plan.without.activationBytes + plan.without.persistentBytes} />
-          <Meter label={`With recomputation (every ${plan.with.every} blocks)`} bytes={plan.with.activationBytes + plan.with.persistentBytes} max={plan.without.activationBytes + plan.without.persistentBytes} />
+          <Meter
+            label="Without recomputation"
+            bytes={plan.without.activationBytes + plan.without.persistentBytes}
+            max={plan.without.activationBytes + plan.without.persistentBytes}
+          />
+          <Meter
+            label={`With recomputation (every ${plan.with.every} blocks)`}
+            bytes={plan.with.activationBytes + plan.with.persistentBytes}
+            max={plan.without.activationBytes + plan.without.persistentBytes}
+          />
           <p>
-            Time cost: {plan.with.extraForwardPct.toFixed(0)}% more forward multiply-adds, about {(plan.with.extraForwardPct / 3).toFixed(0)}% of a training step (the backward pass costs about two
-            forward passes).
+            Time cost: {plan.with.extraForwardPct.toFixed(0)}% more forward multiply-adds, about{' '}
+            {(plan.with.extraForwardPct / 3).toFixed(0)}% of a training step (the backward pass costs about two forward passes).
           </p>
           <p className="muted">
-            A run of this config {plan.usedEvery > 0 ? `recomputes every ${plan.usedEvery} blocks` : 'keeps every activation'} (memory budget {mib(plan.budgetBytes)}, from the adapter’s largest buffer).
+            A run of this config {plan.usedEvery > 0 ? `recomputes every ${plan.usedEvery} blocks` : 'keeps every activation'} (memory
+            budget {mib(plan.budgetBytes)}, from the adapter’s largest buffer).
           </p>
         </div>
       )}

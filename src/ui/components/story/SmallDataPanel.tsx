@@ -18,13 +18,18 @@ export function SmallDataPanel() {
   return (
     <Panel title="Small data and transfer" className="story-panel">
       <p className="muted">
-        With few training images a deep net learns them by heart: training error goes to zero while test error stays high. Starting from weights learned on other data narrows that gap.
+        With few training images a deep net learns them by heart: training error goes to zero while test error stays high. Starting from
+        weights learned on other data narrows that gap.
       </p>
       <div className="field">
         <label className="field-label" htmlFor="train-images">
           Training images
         </label>
-        <select id="train-images" value={form.trainImages ?? 0} onChange={(e) => setForm({ trainImages: Number(e.target.value) || undefined })}>
+        <select
+          id="train-images"
+          value={form.trainImages ?? 0}
+          onChange={(e) => setForm({ trainImages: Number(e.target.value) || undefined })}
+        >
           {SIZES.map((n) => (
             <option key={n} value={n}>
               {n.toLocaleString('en-US')}
@@ -77,17 +82,26 @@ function FineTune() {
       }
       const k = folder ? folder.classNames.length : classes.length;
       // The source's network, the form's training settings, k classes (of CIFAR-10, or the folder's).
-      const train0 = toRunConfig({ ...form, arch: source.config.model.arch, depth: source.config.model.depth, width: source.config.model.width ?? 16 });
+      const train0 = toRunConfig({
+        ...form,
+        arch: source.config.model.arch,
+        depth: source.config.model.depth,
+        width: source.config.model.width ?? 16,
+      });
       const base: RunConfig = {
         ...train0,
         model: { ...source.config.model, classes: k },
-        ...(folder ? { batchSize: Math.max(1, Math.min(train0.batchSize, Math.floor(folder.labels.length * 0.75))), trainImages: undefined } : { classes: [...classes].sort((a, b) => a - b) }),
+        ...(folder
+          ? { batchSize: Math.max(1, Math.min(train0.batchSize, Math.floor(folder.labels.length * 0.75))), trainImages: undefined }
+          : { classes: [...classes].sort((a, b) => a - b) }),
       };
       const tag = folder ? `${k} folders` : `${k} classes`;
       const fine: RunConfig = { ...base, fineTune: { from: source.name, train } };
       const f = fromRunConfig(base);
       const images = folder ? { classNames: folder.classNames, pixels: folder.pixels, labels: folder.labels } : undefined;
-      const twin = startConfigured(f, base, `${source.name} scratch ${tag}`, (runId, name) => (images ? undefined : { type: 'createRun', runId, name, config: base, start: true }));
+      const twin = startConfigured(f, base, `${source.name} scratch ${tag}`, (runId, name) =>
+        images ? undefined : { type: 'createRun', runId, name, config: base, start: true },
+      );
       startConfigured(f, fine, `${source.name} fine-tune ${train === 'head' ? 'head' : 'all'} ${tag}`, (runId, name) => ({
         type: 'fineTune',
         runId,
@@ -127,7 +141,8 @@ function FineTune() {
           {decoding && <span className="hint">Decoding…</span>}
           {folder && (
             <span className="hint" data-testid="folder-summary">
-              {folder.labels.length} images in {folder.classNames.length} classes ({folder.classNames.join(', ')}), resized to 32×32{folder.skipped ? `; ${folder.skipped} files skipped` : ''}.{' '}
+              {folder.labels.length} images in {folder.classNames.length} classes ({folder.classNames.join(', ')}), resized to 32×32
+              {folder.skipped ? `; ${folder.skipped} files skipped` : ''}.{' '}
               <button type="button" className="chip" onClick={() => setFolder(undefined)}>
                 Use CIFAR classes instead
               </button>
@@ -138,7 +153,11 @@ function FineTune() {
           <legend>Classes of the new task</legend>
           {Array.from({ length: 10 }, (_, c) => (
             <label key={c}>
-              <input type="checkbox" checked={classes.includes(c)} onChange={(e) => setClasses(e.target.checked ? [...classes, c] : classes.filter((x) => x !== c))} />
+              <input
+                type="checkbox"
+                checked={classes.includes(c)}
+                onChange={(e) => setClasses(e.target.checked ? [...classes, c] : classes.filter((x) => x !== c))}
+              />
               {classNames[c] ?? `class ${c}`}
             </label>
           ))}
@@ -155,10 +174,17 @@ function FineTune() {
           />
         </div>
       </div>
-      <button type="button" className="primary" disabled={!source || (folder ? folder.classNames.length < 2 : classes.length < 2) || busy || decoding} onClick={() => void start()}>
+      <button
+        type="button"
+        className="primary"
+        disabled={!source || (folder ? folder.classNames.length < 2 : classes.length < 2) || busy || decoding}
+        onClick={() => void start()}
+      >
         Fine-tune from checkpoint
       </button>
-      <p className="hint">Starts two runs on the chosen classes with the form’s training settings: the fine-tuned one and the same net trained from scratch.</p>
+      <p className="hint">
+        Starts two runs on the chosen classes with the form’s training settings: the fine-tuned one and the same net trained from scratch.
+      </p>
     </div>
   );
 }

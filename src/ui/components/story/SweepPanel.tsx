@@ -11,7 +11,14 @@ import { useSweep } from './sweepStore';
 const SweepChart = lazy(() => import('./SweepChart'));
 
 /** Depths from "20, 32, 44" (6n+2 only; others are dropped). */
-export const parseDepths = (text: string) => [...new Set(text.split(/[\s,;]+/).map(Number).filter((d) => Number.isInteger(d) && d >= 8 && (d - 2) % 6 === 0))];
+export const parseDepths = (text: string) => [
+  ...new Set(
+    text
+      .split(/[\s,;]+/)
+      .map(Number)
+      .filter((d) => Number.isInteger(d) && d >= 8 && (d - 2) % 6 === 0),
+  ),
+];
 
 const pct = (v: number | undefined) => (v === undefined ? '—' : `${(100 * v).toFixed(2)}%`);
 
@@ -27,7 +34,8 @@ export function SweepPanel() {
   return (
     <Panel title="Depth sweep" className="story-panel sweep-panel">
       <p className="muted">
-        Deeper plain nets train worse than shallow ones, even on the training set; residual nets do not. The sweep trains both families at each depth, one run after another, and plots where they end.
+        Deeper plain nets train worse than shallow ones, even on the training set; residual nets do not. The sweep trains both families at
+        each depth, one run after another, and plots where they end.
       </p>
       <div className="form-grid">
         <div className="field">
@@ -42,7 +50,11 @@ export function SweepPanel() {
           value={recipe}
           options={[
             { value: 'paper', label: 'Paper (64k steps)', title: 'Batch 128, lr 0.1 ÷10 at 32k and 48k, 64k steps: hours per run' },
-            { value: 'form', label: 'As in the form', title: `The run settings of the form: ${form.lengthUnit === 'steps' ? `${form.length} steps` : `${form.length} epochs`}, batch ${form.batch}, width ${form.width}` },
+            {
+              value: 'form',
+              label: 'As in the form',
+              title: `The run settings of the form: ${form.lengthUnit === 'steps' ? `${form.length} steps` : `${form.length} epochs`}, batch ${form.batch}, width ${form.width}`,
+            },
           ]}
           onChange={setRecipe}
         />

@@ -25,8 +25,9 @@ export function learnCards(form: FormConfig): LearnCard[] {
       body: (
         <>
           <p>
-            A block computes F(x) with two or three convolutions and outputs H(x) = F(x) + x. If the best thing a block can do is nothing, it only has to push F towards zero, which is easy; a plain block would
-            have to learn the identity through its convolutions, which is hard.
+            A block computes F(x) with two or three convolutions and outputs H(x) = F(x) + x. If the best thing a block can do is nothing,
+            it only has to push F towards zero, which is easy; a plain block would have to learn the identity through its convolutions,
+            which is hard.
           </p>
           <BlockDiagram block={form.block} residual={form.arch === 'residual'} />
         </>
@@ -40,7 +41,12 @@ export function learnCards(form: FormConfig): LearnCard[] {
     },
     {
       title: 'BatchNorm behaves differently in training and at test time',
-      body: <p>While training, BatchNorm normalises each channel with the mean and variance of the current batch, and keeps running averages of them. At test time it uses those running averages, so one image’s prediction does not depend on the others in its batch.</p>,
+      body: (
+        <p>
+          While training, BatchNorm normalises each channel with the mean and variance of the current batch, and keeps running averages of
+          them. At test time it uses those running averages, so one image’s prediction does not depend on the others in its batch.
+        </p>
+      ),
       look: 'In “BatchNorm mode”, compare the test accuracy with batch statistics and with running statistics; early in training they can differ a lot.',
       runLabel: 'Train a small net',
       run: () => {
@@ -50,17 +56,34 @@ export function learnCards(form: FormConfig): LearnCard[] {
     },
     {
       title: 'Deeper plain nets train worse: the degradation problem',
-      body: <p>Adding layers to a plain net should never hurt in principle (extra layers could copy their input), yet in practice a 56-layer plain net ends with higher training error than a 20-layer one. It is not overfitting: the training error itself is higher. Residual nets of the same depths get better instead.</p>,
+      body: (
+        <p>
+          Adding layers to a plain net should never hurt in principle (extra layers could copy their input), yet in practice a 56-layer
+          plain net ends with higher training error than a 20-layer one. It is not overfitting: the training error itself is higher.
+          Residual nets of the same depths get better instead.
+        </p>
+      ),
       look: 'In “Depth sweep”, the plain line should rise with depth and the residual line fall, near the paper’s marks if the full schedule is used.',
       runLabel: 'Start a depth sweep',
       run: () => {
-        useSweep.getState().start(`s${Date.now().toString(36)}`, { ...QUICK_LOOK, width: 16, batch: 128, lr: 0.1, length: 2000, evalEvery: 0, evalImages: 0 }, [20, 32, 44, 56]);
+        useSweep
+          .getState()
+          .start(
+            `s${Date.now().toString(36)}`,
+            { ...QUICK_LOOK, width: 16, batch: 128, lr: 0.1, length: 2000, evalEvery: 0, evalImages: 0 },
+            [20, 32, 44, 56],
+          );
         scrollTo('story');
       },
     },
     {
       title: 'Shortcuts carry the gradient to the first layers',
-      body: <p>The gradient reaching a layer is a product of the derivatives of every layer above it. In a deep plain net that product can shrink or grow layer after layer; the shortcut adds a direct path, so the first layers still get a usable gradient.</p>,
+      body: (
+        <p>
+          The gradient reaching a layer is a product of the derivatives of every layer above it. In a deep plain net that product can shrink
+          or grow layer after layer; the shortcut adds a direct path, so the first layers still get a usable gradient.
+        </p>
+      ),
       look: 'In the “Gradient norm per layer” chart, the plain net’s first layers get a much smaller gradient than the residual net’s.',
       runLabel: 'Train 56-layer twins',
       run: () => {
@@ -70,7 +93,13 @@ export function learnCards(form: FormConfig): LearnCard[] {
     },
     {
       title: 'More than 1000 layers fit by recomputing',
-      body: <p>Training keeps every layer’s output for the backward pass, so memory grows with depth. Keeping only the output of every k-th block and recomputing the rest during the backward pass makes memory grow like the square root of the depth, for about one extra forward pass. The paper trained a 1202-layer net this deep; it trains, but tests slightly worse than the 110-layer one (overfitting).</p>,
+      body: (
+        <p>
+          Training keeps every layer’s output for the backward pass, so memory grows with depth. Keeping only the output of every k-th block
+          and recomputing the rest during the backward pass makes memory grow like the square root of the depth, for about one extra forward
+          pass. The paper trained a 1202-layer net this deep; it trains, but tests slightly worse than the 110-layer one (overfitting).
+        </p>
+      ),
       look: 'In “More than 1000 layers”, compare the two memory bars before training starts; each step takes longer than without recomputation.',
       runLabel: 'Set up ResNet-1202',
       run: () => {
@@ -80,7 +109,12 @@ export function learnCards(form: FormConfig): LearnCard[] {
     },
     {
       title: 'Bottlenecks make deep nets cheaper',
-      body: <p>A bottleneck block shrinks the channels with a 1×1 convolution, runs the 3×3 on the smaller width and grows them back with another 1×1. For a 256-channel block that is 69,632 weights instead of 1,179,648 for two 3×3 layers.</p>,
+      body: (
+        <p>
+          A bottleneck block shrinks the channels with a 1×1 convolution, runs the 3×3 on the smaller width and grows them back with another
+          1×1. For a 256-channel block that is 69,632 weights instead of 1,179,648 for two 3×3 layers.
+        </p>
+      ),
       look: 'In “Bottlenecks by the numbers”, change the channels and watch both counts; the ResNet-164 preset has 1.7M parameters, about as many as ResNet-110.',
       runLabel: 'Set up ResNet-164',
       run: () => {
@@ -90,7 +124,12 @@ export function learnCards(form: FormConfig): LearnCard[] {
     },
     {
       title: 'With little data, deep nets memorise',
-      body: <p>Train the same net on 500 images instead of all of them: the training error drops to nearly zero while the test error stays high. The gap between the two is overfitting.</p>,
+      body: (
+        <p>
+          Train the same net on 500 images instead of all of them: the training error drops to nearly zero while the test error stays high.
+          The gap between the two is overfitting.
+        </p>
+      ),
       look: 'In the error chart, the dashed training line falls far below the test points.',
       runLabel: 'Train on 500 images',
       run: () => {
@@ -100,7 +139,13 @@ export function learnCards(form: FormConfig): LearnCard[] {
     },
     {
       title: 'Transfer: start from learned weights',
-      body: <p>Features learned on one task help on another. Fine-tuning loads a trained run’s weights by name, replaces its classifier with a fresh one for the new classes, and trains the head alone or everything. A twin trained from scratch on the same data shows what the loaded weights were worth.</p>,
+      body: (
+        <p>
+          Features learned on one task help on another. Fine-tuning loads a trained run’s weights by name, replaces its classifier with a
+          fresh one for the new classes, and trains the head alone or everything. A twin trained from scratch on the same data shows what
+          the loaded weights were worth.
+        </p>
+      ),
       look: 'The fine-tuned run should reach a given test accuracy in far fewer steps than its from-scratch twin.',
       runLabel: 'Go to fine-tuning',
       run: () => {

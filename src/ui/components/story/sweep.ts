@@ -42,7 +42,13 @@ export function fig6PlainShape(depths: readonly number[]): { depth: number; err:
   return depths.filter((d) => d >= 20 && d <= 56).map((d) => ({ depth: d, err: TABLE6_RESNET[20] + (d - 20) * 0.08 }));
 }
 
-export function makeSweep(id: string, base: FormConfig, depths: readonly number[], families: readonly Family[] = ['residual', 'plain'], now = Date.now()): Sweep {
+export function makeSweep(
+  id: string,
+  base: FormConfig,
+  depths: readonly number[],
+  families: readonly Family[] = ['residual', 'plain'],
+  now = Date.now(),
+): Sweep {
   const ds = [...new Set(depths)].sort((a, b) => a - b);
   if (ds.length === 0) throw new Error('a sweep needs at least one depth');
   // Interleave the families, shallow first: a stopped sweep still has both families at the depths it reached.
@@ -62,7 +68,10 @@ export function nextEntry(s: Sweep): number | undefined {
 
 export const isFinished = (s: Sweep) => s.entries.every((e) => e.status === 'done' || e.status === 'failed');
 
-const patch = (s: Sweep, i: number, p: Partial<SweepEntry>): Sweep => ({ ...s, entries: s.entries.map((e, k) => (k === i ? { ...e, ...p } : e)) });
+const patch = (s: Sweep, i: number, p: Partial<SweepEntry>): Sweep => ({
+  ...s,
+  entries: s.entries.map((e, k) => (k === i ? { ...e, ...p } : e)),
+});
 
 export const markStarted = (s: Sweep, i: number, runId: string): Sweep => patch(s, i, { status: 'running', runId });
 
@@ -106,19 +115,35 @@ export function observe(s: Sweep, runs: Record<string, RunOutcome | undefined>):
     if (errs.testErr === undefined && r.live) return s; // its final evaluation is on its way
     return patch(s, i, { status: 'done', steps: r.step, ...errs });
   }
-  if (r.state === 'stopped' || !r.live) return patch(s, i, { status: 'failed', error: r.live ? 'the run was stopped' : 'the page was reloaded while it trained' });
+  if (r.state === 'stopped' || !r.live)
+    return patch(s, i, { status: 'failed', error: r.live ? 'the run was stopped' : 'the page was reloaded while it trained' });
   return s;
 }
 
 /** After a reload, an entry whose run no longer trains goes back to the queue (its run starts afresh). */
 export function requeueInterrupted(s: Sweep, runs: Record<string, RunOutcome | undefined>): Sweep {
-  return { ...s, entries: s.entries.map((e) => (e.status === 'running' && !(e.runId && runs[e.runId]?.live) ? { family: e.family, depth: e.depth, status: 'queued' } : e)) };
+  return {
+    ...s,
+    entries: s.entries.map((e) =>
+      e.status === 'running' && !(e.runId && runs[e.runId]?.live) ? { family: e.family, depth: e.depth, status: 'queued' } : e,
+    ),
+  };
 }
 
 /** One row per entry: family, depth, status, steps, final training and test error (%), the paper's test error. */
 export function sweepCsv(s: Sweep): string {
   const pct = (v: number | undefined) => (v === undefined ? '' : (100 * v).toFixed(2));
-  const rows = s.entries.map((e) => [e.family, e.depth, e.status, e.steps ?? '', pct(e.trainErr), pct(e.testErr), e.family === 'residual' ? (TABLE6_RESNET[e.depth] ?? '') : ''].join(','));
+  const rows = s.entries.map((e) =>
+    [
+      e.family,
+      e.depth,
+      e.status,
+      e.steps ?? '',
+      pct(e.trainErr),
+      pct(e.testErr),
+      e.family === 'residual' ? (TABLE6_RESNET[e.depth] ?? '') : '',
+    ].join(','),
+  );
   return ['family,depth,status,steps,train_error_pct,test_error_pct,paper_test_error_pct', ...rows].join('\n') + '\n';
 }
 

@@ -36,6 +36,8 @@ export function createSweepStore(storage: () => StateStorage) {
 const memory = new Map<string, string>();
 /** localStorage where the page has it (a Map otherwise, e.g. in a worker or a test without a DOM). */
 const pageStorage = (): StateStorage =>
-  typeof localStorage !== 'undefined' ? localStorage : { getItem: (k) => memory.get(k) ?? null, setItem: (k, v) => void memory.set(k, v), removeItem: (k) => void memory.delete(k) };
+  typeof localStorage !== 'undefined'
+    ? localStorage
+    : { getItem: (k) => memory.get(k) ?? null, setItem: (k, v) => void memory.set(k, v), removeItem: (k) => void memory.delete(k) };
 
 export const useSweep = createSweepStore(pageStorage);
