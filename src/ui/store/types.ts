@@ -72,16 +72,8 @@ export interface DataState {
   error?: { message: string; advice: string };
 }
 
-export interface Predictions {
-  runId: string;
-  bnMode: 'eval' | 'train';
-  pixels: Uint8Array;
-  labels: Uint8Array;
-  predicted: Uint8Array;
-  confusion: number[][];
-  accuracy: number;
-  step: number;
-}
+/** A 'predictions' event as the UI keeps it, with the step the run was at when they were asked for. */
+export type Predictions = Omit<Extract<WorkerEvent, { type: 'predictions' }>, 'type'> & { step: number };
 
 export interface EngineState {
   /** 'lost': the GPU device was lost; the worker must be restarted. */

@@ -2,21 +2,16 @@
 // addition) on a fixed batch of test images, the runs overlaid, and each residual block's ||F(x)|| / ||x||.
 // The worker measures them on the GPU (src/train/lab.ts); the caption says what the user's runs show.
 import { labMeasure } from '../../actions';
-import { useLab, busyKey, type LabResponses } from '../../store/lab';
+import type { LabResponses } from '../../store/lab';
 import { LabChart, Legend } from './LabChart';
-import { archOf, listText, useLabRuns, type LabRun } from './labRuns';
+import { archOf, listText, useLabResults, type LabRun } from './labRuns';
 
 const IMAGES = 64;
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(2));
 const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / Math.max(1, a.length);
 
 export function LayerResponses() {
-  const runs = useLabRuns();
-  const results = useLab((s) => s.responses);
-  const busy = useLab((s) => s.busy);
-  const measured = runs.filter((r) => results[r.run.id]).map((r) => ({ ...r, res: results[r.run.id] }));
-  const pending = runs.some((r) => busy[busyKey('responses', r.run.id)]);
-  const live = runs.filter((r) => r.live);
+  const { runs, measured, pending, live } = useLabResults('responses', (s) => s.responses);
   const residual = measured.filter((m) => m.res.blocks.length > 0);
   return (
     <div className="lab-body">

@@ -3,19 +3,13 @@
 // by graph variants built once per block (src/model/resnet.ts `lesion`, src/train/lab.ts).
 import { labMeasure } from '../../actions';
 import { pct } from '../../lib/format';
-import { busyKey, useLab } from '../../store/lab';
 import { LabChart, Legend } from './LabChart';
-import { archOf, labImages, listText, useLabRuns } from './labRuns';
+import { archOf, labImages, listText, useLabResults } from './labRuns';
 
 const IMAGES = 1000;
 
 export function LesionStudy() {
-  const runs = useLabRuns();
-  const results = useLab((s) => s.lesion);
-  const busy = useLab((s) => s.busy);
-  const measured = runs.filter((r) => results[r.run.id]).map((r) => ({ ...r, res: results[r.run.id] }));
-  const pending = runs.some((r) => busy[busyKey('lesion', r.run.id)]);
-  const live = runs.filter((r) => r.live);
+  const { measured, pending, live } = useLabResults('lesion', (s) => s.lesion);
   const series = measured.flatMap((m) => [
     {
       name: m.run.name,

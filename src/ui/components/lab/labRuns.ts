@@ -1,6 +1,7 @@
 // Which runs the lab measures and overlays: the selected run and the other members of its group (a plain run and
 // its residual twin), each in its run colour.
 import { useApp } from '../../store';
+import { busyKey, useLab, type LabKind, type LabState } from '../../store/lab';
 import type { RunView } from '../../store/types';
 import { runColor } from '../../lib/palette';
 
@@ -36,3 +37,17 @@ export const listText = (parts: string[]) =>
 
 /** Test images a lab measurement uses: the run's own evaluation size, else `fallback` (the whole split is slow). */
 export const labImages = (r: RunView, fallback: number) => (r.config?.evalImages ? r.config.evalImages : fallback);
+
+/**
+ * The lab runs and what one instrument has measured of them: the runs with a result (`measured`), whether a
+ * measurement of any of them is in flight, and the live ones that can be measured now.
+ */
+export function useLabResults<R>(kind: LabKind, pick: (s: LabState) => Record<string, R>) {
+  const runs = useLabRuns();
+  const results = useLab(pick);
+  const busy = useLab((s) => s.busy);
+  const measured = runs.filter((r) => results[r.run.id]).map((r) => ({ ...r, res: results[r.run.id] }));
+  const pending = runs.some((r) => busy[busyKey(kind, r.run.id)]);
+  const live = runs.filter((r) => r.live);
+  return { runs, measured, pending, live };
+}
