@@ -37,7 +37,8 @@ export default defineConfig({
         },
         test: {
           name: 'gpu',
-          env: { ...ci, CIFAR10_TARBALL: tarball },
+          // RECORD_ENGINE_LOSSES=1: tests/gpu/torchGolden.test.ts records the browser's losses for the Node test.
+          env: { ...ci, CIFAR10_TARBALL: tarball, RECORD_ENGINE_LOSSES: process.env.RECORD_ENGINE_LOSSES ?? '' },
           include: ['tests/gpu/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,

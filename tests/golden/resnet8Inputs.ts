@@ -3,6 +3,8 @@
 // hands them to PyTorch (scripts/torch-golden-inputs.mjs) both build them from here, so only the outputs are
 // committed. Regenerate the golden (by hand; not part of CI):
 //   node scripts/torch-golden-inputs.mjs /tmp/golden && /usr/bin/python3 scripts/torch_golden.py /tmp/golden tests/golden/resnet8-torch.json
+// then the browser's float32 losses the Node test must reproduce (tests/golden/resnet8-engine-losses.json):
+//   RECORD_ENGINE_LOSSES=1 npx vitest run --project gpu tests/gpu/torchGolden.test.ts
 import type { ModelConfig } from '../../src/model/config';
 import { resolveConfig } from '../../src/model/config';
 import { buildNetGraph } from '../../src/model/resnet';

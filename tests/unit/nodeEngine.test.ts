@@ -1,8 +1,9 @@
 // The engine in Node (src/node, dist-node/engine.mjs): the bundle is built as `npm run build:node` builds it and
 // run in child processes, because the Vulkan environment (SwiftShader on CI) must be set before dawn.node opens
 // a driver. Checks: the bundle is one module importing only 'webgpu' and node: built-ins; its training losses are
-// the float64 interpreter's for the same graph, weights and batches; the train CLI writes the app's CSV and a
-// checkpoint the app loads.
+// the float64 interpreter's for the same graph, weights and batches; on the PyTorch golden's inputs it lands on the
+// golden as the browser does (tests/gpu/torchGolden.test.ts) and on the browser's own float32 losses; the train CLI
+// writes the app's CSV and a checkpoint the app loads.
 // First: WebGPU's globals (readCheckpoint's imports reach src/gpu/buffers.ts, which reads GPUBufferUsage on load).
 import '../../src/node/dawn';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -24,6 +25,8 @@ import { readCheckpoint } from '../../src/train/checkpoint';
 import { RECORD_BYTES } from '../../src/data/cifar';
 import { vulkanPlan } from '../../src/node/vulkan';
 import { writeTar } from '../support/tarWriter';
+import { GOLDEN, goldenInputFiles } from '../golden/resnet8Inputs';
+import { ENGINE_LOSSES, expectEngineLosses, expectGoldenSetup, expectTorchGolden } from '../golden/goldenChecks';
 
 // Inside the repository (dist-node/ is ignored), so the bundle resolves 'webgpu' from node_modules as it would in use.
 mkdirSync('dist-node', { recursive: true });
@@ -42,6 +45,28 @@ function node(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ c
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** What tests/support/nodeTrainSteps.mjs prints. */
+interface StepsResult {
+  adapter: string;
+  losses: number[];
+  correct: number[];
+}
+
+/** The child's JSON line, or a skip where no WebGPU adapter is found (outside CI; under CI a failure). */
+function childResult(run: { code: number; stdout: string; stderr: string }, skip: () => void): StepsResult {
+  expect(run.code, run.stderr).toBe(0);
+  const got = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Omit<StepsResult, 'adapter'> & { adapter: string | null };
+  // No WebGPU adapter on this machine (no Vulkan driver, no Chromium): a skip outside CI, a failure under it.
+  if (got.adapter === null) {
+    if (CI)
+      throw new Error(
+        'CI run: Dawn found no WebGPU adapter (no Vulkan driver, no Chromium SwiftShader). Under CI this is a failure, not a skip.',
+      );
+    skip();
+  }
+  return got as StepsResult;
 }
 
 test('the bundle is one ES module that imports only webgpu and node: built-ins, with the WGSL inlined', () => {
@@ -96,21 +121,35 @@ describe('training in Node against the float64 interpreter', () => {
       ...vulkanPlan().set,
     });
     const want = referenceLosses(); // while the child trains
-    const { code, stdout, stderr } = await child;
-    expect(code, stderr).toBe(0);
-    const got = JSON.parse(stdout.trim().split('\n').at(-1)!) as { adapter: string | null; losses: number[] };
-    // No WebGPU adapter on this machine (no Vulkan driver, no Chromium): a skip outside CI, a failure under it.
-    if (got.adapter === null) {
-      if (CI)
-        throw new Error(
-          'CI run: Dawn found no WebGPU adapter (no Vulkan driver, no Chromium SwiftShader). Under CI this is a failure, not a skip.',
-        );
-      ctx.skip();
-    }
+    const got = childResult(await child, () => ctx.skip());
     console.log(`Node (${got.adapter}) losses ${got.losses.join(' ')}; float64 reference ${want.join(' ')}`);
     expect(got.losses).toHaveLength(steps);
     for (let i = 0; i < steps; i++) expect(Math.abs(got.losses[i] - want[i]) / want[i], `step ${i + 1}`).toBeLessThan(1e-5);
     expect(want[steps - 1]).not.toBe(want[0]); // the steps did train
+  }, 180_000);
+});
+
+describe("the golden run in Node: the browser's inputs, PyTorch's golden, the browser's float32 losses", () => {
+  test(`ResNet-8, batch ${GOLDEN.batch}, ${GOLDEN.steps} SGD steps: the golden's losses, weight norms and BN statistics`, async (ctx) => {
+    expectGoldenSetup();
+    // The very files scripts/torch-golden-inputs.mjs hands to PyTorch: the batches, byte for byte.
+    const inputs = join(dir, 'golden');
+    mkdirSync(inputs, { recursive: true });
+    for (const [name, bytes] of Object.entries(goldenInputFiles())) writeFileSync(join(inputs, name), bytes);
+    const stateOut = join(dir, 'golden-state.json');
+    const { config, batch, seed, steps, dataSeed, hyper } = GOLDEN;
+    const args = JSON.stringify({ config, batch, seed, steps, dataSeed, hyper, inputs, stateOut });
+    const got = childResult(await node([stepsScript, bundle, args], { ...process.env, ...vulkanPlan().set }), () => ctx.skip());
+    const states = JSON.parse(readFileSync(stateOut, 'utf8')) as Record<'initial' | 'final', Record<string, number[]>>;
+    const f32 = (s: Record<string, number[]>) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Float32Array.from(v)]));
+    console.log(
+      `Node (${got.adapter}) losses ${got.losses.join(' ')}; browser (${ENGINE_LOSSES.adapter}) ${ENGINE_LOSSES.losses.join(' ')}`,
+    );
+    const err = expectTorchGolden({ initial: f32(states.initial), losses: got.losses, correct: got.correct, final: f32(states.final) });
+    const rel = expectEngineLosses(got.losses);
+    console.log(
+      `Node vs PyTorch: max rel error loss ${err.loss.toExponential(1)}, weight norms ${err.norms.toExponential(1)}, BN statistics ${err.stats.toExponential(1)}; vs the browser's losses ${rel.toExponential(1)}`,
+    );
   }, 180_000);
 });
 
