@@ -29,8 +29,30 @@ export function loadByName(
   return out;
 }
 
+/** The user's images resized: count x 3072 bytes (32x32, R, G, B planes, as a CIFAR record) and labels 0..k-1. */
+export interface LabelledRecords {
+  classNames: string[];
+  pixels: Uint8Array;
+  labels: Uint8Array;
+}
+
+/** Checks the native images of a fineTune command before they reach the GPU (the kernel's size limit included). */
+export function checkImages(d: LabelledImages, maxPixels: number): void {
+  if (d.images.length !== d.labels.length)
+    throw new TrainerError('bad-data', `${d.images.length} images for ${d.labels.length} labels`, 'Pick the folder again.');
+  d.images.forEach((im, i) => {
+    if (
+      !(Number.isInteger(im.width) && Number.isInteger(im.height) && im.width >= 1 && im.height >= 1) ||
+      im.rgba.length !== im.width * im.height * 4
+    )
+      throw new TrainerError('bad-data', `image ${i}: ${im.rgba.length} bytes for ${im.width}x${im.height} RGBA`, 'Pick the folder again.');
+    if (im.width * im.height > maxPixels)
+      throw new TrainerError('bad-data', `image ${i} has ${im.width}x${im.height} pixels, over ${maxPixels}`, 'Use smaller images.');
+  });
+}
+
 /** The user's images as a dataset: every fifth image of each class (at least one) is held out as the test split. */
-export function imagesAsDataset(d: LabelledImages): Cifar10 {
+export function imagesAsDataset(d: LabelledRecords): Cifar10 {
   const n = d.labels.length;
   if (d.pixels.length !== n * 3072)
     throw new TrainerError('bad-data', `${d.pixels.length} pixel bytes for ${n} images (32x32x3 = 3072 each).`, 'Pick the folder again.');

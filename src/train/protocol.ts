@@ -48,10 +48,17 @@ export interface RunConfig {
   fineTune?: { from: string; train: 'head' | 'all' };
 }
 
-/** The user's own labelled images: count x 3072 bytes (32x32, R, G, B planes, as a CIFAR record) and labels 0..k-1. */
+/** One image at its native size: RGBA bytes, row-major, width x height x 4 (as canvas getImageData gives them). */
+export interface NativeImage {
+  width: number;
+  height: number;
+  rgba: Uint8Array;
+}
+
+/** The user's own labelled images at native size (the worker resizes them to 32x32 on its GPU) and labels 0..k-1. */
 export interface LabelledImages {
   classNames: string[];
-  pixels: Uint8Array;
+  images: NativeImage[];
   labels: Uint8Array;
 }
 

@@ -6,7 +6,8 @@
 import type { Cifar10 } from '../data/cifar';
 import { clearCachedDataset } from '../data/cache';
 import type { Command, RunConfig, RunId } from './protocol';
-import { imagesAsDataset, loadByName } from './fineTune';
+import { checkImages, imagesAsDataset, loadByName } from './fineTune';
+import { MAX_RESIZE_PIXELS, resizeImages } from '../runtime/resizeImages';
 import { GpuDataset } from './gpuDataset';
 import { stateLayout } from '../model/stateLayout';
 import { Run, type RunSink } from './run';
@@ -251,7 +252,13 @@ export class Trainer {
         const ckpt = readCheckpoint(new Uint8Array(from.bytes));
         source = Object.fromEntries(stateLayout(ckpt.meta.config.model).map((e) => [e.name, { shape: e.shape, data: ckpt.state[e.name] }]));
       }
-      if (cmd.images) uploaded = GpuDataset.upload(await this.device.ensureGpu(), imagesAsDataset(cmd.images));
+      if (cmd.images) {
+        // The page sends native-size images; they become 32x32 records here, on this worker's GPU.
+        const { classNames, images, labels } = cmd.images;
+        checkImages(cmd.images, MAX_RESIZE_PIXELS);
+        const gpu = await this.device.ensureGpu();
+        uploaded = GpuDataset.upload(gpu, imagesAsDataset({ classNames, labels, pixels: await resizeImages(gpu, images) }));
+      }
     } catch (e) {
       this.post(blankRunState(runId, 'error'));
       throw e;

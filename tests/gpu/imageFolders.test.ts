@@ -1,7 +1,11 @@
-// Decoding the user's image folders in the browser: PNG files made here (lossless) decode and shrink to exactly
-// the area-average of their known pixels, labelled by their sub-folder; non-images are skipped.
+// Decoding the user's image folders in the browser: PNG files made here (lossless) decode to exactly their known
+// pixels at native size, labelled by their sub-folder (non-images skipped), and the worker's GPU resize of what the
+// page decoded equals the area-average reference.
 import { expect, test } from 'vitest';
-import { decodeFolder, resizeArea } from '../../src/ui/lib/imageFolders';
+import { decodeFolder } from '../../src/ui/lib/imageFolders';
+import { resizeArea } from '../../src/reference/resize';
+import { resizeImages } from '../../src/runtime/resizeImages';
+import { getGpu } from './harness';
 
 async function png(w: number, h: number, seed: number): Promise<{ file: File; rgba: Uint8ClampedArray }> {
   const canvas = new OffscreenCanvas(w, h);
@@ -33,7 +37,14 @@ test('a folder of PNGs decodes to 32x32 CHW bytes equal to the area-average refe
   expect(d.classNames).toEqual(['cat', 'dog']);
   expect([...d.labels]).toEqual([1, 0, 1]);
   expect(d.skipped).toBe(1);
-  expect(d.pixels.subarray(0, 3072)).toEqual(resizeArea(a.rgba, 64, 48));
-  expect(d.pixels.subarray(3072, 6144)).toEqual(resizeArea(b.rgba, 45, 37));
-  expect(d.pixels.subarray(6144, 9216)).toEqual(resizeArea(c.rgba, 32, 32));
+  expect(d.images.map((im) => [im.width, im.height])).toEqual([
+    [64, 48],
+    [45, 37],
+    [32, 32],
+  ]);
+  expect(d.images.map((im) => im.rgba)).toEqual([a, b, c].map((x) => new Uint8Array(x.rgba)));
+  const records = await resizeImages(await getGpu(), d.images);
+  expect(records.subarray(0, 3072)).toEqual(resizeArea(a.rgba, 64, 48));
+  expect(records.subarray(3072, 6144)).toEqual(resizeArea(b.rgba, 45, 37));
+  expect(records.subarray(6144, 9216)).toEqual(resizeArea(c.rgba, 32, 32));
 });

@@ -1,7 +1,9 @@
-// The user's image folders: class from the path, the exact area-average resize against a float64 reference,
+// The user's image folders: class from the path, the area-average resize reference (src/reference/resize.ts, the
+// GPU kernel's twin) against the exact mean by 2-D overlap areas,
 // and the held-out test split of the dataset built from them.
 import { describe, expect, test } from 'vitest';
-import { classOfPath, resizeArea } from '../../src/ui/lib/imageFolders';
+import { classOfPath } from '../../src/ui/lib/imageFolders';
+import { resizeArea } from '../../src/reference/resize';
 import { imagesAsDataset } from '../../src/train/fineTune';
 import { Rng } from '../../src/util/rng';
 

@@ -1,7 +1,7 @@
-// The user's own labelled images: a folder with one sub-folder per class, decoded in the page and shrunk to the
-// 32x32 CHW bytes the worker's datasets hold (the same layout as a CIFAR record). The resize is an exact area
-// average (every source pixel weighted by how much of it an output pixel covers), so it has a float reference.
-import type { LabelledImages } from '../../train/protocol';
+// The user's own labelled images: a folder with one sub-folder per class, decoded in the page to RGBA pixels at
+// native size. The worker shrinks them to 32x32 CHW records on its GPU (src/runtime/resizeImages.ts): the page
+// cannot reach the GPU, and the area average is exact there (src/reference/resize.ts is its twin).
+import type { LabelledImages, NativeImage } from '../../train/protocol';
 
 const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp|avif)$/i;
 
@@ -12,39 +12,10 @@ export function classOfPath(path: string): string | undefined {
 }
 
 /**
- * Area-average resize of RGBA pixels (w x h, row-major) to size x size, as CHW planes of R, G, B (alpha ignored).
- * Output pixel (x, y) covers source [x*w/size, (x+1)*w/size) x [y*h/size, (y+1)*h/size).
+ * Images over this many pixels are scaled down by the browser while decoding (to fit, keeping the aspect): the
+ * worker's resize kernel sums a whole image's bytes in u32, up to 16,843,009 pixels (src/kernels/resize.ts).
  */
-export function resizeArea(rgba: ArrayLike<number>, w: number, h: number, size = 32): Uint8Array {
-  const out = new Uint8Array(3 * size * size);
-  // Per output column/row: the source indices it touches and their coverage weights (1-D, separable).
-  const spans = (n: number) =>
-    Array.from({ length: size }, (_, o) => {
-      const a = (o * n) / size;
-      const b = ((o + 1) * n) / size;
-      const taps: [number, number][] = [];
-      for (let i = Math.floor(a); i < Math.ceil(b); i++) taps.push([i, Math.min(b, i + 1) - Math.max(a, i)]);
-      return taps;
-    });
-  const xs = spans(w);
-  const ys = spans(h);
-  for (let oy = 0; oy < size; oy++)
-    for (let ox = 0; ox < size; ox++) {
-      const acc = [0, 0, 0];
-      let area = 0;
-      for (const [sy, wy] of ys[oy])
-        for (const [sx, wx] of xs[ox]) {
-          const p = (sy * w + sx) * 4;
-          const wgt = wy * wx;
-          acc[0] += rgba[p] * wgt;
-          acc[1] += rgba[p + 1] * wgt;
-          acc[2] += rgba[p + 2] * wgt;
-          area += wgt;
-        }
-      for (let c = 0; c < 3; c++) out[c * size * size + oy * size + ox] = Math.round(acc[c] / area);
-    }
-  return out;
-}
+export const MAX_PIXELS = 4096 * 4096;
 
 /** Decodes every image file of a picked folder (one sub-folder per class; other files are skipped); `pathOf`: a file's path in it. */
 export async function decodeFolder(
@@ -55,23 +26,29 @@ export async function decodeFolder(
     .map((f) => ({ f, cls: classOfPath(pathOf(f)) }))
     .filter((x): x is { f: File; cls: string } => x.cls !== undefined && IMAGE_EXT.test(x.f.name));
   const classNames = [...new Set(items.map((x) => x.cls))].sort();
-  const pixels = new Uint8Array(items.length * 3072);
-  const labels = new Uint8Array(items.length);
-  let n = 0;
+  const images: NativeImage[] = [];
+  const labels: number[] = [];
   let skipped = files.length - items.length;
   for (const { f, cls } of items) {
     try {
-      const bmp = await createImageBitmap(f);
+      let bmp = await createImageBitmap(f);
+      const n = bmp.width * bmp.height;
+      if (n > MAX_PIXELS) {
+        const k = Math.sqrt(MAX_PIXELS / n);
+        const [width, height] = [Math.max(1, Math.floor(bmp.width * k)), Math.max(1, Math.floor(bmp.height * k))];
+        bmp.close();
+        bmp = await createImageBitmap(f, { resizeWidth: width, resizeHeight: height, resizeQuality: 'high' });
+      }
       const canvas = new OffscreenCanvas(bmp.width, bmp.height);
       const ctx = canvas.getContext('2d')!;
       ctx.drawImage(bmp, 0, 0);
       const data = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
-      pixels.set(resizeArea(data, bmp.width, bmp.height), n * 3072);
-      labels[n++] = classNames.indexOf(cls);
+      images.push({ width: bmp.width, height: bmp.height, rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+      labels.push(classNames.indexOf(cls));
       bmp.close();
     } catch {
       skipped++; // not a decodable image
     }
   }
-  return { classNames, pixels: pixels.slice(0, n * 3072), labels: labels.slice(0, n), skipped };
+  return { classNames, images, labels: Uint8Array.from(labels), skipped };
 }

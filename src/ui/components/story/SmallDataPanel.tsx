@@ -98,7 +98,7 @@ function FineTune() {
       const tag = folder ? `${k} folders` : `${k} classes`;
       const fine: RunConfig = { ...base, fineTune: { from: source.name, train } };
       const f = fromRunConfig(base);
-      const images = folder ? { classNames: folder.classNames, pixels: folder.pixels, labels: folder.labels } : undefined;
+      const images = folder ? { classNames: folder.classNames, images: folder.images, labels: folder.labels } : undefined;
       const twin = startConfigured(f, base, `${source.name} scratch ${tag}`, (runId, name) =>
         images ? undefined : { type: 'createRun', runId, name, config: base, start: true },
       );
