@@ -107,13 +107,21 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   await expect(flow.getByRole('figure', { name: 'plain-8 gradient norms over training heat map' })).toContainText('BN on');
   await shot(page, 'gradient-flow');
 
-  // Kernel profile: bars by op kind where the adapter has timestamp queries, else a sentence saying it has none.
-  await tabs.getByRole('tab', { name: 'Kernel profile' }).click();
+  // Kernel profile, opened from the run's row: the cost model's FLOPs and bytes always (they need no timing), bars
+  // of the GPU time where the adapter has timestamp queries, else of the FLOPs with a sentence saying it has none.
+  await runRow(page, 'resnet-8').getByRole('button', { name: 'Kernel profile of resnet-8' }).click();
+  await expect(tabs.getByRole('tab', { name: 'Kernel profile' })).toHaveAttribute('aria-selected', 'true');
   const prof = lab.getByRole('tabpanel', { name: 'Kernel profile' });
-  await prof.getByRole('button', { name: /^Profile one step/ }).click();
-  await expect(prof.getByTestId('profile-unavailable').or(prof.getByRole('figure', { name: 'Kernel time chart' }))).toBeVisible();
-  if (await prof.getByRole('figure', { name: 'Kernel time chart' }).isVisible())
-    await expect(prof.locator('.lab-bar-fill').first()).toBeVisible();
+  await prof.getByRole('button', { name: 'Profile one step of resnet-8' }).click();
+  await expect(prof.getByTestId('profile-cost')).toContainText(/\d(\.\d+)?[KMG]FLOP, [\d.]+ (KiB|MiB|GiB) read \+ written/);
+  const chart = prof.getByRole('figure', { name: /^Kernel (time|FLOPs) chart$/ });
+  await expect(chart.locator('.lab-bar-fill').first()).toBeVisible();
+  await expect(chart.locator('li').first()).toContainText('FLOP');
+  if (await prof.getByRole('figure', { name: 'Kernel FLOPs chart' }).isVisible())
+    await expect(prof.getByTestId('profile-unavailable')).toBeVisible();
+  await prof.getByText('Layer', { exact: true }).click();
+  await expect(chart.locator('.lab-bar-name', { hasText: 'layer1.0' })).toHaveCount(1);
+  await expect(chart.locator('.lab-bar-name', { hasText: 'stem' })).toHaveCount(1);
   await expect(prof).toContainText('multiply-adds per image');
   await shot(page, 'kernel-profile');
 });
