@@ -58,6 +58,12 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   await expect(hist.getByTestId('bn-hist-caption')).toContainText('std');
   await expect(hist.getByRole('figure', { name: 'layer2.0.conv2: batch vs running mean chart' }).locator('path.lab-line')).toHaveCount(2);
   await expect(hist.getByTestId('bn-drift-caption')).toContainText('running standard deviations');
+  // Drift over training: one point per measurement of the layer; the second draws the lines.
+  await hist.getByRole('button', { name: 'Measure again' }).click();
+  await expect(hist.getByTestId('bn-drift-history-caption')).toContainText('2 measurements of layer2.0.conv2');
+  const driftChart = hist.getByRole('figure', { name: 'layer2.0.conv2: drift over training chart' });
+  await expect(driftChart.locator('path.lab-line')).toHaveCount(2);
+  await expect(driftChart.locator('circle')).toHaveCount(4);
   const re = bn.getByRole('group', { name: 'Re-estimate BN statistics' });
   await re.getByLabel('Batches').fill('3');
   await re.getByRole('button', { name: 'Re-estimate BN statistics' }).click();
@@ -119,7 +125,7 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   await expect(chart.locator('li').first()).toContainText('FLOP');
   if (await prof.getByRole('figure', { name: 'Kernel FLOPs chart' }).isVisible())
     await expect(prof.getByTestId('profile-unavailable')).toBeVisible();
-  await prof.getByText('Layer', { exact: true }).click();
+  await prof.getByRole('radiogroup', { name: 'Group by' }).getByRole('radio', { name: 'Layer' }).check();
   await expect(chart.locator('.lab-bar-name', { hasText: 'layer1.0' })).toHaveCount(1);
   await expect(chart.locator('.lab-bar-name', { hasText: 'stem' })).toHaveCount(1);
   await expect(prof).toContainText('multiply-adds per image');
