@@ -58,29 +58,32 @@ export function BnDriftHistory({ run, live, color, res, pending, measure }: Prop
   const labels = points.map((p) => `step ${p.step}`);
   return (
     <>
-      <LabChart
-        title={`${layer}: drift over training`}
-        format={num}
-        xEnds={[labels[0], labels.at(-1)!]}
-        series={[
-          { name: 'mean |batch mean − running mean|', color, values: points.map((p) => p.mean), labels },
-          {
-            name: 'mean |batch var − running var| / running var',
-            color: '#64748b',
-            values: points.map((p) => p.variance),
-            labels,
-            dashed: true,
-          },
-        ]}
-        legend={
-          <Legend
-            items={[
-              { name: '|batch mean − running mean|', color },
-              { name: '|batch var − running var| / running var', color: '#64748b', dashed: true },
-            ]}
-          />
-        }
-      />
+      {/* Half width, beside nothing: a handful of points need no more. */}
+      <div className="lab-hists">
+        <LabChart
+          title={`${layer}: drift over training`}
+          format={num}
+          xEnds={[labels[0], labels.at(-1)!]}
+          series={[
+            { name: 'mean |batch mean − running mean|', color, values: points.map((p) => p.mean), labels },
+            {
+              name: 'mean |batch var − running var| / running var',
+              color: '#64748b',
+              values: points.map((p) => p.variance),
+              labels,
+              dashed: true,
+            },
+          ]}
+          legend={
+            <Legend
+              items={[
+                { name: '|batch mean − running mean|', color },
+                { name: '|batch var − running var| / running var', color: '#64748b', dashed: true },
+              ]}
+            />
+          }
+        />
+      </div>
       <p className="muted small" data-testid="bn-drift-history-caption">
         {points.length} measurement{points.length === 1 ? '' : 's'} of {layer}, steps {points[0].step}–{points.at(-1)!.step}, each the mean
         over channels. While this tab is open and the run trains, it is measured again every {'~'}10% of the run (at most every 200 steps
