@@ -140,7 +140,7 @@ export class LabJobs {
       const gpu = await this.gpu();
       const target = await r.network.target('train', r.config.batchSize);
       const step = r.step;
-      const times = await profileGradientStep(gpu, target);
+      const { timestamps, kernels } = await profileGradientStep(gpu, target);
       if (this.runs.isCurrent(r)) {
         this.post({
           type: 'labProfile',
@@ -148,8 +148,8 @@ export class LabJobs {
           step,
           batch: r.config.batchSize,
           adapter: gpu.adapterName,
-          timestamps: !!times,
-          kernels: times ?? [],
+          timestamps,
+          kernels,
         });
       }
     });

@@ -286,7 +286,10 @@ export type WorkerEvent =
       /** Per channel: the batch's mean and (biased) variance of the BN input against the running statistics. */
       channels?: { batchMean: number[]; batchVar: number[]; runningMean: number[]; runningVar: number[] };
     }
-  /** `kernels` empty and `timestamps` false when the adapter has no timestamp queries. Labels are `${opKind} ${nodeName}`. */
+  /**
+   * One entry per node of a forward + backward pass: label `${opKind} ${nodeName}`, GPU time (0 and `timestamps`
+   * false when the adapter has no timestamp queries), and the static cost model's FLOPs and bytes (src/kernels/cost.ts).
+   */
   | {
       type: 'labProfile';
       runId: RunId;
@@ -294,7 +297,7 @@ export type WorkerEvent =
       batch: number;
       adapter: string;
       timestamps: boolean;
-      kernels: { label: string; ms: number }[];
+      kernels: { label: string; ms: number; flops: number; bytesRead: number; bytesWritten: number }[];
     }
   | { type: 'labLandscapeProgress'; runId: RunId; done: number; total: number }
   /** `losses`: mean training loss per point, for '2d' row-major over (b, a); NaN where cancelled before it. */

@@ -10,7 +10,7 @@ import { useWorkerStorage } from './store/storage';
 import { createTrainerClient, type TrainerClient } from './trainerClient';
 import { useApp } from './store';
 import type { RunView } from './store/types';
-import { applyLabEvents, markBusy, type LabKind } from './store/lab';
+import { applyLabEvents, markBusy, useLab, type LabKind } from './store/lab';
 
 let client: TrainerClient | undefined;
 /** Why a checkpoint was asked for: to download it, or to keep it in the browser. */
@@ -214,6 +214,13 @@ export function labMeasure(
   else if (kind === 'responses') send({ type: 'labResponses', runId, images: o.images });
   else if (kind === 'lesion') send({ type: 'labLesion', runId, images: o.images });
   else send({ type: 'labReestimateBn', runId, batches: o.batches ?? 20, images: o.images });
+}
+
+/** The run list's way into the lab: selects the run, opens the Kernel profile tab and brings the lab into view. */
+export function openKernelProfile(runId: string): void {
+  get().select(runId);
+  useLab.setState({ tab: 'profile' });
+  requestAnimationFrame(() => document.querySelector('.lab-panel')?.scrollIntoView({ block: 'start' }));
 }
 
 export function labCancel(runId: string): void {

@@ -58,6 +58,12 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   await expect(hist.getByTestId('bn-hist-caption')).toContainText('std');
   await expect(hist.getByRole('figure', { name: 'layer2.0.conv2: batch vs running mean chart' }).locator('path.lab-line')).toHaveCount(2);
   await expect(hist.getByTestId('bn-drift-caption')).toContainText('running standard deviations');
+  // Drift over training: one point per measurement of the layer; the second draws the lines.
+  await hist.getByRole('button', { name: 'Measure again' }).click();
+  await expect(hist.getByTestId('bn-drift-history-caption')).toContainText('2 measurements of layer2.0.conv2');
+  const driftChart = hist.getByRole('figure', { name: 'layer2.0.conv2: drift over training chart' });
+  await expect(driftChart.locator('path.lab-line')).toHaveCount(2);
+  await expect(driftChart.locator('circle')).toHaveCount(4);
   const re = bn.getByRole('group', { name: 'Re-estimate BN statistics' });
   await re.getByLabel('Batches').fill('3');
   await re.getByRole('button', { name: 'Re-estimate BN statistics' }).click();
@@ -107,13 +113,21 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   await expect(flow.getByRole('figure', { name: 'plain-8 gradient norms over training heat map' })).toContainText('BN on');
   await shot(page, 'gradient-flow');
 
-  // Kernel profile: bars by op kind where the adapter has timestamp queries, else a sentence saying it has none.
-  await tabs.getByRole('tab', { name: 'Kernel profile' }).click();
+  // Kernel profile, opened from the run's row: the cost model's FLOPs and bytes always (they need no timing), bars
+  // of the GPU time where the adapter has timestamp queries, else of the FLOPs with a sentence saying it has none.
+  await runRow(page, 'resnet-8').getByRole('button', { name: 'Kernel profile of resnet-8' }).click();
+  await expect(tabs.getByRole('tab', { name: 'Kernel profile' })).toHaveAttribute('aria-selected', 'true');
   const prof = lab.getByRole('tabpanel', { name: 'Kernel profile' });
-  await prof.getByRole('button', { name: /^Profile one step/ }).click();
-  await expect(prof.getByTestId('profile-unavailable').or(prof.getByRole('figure', { name: 'Kernel time chart' }))).toBeVisible();
-  if (await prof.getByRole('figure', { name: 'Kernel time chart' }).isVisible())
-    await expect(prof.locator('.lab-bar-fill').first()).toBeVisible();
+  await prof.getByRole('button', { name: 'Profile one step of resnet-8' }).click();
+  await expect(prof.getByTestId('profile-cost')).toContainText(/\d(\.\d+)?[KMG]FLOP, [\d.]+ (KiB|MiB|GiB) read \+ written/);
+  const chart = prof.getByRole('figure', { name: /^Kernel (time|FLOPs) chart$/ });
+  await expect(chart.locator('.lab-bar-fill').first()).toBeVisible();
+  await expect(chart.locator('li').first()).toContainText('FLOP');
+  if (await prof.getByRole('figure', { name: 'Kernel FLOPs chart' }).isVisible())
+    await expect(prof.getByTestId('profile-unavailable')).toBeVisible();
+  await prof.getByRole('radiogroup', { name: 'Group by' }).getByRole('radio', { name: 'Layer' }).check();
+  await expect(chart.locator('.lab-bar-name', { hasText: 'layer1.0' })).toHaveCount(1);
+  await expect(chart.locator('.lab-bar-name', { hasText: 'stem' })).toHaveCount(1);
   await expect(prof).toContainText('multiply-adds per image');
   await shot(page, 'kernel-profile');
 });

@@ -369,3 +369,31 @@ describe.each([
     }
   });
 });
+
+test('the kernel profile carries the cost model: its FLOPs and bytes per op kind equal Network.costModel()', async () => {
+  const { profileGradientStep } = await import('../../src/runtime/labProfile');
+  const network = await buildNetwork(engine, { arch: 'residual', depth: 8 }, { batchSize: BATCH, seed: 3 });
+  try {
+    const target = await network.target('train', BATCH);
+    const got = await profileGradientStep(engine.gpu, target);
+    const model = await network.costModel();
+    expect(got.kernels.length).toBeGreaterThan(0);
+    expect(got.timestamps).toBe(engine.gpu.hasTimestamps);
+    // Times only where the adapter has timestamp queries (a tiny kernel may still read 0 ms on a fast GPU).
+    expect(got.kernels.reduce((a, k) => a + k.ms, 0) > 0).toBe(got.timestamps);
+    const sums: Record<string, [number, number, number]> = {};
+    for (const k of got.kernels) {
+      const s = (sums[k.label.split(' ')[0]] ??= [0, 0, 0]);
+      [s[0], s[1], s[2]] = [s[0] + k.flops, s[1] + k.bytesRead, s[2] + k.bytesWritten];
+    }
+    for (const [kind, s] of Object.entries(sums))
+      expect(s, kind).toEqual([model.byKind[kind].flops, model.byKind[kind].bytesRead, model.byKind[kind].bytesWritten]);
+    // Only the SGD update and the running-statistics nodes are left out of the profile.
+    const running = target.compiled.graph.nodes.filter((n) => n.phase === 'running').map((n) => n.kind);
+    const left = Object.keys(model.byKind).filter((k) => !(k in sums));
+    expect(left.sort()).toEqual([...new Set(['sgd', ...running])].sort());
+    expect(Object.values(sums).reduce((a, s) => a + s[0], 0)).toBeGreaterThan(0);
+  } finally {
+    network.destroy();
+  }
+});

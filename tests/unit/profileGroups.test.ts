@@ -39,3 +39,22 @@ test('groupTimes sums by kind and by layer, largest first, with shares of the wh
   expect(layers[0].share).toBeCloseTo(5.5 / 10, 12);
   expect(groupTimes([], 'kind')).toEqual([]);
 });
+
+test('groupTimes sums the modelled FLOPs and bytes, and without times ranks and shares by FLOPs', () => {
+  const untimed = [
+    { label: 'conv2d conv1', ms: 0, flops: 100, bytesRead: 40, bytesWritten: 8 },
+    { label: 'conv2d layer1.0.conv1', ms: 0, flops: 300, bytesRead: 16, bytesWritten: 4 },
+    { label: 'batchNorm bn1', ms: 0, flops: 20, bytesRead: 12, bytesWritten: 12 },
+  ];
+  const kinds = groupTimes(untimed, 'kind');
+  expect(kinds.map((g) => [g.name, g.flops, g.bytes, g.kernels])).toEqual([
+    ['conv2d', 400, 68, 2],
+    ['batchNorm', 20, 24, 1],
+  ]);
+  expect(kinds[0].share).toBeCloseTo(400 / 420, 12);
+  const layers = groupTimes(untimed, 'layer');
+  expect(layers.map((g) => [g.name, g.flops, g.bytes])).toEqual([
+    ['layer1.0', 300, 20],
+    ['stem', 120, 72],
+  ]);
+});

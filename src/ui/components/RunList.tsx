@@ -1,7 +1,7 @@
 // The runs on screen: colour (as in the charts), name, state, latest step, loss and test accuracy, and
 // per-run exports. Clicking a run selects it for the controls, BatchNorm mode and inspection.
 import { useRef } from 'react';
-import { continueRun, deleteRun, exportMetrics, exportTorchScript, loadCheckpointFile, saveWeights } from '../actions';
+import { continueRun, deleteRun, exportMetrics, exportTorchScript, loadCheckpointFile, openKernelProfile, saveWeights } from '../actions';
 import { loss, pct } from '../lib/format';
 import { useApp } from '../store';
 import type { RunView } from '../store/types';
@@ -116,6 +116,17 @@ function RunRow({ r, index, selected }: { r: RunView; index: number; selected: b
         >
           .py
         </button>
+        {r.live && (
+          <button
+            type="button"
+            className="small"
+            onClick={() => openKernelProfile(r.id)}
+            aria-label={`Kernel profile of ${r.name}`}
+            title="Where the time goes: open the lab's kernel profile for this run"
+          >
+            Profile
+          </button>
+        )}
         <button type="button" className="small ghost" onClick={() => deleteRun(r.id)} aria-label={`Delete run ${r.name}`}>
           ✕
         </button>

@@ -2,6 +2,7 @@
 // flight. A store of its own: the lab is one concern, and its events do not touch the runs' curves.
 import { create } from 'zustand';
 import type { WorkerEvent } from '../../train/protocol';
+import { appendDrift, driftPoint, type DriftPoint } from '../lib/bnDrift';
 
 export type LabResponses = Extract<WorkerEvent, { type: 'labResponses' }>;
 export type LabLesionResult = Extract<WorkerEvent, { type: 'labLesion' }>;
@@ -17,6 +18,8 @@ export interface LabState {
   lesion: Record<string, LabLesionResult>;
   bn: Record<string, LabBnResult>;
   histogram: Record<string, LabHistograms>;
+  /** Per run: the BN drift of every histogram measurement with channel statistics, in order (lib/bnDrift.ts). */
+  drift: Record<string, DriftPoint[]>;
   profile: Record<string, LabProfile>;
   /** Per run and mode ('1d' | '2d'). */
   landscape: Record<string, Partial<Record<'1d' | '2d', LabLandscape>>>;
@@ -35,6 +38,7 @@ export const useLab = create<LabState>()(() => ({
   lesion: {},
   bn: {},
   histogram: {},
+  drift: {},
   profile: {},
   landscape: {},
   saliency: {},
@@ -56,7 +60,7 @@ const done = (busy: Partial<Record<string, true>>, kinds: LabKind[], runId: stri
 
 /** The lab's part of a batch of worker events: results in, and a failed run's measurements no longer in flight. */
 export function reduceLabEvents(s: LabState, events: readonly WorkerEvent[]): Partial<LabState> {
-  let { responses, lesion, bn, histogram, profile, landscape, saliency, progress, busy } = s;
+  let { responses, lesion, bn, histogram, drift, profile, landscape, saliency, progress, busy } = s;
   for (const e of events) {
     switch (e.type) {
       case 'labResponses':
@@ -73,6 +77,7 @@ export function reduceLabEvents(s: LabState, events: readonly WorkerEvent[]): Pa
         break;
       case 'labHistogram':
         histogram = { ...histogram, [e.runId]: e };
+        if (e.channels) drift = { ...drift, [e.runId]: appendDrift(drift[e.runId] ?? [], driftPoint(e.step, e.layer, e.channels)) };
         busy = done(busy, ['histogram'], e.runId);
         break;
       case 'labProfile':
@@ -101,7 +106,7 @@ export function reduceLabEvents(s: LabState, events: readonly WorkerEvent[]): Pa
         break;
     }
   }
-  return { responses, lesion, bn, histogram, profile, landscape, saliency, progress, busy };
+  return { responses, lesion, bn, histogram, drift, profile, landscape, saliency, progress, busy };
 }
 
 export const applyLabEvents = (events: readonly WorkerEvent[]) => useLab.setState((s) => reduceLabEvents(s, events));

@@ -6,6 +6,7 @@ import type { LabHistogram } from '../../../train/protocol';
 import { busyKey, useLab } from '../../store/lab';
 import type { LabRun } from './labRuns';
 import { LabChart, Legend } from './LabChart';
+import { BnDriftHistory } from './BnDriftHistory';
 
 const IMAGES = 64;
 const BINS = 40;
@@ -85,6 +86,7 @@ export function BnHistograms({ target }: { target: LabRun | undefined }) {
             <Bars title={`${res.layer} after BN`} h={res.after} color={color} />
           </div>
           {res.channels && <Drift ch={res.channels} color={color} layer={res.layer} />}
+          <BnDriftHistory run={run} live={live} color={color} res={res} pending={pending} measure={measure} />
           <p className="muted small" data-testid="bn-hist-caption">
             {res.images} test images at step {res.step}, BN in eval mode. Normalising subtracts the mean and divides by the std (mean 0,
             variance 1), then the learnt scale and shift set the spread and centre: here the activations go from mean {num(res.before.mean)}

@@ -1,6 +1,7 @@
 // Where the time goes: the GPU time of each kernel of one forward + backward pass (timestamp queries, measured by
-// the worker: src/runtime/labProfile.ts), summed by op kind or by layer, with the step's multiply-adds and the
-// run's GPU memory. Adapters without timestamp queries get a sentence saying so instead of bars.
+// the worker: src/runtime/labProfile.ts) with its modelled FLOPs and bytes (src/kernels/cost.ts), summed by op
+// kind or by layer, with the step's totals and the run's GPU memory. Adapters without timestamp queries get a
+// sentence saying so, and bars of the FLOPs instead of the time.
 import { useState } from 'react';
 import { labMeasure } from '../../actions';
 import { bytes } from '../../lib/format';
@@ -24,6 +25,8 @@ export function KernelProfile() {
   const pending = !!busy[busyKey('profile', run.id)];
   const groups = res ? groupTimes(res.kernels, by) : [];
   const total = res ? res.kernels.reduce((s, k) => s + k.ms, 0) : 0;
+  const flops = res ? res.kernels.reduce((s, k) => s + k.flops, 0) : 0;
+  const traffic = res ? res.kernels.reduce((s, k) => s + k.bytesRead + k.bytesWritten, 0) : 0;
   const macs = run.config ? countFlops(run.config.model) : undefined;
   return (
     <div className="lab-body">
@@ -31,7 +34,7 @@ export function KernelProfile() {
         <button type="button" className="small" disabled={!live || pending} onClick={() => labMeasure('profile', run.id, { images: 1 })}>
           {pending ? 'Profiling…' : `Profile one step of ${run.name}`}
         </button>
-        {res?.timestamps && (
+        {res && res.kernels.length > 0 && (
           <Segmented
             label="Group by"
             value={by}
@@ -57,21 +60,28 @@ export function KernelProfile() {
           WebGPU developer features (chrome://flags, “WebGPU Developer Features”) on a GPU that supports them.
         </p>
       )}
-      {res?.timestamps && (
-        <figure className="lab-chart" aria-label="Kernel time chart">
+      {res && res.kernels.length > 0 && (
+        <p className="small" data-testid="profile-cost">
+          Cost model of the forward + backward pass (batch {res.batch}): {formatCount(flops)}FLOP, {bytes(traffic)} read + written (modelled
+          per dispatch; the SGD and running-statistics updates are not included).
+        </p>
+      )}
+      {res && res.kernels.length > 0 && (
+        <figure className="lab-chart" aria-label={res.timestamps ? 'Kernel time chart' : 'Kernel FLOPs chart'}>
           <figcaption className="chart-title">
-            GPU time of one forward + backward pass, by {by === 'kind' ? 'op kind' : 'layer'}: {total.toFixed(2)} ms, {res.kernels.length}{' '}
-            passes (batch {res.batch}, step {res.step})
+            {res.timestamps ? 'GPU time' : 'Modelled FLOPs'} of one forward + backward pass, by {by === 'kind' ? 'op kind' : 'layer'}
+            {res.timestamps ? `: ${total.toFixed(2)} ms` : ''}, {res.kernels.length} passes (batch {res.batch}, step {res.step})
           </figcaption>
           <ul className="lab-bars">
             {groups.map((g) => (
-              <li key={g.name} title={`${g.kernels} kernels`}>
+              <li key={g.name} title={`${g.kernels} kernels, ${formatCount(g.flops)}FLOP, ${bytes(g.bytes)}`}>
                 <span className="lab-bar-name">{g.name}</span>
                 <span className="lab-bar-track">
                   <span className="lab-bar-fill" style={{ width: `${(g.share * 100).toFixed(1)}%`, background: color }} />
                 </span>
                 <span className="num small">
-                  {g.ms.toFixed(2)} ms · {(g.share * 100).toFixed(0)}%
+                  {res.timestamps && `${g.ms.toFixed(2)} ms · `}
+                  {formatCount(g.flops)}FLOP · {bytes(g.bytes)} · {(g.share * 100).toFixed(0)}%
                 </span>
               </li>
             ))}
