@@ -82,12 +82,13 @@ export class StepLoop {
     if (r.budget !== undefined && --r.budget <= 0) this.runs.pause(r, 'paused');
     const { evalEvery, evalBnModes, evalImages } = r.config;
     const finished = r.step >= r.totalSteps;
+    // The last steps' metrics are read back before the final evaluation is submitted, so they arrive first.
+    if (finished) r.flush();
     if (finished || (evalEvery > 0 && r.step % evalEvery === 0)) {
       this.jobs.background(r, this.jobs.evaluate(r, 'test', evalBnModes, evalImages));
     }
     if (finished) {
       r.budget = undefined;
-      r.flush();
       this.runs.setState(r, 'done');
     } else {
       this.runs.postProgress(r);

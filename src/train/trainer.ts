@@ -44,7 +44,12 @@ export class Trainer {
     this.outbox = new Outbox(post);
     this.runs = new RunRegistry(post);
     this.device = new TrainerDevice(post, opts, (gpu, e) => this.recovery.onGpuError(gpu, e));
-    this.jobs = new RunJobs(this.runs, post);
+    // A background result (an evaluation, predictions, a checkpoint) goes after the metric points queued before it,
+    // so the UI never shows a run's final test accuracy while its last training points are still in the outbox.
+    this.jobs = new RunJobs(this.runs, (event, transfer) => {
+      this.outbox.flush();
+      post(event, transfer);
+    });
     this.lab = new LabJobs(
       this.runs,
       post,
