@@ -191,7 +191,15 @@ export function confusionMatrix(truth: ArrayLike<number>, predicted: ArrayLike<n
  * The 'predictions' event: the confusion matrix and accuracy over every evaluated image, and the first `count`
  * images (pixels, true and predicted labels) for display.
  */
-export function predictionsEvent(runId: RunId, bnMode: BnMode, split: GpuSplit, res: EvalResult, count: number, classes: number) {
+export function predictionsEvent(
+  runId: RunId,
+  step: number,
+  bnMode: BnMode,
+  split: GpuSplit,
+  res: EvalResult,
+  count: number,
+  classes: number,
+) {
   const n = res.images;
   const predicted = argmaxRows(res.logits!, classes);
   const truth = new Uint8Array(n);
@@ -202,6 +210,7 @@ export function predictionsEvent(runId: RunId, bnMode: BnMode, split: GpuSplit, 
   return {
     type: 'predictions',
     runId,
+    step,
     bnMode,
     pixels,
     labels: truth.slice(0, shown),

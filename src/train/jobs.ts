@@ -1,5 +1,6 @@
 // Results produced in the background, while the runs go on training and later commands are handled: evaluation,
-// predictions and checkpoint files. Each is posted when ready, unless its run is gone by then.
+// predictions and checkpoint files. Each is posted when ready, unless its run is gone by then, and names the step
+// whose weights it measured (taken when its work was submitted).
 import type { EvalPoint } from './protocol';
 import type { GpuSplit } from './gpuDataset';
 import type { Run } from './run';
@@ -15,18 +16,30 @@ export class RunJobs {
     private readonly post: Post,
   ) {}
 
-  /** Reports a background task's failure unless its run is gone (deleted, or lost with its device and rebuilt). */
-  background(r: Run, task: Promise<void>): void {
+  /**
+   * Reports a background task's failure (answering `requestId` when it has one) unless its run is gone (deleted,
+   * or lost with its device and rebuilt: the UI drops what it was waiting for of that run then).
+   */
+  background(r: Run, task: Promise<void>, requestId?: string): void {
     task.catch((e: unknown) => {
-      if (this.runs.isCurrent(r)) this.post(toErrorEvent(e, r.id));
+      if (this.runs.isCurrent(r)) this.post(requestId === undefined ? toErrorEvent(e, r.id) : { ...toErrorEvent(e, r.id), requestId });
     });
   }
 
-  async evaluate(r: Run, split: 'test' | 'val', modes: BnMode[], count: number): Promise<void> {
+  /** `onSubmit`: called once the batches are submitted (the weights of the step the points name are then in). */
+  async evaluate(r: Run, split: 'test' | 'val', modes: BnMode[], count: number, onSubmit?: () => void): Promise<void> {
     const s = splitOf(r, split);
     const bnModes: BnMode[] = modes.length ? [...new Set(modes)] : ['eval'];
     let step = r.step;
-    const results = await r.evaluator.run(s, bnModes, count, { onSubmit: () => (step = r.step) });
+    let reported: Promise<void> | undefined;
+    const results = await r.evaluator.run(s, bnModes, count, {
+      onSubmit: () => {
+        step = r.step;
+        reported = r.drain(); // the points up to `step` go out before this evaluation
+        onSubmit?.();
+      },
+    });
+    await reported;
     const points: EvalPoint[] = results.map((res, i) => ({
       runId: r.id,
       step,
@@ -47,16 +60,22 @@ export class RunJobs {
   async predict(r: Run, count: number, bnMode: BnMode): Promise<void> {
     const s = r.splits.test;
     const n = r.config.evalImages > 0 ? Math.min(s.ids.length, Math.max(count, r.config.evalImages)) : s.ids.length;
-    const [res] = await r.evaluator.run(s, [bnMode], n, { logits: true });
-    const event = predictionsEvent(r.id, bnMode, s, res, count, r.network.config.classes);
+    let step = r.step;
+    const [res] = await r.evaluator.run(s, [bnMode], n, { logits: true, onSubmit: () => (step = r.step) });
+    const event = predictionsEvent(r.id, step, bnMode, s, res, count, r.network.config.classes);
     if (this.runs.isCurrent(r)) this.post(event, [event.pixels.buffer, event.labels.buffer, event.predicted.buffer]);
   }
 
-  async save(r: Run): Promise<void> {
+  /** A checkpoint file of the run's weights at its current step, answered as 'checkpoint' (or 'error') with `requestId`. */
+  async save(r: Run, requestId: string): Promise<void> {
     const step = r.step;
+    // The points up to `step` are posted before the checkpoint: the UI keeps the curve with it, never a shorter one.
+    const reported = r.drain();
     const bytes = await saveCheckpoint(r.network, { config: { ...r.config, lr: r.lr }, step, epoch: r.epochAt(step), name: r.name });
+    await reported;
     const buffer = bytes.buffer as ArrayBuffer;
-    this.post({ type: 'checkpoint', runId: r.id, fileName: checkpointFileName(r.name, step), bytes: buffer }, [buffer]);
+    if (this.runs.isCurrent(r))
+      this.post({ type: 'checkpoint', runId: r.id, requestId, step, fileName: checkpointFileName(r.name, step), bytes: buffer }, [buffer]);
   }
 }
 

@@ -1,8 +1,10 @@
 // The analysis lab's jobs on a run (protocol commands lab*): layer responses on a fixed test batch, the lesion
 // study and the re-estimation of the BN statistics. All numbers are computed on the GPU by the engine (graph
 // variants, runtime/responses.ts, runtime/bnReestimate.ts, the evaluator). Lab jobs run one at a time (they share
-// the network's variant graphs, freed after each job) in the background, like evaluations: a live run goes on
-// training meanwhile, and each measurement is submitted in one turn so no step lands in its middle.
+// the network's variant graphs, freed after each job) in the background, like evaluations. A training run takes
+// no step while a job measures it (the lifecycle's hold), so a job that submits in several turns (the lesion study's
+// baseline and each lesion, the BN re-estimation's before and after) sees the weights of one step throughout, the
+// step its event names. The loss landscape reads the weights once, at its step, and works on a copy.
 import type { Gpu } from '../gpu/gpu';
 import { createStorage } from '../gpu/buffers';
 import type { ReadbackPool } from '../gpu/readback';
@@ -32,23 +34,32 @@ const positive = (n: number, what: string) => {
     throw new TrainerError('bad-config', `${what} must be a positive integer, not ${n}`, 'Ask for 1 or more.');
 };
 
+/** A landscape job's cancel flag: labCancel sets those of the run's jobs asked for before it, and no later one. */
+interface CancelToken {
+  cancelled: boolean;
+}
+
 export class LabJobs {
   private chain: Promise<unknown> = Promise.resolve();
-  /** Runs whose landscape the user cancelled (checked between chunks of points). */
-  private readonly cancelled = new Set<string>();
+  /** The cancel tokens of each run's landscape jobs not yet finished (checked between chunks of points). */
+  private readonly tokens = new Map<string, Set<CancelToken>>();
 
   constructor(
     private readonly runs: RunRegistry,
     private readonly post: Post,
     private readonly gpu: () => Promise<Gpu>,
     private readonly readback: () => ReadbackPool,
+    /** Runs `job` with the run held: it takes no training step until the job settles. */
+    private readonly hold: <T>(r: Run, job: () => Promise<T>) => Promise<T>,
   ) {}
 
-  /** Runs `job` after the lab jobs before it; the variant graphs it built are freed after it. */
+  /** Runs `job` after the lab jobs before it, with the run held; the variant graphs it built are freed after it. */
   private serial<T>(r: Run, job: () => Promise<T>): Promise<T> {
-    const p = this.chain.then(job).finally(() => {
-      if (this.runs.isCurrent(r)) r.network.dropVariants();
-    });
+    const p = this.chain
+      .then(() => this.hold(r, job))
+      .finally(() => {
+        if (this.runs.isCurrent(r)) r.network.dropVariants();
+      });
     this.chain = p.catch(() => undefined);
     return p;
   }
@@ -156,7 +167,7 @@ export class LabJobs {
   }
 
   cancel(runId: string): void {
-    this.cancelled.add(runId);
+    for (const t of this.tokens.get(runId) ?? []) t.cancelled = true;
   }
 
   /**
@@ -167,7 +178,13 @@ export class LabJobs {
     if (!(Number.isInteger(size) && size >= 2 && size <= 64))
       throw new TrainerError('bad-config', `grid size must be 2..64, not ${size}`, 'Ask for 2 to 64 points per axis.');
     positive(batches, 'batches');
-    this.cancelled.delete(r.id);
+    const token: CancelToken = { cancelled: false };
+    const mine = this.tokens.get(r.id) ?? new Set<CancelToken>();
+    this.tokens.set(r.id, mine.add(token));
+    const forget = () => {
+      mine.delete(token);
+      if (mine.size === 0 && this.tokens.get(r.id) === mine) this.tokens.delete(r.id);
+    };
     return this.serial(r, async () => {
       const gpu = await this.gpu();
       const B = r.config.batchSize;
@@ -224,7 +241,7 @@ export class LabJobs {
           const losses = await probe.evaluate(points, { count: k, fill: (enc, i) => inputs[i].encode(enc) }, this.readback(), {
             onChunk: (done) =>
               this.runs.isCurrent(r) && this.post({ type: 'labLandscapeProgress', runId: r.id, done, total: points.length }),
-            cancelled: () => this.cancelled.has(r.id) || !this.runs.isCurrent(r),
+            cancelled: () => token.cancelled || !this.runs.isCurrent(r),
           });
           const cancelled = losses.some((x) => Number.isNaN(x));
           if (this.runs.isCurrent(r))
@@ -236,9 +253,8 @@ export class LabJobs {
         inputs.forEach((x) => x.destroy());
         idx.forEach((b) => b.destroy());
         scratch.destroy();
-        this.cancelled.delete(r.id);
       }
-    });
+    }).finally(forget);
   }
 
   /** Class activation maps and input-gradient saliency of test image `index` (runtime/cam.ts), eval-mode BN. */

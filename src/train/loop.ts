@@ -1,10 +1,11 @@
 // The step loop: several runs share one device and are interleaved step by step (one step of each training run
 // per round). The loop never waits on a readback, only on the GPU finishing the round before last, so it stays
-// at most MAX_AHEAD rounds ahead of the device; between rounds it yields, so commands (a pause) get in.
+// at most MAX_AHEAD rounds ahead of the device; between rounds it yields, so commands (a pause) get in. What follows
+// a step (an evaluation, the end, a step budget used up) is the run's lifecycle (lifecycle.ts).
 import type { Gpu } from '../gpu/gpu';
 import type { Run } from './run';
 import type { RunRegistry } from './runs';
-import type { RunJobs } from './jobs';
+import type { Lifecycle } from './lifecycle';
 import type { TrainerDevice } from './device';
 import type { Post } from './outbox';
 import { errorEvent, toErrorEvent } from './errors';
@@ -26,7 +27,7 @@ export class StepLoop {
   constructor(
     private readonly device: TrainerDevice,
     private readonly runs: RunRegistry,
-    private readonly jobs: RunJobs,
+    private readonly life: Lifecycle,
     private readonly post: Post,
   ) {}
 
@@ -45,14 +46,19 @@ export class StepLoop {
         if (gpu !== this.device.current) break; // lost: the runs are rebuilt on the next device
         const active = this.runs.all().filter((r) => r.state === 'training');
         if (active.length === 0) break;
-        for (const r of active) if (r.state === 'training' && this.runs.isCurrent(r)) this.stepOnce(gpu, r);
+        const ready = active.filter((r) => this.life.canStep(r));
+        if (ready.length === 0) {
+          await this.life.whenAnyFree(active); // all halting (their points being read) or held by a job
+          continue;
+        }
+        for (const r of ready) if (this.life.canStep(r)) this.stepOnce(gpu, r);
         inflight.push(gpu.device.queue.onSubmittedWorkDone());
         if (inflight.length > MAX_AHEAD) await inflight.shift();
         else await nextTask();
       }
     } catch (e) {
       if (gpu === undefined || gpu === this.device.current) {
-        this.runs.pauseTraining();
+        this.life.haltTraining();
         this.post(toErrorEvent(e));
       } // else the device was lost under the loop: the trainer's recovery reports it and rebuilds the runs
     } finally {
@@ -62,7 +68,7 @@ export class StepLoop {
     if (gpu !== this.device.current && this.runs.all().some((r) => r.state === 'training')) this.kick();
   }
 
-  /** One step of `r` (its first inside a validation error scope), then what follows it: budget, evaluation, end. */
+  /** One step of `r` (its first inside a validation error scope), then what follows it: the end, an evaluation, a budget. */
   private stepOnce(gpu: Gpu, r: Run): void {
     const first = !this.checked.has(r);
     if (first) gpu.device.pushErrorScope('validation');
@@ -71,27 +77,21 @@ export class StepLoop {
     } finally {
       if (first) {
         this.checked.add(r);
-        void gpu.device.popErrorScope().then((err) => {
+        const check = gpu.device.popErrorScope().then((err) => {
           if (err && this.runs.isCurrent(r)) {
-            this.runs.setState(r, 'error');
+            this.life.fail(r);
             this.post(errorEvent('internal', `A training step of '${r.name}' failed on the GPU: ${err.message}`, r.id));
           }
         });
+        this.life.watch(r, check);
       }
     }
-    if (r.budget !== undefined && --r.budget <= 0) this.runs.pause(r, 'paused');
-    const { evalEvery, evalBnModes, evalImages } = r.config;
-    const finished = r.step >= r.totalSteps;
-    // The last steps' metrics are read back before the final evaluation is submitted, so they arrive first.
-    if (finished) r.flush();
-    if (finished || (evalEvery > 0 && r.step % evalEvery === 0)) {
-      this.jobs.background(r, this.jobs.evaluate(r, 'test', evalBnModes, evalImages));
-    }
-    if (finished) {
-      r.budget = undefined;
-      this.runs.setState(r, 'done');
-    } else {
-      this.runs.postProgress(r);
+    const { evalEvery } = r.config;
+    if (r.step >= r.totalSteps) this.life.finish(r);
+    else {
+      if (evalEvery > 0 && r.step % evalEvery === 0) this.life.evaluate(r);
+      if (r.budget !== undefined && --r.budget <= 0) void this.life.halt(r, 'paused');
+      else this.runs.postProgress(r);
     }
   }
 }

@@ -91,7 +91,8 @@ export type Command =
   | { type: 'setLr'; runId: RunId; lr: number }
   | { type: 'evaluate'; runId: RunId; split: 'test' | 'val'; bnModes: ('eval' | 'train')[] }
   | { type: 'predict'; runId: RunId; count: number; bnMode: 'eval' | 'train' }
-  | { type: 'save'; runId: RunId }
+  /** A checkpoint of the run now: answered by a 'checkpoint' event, or an 'error', carrying the same requestId. */
+  | { type: 'save'; runId: RunId; requestId: string }
   /** A safetensors checkpoint (with its RunConfig in the metadata) becomes a new run, paused. */
   | { type: 'load'; runId: RunId; name: string; bytes: ArrayBuffer }
   | { type: 'deleteRun'; runId: RunId }
@@ -135,7 +136,11 @@ export type Command =
   /** Class activation maps (Grad-CAM on the last stage) of test image `index` (the order predictions show them). */
   | { type: 'labSaliency'; runId: RunId; index: number };
 
-export type RunState = 'building' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
+/**
+ * 'evaluating': the run took its last step and its final evaluation is running; 'done' follows once it is posted.
+ * Every state is posted after the metric points up to its step (src/train/lifecycle.ts).
+ */
+export type RunState = 'building' | 'ready' | 'training' | 'evaluating' | 'paused' | 'done' | 'stopped' | 'error';
 
 /** One point per logged training step (batched into 'metrics' messages at most ~10 per second). */
 export interface MetricPoint {
@@ -252,6 +257,8 @@ export type WorkerEvent =
   | {
       type: 'predictions';
       runId: RunId;
+      /** The step whose weights were measured. */
+      step: number;
       bnMode: 'eval' | 'train';
       pixels: Uint8Array;
       labels: Uint8Array;
@@ -259,7 +266,8 @@ export type WorkerEvent =
       confusion: number[][];
       accuracy: number;
     }
-  | { type: 'checkpoint'; runId: RunId; fileName: string; bytes: ArrayBuffer }
+  /** The answer to 'save' `requestId`: the run's weights at `step`. */
+  | { type: 'checkpoint'; runId: RunId; requestId: string; step: number; fileName: string; bytes: ArrayBuffer }
   /** What the worker keeps in the browser: the dataset cache's bytes (undefined: not known in this session). */
   | { type: 'storage'; datasetBytes: number | undefined }
   | { type: 'labResponses'; runId: RunId; step: number; images: number; layers: LabLayerResponse[]; blocks: LabBlockRatio[] }
@@ -339,4 +347,6 @@ export type WorkerEvent =
       rolledBackTo?: number;
       /** 'device-lost' without a runId: the worker is rebuilding the runs on a new device (each then reports). */
       recovering?: boolean;
+      /** The request this error answers (a 'save'). */
+      requestId?: string;
     };

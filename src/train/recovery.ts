@@ -7,6 +7,7 @@ import type { Run } from './run';
 import type { Snapshot } from './snapshot';
 import { blankRunState, type RunRegistry } from './runs';
 import type { TrainerDevice } from './device';
+import type { Lifecycle } from './lifecycle';
 import type { Outbox, Post } from './outbox';
 import { errorEvent, gpuErrorEvent } from './errors';
 
@@ -25,6 +26,7 @@ const ADVICE_REBUILD =
 export interface RecoveryHost {
   device: TrainerDevice;
   runs: RunRegistry;
+  life: Lifecycle;
   outbox: Outbox;
   post: Post;
   /** Builds a run (paused), posting its failure; undefined when it failed. */
@@ -40,12 +42,12 @@ export class Recovery {
 
   /** A non-finite loss of `run` at `step` (a RunSink callback). */
   onNonFinite(run: Run, step: number): void {
-    const { runs, post } = this.host;
+    const { runs, life, post } = this.host;
     if (!runs.isCurrent(run)) return;
     const lr = run.lrAt(step - 1).toPrecision(3);
     this.host.outbox.flush(); // the bad step's point goes out before the rolled-back state
     const back = run.rollback();
-    if (run.state === 'training') runs.pause(run, 'paused');
+    if (run.state === 'training') void life.halt(run, 'paused');
     else runs.postState(run);
     const kept = back === undefined ? 'No earlier state was kept.' : `The run is back at step ${back}, its last good state.`;
     const event = errorEvent(
@@ -77,7 +79,7 @@ export class Recovery {
     }
     // An error outside any scope: it cannot be pinned on one run, so every training run pauses (once per second at most).
     const now = performance.now();
-    runs.pauseTraining();
+    this.host.life.haltTraining();
     if (now - this.lastGpuError < 1000) return;
     this.lastGpuError = now;
     const ev = gpuErrorEvent(e);
@@ -91,7 +93,7 @@ export class Recovery {
    * device had never been lost. Without a new device the runs fail and the user restarts the engine.
    */
   private async rebuild(lost: LostRun[]): Promise<void> {
-    const { device, runs, post } = this.host;
+    const { device, post } = this.host;
     try {
       await device.ensureDataset();
     } catch (e) {
@@ -105,7 +107,7 @@ export class Recovery {
       if (!run) continue;
       run.lr = l.lr;
       if (l.snapshot) run.restoreSnapshot(l.snapshot);
-      runs.setState(run, run.step >= run.totalSteps ? 'done' : 'paused');
+      this.host.life.built(run, run.step >= run.totalSteps ? 'done' : 'paused');
       const at = run.step;
       const message = `'${l.name}' was rebuilt on a new GPU device at step ${at}${at > 0 ? ', its last saved state' : ', its initial weights'}; it is paused.`;
       post({

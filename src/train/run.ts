@@ -2,7 +2,9 @@
 // loop's per-step work. A step writes only the batch's image ids and two uniforms, then records ONE encoder
 // (augment pass, training pass, a copy of the step's loss and correct count into slot step % K of a small
 // metrics-history buffer) and submits. Every few steps the history goes to a pooled readback buffer that is
-// mapped asynchronously: the points are emitted when the map resolves, and the loop never waits on it.
+// mapped asynchronously: the loop never waits on it. Maps may resolve in any order (a real GPU, a loaded
+// machine), so their results are handled in the order they were started: points always leave in step order,
+// and drain() says when every step submitted so far has been reported (lifecycle.ts awaits it).
 import type { Gpu } from '../gpu/gpu';
 import { createStorage } from '../gpu/buffers';
 import type { ReadbackPool } from '../gpu/readback';
@@ -68,6 +70,8 @@ export class Run {
   private nanReported = false;
   /** Bumped by a rollback: readbacks of steps from before it are dropped. */
   private generation = 0;
+  /** The readbacks started so far, handled one after another in the order they were started. */
+  private reads: Promise<void> = Promise.resolve();
   private readonly snapshots: SnapshotKeeper;
   private destroyed = false;
   /** Buffers only this run uses (its remapped labels), destroyed with it. */
@@ -231,13 +235,22 @@ export class Run {
     read?.();
   }
 
-  /** Reads back the steps not yet reported (call when the run stops stepping, so the last points arrive). */
+  /** Starts the readback of the steps not yet reported. */
   flush(): void {
     if (this.pending.length === 0 || this.destroyed) return;
     const enc = this.gpu.device.createCommandEncoder({ label: `${this.id}.flush` });
     const read = this.flushInto(enc);
     this.gpu.device.queue.submit([enc.finish()]);
     read();
+  }
+
+  /**
+   * Reads back every step submitted so far and resolves once their points (and layer norms) have gone to the
+   * sink, or were dropped by a rollback or with the device. Call when the run has stopped stepping.
+   */
+  drain(): Promise<void> {
+    this.flush();
+    return this.reads;
   }
 
   /** Starts the throughput clock afresh (after a pause, so idle time does not count). */
@@ -266,54 +279,58 @@ export class Run {
   private read(staging: GPUBuffer, steps: Pending[], norms: { step: number; read: () => Promise<Norms> } | undefined): void {
     const batch = this.config.batchSize;
     const generation = this.generation;
-    void this.readback.read(staging, HISTORY * SLOT_BYTES).then(
-      (buf) => {
-        if (this.destroyed || generation !== this.generation) return;
-        const h = new Float32Array(buf);
-        const now = performance.now();
-        this.ratePending += steps.length;
-        const dt = now - this.lastRateAt;
-        const imagesPerSec = dt > 0 ? (this.ratePending * batch * 1000) / dt : 0;
-        this.lastRateAt = now;
-        this.ratePending = 0;
-        const gpuBytes = this.gpuBytes();
-        const points: MetricPoint[] = [];
-        let bad: number | undefined;
-        for (const p of steps) {
-          const slot = (p.step % HISTORY) * 2;
-          const loss = h[slot];
-          if (bad !== undefined) break; // nothing after the first bad step: it is rolled back
-          if (!Number.isFinite(loss)) bad = p.step;
-          points.push({
-            runId: this.id,
-            step: p.step + 1,
-            epoch: p.epoch,
-            lr: p.lr,
-            trainLoss: loss,
-            trainAcc: h[slot + 1] / batch,
-            imagesPerSec,
-            gpuBytes,
-          });
-        }
-        this.sink.metrics(points);
-        if (norms) {
-          // Read even after a bad step (the staging buffer goes back to the pool), reported only without one.
-          void norms.read().then(
-            (n) => {
-              if (bad === undefined && !this.destroyed && generation === this.generation)
-                this.sink.layerNorms({ runId: this.id, step: norms.step, layers: this.probe.layers, ...n });
-            },
-            () => undefined,
-          );
-        }
-        if (bad === undefined) this.snapshots.maybeTake(this.step);
-        else if (!this.nanReported) {
-          this.nanReported = true;
-          this.sink.nonFinite(this, bad + 1);
-        }
-      },
-      () => undefined, // device lost or run deleted: the trainer reports those
-    );
+    const mapped = this.readback.read(staging, HISTORY * SLOT_BYTES);
+    // Both maps start now; their results are handled after the earlier readbacks' (rejections: the device was
+    // lost or the run deleted, which the trainer reports).
+    const normsRead = norms?.read();
+    normsRead?.catch(() => undefined);
+    const handled = this.reads
+      .then(() => mapped)
+      .then(
+        async (buf) => {
+          if (this.destroyed || generation !== this.generation) return;
+          const h = new Float32Array(buf);
+          const now = performance.now();
+          this.ratePending += steps.length;
+          const dt = now - this.lastRateAt;
+          const imagesPerSec = dt > 0 ? (this.ratePending * batch * 1000) / dt : 0;
+          this.lastRateAt = now;
+          this.ratePending = 0;
+          const gpuBytes = this.gpuBytes();
+          const points: MetricPoint[] = [];
+          let bad: number | undefined;
+          for (const p of steps) {
+            const slot = (p.step % HISTORY) * 2;
+            const loss = h[slot];
+            if (bad !== undefined) break; // nothing after the first bad step: it is rolled back
+            if (!Number.isFinite(loss)) bad = p.step;
+            points.push({
+              runId: this.id,
+              step: p.step + 1,
+              epoch: p.epoch,
+              lr: p.lr,
+              trainLoss: loss,
+              trainAcc: h[slot + 1] / batch,
+              imagesPerSec,
+              gpuBytes,
+            });
+          }
+          this.sink.metrics(points);
+          if (bad === undefined) this.snapshots.maybeTake(this.step);
+          else if (!this.nanReported) {
+            this.nanReported = true;
+            this.sink.nonFinite(this, bad + 1);
+          }
+          if (norms && normsRead) {
+            // Read even after a bad step (the staging buffer goes back to the pool), reported only without one.
+            const n = await normsRead.catch(() => undefined);
+            if (n && bad === undefined && !this.destroyed && generation === this.generation)
+              this.sink.layerNorms({ runId: this.id, step: norms.step, layers: this.probe.layers, ...n });
+          }
+        },
+        () => undefined,
+      );
+    this.reads = handled;
   }
 
   /** Allows another non-finite-loss report (after the user resumes a run that hit one). */

@@ -1,5 +1,5 @@
-// The trainer's run registry: the runs by id, and their state as the UI sees it. Every change of state is posted
-// at once; a training run's progress is re-posted at most every RUN_STATE_MS.
+// The trainer's run registry: the runs by id, and their state as the UI sees it. A state is posted when it is set
+// (lifecycle.ts decides when that may be); a training run's progress is re-posted at most every RUN_STATE_MS.
 import type { RunId, RunState, WorkerEvent } from './protocol';
 import type { Run } from './run';
 import type { Post } from './outbox';
@@ -17,7 +17,12 @@ export class RunRegistry {
   /** When each run's state was last posted. */
   private readonly statePosted = new Map<RunId, number>();
 
-  constructor(private readonly post: Post) {}
+  constructor(
+    /** Posts a state after the points queued before it (trainer.ts `ordered`). */
+    private readonly post: Post,
+    /** Posts a training run's progress as it is: it claims nothing about the points, so it does not flush them. */
+    private readonly postNow: Post = post,
+  ) {}
 
   /** The run `id`; a TrainerError when there is none. */
   get(id: RunId): Run {
@@ -65,9 +70,9 @@ export class RunRegistry {
     this.postState(r);
   }
 
-  postState(r: Run): void {
+  postState(r: Run, post = this.post): void {
     this.statePosted.set(r.id, performance.now());
-    this.post({
+    post({
       type: 'runState',
       runId: r.id,
       state: r.state,
@@ -81,19 +86,6 @@ export class RunRegistry {
 
   /** Posts a training run's progress when it was last posted RUN_STATE_MS ago or more. */
   postProgress(r: Run): void {
-    if (performance.now() - (this.statePosted.get(r.id) ?? 0) >= RUN_STATE_MS) this.postState(r);
-  }
-
-  pause(r: Run, state: 'paused' | 'stopped'): void {
-    r.budget = undefined;
-    r.flush();
-    // A paused run's state is kept on the CPU too, so a device lost while it waits costs no steps.
-    if (r.state === 'training') r.snapshotNow();
-    if (r.state !== 'done' && r.state !== 'error' && r.state !== state) this.setState(r, state);
-  }
-
-  /** Pauses every training run (after a fault that cannot be pinned on one of them). */
-  pauseTraining(): void {
-    for (const r of this.runs.values()) if (r.state === 'training') this.pause(r, 'paused');
+    if (performance.now() - (this.statePosted.get(r.id) ?? 0) >= RUN_STATE_MS) this.postState(r, this.postNow);
   }
 }

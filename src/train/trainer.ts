@@ -2,7 +2,9 @@
 // in arrival order; long results (evaluation, predictions, checkpoints) are produced in the background and posted
 // when ready, so a pause is never stuck behind them. The parts, one job each: device.ts (the GPU device and the
 // dataset on it), runs.ts (the runs and their posted state), loop.ts (the step loop), outbox.ts (batched
-// metrics), jobs.ts (background results), recovery.ts (NaN rollback, device loss).
+// metrics), lifecycle.ts (every change of a run's state, each awaiting what it announces), jobs.ts (background
+// results), recovery.ts (NaN rollback, device loss). Everything but the batched points goes out through `ordered`,
+// which flushes the outbox first: a state, an evaluation or a result never overtakes the points before it.
 import type { Cifar10 } from '../data/cifar';
 import { clearCachedDataset } from '../data/cache';
 import type { Command, RunConfig, RunId } from './protocol';
@@ -18,6 +20,7 @@ import { blankRunState, RunRegistry } from './runs';
 import { StepLoop } from './loop';
 import { Outbox, type Post } from './outbox';
 import { RunJobs } from './jobs';
+import { Lifecycle } from './lifecycle';
 import { LabJobs } from './lab';
 import { Recovery } from './recovery';
 import { memoryPlanEvent } from './memoryPlan';
@@ -34,6 +37,7 @@ export class Trainer {
   private readonly jobs: RunJobs;
   private readonly lab: LabJobs;
   private readonly loop: StepLoop;
+  private readonly life: Lifecycle;
   private readonly recovery: Recovery;
   private readonly sink: RunSink;
 
@@ -42,26 +46,28 @@ export class Trainer {
     opts: TrainerOptions = {},
   ) {
     this.outbox = new Outbox(post);
-    this.runs = new RunRegistry(post);
-    this.device = new TrainerDevice(post, opts, (gpu, e) => this.recovery.onGpuError(gpu, e));
-    // A background result (an evaluation, predictions, a checkpoint) goes after the metric points queued before it,
-    // so the UI never shows a run's final test accuracy while its last training points are still in the outbox.
-    this.jobs = new RunJobs(this.runs, (event, transfer) => {
+    const ordered: Post = (event, transfer) => {
       this.outbox.flush();
       post(event, transfer);
-    });
+    };
+    this.runs = new RunRegistry(ordered, post);
+    this.device = new TrainerDevice(ordered, opts, (gpu, e) => this.recovery.onGpuError(gpu, e));
+    this.jobs = new RunJobs(this.runs, ordered);
+    this.life = new Lifecycle(this.runs, this.jobs, () => this.loop.kick());
     this.lab = new LabJobs(
       this.runs,
-      post,
+      ordered,
       () => this.device.ensureGpu(),
       () => this.device.readback,
+      (r, job) => this.life.hold(r, job),
     );
-    this.loop = new StepLoop(this.device, this.runs, this.jobs, post);
+    this.loop = new StepLoop(this.device, this.runs, this.life, ordered);
     this.recovery = new Recovery({
       device: this.device,
       runs: this.runs,
+      life: this.life,
       outbox: this.outbox,
-      post,
+      post: ordered,
       createRun: (runId, name, config) => this.createRun(runId, name, config, false),
       afterCurrentCommand: (task) => {
         const p = this.chain.then(task);
@@ -78,7 +84,12 @@ export class Trainer {
   /** Handles `cmd` after the commands before it; resolves when it is handled (background results come later). */
   handle(cmd: Command): Promise<void> {
     const runId = 'runId' in cmd ? cmd.runId : undefined;
-    const p = this.chain.then(() => this.dispatch(cmd)).catch((e: unknown) => this.post(toErrorEvent(e, runId)));
+    const p = this.chain
+      .then(() => this.dispatch(cmd))
+      .catch((e: unknown) => {
+        this.outbox.flush();
+        this.post(toErrorEvent(e, runId));
+      });
     this.chain = p;
     return p;
   }
@@ -103,15 +114,15 @@ export class Trainer {
       case 'createGroup':
         return this.createGroup(cmd.runs, cmd.start);
       case 'pause':
-        return this.runs.pause(this.runs.get(cmd.runId), 'paused');
+        return this.life.halt(this.runs.get(cmd.runId), 'paused');
       case 'stop':
-        return this.runs.pause(this.runs.get(cmd.runId), 'stopped');
+        return this.life.halt(this.runs.get(cmd.runId), 'stopped');
       case 'resume':
-        return this.resume(this.runs.get(cmd.runId), undefined);
+        return this.life.start(this.runs.get(cmd.runId));
       case 'step':
         if (!(Number.isInteger(cmd.count) && cmd.count > 0))
           throw new TrainerError('bad-config', `step count must be a positive integer, not ${cmd.count}`, 'Ask for 1 or more steps.');
-        return this.resume(this.runs.get(cmd.runId), cmd.count);
+        return this.life.start(this.runs.get(cmd.runId), cmd.count);
       case 'setLr': {
         if (!(cmd.lr >= 0 && Number.isFinite(cmd.lr)))
           throw new TrainerError(
@@ -126,7 +137,7 @@ export class Trainer {
       }
       case 'evaluate': {
         const r = this.runs.get(cmd.runId);
-        return this.jobs.background(r, this.jobs.evaluate(r, cmd.split, cmd.bnModes, r.config.evalImages));
+        return this.life.evaluate(r, cmd.split, cmd.bnModes);
       }
       case 'predict': {
         const r = this.runs.get(cmd.runId);
@@ -134,7 +145,7 @@ export class Trainer {
       }
       case 'save': {
         const r = this.runs.get(cmd.runId);
-        return this.jobs.background(r, this.jobs.save(r));
+        return this.jobs.background(r, this.jobs.save(r, cmd.requestId), cmd.requestId);
       }
       case 'load':
         return this.load(cmd.runId, cmd.name, cmd.bytes);
@@ -202,8 +213,7 @@ export class Trainer {
       this.post(blankRunState(runId, 'building'));
       const run = await Run.createChecked(gpu, runId, name, config, dataset, this.device.readback, this.sink);
       this.runs.add(run);
-      this.runs.setState(run, start ? 'training' : 'ready');
-      if (start) this.loop.kick();
+      this.life.built(run, start ? 'training' : 'ready');
       return run;
     } catch (e) {
       this.post(blankRunState(runId, 'error'));
@@ -221,22 +231,7 @@ export class Trainer {
       const run = await this.createRun(r.runId, r.name, { ...r.config, seed }, false);
       if (run) built.push(run);
     }
-    if (start) for (const r of built) this.resume(r, undefined);
-  }
-
-  private resume(r: Run, steps: number | undefined): void {
-    if (r.state === 'error') throw new TrainerError('bad-config', `'${r.name}' failed and cannot train.`, 'Delete it and create it again.');
-    if (r.step >= r.totalSteps)
-      throw new TrainerError(
-        'bad-config',
-        `'${r.name}' has finished its ${r.totalSteps} steps.`,
-        'Create a longer run, or load its checkpoint into a new one.',
-      );
-    r.budget = steps;
-    r.clearNonFinite();
-    r.restartClock();
-    if (r.state !== 'training') this.runs.setState(r, 'training');
-    this.loop.kick();
+    if (start) await Promise.all(built.map((r) => this.life.start(r)));
   }
 
   /** A run from a checkpoint file: built with the file's settings, its state and momentum loaded, paused at its step. */
@@ -270,21 +265,26 @@ export class Trainer {
     }
     // One upload shared by the two runs, freed when the last of them is deleted (now, if neither was built).
     const data = uploaded && (() => uploaded);
-    if (cmd.twin) await this.createRun(cmd.twin.runId, cmd.twin.name, cmd.twin.config, start, data);
+    // Both built before either starts, so the twins train side by side from step 0.
+    const twin = cmd.twin && (await this.createRun(cmd.twin.runId, cmd.twin.name, cmd.twin.config, false, data));
     const run = await this.createRun(runId, name, config, false, data);
     uploaded?.dispose();
-    if (!run) return;
+    if (!run) {
+      if (twin && start) await this.life.start(twin);
+      return;
+    }
     const merged = loadByName(run.network.stateShapes(), source);
-    if (merged.loaded.length === 0)
+    if (merged.loaded.length === 0) {
+      if (twin && start) await this.life.start(twin);
       throw new TrainerError(
         'bad-checkpoint',
         `'${name}': the source shares no tensor with this network.`,
         'Fine-tune from a run of the same architecture, depth and width.',
       );
+    }
     run.network.setState(merged.state);
     run.setStep(0); // the rollback snapshot holds the loaded weights
-    this.runs.setState(run, start ? 'training' : 'ready');
-    if (start) this.loop.kick();
+    if (start) await Promise.all([run, ...(twin ? [twin] : [])].map((r) => this.life.start(r)));
   }
 
   private async load(runId: RunId, name: string, bytes: ArrayBuffer): Promise<void> {
@@ -299,6 +299,6 @@ export class Trainer {
     if (!run) return;
     applyCheckpoint(run.network, ckpt);
     run.setStep(ckpt.meta.step);
-    this.runs.setState(run, run.step >= run.totalSteps ? 'done' : 'paused');
+    this.life.built(run, run.step >= run.totalSteps ? 'done' : 'paused');
   }
 }

@@ -5,7 +5,7 @@ import { toRunConfig, fromRunConfig, type FormConfig } from './lib/formConfig';
 import { download, fileSafe, metricsCsv, metricsJson, torchScript, torchScriptFileName } from './lib/exportRun';
 import { nameRun } from './lib/runNaming';
 import { deleteCheckpoints, loadCheckpoint } from './lib/persist';
-import { AutoSaver, checkpointStep, keepCheckpoint, rewound } from './checkpointStore';
+import { AutoSaver, checkpointStep, forgetCheckpoints, keepCheckpoint, rewound } from './checkpointStore';
 import { useWorkerStorage } from './store/storage';
 import { createTrainerClient, type TrainerClient } from './trainerClient';
 import { useApp } from './store';
@@ -13,8 +13,12 @@ import type { RunView } from './store/types';
 import { applyLabEvents, markBusy, useLab, type LabKind } from './store/lab';
 
 let client: TrainerClient | undefined;
-/** Why a checkpoint was asked for: to download it, or to keep it in the browser. */
-const pendingSaves = new Map<string, ('download' | 'keep')[]>();
+/**
+ * The checkpoints asked for and not yet answered, by request id: whose, and why (to download it, or to keep it in
+ * the browser). The answer ('checkpoint' or 'error') carries the id; a run deleted or rebuilt drops its entries.
+ */
+const pendingSaves = new Map<string, { runId: string; why: 'download' | 'keep' }>();
+let requestCounter = 0;
 /** When each training run was last checkpointed (auto-checkpoints every N steps or seconds). */
 const autosaver = new AutoSaver();
 /** The last state the worker reported of each run: a checkpoint is kept when a run enters paused, stopped or done. */
@@ -45,9 +49,15 @@ function onEvents(events: WorkerEvent[]): void {
       // Quietly try the dataset cached by an earlier visit.
       if (get().data.status !== 'ready') loadData({ kind: 'cache' }, 'browser cache', true);
     } else if (e.type === 'checkpoint') {
-      const why = pendingSaves.get(e.runId)?.shift() ?? 'download';
-      if (why === 'download') download(e.fileName, e.bytes, 'application/octet-stream');
+      const asked = pendingSaves.get(e.requestId);
+      if (!asked) continue; // not asked for by this page (a request dropped with its run)
+      pendingSaves.delete(e.requestId);
+      if (asked.why === 'download') download(e.fileName, e.bytes, 'application/octet-stream');
       void keepCheckpoint(e.runId, e.fileName, e.bytes);
+    } else if (e.type === 'error') {
+      if (e.requestId !== undefined) pendingSaves.delete(e.requestId);
+      // A run rebuilt on a new device (or failed) answers nothing it was asked before.
+      if (e.runId && (e.rolledBackTo !== undefined || !get().runs[e.runId]?.live)) dropRequests(e.runId);
     } else if (e.type === 'storage') {
       useWorkerStorage.setState({ datasetBytes: e.datasetBytes });
     } else if (e.type === 'runState') {
@@ -75,7 +85,7 @@ function autosave(): void {
   const { runs, order } = get();
   for (const id of order) {
     const r = runs[id];
-    if (!r.live || r.state !== 'training' || pendingSaves.get(id)?.includes('keep')) continue;
+    if (!r.live || r.state !== 'training' || [...pendingSaves.values()].some((p) => p.runId === id && p.why === 'keep')) continue;
     if (autosaver.due(id, r.step, now)) {
       requestSave(id, 'keep');
       autosaver.asked(id, r.step, now);
@@ -228,10 +238,14 @@ export function labCancel(runId: string): void {
 }
 
 function requestSave(runId: string, why: 'download' | 'keep'): void {
-  const list = pendingSaves.get(runId) ?? [];
-  list.push(why);
-  pendingSaves.set(runId, list);
-  send({ type: 'save', runId });
+  const requestId = `save${++requestCounter}`;
+  pendingSaves.set(requestId, { runId, why });
+  send({ type: 'save', runId, requestId });
+}
+
+/** Forgets the requests of run `runId`: their answers will not come (the run was deleted, failed or rebuilt). */
+function dropRequests(runId: string): void {
+  for (const [id, p] of pendingSaves) if (p.runId === runId) pendingSaves.delete(id);
 }
 
 /** Downloads the run's weights: from the worker when the run is live, else the copy kept in the browser. */
@@ -290,6 +304,7 @@ export const clearDatasetCache = () => send({ type: 'clearDatasetCache' });
 
 /** Deletes every kept checkpoint: the runs stay as curves, but can no longer be resumed or continued. */
 export async function deleteAllCheckpoints(): Promise<void> {
+  forgetCheckpoints();
   await deleteCheckpoints();
   for (const id of get().order) get().patchRun(id, { hasCheckpoint: false, checkpointStep: undefined, interrupted: undefined });
 }
@@ -297,6 +312,8 @@ export async function deleteAllCheckpoints(): Promise<void> {
 export function deleteRun(runId: string): void {
   const r = get().runs[runId];
   if (r?.live) send({ type: 'deleteRun', runId });
+  dropRequests(runId);
+  forgetCheckpoints(runId);
   get().removeRun(runId);
 }
 

@@ -3,7 +3,7 @@
 // when it pauses, stops or finishes (actions.ts asks the worker, which sends the file). When the browser has no
 // room (QuotaExceededError), the user is told and training goes on; older checkpoints of other runs are deleted
 // only if the user agrees.
-import { checkpointIds, deleteCheckpoints, saveCheckpoint } from './lib/persist';
+import { checkpointIds, deleteCheckpoints, isQuotaError, saveCheckpoint } from './lib/persist';
 import { useApp } from './store';
 import { toStored } from './persistSync';
 import type { RunView } from './store/types';
@@ -66,14 +66,6 @@ export function rewound(r: RunView, step: number): Partial<RunView> {
   };
 }
 
-/** Whether `e`, or an error it wraps, is the browser's QuotaExceededError. */
-export function isQuotaError(e: unknown): boolean {
-  for (let x = e, depth = 0; x && depth < 4; x = (x as { cause?: unknown }).cause, depth++) {
-    if ((x as { name?: unknown }).name === 'QuotaExceededError') return true;
-  }
-  return false;
-}
-
 /** How long a checkpoint waits for its run's points up to its step (they come in separate readbacks). */
 const METRICS_WAIT_MS = 5000;
 
@@ -97,6 +89,20 @@ function record(id: string) {
   return r && !r.pendingLoad ? toStored(r) : undefined;
 }
 
+/**
+ * Bumped for a run when it is deleted, and for all by "Delete checkpoints": a keepCheckpoint that began before
+ * (it waits for the run's points) then writes nothing, so no orphan is stored and no deleted checkpoint comes back.
+ */
+const generations = new Map<string, number>();
+let allGeneration = 0;
+const generationOf = (runId: string) => `${allGeneration}.${generations.get(runId) ?? 0}`;
+
+/** Checkpoints of `runId` (default: of every run) still on their way are not to be kept. */
+export function forgetCheckpoints(runId?: string): void {
+  if (runId === undefined) allGeneration++;
+  else generations.set(runId, (generations.get(runId) ?? 0) + 1);
+}
+
 /** Runs already told that their checkpoint could not be kept (told again only after one is kept). */
 const warned = new Set<string>();
 /** The user said no to deleting other checkpoints: not asked again in this page. */
@@ -111,8 +117,10 @@ const ask = (question: string) => typeof confirm === 'function' && confirm(quest
  */
 export async function keepCheckpoint(runId: string, fileName: string, bytes: ArrayBuffer): Promise<boolean> {
   const step = checkpointStep(bytes);
+  const generation = generationOf(runId);
   // The run's record goes with the checkpoint, holding the points up to its step: a resume never leaves a gap.
   await metricsReach(runId, step);
+  if (generation !== generationOf(runId)) return false; // the run or its checkpoints were deleted meanwhile
   const kept = () => {
     warned.delete(runId);
     useApp.getState().patchRun(runId, { hasCheckpoint: true, checkpointStep: step });
@@ -120,6 +128,10 @@ export async function keepCheckpoint(runId: string, fileName: string, bytes: Arr
   };
   try {
     await saveCheckpoint(runId, fileName, bytes, step, record(runId));
+    if (generation !== generationOf(runId)) {
+      await deleteCheckpoints([runId]); // deleted while it was being written
+      return false;
+    }
     return kept();
   } catch (e) {
     if (!isQuotaError(e)) {

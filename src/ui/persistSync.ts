@@ -2,7 +2,16 @@
 // back a moment after it changes (at most once a second per run, and when the page is hidden).
 import { useApp } from './store';
 import type { RunView } from './store/types';
-import { checkpointIds, checkpointMetas, deleteStoredRun, loadRuns, saveRun, type CheckpointMeta, type StoredRun } from './lib/persist';
+import {
+  checkpointIds,
+  checkpointMetas,
+  deleteStoredRun,
+  isQuotaError,
+  loadRuns,
+  saveRun,
+  type CheckpointMeta,
+  type StoredRun,
+} from './lib/persist';
 import { fromRunConfig } from './lib/formConfig';
 
 const SAVE_DELAY_MS = 1000;
@@ -67,6 +76,27 @@ export async function restoreRuns(): Promise<void> {
   if (!useApp.getState().selectedId && stored.length) useApp.getState().select(stored.at(-1)!.id);
 }
 
+/** Runs whose record could not be written, told once until a write of it succeeds again. */
+const failed = new Set<string>();
+
+/** A run's record was not written: the user hears it (the curve is not safe across a reload), once per run. */
+function told(id: string, name: string, e: unknown): void {
+  if (failed.has(id)) return;
+  failed.add(id);
+  const full = isQuotaError(e);
+  useApp.getState().pushAlert({
+    code: full ? 'storage-full' : 'internal',
+    message: full
+      ? `The browser has no room to keep the curves of "${name}": a reload now would lose what it trained since they were last kept.`
+      : `The curves of "${name}" could not be kept in this browser (${e instanceof Error ? e.message : String(e)}).`,
+    advice: full
+      ? 'Make room under Data > Storage (delete checkpoints or the cached dataset), or free disk space; the app tries again at the next change.'
+      : 'Export the run (CSV or JSON) to keep it; the app tries again at the next change.',
+    runId: id,
+    runName: name,
+  });
+}
+
 export function startPersistence(): void {
   const dirty = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -75,8 +105,12 @@ export function startPersistence(): void {
     const { runs } = useApp.getState();
     for (const id of dirty) {
       const r = runs[id];
-      if (r) void saveRun(toStored(r)).catch(() => undefined);
-      else void deleteStoredRun(id).catch(() => undefined);
+      if (r)
+        void saveRun(toStored(r)).then(
+          () => failed.delete(id),
+          (e: unknown) => told(id, r.name, e),
+        );
+      else void deleteStoredRun(id).catch((e: unknown) => console.warn(`stored run ${id} not deleted: ${String(e)}`));
     }
     dirty.clear();
   };

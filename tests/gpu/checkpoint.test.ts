@@ -50,7 +50,7 @@ describe('checkpoint round trip', () => {
     await stepAndWait('orig', 3, 3);
     const before = await evaluate('orig');
     const from = log.list.length;
-    await trainer.handle({ type: 'save', runId: 'orig' });
+    await trainer.handle({ type: 'save', runId: 'orig', requestId: 's1' });
     const ck = await log.wait('checkpoint', (e) => e.runId === 'orig', 60_000, from);
     expect(ck.fileName).toBe('orig_run-step3.safetensors');
     bytes = ck.bytes.slice(0);

@@ -28,7 +28,7 @@ test('a run checkpointed mid-training into IndexedDB, resumed by a new Trainer, 
   await a.setData(data, 'synthetic');
   await a.handle({ type: 'createRun', runId: 'run', name: 'resumable', config, start: true });
   await logA.wait('metrics', (e) => e.points.some((p) => p.runId === 'run' && p.step >= 3));
-  await a.handle({ type: 'save', runId: 'run' });
+  await a.handle({ type: 'save', runId: 'run', requestId: 's1' });
   const ck = await logA.wait('checkpoint', (e) => e.runId === 'run');
   expect(await keepCheckpoint('run', ck.fileName, ck.bytes)).toBe(true);
   await logA.wait('runState', (e) => e.runId === 'run' && e.state === 'done');

@@ -51,8 +51,10 @@ describeWith(missing, 'real CIFAR-10 subset', () => {
     const built = performance.now();
     await log.wait('metrics', (e) => e.points.some((p) => p.step === ACC.steps), 1_500_000);
     const trained = performance.now();
-    const ev = await log.wait('evaluation', (e) => e.points[0].runId === 'acc', 1_500_000);
+    // 'done' comes after the final evaluation (src/train/lifecycle.ts): once it is there, so is the evaluation.
+    await log.wait('runState', (e) => e.runId === 'acc' && e.state === 'done', 1_500_000);
     const done = performance.now();
+    const ev = await log.wait('evaluation', (e) => e.points[0].runId === 'acc', 0);
     const points = log.of('metrics').flatMap((e) => e.points);
     const losses = points.map((p) => p.trainLoss);
     const first = losses.slice(0, 5).reduce((a, b) => a + b) / 5;

@@ -78,7 +78,7 @@ test('worker: load a file, train, metrics in batches, pause, save, predict; then
     const times = arrivals.filter((a) => a.type === 'metrics').map((a) => a.at);
     for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThan(60);
 
-    send({ type: 'save', runId: 'w' });
+    send({ type: 'save', runId: 'w', requestId: 'w1' });
     const ck = await log.wait('checkpoint', (e) => e.runId === 'w', 60_000);
     expect(ck.bytes).toBeInstanceOf(ArrayBuffer);
     const file = decodeSafetensors(new Uint8Array(ck.bytes));

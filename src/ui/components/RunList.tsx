@@ -5,6 +5,7 @@ import { continueRun, deleteRun, exportMetrics, exportTorchScript, loadCheckpoin
 import { loss, pct } from '../lib/format';
 import { useApp } from '../store';
 import type { RunView } from '../store/types';
+import type { RunState } from '../../train/protocol';
 import { runColor } from '../lib/palette';
 
 export const latestTestAcc = (r: RunView, mode?: 'eval' | 'train') => {
@@ -12,10 +13,11 @@ export const latestTestAcc = (r: RunView, mode?: 'eval' | 'train') => {
   return undefined;
 };
 
-const STATE_LABEL: Record<string, string> = {
+const STATE_LABEL: Record<RunState, string> = {
   building: 'building',
   ready: 'ready',
   training: 'training',
+  evaluating: 'evaluating',
   paused: 'paused',
   done: 'done',
   stopped: 'stopped',

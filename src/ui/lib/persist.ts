@@ -140,3 +140,11 @@ export async function storedFigures(): Promise<{ runs: StoreFigures; checkpoints
     checkpoints: { count: ids.length, bytes: ids.reduce((n, id) => n + (metas.get(id)?.bytes ?? 0), 0) },
   };
 }
+
+/** Whether `e`, or an error it wraps, is the browser's QuotaExceededError. */
+export function isQuotaError(e: unknown): boolean {
+  for (let x = e, depth = 0; x && depth < 4; x = (x as { cause?: unknown }).cause, depth++) {
+    if ((x as { name?: unknown }).name === 'QuotaExceededError') return true;
+  }
+  return false;
+}

@@ -143,7 +143,7 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
         }
         break;
       case 'predictions': {
-        const step = runs[e.runId]?.step ?? 0;
+        const step = e.step; // the weights measured, not whatever step the run shows when they arrive
         predictions = {
           runId: e.runId,
           bnMode: e.bnMode,

@@ -11,7 +11,7 @@ interface Run {
   cfg: RunConfig;
   step: number;
   total: number;
-  state: 'ready' | 'training' | 'paused' | 'done' | 'stopped';
+  state: 'ready' | 'training' | 'evaluating' | 'paused' | 'done' | 'stopped';
   pending: MetricPoint[];
 }
 const runs = new Map<string, Run>();
@@ -51,7 +51,13 @@ const lrAt = (r: Run, s: number) =>
       ? (r.cfg.lr * (1 + Math.cos((Math.PI * s) / r.total))) / 2
       : r.cfg.lr;
 
+/** The run's points not yet posted: as the real worker, a state or an evaluation never overtakes them. */
+function flushPoints(r: Run) {
+  const points = r.pending.splice(0);
+  if (points.length) post({ type: 'metrics', points });
+}
 function state(r: Run) {
+  flushPoints(r);
   post({
     type: 'runState',
     runId: r.id,
@@ -75,6 +81,7 @@ function evaluation(r: Run, modes: ('eval' | 'train')[]) {
     accuracy: m === 'eval' ? acc : acc - 0.03,
     images: r.cfg.evalImages || 10000,
   }));
+  flushPoints(r);
   post({ type: 'evaluation', points });
 }
 function advance(r: Run) {
@@ -90,11 +97,13 @@ function advance(r: Run) {
     imagesPerSec: 812 + Math.random() * 20,
     gpuBytes: 24e6,
   });
-  if (r.cfg.evalEvery && s % r.cfg.evalEvery === 0) evaluation(r, r.cfg.evalBnModes);
   if (s >= r.total) {
-    r.state = 'done';
+    r.state = 'evaluating';
+    state(r);
     evaluation(r, r.cfg.evalBnModes);
-  }
+    r.state = 'done';
+    state(r);
+  } else if (r.cfg.evalEvery && s % r.cfg.evalEvery === 0) evaluation(r, r.cfg.evalBnModes);
 }
 setInterval(() => {
   for (const r of runs.values()) if (r.state === 'training') advance(r);
@@ -187,7 +196,7 @@ self.onmessage = async (e: MessageEvent<Command>) => {
       const { pixels, labels } = images(c.count, 100);
       const predicted = labels.map((l, i) => (i % 3 === 0 ? (l + 1) % 10 : l));
       const confusion = CLASSES.map((_, i) => CLASSES.map((__, j) => (i === j ? 80 : (i + j) % 4)));
-      post({ type: 'predictions', runId: r.id, bnMode: c.bnMode, pixels, labels, predicted, confusion, accuracy: 0.66 });
+      post({ type: 'predictions', runId: r.id, step: r.step, bnMode: c.bnMode, pixels, labels, predicted, confusion, accuracy: 0.66 });
       break;
     }
     case 'save': {
@@ -199,7 +208,17 @@ self.onmessage = async (e: MessageEvent<Command>) => {
       const bytes = new ArrayBuffer(8 + header.length);
       new DataView(bytes).setBigUint64(0, BigInt(header.length), true);
       new Uint8Array(bytes, 8).set(header);
-      post({ type: 'checkpoint', runId: c.runId, fileName: `${c.runId}-step${r?.step ?? 0}.safetensors`, bytes }, [bytes]);
+      post(
+        {
+          type: 'checkpoint',
+          runId: c.runId,
+          requestId: c.requestId,
+          step: r?.step ?? 0,
+          fileName: `${c.runId}-step${r?.step ?? 0}.safetensors`,
+          bytes,
+        },
+        [bytes],
+      );
       break;
     }
     case 'load': {

@@ -100,8 +100,8 @@ export function finalErrors(r: RunOutcome): { trainErr?: number; testErr?: numbe
 }
 
 /**
- * Follows the running entry's run: done (with its errors) once the run is done and its final test evaluation
- * has come in; failed when the run errs, is stopped or deleted, or its worker is gone (after a reload).
+ * Follows the running entry's run: done (with its errors) once the run is done (its final test evaluation has
+ * come in before); failed when the run errs, is stopped or deleted, or its worker is gone (after a reload).
  */
 export function observe(s: Sweep, runs: Record<string, RunOutcome | undefined>): Sweep {
   const i = s.entries.findIndex((e) => e.status === 'running');
@@ -110,11 +110,8 @@ export function observe(s: Sweep, runs: Record<string, RunOutcome | undefined>):
   const r = e.runId ? runs[e.runId] : undefined;
   if (!r) return patch(s, i, { status: 'failed', error: 'the run was deleted' });
   if (r.state === 'error') return patch(s, i, { status: 'failed', error: r.error ?? 'the run failed' });
-  if (r.state === 'done') {
-    const errs = finalErrors(r);
-    if (errs.testErr === undefined && r.live) return s; // its final evaluation is on its way
-    return patch(s, i, { status: 'done', steps: r.step, ...errs });
-  }
+  // 'done' comes after the run's final evaluation (or the error that replaced it): nothing more to wait for.
+  if (r.state === 'done') return patch(s, i, { status: 'done', steps: r.step, ...finalErrors(r) });
   if (r.state === 'stopped' || !r.live)
     return patch(s, i, { status: 'failed', error: r.live ? 'the run was stopped' : 'the page was reloaded while it trained' });
   return s;
