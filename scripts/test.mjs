@@ -1,4 +1,5 @@
-// `npm test`: typecheck, Node unit tests, in-browser GPU tests, then the Playwright end-to-end suite.
+// `npm test`: typecheck, Node unit tests, in-browser GPU tests, then the Playwright end-to-end suite, and its
+// timing-sensitive specs once more under a CPU burner (E2E_LOAD=1).
 // Finds a Chromium first and says what to install when there is none.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -34,10 +35,10 @@ function browserOrExplain() {
   process.exit(1);
 }
 
-function step(name, cmd, args) {
+function step(name, cmd, args, env = {}) {
   console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`);
   const t0 = Date.now();
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
   console.log(`=== ${name}: ${r.status === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
@@ -48,4 +49,8 @@ step('lint', 'npx', ['eslint', '.']);
 step('format', 'npx', ['prettier', '--check', '.']);
 step('unit', 'npx', ['vitest', 'run', '--project', 'unit']);
 step('gpu', 'npx', ['vitest', 'run', '--project', 'gpu']);
-if (existsSync('playwright.config.ts') && existsSync('tests/e2e')) step('e2e', 'npx', ['playwright', 'test']);
+if (existsSync('playwright.config.ts') && existsSync('tests/e2e')) {
+  step('e2e', 'npx', ['playwright', 'test']);
+  // The specs whose correctness must not depend on timing, again with every core busy (tests/e2e/load.ts).
+  step('e2e under load', 'npx', ['playwright', 'test', 'tests/e2e/lifecycle.spec.ts', 'tests/e2e/resume.spec.ts'], { E2E_LOAD: '1' });
+}

@@ -71,9 +71,19 @@ function icdDirs(env: NodeJS.ProcessEnv): string[] {
 }
 
 /**
- * What to set for Dawn to find a Vulkan driver: nothing when the machine has a loader and a driver (or the
+ * Whether the machine has a GPU device node (DRM render node, or NVIDIA's). Without one, the installed drivers are
+ * at best Mesa's CPU ones: Debian 12's lavapipe (mesa-vulkan-drivers, which python3-torch pulls in) lacks a feature
+ * Dawn needs ("shaderUniform*ArrayDynamicIndexing required"), so Dawn finds no adapter on it.
+ */
+function hasGpuDevice(fs: FsProbe): boolean {
+  return fs.list('/dev/dri').some((f) => f.startsWith('renderD')) || fs.list('/dev').some((f) => /^nvidia\d+$/.test(f));
+}
+
+/**
+ * What to set for Dawn to find a Vulkan driver: nothing when the machine has a loader, a driver and a GPU (or the
  * user set VK_ICD_FILENAMES / VK_DRIVER_FILES); Chromium's loader when the system has none; Chromium's
- * SwiftShader as the driver when no other driver is installed, or always when `adapter` is 'swiftshader'.
+ * SwiftShader as the driver when no other driver is installed or there is no GPU device to drive, or always when
+ * `adapter` is 'swiftshader'.
  */
 export function vulkanPlan(
   opts: { adapter?: string } = {},
@@ -86,7 +96,7 @@ export function vulkanPlan(
   const chromium = fs.exists(SWIFTSHADER_ICD) && fs.exists(`${CHROMIUM_DIR}/libvulkan.so.1`);
   const userDriver = env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES;
   const hasLoader = [...split(env.LD_LIBRARY_PATH), ...LIB_DIRS].some((d) => fs.exists(join(d, 'libvulkan.so.1')));
-  const hasDriver = !!userDriver || icdDirs(env).some((d) => fs.list(d).some((f) => f.endsWith('.json')));
+  const hasDriver = !!userDriver || (hasGpuDevice(fs) && icdDirs(env).some((d) => fs.list(d).some((f) => f.endsWith('.json'))));
   const set: Record<string, string> = {};
   const why: string[] = [];
   if (!chromium) return { set };
@@ -98,7 +108,7 @@ export function vulkanPlan(
     if (env.VK_ICD_FILENAMES !== SWIFTSHADER_ICD) set.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     if (env.VK_DRIVER_FILES && env.VK_DRIVER_FILES !== SWIFTSHADER_ICD) set.VK_DRIVER_FILES = SWIFTSHADER_ICD; // it wins over VK_ICD_FILENAMES
     if (set.VK_ICD_FILENAMES || set.VK_DRIVER_FILES)
-      why.push(`${wantSwiftShader ? '' : 'no Vulkan driver installed, so '}Chromium's SwiftShader (a CPU implementation of Vulkan: slow)`);
+      why.push(`${wantSwiftShader ? '' : 'no Vulkan driver and GPU, so '}Chromium's SwiftShader (a CPU implementation of Vulkan: slow)`);
   }
   return Object.keys(set).length ? { set, note: `Vulkan: using ${why.join(' and ')} from ${CHROMIUM_DIR}` } : { set };
 }

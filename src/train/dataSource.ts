@@ -113,12 +113,12 @@ export function summarise(data: Cifar10, source: string, perClass = 4): DatasetS
 export function cacheInBackground(data: Cifar10, post: (e: WorkerEvent) => void): Promise<number> {
   const bytes = data.train.images.length + data.test.images.length;
   const imagesDecoded = data.train.count + data.test.count;
-  const end = () => post({ type: 'dataProgress', bytesRead: bytes, totalBytes: bytes, imagesDecoded, phase: 'cache' });
+  const end = (kept: boolean) => post({ type: 'dataProgress', bytesRead: bytes, totalBytes: bytes, imagesDecoded, phase: 'cache', kept });
   post({ type: 'dataProgress', bytesRead: 0, totalBytes: bytes, imagesDecoded, phase: 'cache' });
   return saveCachedDataset(CACHE_KEY, data).then(
-    () => (end(), bytes),
+    () => (end(true), bytes),
     (e: unknown) => {
-      end();
+      end(false);
       if (isQuotaError(e)) post(datasetQuotaEvent(bytes));
       else console.warn(`dataset not cached: ${(e as Error).message}`);
       return 0;

@@ -237,6 +237,8 @@ export type WorkerEvent =
       totalBytes?: number;
       imagesDecoded: number;
       phase: 'download' | 'decode' | 'upload' | 'cache';
+      /** The cache phase's last event: whether the copy is written (a reload then loads it), or failed. */
+      kept?: boolean;
     }
   | { type: 'dataReady'; summary: DatasetSummary }
   | {

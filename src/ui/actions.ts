@@ -4,6 +4,7 @@ import type { Command, DataSource, RunConfig, RunState, WorkerEvent } from '../t
 import { toRunConfig, fromRunConfig, type FormConfig } from './lib/formConfig';
 import { download, fileSafe, metricsCsv, metricsJson, torchScript, torchScriptFileName } from './lib/exportRun';
 import { nameRun } from './lib/runNaming';
+import { SaveRequests, type SaveWhy } from './lib/saveRequests';
 import { deleteCheckpoints, loadCheckpoint } from './lib/persist';
 import { AutoSaver, checkpointStep, forgetCheckpoints, keepCheckpoint, rewound } from './checkpointStore';
 import { useWorkerStorage } from './store/storage';
@@ -13,12 +14,8 @@ import type { RunView } from './store/types';
 import { applyLabEvents, markBusy, useLab, type LabKind } from './store/lab';
 
 let client: TrainerClient | undefined;
-/**
- * The checkpoints asked for and not yet answered, by request id: whose, and why (to download it, or to keep it in
- * the browser). The answer ('checkpoint' or 'error') carries the id; a run deleted or rebuilt drops its entries.
- */
-const pendingSaves = new Map<string, { runId: string; why: 'download' | 'keep' }>();
-let requestCounter = 0;
+/** The checkpoints asked for and not yet answered, matched by request id (lib/saveRequests.ts). */
+const saves = new SaveRequests();
 /** When each training run was last checkpointed (auto-checkpoints every N steps or seconds). */
 const autosaver = new AutoSaver();
 /** The last state the worker reported of each run: a checkpoint is kept when a run enters paused, stopped or done. */
@@ -49,15 +46,15 @@ function onEvents(events: WorkerEvent[]): void {
       // Quietly try the dataset cached by an earlier visit.
       if (get().data.status !== 'ready') loadData({ kind: 'cache' }, 'browser cache', true);
     } else if (e.type === 'checkpoint') {
-      const asked = pendingSaves.get(e.requestId);
-      if (!asked) continue; // not asked for by this page (a request dropped with its run)
-      pendingSaves.delete(e.requestId);
-      if (asked.why === 'download') download(e.fileName, e.bytes, 'application/octet-stream');
+      const why = saves.answer(e.requestId);
+      if (!why) continue; // not asked for by this page (a request dropped with its run)
+      if (why === 'download') download(e.fileName, e.bytes, 'application/octet-stream');
       void keepCheckpoint(e.runId, e.fileName, e.bytes);
     } else if (e.type === 'error') {
-      if (e.requestId !== undefined) pendingSaves.delete(e.requestId);
-      // A run rebuilt on a new device (or failed) answers nothing it was asked before.
-      if (e.runId && (e.rolledBackTo !== undefined || !get().runs[e.runId]?.live)) dropRequests(e.runId);
+      if (e.requestId !== undefined) saves.answer(e.requestId);
+      // A run rebuilt on a new device (a new Run under the same id) answers nothing the old one was asked;
+      // a device lost for good answers nothing at all.
+      if (e.code === 'device-lost') saves.drop(e.runId);
     } else if (e.type === 'storage') {
       useWorkerStorage.setState({ datasetBytes: e.datasetBytes });
     } else if (e.type === 'runState') {
@@ -85,7 +82,7 @@ function autosave(): void {
   const { runs, order } = get();
   for (const id of order) {
     const r = runs[id];
-    if (!r.live || r.state !== 'training' || [...pendingSaves.values()].some((p) => p.runId === id && p.why === 'keep')) continue;
+    if (!r.live || r.state !== 'training' || saves.waiting(id, 'keep')) continue;
     if (autosaver.due(id, r.step, now)) {
       requestSave(id, 'keep');
       autosaver.asked(id, r.step, now);
@@ -107,7 +104,7 @@ export function restartEngine(): void {
     if (r.live) s.patchRun(id, { live: false, trainingSince: undefined, state: r.state === 'training' ? 'stopped' : r.state, interrupted });
   }
   useApp.setState({ engine: { status: 'starting' }, data: { status: 'none', quiet: false } });
-  pendingSaves.clear();
+  saves.drop();
   resumeAfterLoad.clear();
   lastState.clear();
   client?.restart();
@@ -237,15 +234,8 @@ export function labCancel(runId: string): void {
   send({ type: 'labCancel', runId });
 }
 
-function requestSave(runId: string, why: 'download' | 'keep'): void {
-  const requestId = `save${++requestCounter}`;
-  pendingSaves.set(requestId, { runId, why });
-  send({ type: 'save', runId, requestId });
-}
-
-/** Forgets the requests of run `runId`: their answers will not come (the run was deleted, failed or rebuilt). */
-function dropRequests(runId: string): void {
-  for (const [id, p] of pendingSaves) if (p.runId === runId) pendingSaves.delete(id);
+function requestSave(runId: string, why: SaveWhy): void {
+  send({ type: 'save', runId, requestId: saves.ask(runId, why) });
 }
 
 /** Downloads the run's weights: from the worker when the run is live, else the copy kept in the browser. */
@@ -312,7 +302,7 @@ export async function deleteAllCheckpoints(): Promise<void> {
 export function deleteRun(runId: string): void {
   const r = get().runs[runId];
   if (r?.live) send({ type: 'deleteRun', runId });
-  dropRequests(runId);
+  saves.drop(runId);
   forgetCheckpoints(runId);
   get().removeRun(runId);
 }

@@ -1,7 +1,29 @@
 // Shared steps of the end-to-end tests: tiny run configs in the URL, loading the data, reading a run's row.
-import { expect, test, type Page } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
+import { expect, test as base, type Page } from '@playwright/test';
 // @ts-expect-error plain ESM helper without types
 import { isCI } from '../../scripts/ci.mjs';
+import { burnCpu, underLoad } from './load';
+
+/**
+ * Playwright's test, plus the machine loaded with a CPU burner on every core for the test's duration when E2E_LOAD=1
+ * (the timing-sensitive specs import this one: resume, export, pause/stop, compare).
+ */
+export const test = base.extend<{ cpuLoad: undefined }>({
+  cpuLoad: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixtures a fixture needs from this pattern
+    async ({}, use, info) => {
+      if (!underLoad) return use(undefined);
+      const stop = burnCpu(info.timeout > 0 ? info.timeout : 600_000);
+      try {
+        await use(undefined);
+      } finally {
+        stop();
+      }
+    },
+    { auto: true },
+  ],
+});
 
 /** A ResNet-8 of width 4 at batch 8: a few seconds per step on SwiftShader. */
 export const TINY = {
@@ -65,3 +87,35 @@ export async function waitForStep(page: Page, name: string, n: number, timeout =
 }
 
 export const badge = (page: Page, name: string) => runRow(page, name).locator('.badge');
+
+/** A run's JSON export (src/train/metricsFormat.ts), the fields the specs read. */
+export interface Exported {
+  metrics: { step: number }[];
+  evaluations: { step: number; bnMode: string }[];
+}
+
+/**
+ * Waits until run `name`'s badge reads `state` and, in the same task as the change, clicks its JSON export; returns
+ * the file's content and the step the row showed at that instant.
+ */
+export async function exportAtState(page: Page, name: string, state: string): Promise<Exported & { shownStep: number }> {
+  const download = page.waitForEvent('download', { timeout: 600_000 });
+  const shownStep = await page.evaluate(
+    ([runName, wanted]) =>
+      new Promise<number>((resolve) => {
+        const check = (): boolean => {
+          const row = document.querySelector(`[data-testid="run"][data-run-name="${runName}"]`);
+          if (row?.querySelector('.badge')?.textContent !== wanted) return false;
+          observer.disconnect();
+          row.querySelector<HTMLButtonElement>(`button[aria-label="Export metrics of ${runName} as JSON"]`)!.click();
+          resolve(Number(row.querySelector('[data-testid="run-step"]')?.textContent));
+          return true;
+        };
+        const observer = new MutationObserver(() => void check());
+        if (!check()) observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+      }),
+    [name, state] as const,
+  );
+  const file = await download;
+  return { ...(JSON.parse(await readFile(await file.path(), 'utf8')) as Exported), shownStep };
+}

@@ -45,7 +45,7 @@ test('trains a run: the step counter and the loss curve advance', async ({ page 
   await expect(row.getByTestId('run-step')).toHaveText('150');
   // What the user reads: a test accuracy that is a percentage in [0, 100] (not "NaN%"), and a run that learnt:
   // the last 30 steps' mean loss below the first 10 steps' (same seed, same adapter: the same numbers every time).
-  await expect(row.getByTestId('run-test-acc')).toHaveText(/^\d+(\.\d+)?%$/, { timeout: 120_000 });
+  await expect(row.getByTestId('run-test-acc')).toHaveText(/^\d+(\.\d+)?%$/, { timeout: 2_000 }); // there at 'done'
   const acc = Number((await row.getByTestId('run-test-acc').textContent())!.replace('%', ''));
   expect(acc).toBeGreaterThanOrEqual(0);
   expect(acc).toBeLessThanOrEqual(100);
@@ -62,22 +62,7 @@ test('trains a run: the step counter and the loss curve advance', async ({ page 
   expect(mean(losses.slice(-30))).toBeLessThan(mean(losses.slice(0, 10)));
 });
 
-test('pause and resume', async ({ page }) => {
-  // A run far too long to finish during the test: a tiny net on SwiftShader can take 20 steps a second.
-  await openWithData(page, tinyUrl({ steps: '1000000' }));
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await waitForStep(page, 'resnet-8', 1);
-  await page.getByRole('button', { name: 'Pause', exact: true }).click();
-  await expect(badge(page, 'resnet-8')).toHaveText('paused');
-  const paused = await stepOf(page, 'resnet-8');
-  await page.waitForTimeout(8_000);
-  expect(await stepOf(page, 'resnet-8')).toBe(paused);
-  await page.getByRole('button', { name: 'Resume', exact: true }).click();
-  await expect(badge(page, 'resnet-8')).toHaveText('training');
-  await waitForStep(page, 'resnet-8', paused + 1);
-  await page.getByRole('button', { name: 'Stop', exact: true }).click();
-  await expect(badge(page, 'resnet-8')).toHaveText(/stopped/);
-});
+// Pause, resume and stop: tests/e2e/lifecycle.spec.ts (also under load).
 
 test('compare plain vs residual trains two named, overlaid series', async ({ page }) => {
   await openWithData(page, tinyUrl({ steps: '3' }));
@@ -202,7 +187,8 @@ test("export metrics downloads a file with the run's points", async ({ page }) =
   await openWithData(page, tinyUrl({ steps: '3' }));
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
-  await expect(runRow(page, 'resnet-8').getByTestId('run-test-acc')).toHaveText(/%$/);
+  // "done" comes after the final evaluation: the test accuracy is there at once.
+  await expect(runRow(page, 'resnet-8').getByTestId('run-test-acc')).toHaveText(/%$/, { timeout: 2_000 });
 
   const [csv] = await Promise.all([
     page.waitForEvent('download'),

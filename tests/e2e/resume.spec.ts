@@ -2,8 +2,8 @@
 // auto-checkpoint (not from step 0) to the end, its curve whole; the Storage section shows what the app keeps in
 // the browser and clears it. (`?autosave=N` checkpoints every N steps instead of 200, so a tiny run has some.)
 import { readFile } from 'node:fs/promises';
-import { expect, test } from '@playwright/test';
-import { badge, openWithData, runRow, stepOf, tinyUrl } from './helpers';
+import { expect } from '@playwright/test';
+import { badge, exportAtState, openWithData, runRow, stepOf, test, tinyUrl } from './helpers';
 
 const STEPS = 80;
 
@@ -30,6 +30,7 @@ test('a reload mid-run offers Resume; the run goes on from its checkpoint and fi
   await expect(status).not.toContainText('Looking for a cached copy', { timeout: 60_000 });
   if (!(await status.textContent())?.includes('CIFAR-10 loaded')) await page.getByRole('button', { name: 'Load server copy' }).click();
   await expect(resume).toBeEnabled({ timeout: 180_000 });
+  const atDone = exportAtState(page, 'resnet-8', 'done');
   await resume.click();
 
   // The step counter goes on from the checkpoint: it is never seen below it, and the run finishes.
@@ -45,6 +46,11 @@ test('a reload mid-run offers Resume; the run goes on from its checkpoint and fi
     .toBe('done');
   expect(Math.min(...seen)).toBeGreaterThanOrEqual(checkpoint);
   await expect(row.getByTestId('run-step')).toHaveText(String(STEPS));
+  // Whole at the instant it said "done": every step once, and the final evaluation.
+  const done = await atDone;
+  expect(done.shownStep).toBe(STEPS);
+  expect(done.metrics.map((m) => m.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+  expect(done.evaluations.map((e) => e.step)).toContain(STEPS);
 
   // One point per step, none twice: the steps after the checkpoint were trained again, not appended.
   const [csv] = await Promise.all([

@@ -21,7 +21,8 @@ function machine(files: string[]): FsProbe {
 }
 const chromium = [SWIFTSHADER_ICD, `${CHROMIUM_DIR}/libvulkan.so.1`];
 const loader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1'];
-const nvidia = ['/usr/share/vulkan/icd.d/nvidia_icd.json'];
+const nvidia = ['/usr/share/vulkan/icd.d/nvidia_icd.json', '/dev/nvidia0'];
+const mesa = ['/usr/share/vulkan/icd.d/lvp_icd.x86_64.json', '/usr/share/vulkan/icd.d/intel_icd.x86_64.json'];
 
 describe('vulkanPlan', () => {
   test('no loader and no driver, Chromium present: its loader and SwiftShader', () => {
@@ -36,6 +37,12 @@ describe('vulkanPlan', () => {
     expect(vulkanPlan({ adapter: 'SwiftShader' }, {}, machine([...chromium, ...loader, ...nvidia]), 'linux').set).toEqual({
       VK_ICD_FILENAMES: SWIFTSHADER_ICD,
     });
+  });
+
+  test("Mesa's drivers installed but no GPU device (python3-torch pulls them in): SwiftShader, as with no driver", () => {
+    expect(vulkanPlan({}, {}, machine([...chromium, ...loader, ...mesa]), 'linux').set).toEqual({ VK_ICD_FILENAMES: SWIFTSHADER_ICD });
+    // A render node makes the installed drivers count.
+    expect(vulkanPlan({}, {}, machine([...chromium, ...loader, ...mesa, '/dev/dri/renderD128']), 'linux')).toEqual({ set: {} });
   });
 
   test("a GPU driver but no system loader: Chromium's loader only", () => {

@@ -48,9 +48,9 @@ describe('sweep queue', () => {
     expect(nextEntry(s)).toBe(1);
   });
 
-  test('a done run waits for its final test evaluation; failures and stops do not block the queue', () => {
+  test("a run still 'evaluating' keeps its entry running ('done' comes after its final evaluation); failures and stops do not block the queue", () => {
     let s = markStarted(makeSweep('s', PAPER_RECIPE, [8]), 0, 'r1');
-    expect(observe(s, { r1: run({ state: 'done', step: 4, metrics: [{ step: 4, trainAcc: 0.5 }] }) })).toBe(s);
+    expect(observe(s, { r1: run({ state: 'evaluating', step: 4, metrics: [{ step: 4, trainAcc: 0.5 }] }) })).toBe(s);
     s = observe(s, { r1: run({ state: 'error', error: 'out of memory' }) });
     expect(s.entries[0]).toMatchObject({ status: 'failed', error: 'out of memory' });
     s = markStarted(s, 1, 'r2');

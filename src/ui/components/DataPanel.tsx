@@ -161,7 +161,13 @@ export function DataPanel() {
           </div>
           <p className="muted small">
             Classes: {summary.classNames.join(', ')}. Source: {summary.source}
-            {data.caching ? ' · saving a copy in this browser…' : '.'}
+            {data.caching
+              ? ' · saving a copy in this browser… (a reload now would need the file again)'
+              : data.cacheKept === true
+                ? ' · a copy is kept in this browser: it loads from there after a reload.'
+                : data.cacheKept === false
+                  ? ' · no copy could be kept in this browser: after a reload, load the file again.'
+                  : '.'}
           </p>
         </div>
       )}

@@ -87,8 +87,10 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
         break;
       case 'dataProgress':
         // The worker caches a loaded dataset in the background, after dataReady: not a new load.
-        if (e.phase === 'cache') data = { ...data, caching: e.totalBytes !== undefined && e.bytesRead < e.totalBytes };
-        else
+        if (e.phase === 'cache') {
+          const caching = e.totalBytes !== undefined && e.bytesRead < e.totalBytes;
+          data = { ...data, caching, cacheKept: caching ? undefined : e.kept };
+        } else
           data = {
             ...data,
             status: 'loading',

@@ -68,6 +68,8 @@ export interface DataState {
   progress?: DataProgress;
   /** The worker is storing the loaded dataset in the browser (IndexedDB) for the next visit. */
   caching?: boolean;
+  /** Whether that copy was written (true: a reload loads it from there) or failed; undefined before it ends. */
+  cacheKept?: boolean;
   summary?: DatasetSummary;
   error?: { message: string; advice: string };
 }
