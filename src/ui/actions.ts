@@ -101,7 +101,9 @@ export function restartEngine(): void {
     const r = s.runs[id];
     // A run cut off while training or paused can be resumed from its last checkpoint, as after a reload.
     const interrupted = r.hasCheckpoint && (r.state === 'training' || r.state === 'paused') ? true : undefined;
-    if (r.live) s.patchRun(id, { live: false, trainingSince: undefined, state: r.state === 'training' ? 'stopped' : r.state, interrupted });
+    // A run cut off while still training or evaluating did not finish: it shows as stopped.
+    const cut = r.state === 'training' || r.state === 'evaluating';
+    if (r.live) s.patchRun(id, { live: false, trainingSince: undefined, state: cut ? 'stopped' : r.state, interrupted });
   }
   useApp.setState({ engine: { status: 'starting' }, data: { status: 'none', quiet: false } });
   saves.drop();

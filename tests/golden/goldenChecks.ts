@@ -7,8 +7,9 @@
 // No GPU here: the callers train and hand over what they read back.
 import { expect } from 'vitest';
 import { resolveConfig } from '../../src/model/config';
-import { GOLDEN, goldenInitialState } from './resnet8Inputs';
-import golden from './resnet8-torch.json';
+import { GOLDEN, goldenInitialState, type GoldenCase } from './resnet8Inputs';
+import resnet8Golden from './resnet8-torch.json';
+import variantsGolden from './variants-torch.json';
 import engineLosses from './resnet8-engine-losses.json';
 import { expectScalarClose } from '../gpu/netReference';
 import { expectMaxClose } from '../support/close';
@@ -20,6 +21,26 @@ export interface GoldenRun {
   correct: number[];
   final: Record<string, Float32Array>;
 }
+
+/** What torch_golden.py records of one run. */
+export interface TorchGolden {
+  torch: string;
+  config: unknown;
+  seed: number;
+  dataSeed: number;
+  batch: number;
+  steps: number;
+  hyper: GoldenCase['hyper'];
+  losses: number[];
+  correct: number[];
+  initialNorms: Record<string, number>;
+  finalNorms: Record<string, number>;
+  bnStats: Record<string, number[]>;
+}
+
+const golden: TorchGolden = resnet8Golden;
+/** The variants' goldens by GOLDEN_VARIANTS name. */
+export const VARIANT_GOLDENS: Record<string, TorchGolden> = variantsGolden;
 
 export const TORCH_VERSION = golden.torch;
 
@@ -36,17 +57,21 @@ function norm(a: ArrayLike<number>): number {
 }
 
 /** The golden's recorded setup is the one the inputs module builds now; if not, regenerate it (see resnet8Inputs.ts). */
-export function expectGoldenSetup(): void {
-  const { config, seed, batch, steps, dataSeed, hyper } = GOLDEN;
-  expect(golden.config).toEqual(resolveConfig(config));
-  expect([golden.seed, golden.batch, golden.steps, golden.dataSeed, golden.hyper]).toEqual([seed, batch, steps, dataSeed, hyper]);
+export function expectGoldenSetup(c: GoldenCase = GOLDEN, g: TorchGolden = golden): void {
+  const { config, seed, batch, steps, dataSeed, hyper } = c;
+  expect(g.config).toEqual(resolveConfig(config));
+  expect([g.seed, g.batch, g.steps, g.dataSeed, g.hyper]).toEqual([seed, batch, steps, dataSeed, hyper]);
 }
 
 /** The run against PyTorch: initial state, losses, correct counts, final weight norms and BN statistics. Returns the errors. */
-export function expectTorchGolden(run: GoldenRun): { loss: number; norms: number; stats: number } {
-  const expected = goldenInitialState();
-  expect(Object.keys(run.initial)).toEqual(Object.keys(golden.initialNorms));
-  for (const [name, want] of Object.entries(golden.initialNorms)) {
+export function expectTorchGolden(
+  run: GoldenRun,
+  c: GoldenCase = GOLDEN,
+  g: TorchGolden = golden,
+): { loss: number; norms: number; stats: number } {
+  const expected = goldenInitialState(c);
+  expect(Object.keys(run.initial)).toEqual(Object.keys(g.initialNorms));
+  for (const [name, want] of Object.entries(g.initialNorms)) {
     expect(run.initial[name], name).toEqual(expected[name]);
     expectScalarClose(`initial norm ${name}`, norm(run.initial[name]), want, 1e-9);
   }
@@ -54,18 +79,18 @@ export function expectTorchGolden(run: GoldenRun): { loss: number; norms: number
   // Tolerances: measured on SwiftShader, both tuning profiles: loss 3.5e-8, weight norms 1.5e-8, BN statistics
   // 6.3e-7 (of each tensor's scale). Dropping weight decay alone moves them by 1.1e-5, 5.6e-5 and 2.8e-5, so
   // 1e-5, 1e-6 and 1e-5 leave float32 a wide margin and still see a missing term of the update.
-  expect(run.losses).toHaveLength(GOLDEN.steps);
-  expect(run.correct).toEqual(golden.correct);
-  const loss = Math.max(...run.losses.map((l, i) => expectScalarClose(`step ${i} loss`, l, golden.losses[i], 1e-5)));
+  expect(run.losses).toHaveLength(c.steps);
+  expect(run.correct).toEqual(g.correct);
+  const loss = Math.max(...run.losses.map((l, i) => expectScalarClose(`step ${i} loss`, l, g.losses[i], 1e-5)));
 
   let norms = 0;
-  for (const [name, want] of Object.entries(golden.finalNorms)) {
+  for (const [name, want] of Object.entries(g.finalNorms)) {
     norms = Math.max(norms, expectScalarClose(`final norm ${name}`, norm(run.final[name]), want, 1e-6));
   }
   let stats = 0;
-  for (const [name, want] of Object.entries(golden.bnStats)) stats = Math.max(stats, expectMaxClose(name, run.final[name], want, 1e-5));
+  for (const [name, want] of Object.entries(g.bnStats)) stats = Math.max(stats, expectMaxClose(name, run.final[name], want, 1e-5));
   // Every state tensor is covered: parameters by norm, statistics element by element.
-  expect(Object.keys(run.final).sort()).toEqual([...Object.keys(golden.finalNorms), ...Object.keys(golden.bnStats)].sort());
+  expect(Object.keys(run.final).sort()).toEqual([...Object.keys(g.finalNorms), ...Object.keys(g.bnStats)].sort());
   return { loss, norms, stats };
 }
 

@@ -129,4 +129,19 @@ describe('the run lifecycle with readbacks delayed by 0-500 ms', () => {
     expect(checkOrder(log.list.slice(from), 'steps')).toEqual(['building', 'ready', 'training', 'paused', 'training', 'paused']);
     await trainer.handle({ type: 'deleteRun', runId: 'steps' });
   });
+
+  test('a non-finite loss: the error names the step it went back to, then "paused" at that step, and no point after it', async () => {
+    const from = log.list.length;
+    const config = runConfig({ model: small, batchSize: 8, lr: 1e30, steps: 60 });
+    await trainer.handle({ type: 'createRun', runId: 'nan', name: 'nan', config, start: true });
+    const err = await log.wait('error', (e) => e.runId === 'nan', 240_000, from);
+    expect(err.code).toBe('nan-loss');
+    const paused = await log.wait('runState', (e) => e.runId === 'nan' && e.state === 'paused', 240_000, from);
+    expect(paused.step).toBe(err.rolledBackTo);
+    const at = log.list.indexOf(paused);
+    expect(at).toBeGreaterThan(log.list.indexOf(err));
+    await new Promise((r) => setTimeout(r, 800)); // longer than any delayed readback
+    expect(log.list.slice(at).filter((e) => e.type === 'metrics' && e.points.some((p) => p.runId === 'nan'))).toEqual([]);
+    await trainer.handle({ type: 'deleteRun', runId: 'nan' });
+  });
 });

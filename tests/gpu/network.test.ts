@@ -26,10 +26,15 @@ const configs: [string, ModelConfig][] = [
 ];
 
 /** Loss, logits and every parameter gradient of `cfg` on `eng` at batch 4, against the float64 reference. */
-const checkGradients = (eng: Engine, cfg: ModelConfig) => checkAt(eng, cfg, BATCH);
+const checkGradients = async (eng: Engine, cfg: ModelConfig, what = '') => {
+  const r = await checkAt(eng, cfg, BATCH);
+  console.log(
+    `${what}: gradients ${r.grad.toExponential(1)} of the norm (${r.worstGrad}), element floor ${r.floor.toExponential(1)} x rms (${r.tensors} tensors)`,
+  );
+};
 
-describe.each(configs)('%s, batch 4, against the float64 reference', (_, cfg) => {
-  test('loss, logits and every parameter gradient', () => checkGradients(engine, cfg));
+describe.each(configs)('%s, batch 4, against the float64 reference', (name, cfg) => {
+  test('loss, logits and every parameter gradient', () => checkGradients(engine, cfg, name));
 });
 
 // The adapter's own tuning runs above; the other profile's kernel choices (src/gpu/tuning.ts) here, so
@@ -39,7 +44,7 @@ describe.each(configs.filter(([name]) => name === 'resnet-8 A' || name === 'resn
   (_, cfg) => {
     test('loss, logits and every parameter gradient', () => {
       const other = TUNINGS[engine.gpu.tuning.profile === 'cpu' ? 'gpu' : 'cpu'];
-      return checkGradients({ ...engine, gpu: { ...engine.gpu, tuning: other } }, cfg);
+      return checkGradients({ ...engine, gpu: { ...engine.gpu, tuning: other } }, cfg, `other tuning (${other.profile})`);
     });
   },
 );

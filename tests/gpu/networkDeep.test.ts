@@ -30,7 +30,7 @@ function report(what: string, r: GradientReport) {
   const m = r.memory;
   console.log(
     `${what}: max rel error loss ${r.loss.toExponential(1)}, logits ${r.logits.toExponential(1)}, ` +
-      `gradients ${r.grad.toExponential(1)} (${r.worstGrad}, ${r.tensors} tensors); activations ${mb(m.activationBytes)} planned, ${mb(m.naiveActivationBytes)} one buffer each`,
+      `gradients ${r.grad.toExponential(1)} (${r.worstGrad}, ${r.tensors} tensors; element floor ${r.floor.toExponential(1)} x rms); activations ${mb(m.activationBytes)} planned, ${mb(m.naiveActivationBytes)} one buffer each`,
   );
   // Several blocks per stage share activation slots: a planner that stopped reusing them would show here.
   expect(m.activationBytes).toBeLessThan(m.naiveActivationBytes / 2);

@@ -62,3 +62,62 @@ export function checkGradient(what: string, grad: number, coarse: number, fine: 
   if (!within(grad, fine, tol)) expect.fail(`${what}: gradient ${grad}, finite difference ${fine} (tol ${tol})`);
   return 'checked';
 }
+
+/** How far `got` is from `want` as a whole and element by element (see expectTensorClose). */
+export interface TensorError {
+  /** ||got - want|| / ||want|| (Euclidean norms). */
+  normRel: number;
+  /** RMS of `want`: the unit of the absolute floor. */
+  rms: number;
+  /** The smallest floor (in units of rms) with which every |got - want| <= floor * rms + rtol * |want|. */
+  floorNeeded: number;
+  /** The element that needs it. */
+  at: number;
+}
+
+export function tensorError(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number): TensorError {
+  let dd = 0;
+  let ww = 0;
+  for (let i = 0; i < want.length; i++) {
+    dd += (got[i] - want[i]) ** 2;
+    ww += want[i] ** 2;
+  }
+  const rms = Math.sqrt(ww / Math.max(1, want.length));
+  let floorNeeded = 0;
+  let at = -1;
+  for (let i = 0; i < want.length; i++) {
+    const need = rank((Math.abs(got[i] - want[i]) - rtol * Math.abs(want[i])) / (rms > 0 ? rms : 1));
+    if (need > floorNeeded || at < 0) {
+      floorNeeded = Math.max(0, need);
+      at = i;
+    }
+  }
+  return { normRel: ww > 0 ? Math.sqrt(dd) / Math.sqrt(ww) : Math.sqrt(dd), rms, floorNeeded, at };
+}
+
+/**
+ * A tensor close to its reference both as a whole and in every element: ||got - want|| <= normRel * ||want||, and
+ * each |got - want| <= rtol * |want| + floor * rms(want). Unlike a bound on the largest error against the largest
+ * value (expectMaxClose), a small element cannot be zero or of the wrong sign unless it is below the floor.
+ * Non-finite values fail. Returns the error (for reports).
+ */
+export function expectTensorClose(
+  name: string,
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  tol: { normRel: number; rtol: number; floor: number },
+): TensorError {
+  expect(got.length, name).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (!Number.isFinite(want[i])) expect.fail(`${name}[${i}]: the reference is ${want[i]}`);
+    if (!Number.isFinite(got[i])) expect.fail(`${name}[${i}]: got ${got[i]}, want ${want[i]}`);
+  }
+  const e = tensorError(got, want, tol.rtol);
+  if (!(e.normRel <= tol.normRel)) expect.fail(`${name}: relative error of the norm ${e.normRel.toExponential(2)} > ${tol.normRel}`);
+  if (!(e.floorNeeded <= tol.floor))
+    expect.fail(
+      `${name}[${e.at}]: got ${got[e.at]}, want ${want[e.at]} (rtol ${tol.rtol} + floor ${tol.floor} x rms ${e.rms.toExponential(2)}; ` +
+        `needs floor ${e.floorNeeded.toExponential(2)})`,
+    );
+  return e;
+}

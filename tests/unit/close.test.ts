@@ -1,6 +1,6 @@
 // The test comparisons themselves (tests/support/close.ts): NaN anywhere fails, wherever it sits.
 import { describe, expect, test } from 'vitest';
-import { checkGradient, expectClose, expectMaxClose, within } from '../support/close';
+import { checkGradient, expectClose, expectMaxClose, expectTensorClose, within } from '../support/close';
 
 describe('NaN-safe comparisons', () => {
   test('within: NaN in any argument is false', () => {
@@ -38,5 +38,40 @@ describe('NaN-safe comparisons', () => {
     expect(() => checkGradient('w[0]', 0.5, NaN, 0.5, 1e-6)).toThrow(/w\[0\]: finite differences NaN and 0.5/);
     expect(() => checkGradient('w[0]', 0.5, 0.5, NaN, NaN)).toThrow(/not finite/);
     expect(() => checkGradient('w[0]', 0.7, 0.5, 0.5, 1e-6)).toThrow('w[0]: gradient 0.7');
+  });
+});
+
+describe('expectTensorClose', () => {
+  const want = [1000, -500, 250, 0.5, -0.25, 3];
+  // The norm bound loose here, so these cases test the element bound alone (in a large tensor one small element
+  // barely moves the norm).
+  const tol = { normRel: 1, rtol: 1e-3, floor: 2e-4 };
+  test('a small element of the wrong sign fails, where a bound against the largest value passes it', () => {
+    const got = want.slice();
+    got[3] = -0.5;
+    expect(() => expectMaxClose('t', got, want, 2e-3)).not.toThrow();
+    expect(() => expectTensorClose('t', got, want, tol)).toThrow(/t\[3\]: got -0.5, want 0.5/);
+  });
+  test('a small element at zero fails; float32-sized errors pass', () => {
+    const zero = want.slice();
+    zero[4] = 0;
+    expect(() => expectTensorClose('t', zero, want, tol)).toThrow(/t\[4\]/);
+    const rounded = want.map((x) => x * (1 + 1e-6));
+    expect(expectTensorClose('t', rounded, want, tol).normRel).toBeCloseTo(1e-6, 9);
+  });
+  test('a norm that is off fails even when each element is within its own tolerance', () => {
+    expect(() =>
+      expectTensorClose(
+        't',
+        want.map((x) => x * 1.0009),
+        want,
+        { normRel: 1e-4, rtol: 1e-3, floor: 0 },
+      ),
+    ).toThrow(/norm/);
+  });
+  test('NaN fails', () => {
+    const got = want.slice();
+    got[2] = NaN;
+    expect(() => expectTensorClose('t', got, want, tol)).toThrow(/got NaN/);
   });
 });
