@@ -24,6 +24,14 @@ const STATE_LABEL: Record<RunState, string> = {
   error: 'error',
 };
 
+/** What Resume does to a run restored after a reload: where it goes on from, and what is trained again. */
+function resumeWord(r: RunView): string {
+  const c = r.checkpointStep;
+  if (c === undefined) return 'Train on from its kept checkpoint';
+  if (c >= r.step) return `Train on from its checkpoint at step ${c}: nothing is trained again`;
+  return `Checkpoint at step ${c}; steps ${c + 1}-${r.step} will be trained again (the same batches, so the same losses)`;
+}
+
 function RunRow({ r, index, selected }: { r: RunView; index: number; selected: boolean }) {
   const select = useApp((s) => s.select);
   const bnMode = useApp((s) => s.bnMode);
@@ -65,7 +73,7 @@ function RunRow({ r, index, selected }: { r: RunView; index: number; selected: b
             className="small primary"
             onClick={() => void continueRun(r.id, true)}
             disabled={!dataReady}
-            title={dataReady ? `Train on from the checkpoint kept at step ${r.checkpointStep ?? '?'}` : 'Load the data first'}
+            title={dataReady ? resumeWord(r) : `Load the data first. ${resumeWord(r)}`}
             aria-label={`Resume ${r.name} from step ${r.checkpointStep ?? 'of its checkpoint'}`}
           >
             Resume
@@ -104,6 +112,11 @@ function RunRow({ r, index, selected }: { r: RunView; index: number; selected: b
           className="small"
           onClick={() => void saveWeights(r.id)}
           disabled={!r.live && !r.hasCheckpoint}
+          title={
+            !r.live && !r.hasCheckpoint
+              ? 'No weights of this run are kept: they are kept every few hundred steps or 30 s of training, and when it pauses, stops or finishes; it ended before the first'
+              : 'Download the weights (safetensors, PyTorch names)'
+          }
           aria-label={`Save weights of ${r.name}`}
         >
           Weights
