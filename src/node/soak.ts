@@ -141,7 +141,41 @@ async function soakData(path: string | undefined): Promise<{ data: Cifar10; sour
   return { data, source: basename(path) };
 }
 
-interface Sample {
+export interface SoakVerdict {
+  gpuBytes: 'too few samples' | 'flat' | 'GROWS' | 'shrinks';
+  time: 'too few samples' | 'flat' | 'slows down' | 'speeds up';
+}
+
+/**
+ * The steady state's verdict. GPU bytes in use may not change at all once warm: any upward slope is a leak (GROWS),
+ * a downward one is memory given back (shrinks), neither a fault of the other. The time per step counts as flat when
+ * the fitted line moves by under 10% of the mean over the run (a shared machine is noisier than that: rerun it
+ * quiet). The JS heap is reported, not judged: it holds every metrics point for the charts (~150 bytes a step) and
+ * garbage-collects when it likes.
+ */
+export function soakVerdict(steady: readonly Sample[]): SoakVerdict {
+  if (steady.length < 2) return { gpuBytes: 'too few samples', time: 'too few samples' };
+  const steps = steady.map((s) => s.step);
+  const span = steps[steps.length - 1] - steps[0];
+  const gpuSlope = slope(
+    steps,
+    steady.map((s) => s.gpuBytes),
+  );
+  const timeSlope = slope(
+    steps,
+    steady.map((s) => s.msPerStep),
+  );
+  const meanMs = steady.reduce((a, s) => a + s.msPerStep, 0) / steady.length;
+  return {
+    gpuBytes: gpuSlope > 0 ? 'GROWS' : gpuSlope < 0 ? 'shrinks' : 'flat',
+    time: Math.abs(timeSlope * span) <= 0.1 * meanMs ? 'flat' : timeSlope > 0 ? 'slows down' : 'speeds up',
+  };
+}
+
+/** 3 when GPU memory grows (a leak), else 0. */
+export const soakExitCode = (v: SoakVerdict): number => (v.gpuBytes === 'GROWS' ? 3 : 0);
+
+export interface Sample {
   step: number;
   gpuBytes: number;
   gpuBuffers: number;
@@ -200,7 +234,6 @@ export async function runSoak(req: SoakRequest): Promise<number> {
     const warm = Math.max(every, req.config.evalEvery > 0 ? req.config.evalEvery + every : 0);
     const steady = samples.filter((s) => s.step > warm);
     const steps = steady.map((s) => s.step);
-    const span = (steps.at(-1) ?? 0) - (steps[0] ?? 0);
     const mean = (f: (s: Sample) => number) => steady.reduce((a, s) => a + f(s), 0) / Math.max(1, steady.length);
     const gpuSlope = slope(
       steps,
@@ -214,21 +247,7 @@ export async function runSoak(req: SoakRequest): Promise<number> {
       steps,
       steady.map((s) => s.msPerStep),
     );
-    // GPU bytes in use may not change at all once warm. The time per step counts as flat when the fitted line moves
-    // by under 10% of the mean over the run (a shared machine is noisier than that: rerun it quiet). The JS heap is
-    // reported, not judged: it holds every metrics point for the charts (~150 bytes a step) and garbage-collects
-    // when it likes.
-    const verdict = {
-      gpuBytes: steady.length < 2 ? 'too few samples' : gpuSlope === 0 ? 'flat' : 'GROWS',
-      time:
-        steady.length < 2
-          ? 'too few samples'
-          : Math.abs(timeSlope * span) <= 0.1 * mean((s) => s.msPerStep)
-            ? 'flat'
-            : timeSlope > 0
-              ? 'slows down'
-              : 'speeds up',
-    };
+    const verdict = soakVerdict(steady);
     out({
       summary: {
         steps: samples.at(-1)?.step ?? 0,
@@ -240,7 +259,7 @@ export async function runSoak(req: SoakRequest): Promise<number> {
         verdict,
       },
     });
-    return verdict.gpuBytes === 'GROWS' ? 3 : 0;
+    return soakExitCode(verdict);
   } catch (e) {
     process.stderr.write(`soak: ${toErrorEvent(e).message}\n`);
     if (e instanceof WebGpuUnavailableError) process.stderr.write(NO_ADAPTER);

@@ -274,7 +274,19 @@ export async function loadCheckpointFile(file: File): Promise<void> {
 export async function continueRun(runId: string, train = false): Promise<void> {
   const r = get().runs[runId];
   const kept = await loadCheckpoint(runId).catch(() => undefined);
-  if (!r || !kept) return;
+  if (!r) return;
+  if (!kept) {
+    // Deleted (Data > Storage, another tab) or unreadable since the list was drawn: say so, keep the curves.
+    get().patchRun(runId, { hasCheckpoint: false, checkpointStep: undefined, interrupted: undefined });
+    get().pushAlert({
+      code: 'bad-checkpoint',
+      message: `No checkpoint of "${r.name}" is kept in this browser any more, so it cannot ${train ? 'resume' : 'continue'}.`,
+      advice: 'Its curves stay. Load a weights file you downloaded (Load checkpoint), or train it again.',
+      runId,
+      runName: r.name,
+    });
+    return;
+  }
   const step = checkpointStep(kept.bytes);
   get().patchRun(runId, {
     ...rewound(r, step),

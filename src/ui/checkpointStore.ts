@@ -135,7 +135,7 @@ export async function keepCheckpoint(runId: string, fileName: string, bytes: Arr
     return kept();
   } catch (e) {
     if (!isQuotaError(e)) {
-      console.warn(`checkpoint of ${runId} not kept: ${e instanceof Error ? e.message : String(e)}`);
+      notKept(runId, step, e);
       return false;
     }
   }
@@ -177,6 +177,25 @@ export async function keepCheckpoint(runId: string, fileName: string, bytes: Arr
     });
   }
   return false;
+}
+
+/** A checkpoint that failed for another reason than a full storage: the user is told once per run, with what it means. */
+function notKept(runId: string, step: number, e: unknown): void {
+  const why = e instanceof Error ? e.message : String(e);
+  console.warn(`checkpoint of ${runId} not kept: ${why}`);
+  if (warned.has(runId)) return;
+  warned.add(runId);
+  const r = useApp.getState().runs[runId];
+  const name = r?.name ?? runId;
+  const back =
+    r?.checkpointStep !== undefined ? `its last kept checkpoint, step ${r.checkpointStep}` : 'nothing: no checkpoint of it is kept';
+  useApp.getState().pushAlert({
+    code: 'internal',
+    message: `The checkpoint of "${name}" at step ${step} could not be kept in this browser (${why}). Training goes on; after a reload it could resume from ${back}.`,
+    advice: 'Download its weights (Weights) to keep them; the next checkpoint is tried as usual.',
+    runId,
+    runName: name,
+  });
 }
 
 /** Forgets this page's answers (tests start each case afresh). */

@@ -4,7 +4,7 @@
 // and the gradient reaches the first layer through 600 blocks.
 import { beforeAll, expect, test } from 'vitest';
 import { buildNetwork, createEngine, type Engine } from '../../src/index';
-import { sqrtEvery } from '../../src/runtime/memoryPlan';
+import { planTraining, sqrtEvery } from '../../src/runtime/memoryPlan';
 import { Rng } from '../../src/util/rng';
 import { expectTensorClose } from '../support/close';
 
@@ -33,6 +33,11 @@ test('ResNet-1202 builds with recomputation and its training steps lower the los
     );
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses[3]).toBeLessThan(losses[0]);
+    // What was built is what the planner promised (the Memory meter shows planTraining's figures before a run).
+    const planned = planTraining(cfg, n, k, engine.gpu.tuning);
+    const without = planTraining(cfg, n, 0, engine.gpu.tuning);
+    expect(net.memory().activationBytes).toBe(planned.activationBytes);
+    expect(planned.activationBytes).toBeLessThan(without.activationBytes / 8);
   } finally {
     net.destroy();
   }

@@ -26,6 +26,9 @@ function sizeOf(v: unknown): number {
 export class FakeIdb {
   readonly dbs = new Map<string, Map<string, Store>>();
 
+  /** When set, every transaction that writes fails with this error instead (a disk error, say), like a full one. */
+  failWith: DOMException | undefined;
+
   constructor(public capacity = Infinity) {}
 
   used(): number {
@@ -86,13 +89,13 @@ export class FakeIdb {
       const before = names.map((n) => [stores.get(n)!, new Map(stores.get(n))] as const);
       for (const { req, store, run } of ops) {
         req.result = run(store);
-        if (this.used() > this.capacity) {
+        if (this.failWith || this.used() > this.capacity) {
           // Chromium: the request fails, then the whole transaction aborts with the same error.
           for (const [s, old] of before) {
             s.clear();
             for (const [k, v] of old) s.set(k, v);
           }
-          const err = new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+          const err = this.failWith ?? new DOMException('The quota has been exceeded.', 'QuotaExceededError');
           req.error = tx.error = err;
           req.onerror?.();
           tx.onerror?.();

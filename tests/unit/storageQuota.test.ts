@@ -35,6 +35,7 @@ const asked: string[] = [];
 
 beforeEach(() => {
   idb.capacity = Infinity;
+  idb.failWith = undefined;
   for (const db of idb.dbs.values()) for (const s of db.values()) s.clear();
   answers = [];
   asked.length = 0;
@@ -215,4 +216,19 @@ test("a run resumed from its checkpoint keeps only the points up to the checkpoi
   const back = rewound(r, 4);
   expect(back.metrics!.map((p) => p.step)).toEqual([1, 2, 3, 4]);
   expect(back).toMatchObject({ step: 4, evals: [], epoch: 0.4 });
+});
+
+test('a checkpoint that fails for another reason (a disk error): an alert in words, once per run, and no throw', async () => {
+  idb.failWith = new DOMException('Disk I/O failed.', 'UnknownError');
+  const name = 'resnet-8';
+  useApp.setState({ runs: { r1: { id: 'r1', name } as never }, order: ['r1'] });
+  await expect(keepCheckpoint('r1', 'a.safetensors', checkpoint(10, 4))).resolves.toBe(false);
+  await expect(keepCheckpoint('r1', 'a.safetensors', checkpoint(20, 4))).resolves.toBe(false);
+  const alerts = useApp.getState().alerts;
+  expect(alerts).toHaveLength(1);
+  expect(alerts[0]).toMatchObject({
+    runId: 'r1',
+    message: expect.stringMatching(/"resnet-8" at step 10 could not be kept.*Disk I\/O failed/),
+  });
+  expect(asked).toEqual([]); // not a full storage: nobody is asked to delete anything
 });
