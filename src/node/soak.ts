@@ -141,6 +141,13 @@ async function soakData(path: string | undefined): Promise<{ data: Cifar10; sour
   return { data, source: basename(path) };
 }
 
+/** Least-squares slope of `f` of the samples against their step. */
+const slopeOf = (samples: readonly Sample[], f: (s: Sample) => number): number =>
+  slope(
+    samples.map((s) => s.step),
+    samples.map(f),
+  );
+
 export interface SoakVerdict {
   gpuBytes: 'too few samples' | 'flat' | 'GROWS' | 'shrinks';
   time: 'too few samples' | 'flat' | 'slows down' | 'speeds up';
@@ -155,16 +162,9 @@ export interface SoakVerdict {
  */
 export function soakVerdict(steady: readonly Sample[]): SoakVerdict {
   if (steady.length < 2) return { gpuBytes: 'too few samples', time: 'too few samples' };
-  const steps = steady.map((s) => s.step);
-  const span = steps[steps.length - 1] - steps[0];
-  const gpuSlope = slope(
-    steps,
-    steady.map((s) => s.gpuBytes),
-  );
-  const timeSlope = slope(
-    steps,
-    steady.map((s) => s.msPerStep),
-  );
+  const span = steady[steady.length - 1].step - steady[0].step;
+  const gpuSlope = slopeOf(steady, (s) => s.gpuBytes);
+  const timeSlope = slopeOf(steady, (s) => s.msPerStep);
   const meanMs = steady.reduce((a, s) => a + s.msPerStep, 0) / steady.length;
   return {
     gpuBytes: gpuSlope > 0 ? 'GROWS' : gpuSlope < 0 ? 'shrinks' : 'flat',
@@ -233,29 +233,16 @@ export async function runSoak(req: SoakRequest): Promise<number> {
     // graph and buffers are built on first use and kept).
     const warm = Math.max(every, req.config.evalEvery > 0 ? req.config.evalEvery + every : 0);
     const steady = samples.filter((s) => s.step > warm);
-    const steps = steady.map((s) => s.step);
     const mean = (f: (s: Sample) => number) => steady.reduce((a, s) => a + f(s), 0) / Math.max(1, steady.length);
-    const gpuSlope = slope(
-      steps,
-      steady.map((s) => s.gpuBytes),
-    );
-    const heapSlope = slope(
-      steps,
-      steady.map((s) => s.heapBytes),
-    );
-    const timeSlope = slope(
-      steps,
-      steady.map((s) => s.msPerStep),
-    );
     const verdict = soakVerdict(steady);
     out({
       summary: {
         steps: samples.at(-1)?.step ?? 0,
-        gpuBytesPerStep: gpuSlope,
+        gpuBytesPerStep: slopeOf(steady, (s) => s.gpuBytes),
         gpuBytesMean: Math.round(mean((s) => s.gpuBytes)),
-        msPerStepSlopePerStep: timeSlope,
+        msPerStepSlopePerStep: slopeOf(steady, (s) => s.msPerStep),
         msPerStepMean: +mean((s) => s.msPerStep).toFixed(3),
-        heapBytesPerStep: +heapSlope.toFixed(1),
+        heapBytesPerStep: +slopeOf(steady, (s) => s.heapBytes).toFixed(1),
         verdict,
       },
     });

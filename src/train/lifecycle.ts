@@ -28,6 +28,15 @@ interface Life {
   checks: Set<Promise<unknown>>;
 }
 
+/** Keeps `p` in `set` until it settles, either way (what the set holds never rejects). */
+function track(set: Set<Promise<unknown>>, p: Promise<unknown>): void {
+  const settled: Promise<unknown> = p.then(
+    () => set.delete(settled),
+    () => set.delete(settled),
+  );
+  set.add(settled);
+}
+
 export class Lifecycle {
   private readonly lives = new WeakMap<Run, Life>();
 
@@ -64,7 +73,7 @@ export class Lifecycle {
       const l = this.lives.get(r);
       return l ? [...(l.halting > 0 ? [l.chain] : []), ...l.holds] : [];
     });
-    return waits.length ? Promise.race(waits.map((p) => p.catch(() => undefined))) : Promise.resolve();
+    return waits.length ? Promise.race(waits) : Promise.resolve(); // the tracked promises never reject
   }
 
   /** A run built with `state` (ready, paused or done): posted as it is; 'training' starts it. */
@@ -153,35 +162,22 @@ export class Lifecycle {
     const l = this.of(r);
     let release!: () => void;
     const submitted = new Promise<void>((res) => (release = res));
-    const task = this.jobs.evaluate(r, split, modes, r.config.evalImages, release);
-    const done = task.finally(() => {
-      release();
-      l.evaluations.delete(done);
-    });
-    l.evaluations.add(done);
-    const held: Promise<unknown> = submitted.then(() => l.holds.delete(held));
-    l.holds.add(held);
+    const done = this.jobs.evaluate(r, split, modes, r.config.evalImages, release).finally(release);
+    track(l.holds, submitted);
+    track(l.evaluations, done);
     this.jobs.background(r, done);
   }
 
   /** Holds the run (no steps) while `job` runs: a measurement that must see one step's weights throughout. */
   hold<T>(r: Run, job: () => Promise<T>): Promise<T> {
-    const l = this.of(r);
     const p = job();
-    const held: Promise<unknown> = p.then(
-      () => l.holds.delete(held),
-      () => l.holds.delete(held),
-    );
-    l.holds.add(held);
+    track(this.of(r).holds, p);
     return p;
   }
 
   /** A check on the run's first step (a GPU error scope): 'done' is not posted before it settles. */
   watch(r: Run, check: Promise<unknown>): void {
-    const l = this.of(r);
-    const p = check.finally(() => l.checks.delete(p));
-    p.catch(() => undefined);
-    l.checks.add(p);
+    track(this.of(r).checks, check);
   }
 
   /** -> error (a fault of this run: it takes no more steps). */

@@ -51,7 +51,7 @@ export class StepLoop {
           await this.life.whenAnyFree(active); // all halting (their points being read) or held by a job
           continue;
         }
-        for (const r of ready) if (this.life.canStep(r)) this.stepOnce(gpu, r);
+        for (const r of ready) this.stepOnce(gpu, r);
         inflight.push(gpu.device.queue.onSubmittedWorkDone());
         if (inflight.length > MAX_AHEAD) await inflight.shift();
         else await nextTask();
