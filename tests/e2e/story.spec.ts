@@ -18,8 +18,13 @@ test('a tiny depth sweep (depths 8 and 14) completes and plots both families', a
   const chart = panel.getByRole('figure', { name: 'Error against depth chart' });
   await expect(chart.getByText('ResNet test', { exact: true })).toBeVisible();
   await expect(chart.getByText('plain test', { exact: true })).toBeVisible();
-  // Both families' test and train lines are drawn (2 depths each), besides the reference shape.
-  await expect.poll(() => chart.locator('.recharts-line path.recharts-curve').count()).toBeGreaterThanOrEqual(5);
+  // Both families' test and train lines are drawn (2 depths each), and nothing the app did not measure.
+  await expect.poll(() => chart.locator('.recharts-line path.recharts-curve').count()).toBeGreaterThanOrEqual(4);
+  await expect(chart.getByText(/shape only|Fig\. 6/)).toHaveCount(0);
+  // What the user's sweep found, from its own numbers: both families, with a standard error.
+  const findings = panel.getByTestId('sweep-findings');
+  await expect(findings).toContainText(/plain-14 vs plain-8: training error [\d.]+% vs [\d.]+% \([+−][\d.]+ ± [\d.]+ pts, /);
+  await expect(findings).toContainText(/resnet-14 vs resnet-8: training error /);
   // The sweep is kept across a reload.
   await page.reload();
   await expect(page.getByRole('region', { name: 'Depth sweep' }).locator('[data-testid="sweep-entry"][data-status="done"]')).toHaveCount(4);
@@ -63,7 +68,7 @@ test('the memory meter plans the configured net with and without recomputation b
   await expect(plan).toContainText('resnet-1202 at batch 128', { timeout: 120_000 });
   await expect(plan.getByRole('meter', { name: 'Without recomputation' })).toBeVisible();
   await expect(plan.getByRole('meter', { name: /With recomputation \(every 24 blocks\)/ })).toBeVisible();
-  await expect(plan).toContainText(/Time cost: \d+% more forward multiply-adds/);
+  await expect(plan).toContainText(/Compute cost, counted in multiply-adds \(not timed\): \d+% more forward multiply-adds/);
 });
 
 /** A 24-bit BMP (bottom-up rows padded to 4 bytes): a format Chromium decodes, written without any library. */

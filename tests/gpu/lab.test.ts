@@ -370,6 +370,100 @@ describe.each([
   });
 });
 
+test("the kernel profile's FLOPs and bytes per op kind equal formulas from the layer shapes ('cpu' profile)", async () => {
+  const { profileGradientStep } = await import('../../src/runtime/labProfile');
+  const { TUNINGS } = await import('../../src/gpu/tuning');
+  const { numel } = await import('../../src/graph/ir');
+  // Pinned to the 'cpu' profile, whose kernels the formulas below describe, whatever profile this adapter picks.
+  const cpu = { ...engine, gpu: { ...engine.gpu, tuning: TUNINGS.cpu } };
+  const batch = 8;
+  const network = await buildNetwork(cpu, { arch: 'residual', depth: 8 }, { batchSize: batch, seed: 3 });
+  try {
+    const target = await network.target('train', batch);
+    const got = await profileGradientStep(cpu.gpu, target);
+    const g = target.compiled.graph;
+    const node = new Map(g.nodes.map((n) => [`${n.kind} ${n.name}`, n]));
+    // Taps of a k-wide window at stride s and padding p that fall inside an axis of `size`, over `out` outputs.
+    const inside = (size: number, k: number, s: number, p: number, out: number) => {
+      let t = 0;
+      for (let o = 0; o < out; o++) t += Math.max(0, Math.min(o * s - p + k, size) - Math.max(o * s - p, 0));
+      return t;
+    };
+    type Sum = { flops: number; read: number; written: number };
+    const want: Record<string, Sum> = {};
+    const have: Record<string, Sum> = {};
+    const add = (m: Record<string, Sum>, k: string, f: number, r: number, w: number) => {
+      const e = (m[k] ??= { flops: 0, read: 0, written: 0 });
+      [e.flops, e.read, e.written] = [e.flops + f, e.read + r, e.written + w];
+    };
+    for (const k of got.kernels) {
+      const n = node.get(k.label)!;
+      add(have, n.kind, k.flops, k.bytesRead, k.bytesWritten);
+      const ins = n.inputs.map((i) => g.tensors[i].shape);
+      const outs = n.outputs.map((i) => g.tensors[i].shape);
+      const inFloats = ins.reduce((a, sh) => a + numel(sh), 0);
+      const outFloats = outs.reduce((a, sh) => a + numel(sh), 0);
+      const count = numel(outs[0]);
+      // Every kernel writes each of its outputs once; flat kernels read each input once.
+      const flat = (flops: number) => add(want, n.kind, flops, 4 * inFloats, 4 * outFloats);
+      switch (n.kind) {
+        case 'conv2d':
+        case 'conv2dGradInput':
+        case 'conv2dGradWeight': {
+          const w = n.kind === 'conv2dGradWeight' ? outs[0] : ins[1];
+          const [o, c, kh, kw] = w;
+          const x = n.kind === 'conv2dGradInput' ? outs[0] : n.kind === 'conv2d' ? ins[0] : ins[1];
+          const y = n.kind === 'conv2d' ? outs[0] : ins[0];
+          const { stride, pad } = n.attrs as { stride: number; pad: number };
+          // The implicit forward and input-gradient kernels skip the kernel rows that fall on the padding but
+          // compute every column tap of a row (a vector of outputs at once); the weight gradient multiplies every
+          // tap (padding reads as 0). Reads: at least one of each input (checked below).
+          const taps = n.kind === 'conv2dGradWeight' ? kh * kw * y[2] * y[3] : inside(x[2], kh, stride, pad, y[2]) * kw * y[3];
+          add(want, n.kind, 2 * batch * o * c * taps, k.bytesRead, 4 * outFloats);
+          expect(k.bytesRead, k.label).toBeGreaterThanOrEqual(4 * inFloats);
+          break;
+        }
+        case 'relu':
+        case 'reluGrad':
+          flat(count);
+          break;
+        case 'biasGrad':
+          flat(4 * numel(ins[0])); // a compensated (Kahan) sum over the batch: 4 flops a term
+          break;
+        case 'add':
+          flat(((n.attrs as { relu: boolean }).relu ? 2 : 1) * count);
+          break;
+        case 'avgPool':
+          flat(numel(ins[0]));
+          break;
+        case 'avgPoolGrad':
+          flat(count);
+          break;
+        case 'shortcutA': {
+          // Option A copies every stride-th pixel of x into the first channels and writes zeros in the rest.
+          const { stride } = n.attrs as { stride: number };
+          add(want, n.kind, 0, (4 * numel(ins[0])) / stride ** 2, 4 * outFloats);
+          break;
+        }
+        case 'shortcutAGrad':
+          // ...and its gradient reads only those first channels of dy (half of them: cout = 2 cin).
+          add(want, n.kind, 0, (4 * numel(ins[0])) / 2, 4 * outFloats);
+          break;
+        default:
+          // GEMMs, BN and the loss: at least the useful work, each input read and each output written once.
+          add(want, n.kind, k.flops, k.bytesRead, 4 * outFloats);
+          expect(k.bytesRead, k.label).toBeGreaterThanOrEqual(4 * inFloats);
+          if (n.kind === 'linear') expect(k.flops, k.label).toBeGreaterThanOrEqual(2 * batch * ins[1][0] * ins[1][1]);
+      }
+    }
+    expect(Object.keys(have).sort()).toEqual(Object.keys(want).sort());
+    for (const kind of Object.keys(want)) expect(have[kind], kind).toEqual(want[kind]);
+    expect(have.conv2d.flops).toBeGreaterThan(0);
+  } finally {
+    network.destroy();
+  }
+});
+
 test('the kernel profile carries the cost model: its FLOPs and bytes per op kind equal Network.costModel()', async () => {
   const { profileGradientStep } = await import('../../src/runtime/labProfile');
   const network = await buildNetwork(engine, { arch: 'residual', depth: 8 }, { batchSize: BATCH, seed: 3 });

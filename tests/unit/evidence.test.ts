@@ -1,8 +1,8 @@
 // The readouts that must claim only what the data shows (src/ui/lib/evidence.ts): the plain-vs-residual gap with
 // its standard error, and the first/last gradient-norm ratio.
 import { expect, test } from 'vitest';
-import { errorGap, formatRatio, gradientSpan } from '../../src/ui/lib/evidence';
-import type { LayerNorms, MetricPoint } from '../../src/train/protocol';
+import { errorGap, formatRatio, gapVerdict, gradientSpan, overfitGap } from '../../src/ui/lib/evidence';
+import type { EvalPoint, LayerNorms, MetricPoint } from '../../src/train/protocol';
 
 const points = (accs: number[]): MetricPoint[] =>
   accs.map((trainAcc, i) => ({ runId: 'r', step: i + 1, epoch: 0, lr: 0.1, trainLoss: 1, trainAcc, imagesPerSec: 1, gpuBytes: 0 }));
@@ -36,6 +36,31 @@ test('errorGap: undefined until both runs have two steps; the shorter run sets t
   expect(errorGap(points(Array(6).fill(0.5)), points(Array(80).fill(0.5)))!.steps).toBe(6);
 });
 
+test('errorGap: the twins are compared at the same step numbers, whichever is ahead', () => {
+  // The residual twin is 100 steps ahead and its error fell to 0.1 after step 100; at steps 51-100 it was 0.5, as
+  // the plain net's. Comparing each run's own last 50 steps would report a 0.4 gap that is only the head start.
+  const plain = points(Array(100).fill(0.5));
+  const res = points([...Array(100).fill(0.5), ...Array(100).fill(0.9)]);
+  const g = errorGap(plain, res)!;
+  expect(g.steps).toBe(50);
+  expect(g.gap).toBeCloseTo(0, 12);
+  expect(g.distinguishable).toBe(false);
+  // Steps missing from one run (lost points, a resume) are left out of both.
+  const gapped = res.filter((p) => p.step % 2 === 0);
+  expect(errorGap(plain, gapped)!.steps).toBe(50);
+  expect(errorGap(plain.slice(0, 1), res)).toBeUndefined();
+});
+
+test('gapVerdict on fixed runs: plain worse, residual worse, indistinguishable, too few steps', () => {
+  const alternating = (mean: number, n = 50) => points(Array.from({ length: n }, (_, i) => 1 - mean + (i % 2 ? 0.01 : -0.01)));
+  expect(gapVerdict(errorGap(alternating(0.4), alternating(0.2)))).toBe('plain trains worse');
+  expect(gapVerdict(errorGap(alternating(0.2), alternating(0.4)))).toBe('plain ahead so far');
+  // 0.30 vs 0.31 with a spread of 0.2: within two standard errors
+  const noisy = (mean: number) => points(Array.from({ length: 50 }, (_, i) => 1 - mean + (i % 2 ? 0.2 : -0.2)));
+  expect(gapVerdict(errorGap(noisy(0.31), noisy(0.3)))).toBe('not distinguishable yet');
+  expect(gapVerdict(errorGap(alternating(0.4, 1), alternating(0.2)))).toBe('waiting for steps');
+});
+
 test('gradientSpan: first conv over last conv on the main path, fc and projection shortcuts left out', () => {
   const n: LayerNorms = {
     runId: 'r',
@@ -52,4 +77,31 @@ test('gradientSpan: first conv over last conv on the main path, fc and projectio
   expect(gradientSpan({ ...n, grad: [0, 0.5, 9, 0.4, 100] })).toBeUndefined();
   expect(formatRatio(0.05)).toBe('5e−2×');
   expect(formatRatio(1.234)).toBe('1.2×');
+});
+
+test('overfitGap: training error over the last tenth against the last eval-mode test error, with their standard errors', () => {
+  const test = (accuracy: number, images = 1000, step = 40): EvalPoint => ({
+    runId: 'r',
+    step,
+    epoch: 0,
+    split: 'test',
+    bnMode: 'eval',
+    loss: 1,
+    accuracy,
+    images,
+  });
+  // 40 steps, the last 4 with errors 0.01, 0.03, 0.01, 0.03 (mean 0.02, sample var 1/7500): memorised
+  const m = points([...Array(36).fill(0.5), 0.99, 0.97, 0.99, 0.97]);
+  const g = overfitGap(m, [test(0.2, 1000, 20), { ...test(0.9), bnMode: 'train' }, test(0.6)])!;
+  expect(g.trainErr).toBeCloseTo(0.02, 12);
+  expect(g.trainSe).toBeCloseTo(Math.sqrt(1 / 7500 / 4), 12);
+  expect(g.testErr).toBeCloseTo(0.4, 12); // the last eval-mode test evaluation, not the train-mode one
+  expect(g.testSe).toBeCloseTo(Math.sqrt((0.4 * 0.6) / 1000), 12);
+  expect(g.gap).toBeCloseTo(0.38, 12);
+  expect(g.distinguishable).toBe(true);
+  // A test error no worse than training error is no overfitting, and a tiny test set is noise.
+  expect(overfitGap(m, [test(0.98)])!.distinguishable).toBe(false);
+  expect(overfitGap(m, [test(0.9, 10)])!.distinguishable).toBe(false);
+  expect(overfitGap(m, [])).toBeUndefined();
+  expect(overfitGap(m.slice(0, 1), [test(0.6)])).toBeUndefined();
 });

@@ -2,6 +2,7 @@
 // and on a real network the plan is far below one buffer per tensor.
 import { describe, expect, test } from 'vitest';
 import { assignSlots, graphLifetimes, type Lifetime } from '../../src/graph/planner';
+import type { Graph, Node } from '../../src/graph/ir';
 import { scratchBytesForTest } from './plannerScratch';
 import { buildNetGraph } from '../../src/model/resnet';
 import { resolveConfig } from '../../src/model/config';
@@ -31,6 +32,32 @@ function checkPlan(lifetimes: Lifetime[]) {
   return plan;
 }
 
+/**
+ * Runs the node list against the plan's slots as a memory would: each output (and scratch) overwrites its slot,
+ * and every read must find the tensor the reader expects still there. Lifetimes come from the node list itself,
+ * not from graphLifetimes, so a planner that ends a tensor's life before its last reader fails here.
+ */
+function checkExecution(g: Graph, nodes: readonly Node[], scratch: (n: Node) => number[], keep: ReadonlySet<number> = new Set()) {
+  const plan = checkPlan(graphLifetimes(g, nodes, scratch, keep));
+  const planned = (t: number) => g.tensors[t].role === 'activation';
+  const holds = new Map<number, string>();
+  const read = (t: number, by: string) => {
+    if (!planned(t)) return;
+    const slot = plan.slotOf.get(String(t));
+    expect(slot, `tensor ${t} read by ${by} has a slot`).toBeDefined();
+    expect(holds.get(slot!), `tensor ${t} read by ${by}: its slot was overwritten`).toBe(String(t));
+  };
+  nodes.forEach((n) => {
+    for (const t of n.inputs) read(t, n.name);
+    scratch(n).forEach((bytes, k) => {
+      if (bytes > 0) holds.set(plan.slotOf.get(`scratch:${n.id}:${k}`)!, `scratch:${n.id}:${k}`);
+    });
+    for (const t of n.outputs) if (planned(t)) holds.set(plan.slotOf.get(String(t))!, String(t));
+  });
+  for (const t of keep) read(t, 'the caller after the step');
+  return plan;
+}
+
 describe('assignSlots', () => {
   test('property: random lifetimes never share a slot while both are live', () => {
     const rng = new Rng(42);
@@ -44,7 +71,7 @@ describe('assignSlots', () => {
     }
   });
 
-  test('property: random graphs (chains with skip connections) through graphLifetimes', () => {
+  test('property: random graphs (chains with skip connections), run against their plan: every read finds its tensor', () => {
     const rng = new Rng(7);
     for (let trial = 0; trial < 100; trial++) {
       // A random DAG: node i reads 1-3 earlier tensors, writes one.
@@ -66,7 +93,10 @@ describe('assignSlots', () => {
         attrs: {},
       }));
       const g = { tensors, nodes };
-      checkPlan(graphLifetimes(g, nodes, (n) => scratchBytesForTest(n.id, rng)));
+      // The same scratch sizes for planning and for the simulated run.
+      const sizes = new Map(nodes.map((n) => [n.id, scratchBytesForTest(n.id, rng)]));
+      const keep = new Set(rng.next() < 0.5 ? [1 + rng.int(nTensors - 1)] : []);
+      checkExecution(g, nodes, (n) => sizes.get(n.id)!, keep);
     }
   });
 
@@ -83,7 +113,7 @@ test('ResNet-110 training graph at batch 128: planned activations at least 2x be
   const net = buildNetGraph(resolveConfig({ arch: 'residual', depth: 110 }), 128, 'train');
   appendBackward(net.b);
   const g = net.b.graph;
-  const plan = checkPlan(graphLifetimes(g, g.nodes, () => [], new Set([net.logits])));
+  const plan = checkExecution(g, g.nodes, () => [], new Set([net.logits]));
   const mib = (b: number) => (b / 2 ** 20).toFixed(0);
   console.log(
     `ResNet-110 b128 activations: planned ${mib(plan.peakBytes)} MiB in ${plan.slotBytes.length} slots, naive ${mib(plan.naiveBytes)} MiB`,

@@ -76,6 +76,12 @@ describe('planned memory with recomputation', () => {
       );
     }
     const [r110, r1202] = rows;
+    // README.md quotes these figures: change it with them.
+    const gib = (b: number) => (b / 2 ** 30).toFixed(2);
+    expect(rows.map((r) => [r.depth, r.k, gib(r.off.activationBytes), gib(r.on.activationBytes)])).toEqual([
+      [110, 7, '3.05', '0.82'],
+      [1202, 24, '32.91', '2.59'],
+    ]);
     const depthRatio = 1202 / 110;
     // Without recomputation every block's activations stay until its backward: ~linear in depth.
     expect(r1202.off.activationBytes / r110.off.activationBytes).toBeGreaterThan(0.8 * depthRatio);

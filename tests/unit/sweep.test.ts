@@ -4,8 +4,10 @@ import { describe, expect, test } from 'vitest';
 import type { StateStorage } from 'zustand/middleware';
 import { PAPER_RECIPE } from '../../src/ui/lib/formConfig';
 import {
+  depthFindings,
   entryForm,
   finalErrors,
+  findingText,
   isFinished,
   makeSweep,
   markStarted,
@@ -66,7 +68,16 @@ describe('sweep queue', () => {
   });
 
   test('final training error averages the last tenth of the steps', () => {
-    expect(finalErrors(run({ metrics: [{ step: 1, trainAcc: 0.2 }] }))).toEqual({ trainErr: 0.8, testErr: undefined });
+    expect(finalErrors(run({ metrics: [{ step: 1, trainAcc: 0.2 }] }))).toEqual({
+      trainErr: 0.8,
+      trainErrSe: undefined,
+      testErr: undefined,
+    });
+    // 20 steps: the last 2 (errors 0.1 and 0.3): mean 0.2, sample sd sqrt(0.02), standard error sqrt(0.02 / 2) = 0.1.
+    const m = Array.from({ length: 20 }, (_, i) => ({ step: i + 1, trainAcc: i === 18 ? 0.9 : i === 19 ? 0.7 : 0 }));
+    const f = finalErrors(run({ metrics: m }));
+    expect(f.trainErr).toBeCloseTo(0.2, 12);
+    expect(f.trainErrSe).toBeCloseTo(0.1, 12);
   });
 });
 
@@ -113,19 +124,85 @@ test('CSV and chart rows carry both families and the paper marks', () => {
   s = observe(markStarted(s, 0, 'r1'), { r1: finished(0.9, 0.9) });
   s = observe(markStarted(s, 1, 'r2'), { r2: finished(0.8, 0.85) });
   expect(sweepCsv(s).split('\n')).toEqual([
-    'family,depth,status,steps,train_error_pct,test_error_pct,paper_test_error_pct',
-    'residual,20,done,20,10.00,10.00,8.75',
-    'plain,20,done,20,20.00,15.00,',
-    'residual,56,queued,,,,6.97',
-    'plain,56,queued,,,,',
-    'residual,110,queued,,,,6.43',
-    'plain,110,queued,,,,',
+    'family,depth,status,steps,train_error_pct,test_error_pct,train_error_se_pct,paper_test_error_pct',
+    'residual,20,done,20,10.00,10.00,0.00,8.75',
+    'plain,20,done,20,20.00,15.00,0.00,',
+    'residual,56,queued,,,,,6.97',
+    'plain,56,queued,,,,,',
+    'residual,110,queued,,,,,6.43',
+    'plain,110,queued,,,,,',
     '',
   ]);
   const rows = sweepChartRows(s);
   expect(rows[0]).toMatchObject({ depth: 20, paper: 8.75 });
   expect(rows[0].residualTest).toBeCloseTo(10, 10);
   expect(rows[0].plainTest).toBeCloseTo(15, 10);
-  expect(rows[2]).toMatchObject({ depth: 110, residualTest: undefined, paper: 6.43, plainShape: undefined });
-  expect(rows[1].plainShape!).toBeGreaterThan(rows[0].plainShape!);
+  expect(rows[2]).toMatchObject({ depth: 110, residualTest: undefined, paper: 6.43 });
+  // Only measured errors and Table 6's marks: no series the app did not measure or a source does not give.
+  for (const r of rows)
+    expect(Object.keys(r).sort()).toEqual(['depth', 'paper', 'plainTest', 'plainTrain', 'residualTest', 'residualTrain']);
+  expect(rows[1]).toMatchObject({ depth: 56, plainTest: undefined, plainTrain: undefined, paper: 6.97 });
+});
+
+describe('what a sweep found, from its finished entries only', () => {
+  // A run whose last tenth (steps 19, 20) has per-batch errors e - d and e + d: mean e, standard error d.
+  const spread = (e: number, d: number): RunOutcome =>
+    run({
+      state: 'done',
+      step: 20,
+      metrics: Array.from({ length: 20 }, (_, i) => ({ step: i + 1, trainAcc: i === 18 ? 1 - e + d : i === 19 ? 1 - e - d : 0 })),
+      evals: [],
+    });
+  const sweepOf = (runs: [number, number][]) => {
+    let s = makeSweep('s', PAPER_RECIPE, [20, 56], ['plain']);
+    runs.forEach((r, i) => (s = observe(markStarted(s, i, `r${i}`), { [`r${i}`]: spread(...r) })));
+    return s;
+  };
+
+  test('the deeper plain net training worse, by more than two standard errors', () => {
+    const [f] = depthFindings(
+      sweepOf([
+        [0.1, 0.01],
+        [0.2, 0.01],
+      ]),
+    );
+    expect(f).toMatchObject({ family: 'plain', distinguishable: true });
+    expect(f.diff).toBeCloseTo(0.1, 12);
+    expect(f.se).toBeCloseTo(Math.SQRT2 * 0.01, 12);
+    expect(findingText(f)).toBe('plain-56 vs plain-20: training error 20.0% vs 10.0% (+10.0 ± 1.4 pts, plain-56 trains worse).');
+  });
+
+  test('the deeper net training better, and a difference within noise', () => {
+    const [better] = depthFindings(
+      sweepOf([
+        [0.2, 0.01],
+        [0.1, 0.01],
+      ]),
+    );
+    expect(better.diff).toBeLessThan(0);
+    expect(findingText(better)).toBe('plain-56 vs plain-20: training error 10.0% vs 20.0% (−10.0 ± 1.4 pts, plain-56 trains better).');
+    const [noise] = depthFindings(
+      sweepOf([
+        [0.1, 0.05],
+        [0.12, 0.05],
+      ]),
+    );
+    expect(noise.distinguishable).toBe(false);
+    expect(findingText(noise)).toContain('within batch noise');
+  });
+
+  test('one-step runs have no spread: the finding says so instead of calling it noise', () => {
+    let s = makeSweep('s', PAPER_RECIPE, [20, 56], ['plain']);
+    const one = (acc: number) => run({ state: 'done', step: 1, metrics: [{ step: 1, trainAcc: acc }], evals: [] });
+    s = observe(markStarted(s, 0, 'a'), { a: one(0.9) });
+    s = observe(markStarted(s, 1, 'b'), { b: one(0.5) });
+    const [f] = depthFindings(s);
+    expect(f.se).toBeUndefined();
+    expect(f.distinguishable).toBe(false);
+    expect(findingText(f)).toBe('plain-56 vs plain-20: training error 50.0% vs 10.0% (+40.0 pts, too few steps to tell from batch noise).');
+  });
+
+  test('nothing is claimed with fewer than two finished depths', () => {
+    expect(depthFindings(sweepOf([[0.1, 0.01]]))).toEqual([]);
+  });
 });

@@ -3,7 +3,7 @@
 import { pct } from '../lib/format';
 import { useApp } from '../store';
 import type { RunView } from '../store/types';
-import { errorGap, GAP_WINDOW } from '../lib/evidence';
+import { errorGap, GAP_WINDOW, gapVerdict } from '../lib/evidence';
 import { latestTestAcc } from './RunList';
 
 function twinsOf(runs: Record<string, RunView>, order: string[], selectedId?: string): [RunView, RunView] | undefined {
@@ -33,8 +33,9 @@ export function ComparePanel() {
       </header>
       {!twins ? (
         <p className="muted small">
-          “Compare plain vs residual” trains both nets of the chosen depth on the same batches. The paper’s degradation problem: the deeper
-          plain net trains to a higher error than its residual twin.
+          “Compare plain vs residual” trains both nets of the chosen depth on the same batches. He et al. (2015, Fig. 6) report the
+          degradation problem: from 20 layers on, the deeper plain net trains to a higher error than its residual twin. The readout here
+          says what your twins show.
         </p>
       ) : (
         <Readout plain={twins[0]} res={twins[1]} />
@@ -47,13 +48,7 @@ function Readout({ plain, res }: { plain: RunView; res: RunView }) {
   const g = errorGap(plain.metrics, res.metrics);
   const gap = g && g.gap * 100;
   const se = g && g.se * 100;
-  const verdict = !g
-    ? 'waiting for steps'
-    : !g.distinguishable
-      ? 'not distinguishable yet'
-      : g.gap > 0
-        ? 'plain trains worse'
-        : 'plain ahead so far';
+  const verdict = gapVerdict(g);
   const pt = latestTestAcc(plain, 'eval');
   const rt = latestTestAcc(res, 'eval');
   const testGap = pt && rt ? (rt.accuracy - pt.accuracy) * 100 : undefined;
@@ -78,9 +73,9 @@ function Readout({ plain, res }: { plain: RunView; res: RunView }) {
       </div>
       {g && (
         <p className="muted small span3">
-          Mean per-batch training error over the last {g.steps} steps of each run (of at most {GAP_WINDOW}); ± one standard error from the
-          spread of those batches. Within two standard errors the gap is batch noise. The paper’s degradation shows only in deep nets (20+
-          layers) trained for thousands of steps.
+          Mean per-batch training error over the same {g.steps} step numbers of both runs, the latest both have trained (at most{' '}
+          {GAP_WINDOW}); ± one standard error from the spread of those batches. Within two standard errors the gap is batch noise. He et al.
+          (2015, Fig. 6) show the degradation in nets of 20 to 56 layers trained for tens of thousands of steps.
         </p>
       )}
       {testGap !== undefined && (

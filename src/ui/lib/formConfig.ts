@@ -67,6 +67,12 @@ export const QUICK_LOOK: FormConfig = {
   evalImages: 500,
 };
 
+/** The Learn tour's depth sweep: the paper's depths, 2,000 steps at batch 128 each (README states its multiply-adds). */
+export const LEARN_SWEEP: { form: FormConfig; depths: number[] } = {
+  form: { ...QUICK_LOOK, width: 16, batch: 128, lr: 0.1, length: 2000, evalEvery: 0, evalImages: 0 },
+  depths: [20, 32, 44, 56],
+};
+
 /** The deeper CIFAR variant: bottleneck blocks, n = 18, depth 9n+2 = 164, projection shortcuts (1.7M parameters). */
 export const RESNET164_RECIPE: FormConfig = { ...PAPER_RECIPE, depth: 164, block: 'bottleneck', shortcut: 'B' };
 

@@ -84,7 +84,7 @@ function caption(measured: (LabRun & { res: LabResponses })[]): string {
     verdict =
       res.std < plain.std
         ? ` The residual net’s responses are smaller than the plain net’s (${fmt(res.std / plain.std)}×), as in the paper.`
-        : ` Here the residual net’s responses are not smaller than the plain net’s (${fmt(res.std / plain.std)}×): early in training, or a shallow net.`;
+        : ` Here the residual net’s responses are not smaller than the plain net’s (${fmt(res.std / plain.std)}×), unlike the paper’s fully trained 20- to 110-layer nets.`;
   }
   return `Your runs: ${listText(parts)}.${verdict}`;
 }

@@ -1,5 +1,5 @@
 // More than 1000 layers: the memory meter of the configured net with and without activation recomputation
-// (planned by the worker before anything is built), its time cost, and the ResNet-1202 preset.
+// (planned by the worker before anything is built), its compute cost in multiply-adds, and the ResNet-1202 preset.
 import { useEffect } from 'react';
 import { toRunConfig, RESNET1202_RECIPE, type FormConfig } from '../../lib/formConfig';
 import { useApp } from '../../store';
@@ -90,8 +90,9 @@ export function DeepNetPanel() {
             max={plan.without.activationBytes + plan.without.persistentBytes}
           />
           <p>
-            Time cost: {plan.with.extraForwardPct.toFixed(0)}% more forward multiply-adds, about{' '}
-            {(plan.with.extraForwardPct / 3).toFixed(0)}% of a training step (the backward pass costs about two forward passes).
+            Compute cost, counted in multiply-adds (not timed): {plan.with.extraForwardPct.toFixed(0)}% more forward multiply-adds, about{' '}
+            {(plan.with.extraForwardPct / 3).toFixed(0)}% more per training step (a convolution’s backward pass does two forward passes’
+            worth: one for its input’s gradient, one for its weights’). A run’s images/s says what it costs in time on your GPU.
           </p>
           <p className="muted">
             A run of this config {plan.usedEvery > 0 ? `recomputes every ${plan.usedEvery} blocks` : 'keeps every activation'} (memory

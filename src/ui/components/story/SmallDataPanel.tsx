@@ -9,6 +9,7 @@ import { fromRunConfig, toRunConfig } from '../../lib/formConfig';
 import { loadCheckpoint } from '../../lib/persist';
 import { useApp } from '../../store';
 import { Panel, Segmented } from '../controls';
+import { overfitGap } from '../../lib/evidence';
 
 const SIZES = [500, 1000, 5000];
 
@@ -18,8 +19,9 @@ export function SmallDataPanel() {
   return (
     <Panel title="Small data and transfer" className="story-panel">
       <p className="muted">
-        With few training images a deep net learns them by heart: training error goes to zero while test error stays high. Starting from
-        weights learned on other data narrows that gap.
+        A deep net can fit a small training set almost perfectly (Zhang et al. 2017 fit even randomly labelled CIFAR-10) while its test
+        error stays high: overfitting. Yosinski et al. (2014) find that starting from weights learned on other data helps most when the new
+        data set is small. Try it: the readout below says what your own latest small-data run shows.
       </p>
       <div className="field">
         <label className="field-label" htmlFor="train-images">
@@ -39,6 +41,7 @@ export function SmallDataPanel() {
         </select>
         <span className="hint">For runs started from the form; the same number from each class.</span>
       </div>
+      <SmallDataReadout />
       <FineTune />
     </Panel>
   );
@@ -186,5 +189,27 @@ function FineTune() {
         Starts two runs on the chosen classes with the form’s training settings: the fine-tuned one and the same net trained from scratch.
       </p>
     </div>
+  );
+}
+
+/** The latest run trained on fewer images than the whole set: its training error against its test error, measured. */
+function SmallDataReadout() {
+  const runs = useApp((s) => s.runs);
+  const order = useApp((s) => s.order);
+  const run = [...order]
+    .reverse()
+    .map((id) => runs[id])
+    .find((r) => r && (r.config?.trainImages ?? r.form?.trainImages));
+  if (!run) return <p className="muted small">No run on a limited training set yet.</p>;
+  const g = overfitGap(run.metrics, run.evals);
+  const images = run.config?.trainImages ?? run.form?.trainImages;
+  const pts = (v: number) => (100 * v).toFixed(1);
+  return (
+    <p className="muted small" data-testid="small-data-readout">
+      {run.name} ({images?.toLocaleString('en-US')} training images):{' '}
+      {!g
+        ? 'waiting for its first test evaluation.'
+        : `training error ${pts(g.trainErr)} ± ${pts(g.trainSe)}% over its last tenth of steps, test error ${pts(g.testErr)} ± ${pts(g.testSe)}% at step ${g.testStep} (BN eval): ${g.distinguishable ? `it generalises ${pts(g.gap)} points worse than it trains` : 'no gap beyond noise so far'}.`}
+    </p>
   );
 }

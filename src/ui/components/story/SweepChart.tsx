@@ -1,5 +1,5 @@
 // The depth sweep's plot: final training and test error against depth for residual and plain nets, with the
-// paper's Table 6 ResNet test errors as marks and Fig. 6's plain-net shape. Loaded on demand (recharts).
+// paper's Table 6 ResNet test errors as marks (the paper gives plain-net errors as curves only, so none is drawn). Loaded on demand (recharts).
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { sweepChartRows, type Sweep } from './sweep';
 
@@ -58,15 +58,6 @@ export default function SweepChart({ sweep }: { sweep: Sweep }) {
           name="He et al. Table 6 (ResNet test)"
           stroke="none"
           dot={{ r: 5, fill: '#0f172a', stroke: '#0f172a' }}
-          isAnimationActive={false}
-        />
-        <Line
-          dataKey="plainShape"
-          name="Fig. 6: plain nets get worse with depth (shape only)"
-          stroke="#94a3b8"
-          strokeDasharray="2 4"
-          dot={false}
-          connectNulls
           isAnimationActive={false}
         />
       </LineChart>

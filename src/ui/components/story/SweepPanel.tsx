@@ -5,7 +5,7 @@ import { download } from '../../lib/exportRun';
 import { PAPER_RECIPE } from '../../lib/formConfig';
 import { useApp } from '../../store';
 import { Panel, Segmented } from '../controls';
-import { isFinished, PAPER_DEPTHS, sweepCsv, TABLE6_RESNET } from './sweep';
+import { depthFindings, findingText, isFinished, PAPER_DEPTHS, sweepCsv, TABLE6_RESNET, type Sweep } from './sweep';
 import { useSweep } from './sweepStore';
 
 const SweepChart = lazy(() => import('./SweepChart'));
@@ -34,8 +34,9 @@ export function SweepPanel() {
   return (
     <Panel title="Depth sweep" className="story-panel sweep-panel">
       <p className="muted">
-        Deeper plain nets train worse than shallow ones, even on the training set; residual nets do not. The sweep trains both families at
-        each depth, one run after another, and plots where they end.
+        He et al. (2015, Sec. 4.2 and Fig. 6) report that on CIFAR-10 deeper plain nets have higher training error than shallower ones
+        (plain-56 above plain-20), while deeper residual nets have lower. The sweep trains both families at each depth, one run after
+        another, and plots where yours end.
       </p>
       <div className="form-grid">
         <div className="field">
@@ -105,6 +106,7 @@ export function SweepPanel() {
               ))}
             </tbody>
           </table>
+          <SweepFindings sweep={sweep} />
           <figure className="sweep-chart" role="figure" aria-label="Error against depth chart">
             <Suspense fallback={<p className="muted">Loading chart…</p>}>
               <SweepChart sweep={sweep} />
@@ -113,5 +115,17 @@ export function SweepPanel() {
         </>
       )}
     </Panel>
+  );
+}
+
+/** What the user's sweep shows, from its finished entries only (training error over each run's last tenth of steps). */
+function SweepFindings({ sweep }: { sweep: Sweep }) {
+  const findings = depthFindings(sweep);
+  if (findings.length === 0) return <p className="muted small">Your sweep: no family has two finished depths yet.</p>;
+  return (
+    <p className="muted small" data-testid="sweep-findings">
+      Your sweep: {findings.map(findingText).join(' ')} ± one standard error from the spread of each run’s per-batch errors; within two it
+      is batch noise.
+    </p>
   );
 }

@@ -1,7 +1,7 @@
 // The Learn tour's cards: one claim each, in plain words, what to look for, and the experiment that checks it.
 import type { ReactNode } from 'react';
 import { comparePlainVsResidual, train } from '../../actions';
-import { QUICK_LOOK, RESNET1202_RECIPE, RESNET164_RECIPE, type FormConfig } from '../../lib/formConfig';
+import { LEARN_SWEEP, QUICK_LOOK, RESNET1202_RECIPE, RESNET164_RECIPE, type FormConfig } from '../../lib/formConfig';
 import { useApp } from '../../store';
 import { BlockDiagram } from './BlockDiagram';
 import { useSweep } from './sweepStore';
@@ -32,7 +32,7 @@ export function learnCards(form: FormConfig): LearnCard[] {
           <BlockDiagram block={form.block} residual={form.arch === 'residual'} />
         </>
       ),
-      look: 'The two runs share seed and batches; the residual one should reach a lower training loss.',
+      look: 'The two runs share seed and batches; the “Plain vs residual” readout says whether their training errors differ by more than batch noise, and which way.',
       runLabel: 'Train plain and residual twins',
       run: () => {
         setForm({ ...QUICK_LOOK, depth: 20 });
@@ -55,24 +55,18 @@ export function learnCards(form: FormConfig): LearnCard[] {
       },
     },
     {
-      title: 'Deeper plain nets train worse: the degradation problem',
+      title: 'The degradation problem: deeper plain nets trained worse in the paper',
       body: (
         <p>
-          Adding layers to a plain net should never hurt in principle (extra layers could copy their input), yet in practice a 56-layer
-          plain net ends with higher training error than a 20-layer one. It is not overfitting: the training error itself is higher.
-          Residual nets of the same depths get better instead.
+          Adding layers to a plain net should never hurt in principle (extra layers could copy their input), yet He et al. (2015, Fig. 6)
+          found their 56-layer plain net ending with higher training error than the 20-layer one. It is not overfitting: the training error
+          itself is higher. Their residual nets of the same depths got better instead.
         </p>
       ),
-      look: 'In “Depth sweep”, the plain line should rise with depth and the residual line fall, near the paper’s marks if the full schedule is used.',
+      look: 'In “Depth sweep”, the line under the table says whether your deepest plain net trained worse than your shallowest, beyond noise. The black marks are the paper’s Table 6 (residual nets, 64k steps).',
       runLabel: 'Start a depth sweep',
       run: () => {
-        useSweep
-          .getState()
-          .start(
-            `s${Date.now().toString(36)}`,
-            { ...QUICK_LOOK, width: 16, batch: 128, lr: 0.1, length: 2000, evalEvery: 0, evalImages: 0 },
-            [20, 32, 44, 56],
-          );
+        useSweep.getState().start(`s${Date.now().toString(36)}`, LEARN_SWEEP.form, LEARN_SWEEP.depths);
         scrollTo('story');
       },
     },
@@ -84,7 +78,7 @@ export function learnCards(form: FormConfig): LearnCard[] {
           or grow layer after layer; the shortcut adds a direct path, so the first layers still get a usable gradient.
         </p>
       ),
-      look: 'In the “Gradient norm per layer” chart, the plain net’s first layers get a much smaller gradient than the residual net’s.',
+      look: 'Under the “Gradient norm per layer” chart, each run’s measured first/last gradient ratio. With BatchNorm, He et al. (2015, Sec. 4.1) found the plain nets’ gradients healthy; turn BatchNorm off to compare without it.',
       runLabel: 'Train 56-layer twins',
       run: () => {
         setForm({ ...QUICK_LOOK, depth: 56 });
@@ -97,10 +91,11 @@ export function learnCards(form: FormConfig): LearnCard[] {
         <p>
           Training keeps every layer’s output for the backward pass, so memory grows with depth. Keeping only the output of every k-th block
           and recomputing the rest during the backward pass makes memory grow like the square root of the depth, for about one extra forward
-          pass. The paper trained a 1202-layer net this deep; it trains, but tests slightly worse than the 110-layer one (overfitting).
+          pass. He et al. (2015, Table 6) trained a 1202-layer net: 7.93% test error against 6.43% for ResNet-110, which they attribute to
+          overfitting.
         </p>
       ),
-      look: 'In “More than 1000 layers”, compare the two memory bars before training starts; each step takes longer than without recomputation.',
+      look: 'In “More than 1000 layers”, compare the two planned memory bars before training starts, and the multiply-adds each step costs with recomputation.',
       runLabel: 'Set up ResNet-1202',
       run: () => {
         setForm(RESNET1202_RECIPE);
@@ -126,8 +121,8 @@ export function learnCards(form: FormConfig): LearnCard[] {
       title: 'With little data, deep nets memorise',
       body: (
         <p>
-          Train the same net on 500 images instead of all of them: the training error drops to nearly zero while the test error stays high.
-          The gap between the two is overfitting.
+          Train the same net on 500 images instead of all of them. A deep net can fit so few images almost perfectly while its test error
+          stays high (Zhang et al. 2017): overfitting. The Small data panel says how far apart your run’s two errors end.
         </p>
       ),
       look: 'In the error chart, the dashed training line falls far below the test points.',
@@ -141,12 +136,12 @@ export function learnCards(form: FormConfig): LearnCard[] {
       title: 'Transfer: start from learned weights',
       body: (
         <p>
-          Features learned on one task help on another. Fine-tuning loads a trained run’s weights by name, replaces its classifier with a
-          fresh one for the new classes, and trains the head alone or everything. A twin trained from scratch on the same data shows what
-          the loaded weights were worth.
+          Features learned on one task can help on another (Yosinski et al. 2014). Fine-tuning loads a trained run’s weights by name,
+          replaces its classifier with a fresh one for the new classes, and trains the head alone or everything. A twin trained from scratch
+          on the same data shows what the loaded weights were worth.
         </p>
       ),
-      look: 'The fine-tuned run should reach a given test accuracy in far fewer steps than its from-scratch twin.',
+      look: 'Compare the test accuracy of the fine-tuned run and its from-scratch twin at the same steps: that difference is what the loaded weights were worth here.',
       runLabel: 'Go to fine-tuning',
       run: () => {
         setForm({ trainImages: 500 });

@@ -1,6 +1,7 @@
 // The depth sweep as data: a queue of (family, depth) runs trained one after another, each entry's final
 // training and test error once its run ends, and the reference figures of He et al. 2015. Pure: no React, no
 // worker; sweepDriver.ts starts the runs, sweepStore.ts keeps the sweep across reloads.
+import { lateTrainError } from '../../lib/evidence';
 import type { FormConfig } from '../../lib/formConfig';
 
 export type Family = 'residual' | 'plain';
@@ -13,6 +14,8 @@ export interface SweepEntry {
   runId?: string;
   /** Final errors in [0, 1]: training (mean over the last tenth of the steps) and test (last evaluation, eval-mode BN). */
   trainErr?: number;
+  /** Standard error of trainErr from the spread of the per-batch errors it averages (undefined with one step). */
+  trainErrSe?: number;
   testErr?: number;
   steps?: number;
   error?: string;
@@ -32,15 +35,6 @@ export const PAPER_DEPTHS = [20, 32, 44, 56];
 
 /** He et al. 2015, Table 6: CIFAR-10 test error (%) of the residual nets. */
 export const TABLE6_RESNET: Record<number, number> = { 20: 8.75, 32: 7.51, 44: 7.17, 56: 6.97, 110: 6.43 };
-
-/**
- * Fig. 6 (left) of the paper, as a shape only: plain nets get WORSE as they get deeper (the degradation problem),
- * while residual nets get better. Not the paper's numbers: a rising line drawn from the ResNet-20 mark.
- */
-export function fig6PlainShape(depths: readonly number[]): { depth: number; err: number }[] {
-  // Only over the paper's range of plain nets (20..56 layers).
-  return depths.filter((d) => d >= 20 && d <= 56).map((d) => ({ depth: d, err: TABLE6_RESNET[20] + (d - 20) * 0.08 }));
-}
 
 export function makeSweep(
   id: string,
@@ -85,18 +79,63 @@ export interface RunOutcome {
   error?: string;
 }
 
-/** Final errors of a finished run: training over its last tenth of steps, test at its last eval-mode evaluation. */
-export function finalErrors(r: RunOutcome): { trainErr?: number; testErr?: number } {
-  const m = r.metrics;
-  let trainErr: number | undefined;
-  if (m.length > 0) {
-    const from = m[m.length - 1].step - Math.max(1, Math.ceil(m[m.length - 1].step / 10));
-    const tail = m.filter((p) => p.step > from);
-    trainErr = 1 - tail.reduce((a, p) => a + p.trainAcc, 0) / tail.length;
-  }
+/**
+ * Final errors of a finished run: training over its last tenth of steps, at least two (lateTrainError, with the
+ * standard error of that mean from the spread of its per-batch errors), test at its last eval-mode evaluation.
+ */
+export function finalErrors(r: RunOutcome): { trainErr?: number; trainErrSe?: number; testErr?: number } {
+  const late = lateTrainError(r.metrics);
   const tests = r.evals.filter((e) => e.split === 'test' && e.bnMode === 'eval');
   const testErr = tests.length ? 1 - tests[tests.length - 1].accuracy : undefined;
-  return { trainErr, testErr };
+  return { trainErr: late?.mean, trainErrSe: late?.se, testErr };
+}
+
+/** What a sweep measured of one family: its shallowest and deepest finished nets' training errors and their difference. */
+export interface DepthFinding {
+  family: Family;
+  shallow: SweepEntry & { trainErr: number };
+  deep: SweepEntry & { trainErr: number };
+  /** deep - shallow training error, in [0, 1]: positive when the deeper net trains worse. */
+  diff: number;
+  /** Standard error of diff; undefined when either error has none (a one-step run). */
+  se?: number;
+  /** |diff| exceeds two standard errors. */
+  distinguishable: boolean;
+}
+
+/** Per family with two or more finished depths: does the deeper net train worse than the shallower one, beyond noise? */
+export function depthFindings(s: Sweep): DepthFinding[] {
+  const out: DepthFinding[] = [];
+  for (const family of ['plain', 'residual'] as const) {
+    const done = s.entries
+      .filter((e): e is SweepEntry & { trainErr: number } => e.family === family && e.status === 'done' && e.trainErr !== undefined)
+      .sort((a, b) => a.depth - b.depth);
+    if (done.length < 2) continue;
+    const shallow = done[0];
+    const deep = done[done.length - 1];
+    const diff = deep.trainErr - shallow.trainErr;
+    const se =
+      shallow.trainErrSe === undefined || deep.trainErrSe === undefined ? undefined : Math.hypot(shallow.trainErrSe, deep.trainErrSe);
+    out.push({ family, shallow, deep, diff, se, distinguishable: se !== undefined && Math.abs(diff) > 2 * se });
+  }
+  return out;
+}
+
+/** One sentence per finding, in percentage points, saying only what the numbers show. */
+export function findingText(f: DepthFinding): string {
+  const name = (e: SweepEntry) => `${f.family === 'residual' ? 'resnet' : 'plain'}-${e.depth}`;
+  const pts = (v: number) => (100 * v).toFixed(1);
+  const sign = f.diff >= 0 ? '+' : '−';
+  const spread = f.se === undefined ? '' : ` ± ${pts(f.se)}`;
+  const how =
+    f.se === undefined
+      ? 'too few steps to tell from batch noise'
+      : !f.distinguishable
+        ? 'within batch noise'
+        : f.diff > 0
+          ? `${name(f.deep)} trains worse`
+          : `${name(f.deep)} trains better`;
+  return `${name(f.deep)} vs ${name(f.shallow)}: training error ${pts(f.deep.trainErr)}% vs ${pts(f.shallow.trainErr)}% (${sign}${pts(Math.abs(f.diff))}${spread} pts, ${how}).`;
 }
 
 /**
@@ -138,16 +177,16 @@ export function sweepCsv(s: Sweep): string {
       e.steps ?? '',
       pct(e.trainErr),
       pct(e.testErr),
+      pct(e.trainErrSe),
       e.family === 'residual' ? (TABLE6_RESNET[e.depth] ?? '') : '',
     ].join(','),
   );
-  return ['family,depth,status,steps,train_error_pct,test_error_pct,paper_test_error_pct', ...rows].join('\n') + '\n';
+  return ['family,depth,status,steps,train_error_pct,test_error_pct,train_error_se_pct,paper_test_error_pct', ...rows].join('\n') + '\n';
 }
 
-/** Chart rows: one per depth, with each family's errors in % and the paper's marks. */
+/** Chart rows: one per depth, with each family's measured errors in % and the paper's Table 6 marks (nothing else). */
 export function sweepChartRows(s: Sweep): Record<string, number | undefined>[] {
   const depths = [...new Set(s.entries.map((e) => e.depth))].sort((a, b) => a - b);
-  const plainShape = new Map(fig6PlainShape(depths).map((p) => [p.depth, p.err]));
   const at = (f: Family, d: number) => s.entries.find((e) => e.family === f && e.depth === d && e.status === 'done');
   const pct = (v: number | undefined) => (v === undefined ? undefined : 100 * v);
   return depths.map((depth) => ({
@@ -157,6 +196,5 @@ export function sweepChartRows(s: Sweep): Record<string, number | undefined>[] {
     plainTest: pct(at('plain', depth)?.testErr),
     plainTrain: pct(at('plain', depth)?.trainErr),
     paper: TABLE6_RESNET[depth],
-    plainShape: plainShape.get(depth),
   }));
 }
