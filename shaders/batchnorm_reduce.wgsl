@@ -3,7 +3,9 @@
 //   backward_reduce: out0 = dgamma = sum(dy * xhat), out1 = dbeta = sum(dy)
 // or, for CPU adapters where barriers are costly (src/gpu/tuning.ts), one invocation per channel with
 // Kahan-compensated sums and no workgroup memory: stats_serial and backward_reduce_serial, same outputs,
-// and stats_serial4 / backward_reduce_serial4 reading vec4s when S % 4 == 0 (4 independent Kahan sums).
+// and stats_serial4 / backward_reduce_serial4 reading vec4s when S % 4 == 0 (4 independent Kahan sums). One
+// invocation loops over its whole channel: src/kernels/batchnorm.ts takes the workgroup entries past the loop
+// bound of src/kernels/loops.ts.
 // and the running-statistics update, one thread per channel:
 //   update_running:  out0 = runMean, out1 = runVar, updated in place from mean and variance.
 // Entries bind x (or mean) again in the slots they ignore. The two-output entries live here, apart from
@@ -11,7 +13,8 @@
 override WG: u32 = 256; // a power of two (tree reduction)
 override EPS: f32 = 1e-5;
 
-struct Params { n: u32, c: u32, s: u32, momentum: f32, unbias: f32 }
+// zero: 0, from the uniform buffer so the compiler cannot know it (see kadd).
+struct Params { n: u32, c: u32, s: u32, momentum: f32, unbias: f32, zero: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
@@ -110,10 +113,17 @@ fn update_running(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
 // ---- Serial variants: invocation c reduces channel c alone (flat index, grid1d). ----
 
 // Kahan-compensated running sum: s.x the sum, s.y the compensation. Its error does not grow with the
-// number of terms, so one invocation summing a whole channel matches the tree's accuracy.
+// number of terms, so one invocation summing a whole channel matches the tree's accuracy. A compiler that
+// reassociates float additions sees t = s + y and folds the compensation (t - s) - y to 0, leaving a naive
+// sum (Mesa's llvmpipe under lavapipe did: 1 + 8191 x 1e-8 came out 1.0). So t passes through its bits XOR
+// p.zero: 0 at run time, unknown to the compiler, which can then no longer prove t == s + y.
+fn opaque(v: f32) -> f32 {
+  return bitcast<f32>(bitcast<u32>(v) ^ p.zero);
+}
+
 fn kadd(s: ptr<function, vec2f>, v: f32) {
   let y = v - (*s).y;
-  let t = (*s).x + y;
+  let t = opaque((*s).x + y);
   (*s).y = (t - (*s).x) - y;
   (*s).x = t;
 }
@@ -170,7 +180,7 @@ fn backward_reduce_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(nu
 
 fn kadd4(s: ptr<function, vec4f>, e: ptr<function, vec4f>, v: vec4f) {
   let y = v - *e;
-  let t = *s + y;
+  let t = bitcast<vec4f>(bitcast<vec4u>(*s + y) ^ vec4u(p.zero));
   *e = (t - *s) - y;
   *s = t;
 }

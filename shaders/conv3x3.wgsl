@@ -19,7 +19,8 @@ override HW: u32 = H * W;
 override W4: u32 = W / 4u; // vec4 chunks per row
 override R: u32 = C * 9u;
 
-struct Params { n: u32 }
+// n: images; per: images each grid-z slice of backward_weight sums (its partial sums go to slice z of out).
+struct Params { n: u32, per: u32 }
 
 // forward: in0 = x, in1 = w; backward_input: in0 = dy, in1 = w; backward_weight: in0 = x, in1 = dy.
 @group(0) @binding(0) var<storage, read> in0: array<vec4f>;
@@ -173,8 +174,9 @@ fn dyChunk(row: u32, q: u32, o: u32) -> vec4f {
   return in1v[row + min(o, O - 1u) * H * W4 + q];
 }
 
-// Invocation: dw[o0..o0+3, c, all 9 taps] (9 vec4 accumulators over the 4 channels o), summed over
-// every image (p.n), row and 4-column chunk. The x chunks of the three rows slide along the row, so
+// Invocation: dw[o0..o0+3, c, all 9 taps] (9 vec4 accumulators over the 4 channels o), summed over the
+// images of its grid-z slice (p.per of them: a bounded loop, see src/kernels/loops.ts), row and 4-column chunk;
+// slice z writes its partial sums at z * O * R. The x chunks of the three rows slide along the row, so
 // each step reads 3 new x chunks and 4 dy chunks for 144 products.
 @compute @workgroup_size(WG)
 fn backward_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -185,7 +187,7 @@ fn backward_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   var t0 = vec4f(0.0); var t1 = vec4f(0.0); var t2 = vec4f(0.0);
   var t3 = vec4f(0.0); var t4 = vec4f(0.0); var t5 = vec4f(0.0);
   var t6 = vec4f(0.0); var t7 = vec4f(0.0); var t8 = vec4f(0.0);
-  for (var n = 0u; n < p.n; n++) {
+  for (var n = gid.z * p.per; n < min(p.n, gid.z * p.per + p.per); n++) {
     let xImage = (n * C + c) * H * W4;
     let dyImage = n * O * H * W4;
     for (var i = 0u; i < H; i++) {
@@ -233,7 +235,7 @@ fn backward_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   for (var j = 0u; j < 4u; j++) {
     let o = o0 + j;
     if (o >= O) { return; }
-    let at = o * R + c * 9u;
+    let at = gid.z * O * R + o * R + c * 9u;
     out[at] = t0[j]; out[at + 1u] = t1[j]; out[at + 2u] = t2[j];
     out[at + 3u] = t3[j]; out[at + 4u] = t4[j]; out[at + 5u] = t5[j];
     out[at + 6u] = t6[j]; out[at + 7u] = t7[j]; out[at + 8u] = t8[j];

@@ -25,7 +25,8 @@ override P: u32 = OH * OW;
 override HW: u32 = H * W;
 override R: u32 = C * KH * KW;
 
-struct Params { n: u32 }
+// n: images; per: images each grid-z slice of backward_weight sums (its partial sums go to slice z of out).
+struct Params { n: u32, per: u32 }
 
 // forward: in0 = x, in1 = w; backward_input: in0 = dy, in1 = w; backward_weight: in0 = x, in1 = dy.
 @group(0) @binding(0) var<storage, read> in0: array<f32>;
@@ -196,8 +197,9 @@ fn backward_input(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   storeBlock(gid.z * C * HW + y * W, c0, C, HW, rho + S * m0, S, W, k);
 }
 
-// Invocation: 8 output channels by 8 columns r = (c, ki, kj) of dw viewed as [O, R], summed over every
-// image (p.n) and output position; one dispatch writes all of dw.
+// Invocation: 8 output channels by 8 columns r = (c, ki, kj) of dw viewed as [O, R], summed over the images
+// of its grid-z slice (p.per of them: a bounded loop, see src/kernels/loops.ts) and every output position;
+// slice z writes its partial sums at z * O * R (one slice: all of dw).
 @compute @workgroup_size(WG)
 fn backward_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let t = gid.x + gid.y * nwg.x * WG;
@@ -217,7 +219,7 @@ fn backward_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   let dxB = vec4i(rb % KW) - i32(PAD);
   let d = rows8(o0, O, P);
   var k: Block;
-  for (var n = 0u; n < p.n; n++) {
+  for (var n = gid.z * p.per; n < min(p.n, gid.z * p.per + p.per); n++) {
     let xb = i32(n * C * HW);
     var q = n * O * P;
     for (var i = 0u; i < OH; i++) {
@@ -244,5 +246,5 @@ fn backward_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
       }
     }
   }
-  storeBlock(0u, o0, O, R, r0, 1u, R, k);
+  storeBlock(gid.z * O * R, o0, O, R, r0, 1u, R, k);
 }

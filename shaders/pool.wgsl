@@ -6,7 +6,8 @@
 //                      barriers (CPU adapters, src/gpu/tuning.ts)
 override WG: u32 = 256; // a power of two (tree reduction in channel_sum)
 
-struct Params { n: u32, c: u32, s: u32 }
+// zero: 0, unknown to the compiler: keeps channel_sum_serial's Kahan compensation (batchnorm_reduce.wgsl's kadd).
+struct Params { n: u32, c: u32, s: u32, zero: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
@@ -59,7 +60,7 @@ fn channel_sum_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wo
     let base = (n * p.c + c) * p.s;
     for (var j = 0u; j < p.s; j++) {
       let y = x[base + j] - comp;
-      let t = sum + y;
+      let t = bitcast<f32>(bitcast<u32>(sum + y) ^ p.zero);
       comp = (t - sum) - y;
       sum = t;
     }

@@ -8,7 +8,8 @@
 // adapters (src/gpu/tuning.ts), where a barrier costs more than the whole loop.
 override WG: u32 = 256; // a power of two (tree reduction)
 
-struct Params { n: u32, k: u32 }
+// zero: 0, unknown to the compiler: keeps main_serial's Kahan compensation (batchnorm_reduce.wgsl's kadd).
+struct Params { n: u32, k: u32, zero: u32 }
 
 @group(0) @binding(0) var<storage, read> logits: array<f32>;
 @group(0) @binding(1) var<storage, read> labels: array<i32>;
@@ -99,7 +100,7 @@ fn main_serial() {
   for (var r = 0u; r < p.n; r++) {
     let lc = xentRow(r, scale);
     let y = lc.x - s.y;
-    let t = s.x + y;
+    let t = bitcast<f32>(bitcast<u32>(s.x + y) ^ p.zero);
     s.y = (t - s.x) - y;
     s.x = t;
     correct += lc.y;

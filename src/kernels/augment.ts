@@ -39,6 +39,7 @@ export async function augment(
     // One byte of a record per output value (a quarter of a u32), the label and the index per image;
     // normalisation is a multiply-add.
     cost: cost(2 * o.batch * RECORD, (o.batch * RECORD) / 4 + 2 * o.batch, o.batch * RECORD + o.batch),
+    loops: 0, // no loops in the shader
   });
 }
 

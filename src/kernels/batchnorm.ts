@@ -10,6 +10,7 @@ import type { Gpu } from '../gpu/gpu';
 import { flatWg, type Tuning } from '../gpu/tuning';
 import type { ChannelShape } from '../geometry';
 import { channelParamFloats, cost } from './cost';
+import { MAX_LOOP_ITERATIONS, strided } from './loops';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 import { bnBackwardReduceSplit, bnSplitBytes, bnStatsSplit } from './batchnormSplit';
 
@@ -35,14 +36,23 @@ export const bnPartialBytes = (sh: ChannelShape, variant: ReduceVariant) => (var
 /** The tuning's reduction, or its scratch-free sibling where it needs planned partials ('split'): for one-off probes. */
 export const scratchFreeVariant = (t: Tuning): ReduceVariant => (t.bnReduce === 'split' ? 'workgroup' : t.bnReduce);
 
-/** Entry, grid and workgroup size of a per-channel reduction in the 'workgroup' or 'serial' variant. */
-function reduction(gpu: Gpu, entry: string, sh: ChannelShape, variant: 'workgroup' | 'serial') {
-  if (variant === 'serial') {
+/**
+ * Entry, grid, workgroup size and loop count of a per-channel reduction making `sweeps` passes over each channel
+ * (stats 2, backward 1), in the 'workgroup' or 'serial' variant. 'serial' loops over all n*s values of its channel
+ * in one invocation: past MAX_LOOP_ITERATIONS (loops.ts) it would be cut short on some drivers, so such a
+ * channel takes the 'workgroup' variant instead, whose threads share the sweep.
+ */
+function reduction(gpu: Gpu, entry: string, sh: ChannelShape, variant: 'workgroup' | 'serial', sweeps: number) {
+  const s4 = sh.s % 4 === 0;
+  // Per sweep: the loop over n, and per image the loop over s (or s/4 vec4s).
+  const serialLoops = sweeps * sh.n * (1 + (s4 ? sh.s / 4 : sh.s));
+  if (variant === 'serial' && serialLoops <= MAX_LOOP_ITERATIONS) {
     const wg = flatWg(gpu.tuning, sh.c, 64);
-    return { entry: `${entry}_serial${sh.s % 4 === 0 ? '4' : ''}`, grid: grid1d(sh.c, wg), WG: wg, serial: true };
+    return { entry: `${entry}_serial${s4 ? '4' : ''}`, grid: grid1d(sh.c, wg), WG: wg, serial: true, loops: serialLoops };
   }
-  const c = sh.c;
-  return { entry, grid: [c, 1, 1] as [number, number, number], WG, serial: false };
+  // Per sweep: the strided loop over n*s, and the tree over the workgroup (reduce2, once per sweep).
+  const loops = sweeps * (strided(0, sh.n * sh.s, WG) + Math.log2(WG));
+  return { entry, grid: [sh.c, 1, 1] as [number, number, number], WG, serial: false, loops };
 }
 
 function check(label: string, sh: ChannelShape): void {
@@ -56,7 +66,8 @@ const perThread = (sh: ChannelShape) => (sh.s % 4 === 0 ? 4 : 1);
 
 const reduceUniforms = (sh: ChannelShape) => {
   const m = sh.n * sh.s;
-  return packUniforms([sh.n, sh.c, sh.s, { f32: BN_MOMENTUM }, { f32: m / Math.max(m - 1, 1) }]);
+  // The last field is Params.zero (batchnorm_reduce.wgsl's opaque 0 that keeps Kahan sums compensated).
+  return packUniforms([sh.n, sh.c, sh.s, { f32: BN_MOMENTUM }, { f32: m / Math.max(m - 1, 1) }, 0]);
 };
 
 /**
@@ -77,7 +88,7 @@ export async function bnStats(
   check(label, sh);
   const variant = opts.variant ?? gpu.tuning.bnReduce;
   if (variant === 'split') return bnStatsSplit(gpu, label, sh, x, mean, variance, opts.partials);
-  const r = reduction(gpu, 'stats', sh, variant);
+  const r = reduction(gpu, 'stats', sh, variant, 2);
   const count = sh.n * sh.c * sh.s;
   return [
     await prepare(gpu, reduce, {
@@ -89,6 +100,7 @@ export async function bnStats(
       constants: { WG: r.WG },
       // Two sweeps over each channel (the mean, then the deviations); Kahan sums cost 4 flops a term.
       cost: cost((r.serial ? 14 : 5) * count, 2 * count, 2 * sh.c),
+      loops: r.loops,
     }),
   ];
 }
@@ -121,6 +133,7 @@ export function bnApply(
     constants: { WG, EPS: BN_EPS, RELU: opts.relu ? 1 : 0 },
     // x in, y out; each workgroup reads mean, variance, gamma and beta of its channels.
     cost: cost((opts.relu ? 4 : 3) * count, count + channelParamFloats(count, WG * per, sh.s, sh.c, 4), count),
+    loops: 0, // elementwise: no loops
   });
 }
 
@@ -146,6 +159,7 @@ export function bnUpdateRunning(
     grid: grid1d(sh.c, WG),
     constants: { WG },
     cost: cost(7 * sh.c, 4 * sh.c, 2 * sh.c),
+    loops: 0, // elementwise: no loops
   });
 }
 
@@ -170,6 +184,7 @@ export function bnEvalGradInput(
     constants: { WG, EPS: BN_EPS },
     // dy in, dx out; gamma and runVar per channel (counted once per element: an upper bound, like the flat kernels)
     cost: cost(3 * count, 3 * count, count),
+    loops: 0, // elementwise: no loops
   });
 }
 
@@ -219,6 +234,7 @@ export async function bnBackward(
       constants: { WG, EPS: BN_EPS },
       // x and dy in, dx out; each workgroup reads mean, variance, gamma, dbeta and dgamma of its channels.
       cost: cost(8 * count, 2 * count + channelParamFloats(count, WG * perThread(sh), sh.s, sh.c, 5), count),
+      loops: 0, // elementwise: no loops
     }),
   ];
 }
@@ -237,7 +253,7 @@ async function reduceOnce(
   variant: 'workgroup' | 'serial',
 ): Promise<Dispatch[]> {
   const count = sh.n * sh.c * sh.s;
-  const r = reduction(gpu, 'backward_reduce', sh, variant);
+  const r = reduction(gpu, 'backward_reduce', sh, variant, 1);
   return [
     await prepare(gpu, reduce, {
       entry: r.entry,
@@ -248,6 +264,7 @@ async function reduceOnce(
       constants: { WG: r.WG, EPS: BN_EPS },
       // One sweep over x and dy; mean and variance per channel.
       cost: cost((r.serial ? 10 : 4) * count, 2 * count + 2 * sh.c, 2 * sh.c),
+      loops: r.loops,
     }),
   ];
 }

@@ -16,6 +16,9 @@ const WG = 256;
 /** Values per workgroup of the partial passes: 256 invocations holding 8 values each in registers. */
 export const BN_CHUNK = WG * 8;
 
+/** A partial pass's loops: at most 4 gathers of 4 lanes (two vec4s of two inputs) and the workgroup's tree. */
+const PARTIAL_LOOPS = 4 * 4 + Math.log2(WG);
+
 const chunksOf = (sh: ChannelShape) => Math.ceil((sh.n * sh.s) / BN_CHUNK);
 const half = (sh: ChannelShape) => sh.c * chunksOf(sh) * 4;
 
@@ -69,6 +72,7 @@ export function bnStatsSplit(
       constants: { WG },
       // x once, plus the channel's shift per workgroup; per value: shift, add, deviation, square-add.
       cost: cost(5 * count, count + parts, 2 * parts),
+      loops: PARTIAL_LOOPS,
     }),
     prepare(gpu, def, {
       entry: 'stats_finalize',
@@ -78,6 +82,7 @@ export function bnStatsSplit(
       grid: p.finalGrid,
       constants: { WG: p.fin },
       cost: cost(6 * parts, 2 * parts + sh.c, 2 * sh.c),
+      loops: 2 * p.chunks, // two sweeps over the channel's partials
     }),
   ]);
 }
@@ -109,6 +114,7 @@ export function bnBackwardReduceSplit(
       grid: p.partialGrid,
       constants: { WG },
       cost: cost(4 * count, 2 * count + parts, 2 * parts),
+      loops: PARTIAL_LOOPS,
     }),
     prepare(gpu, def, {
       entry: 'backward_finalize',
@@ -118,6 +124,7 @@ export function bnBackwardReduceSplit(
       grid: p.finalGrid,
       constants: { WG: p.fin, EPS: eps },
       cost: cost(2 * parts + 2 * sh.c, 2 * parts + sh.c, 2 * sh.c),
+      loops: p.chunks, // one sweep over the channel's partials
     }),
   ]);
 }

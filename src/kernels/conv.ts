@@ -11,7 +11,7 @@ import { convOutSize, type ConvGeom, type GemmShape } from '../geometry';
 import { gemm, gemmSplits } from './gemm';
 import { channelSum } from './pool';
 import { col2im, im2col } from './im2col';
-import { convImplicitBackwardInput, convImplicitBackwardWeight, convImplicitForward } from './convImplicit';
+import { convImplicitBackwardInput, convImplicitBackwardWeight, convImplicitForward, implicitWeightSplits } from './convImplicit';
 import { igemmBackwardInput, igemmForward } from './convIgemm';
 import { igemmBackwardWeight, igemmWeightSplits } from './convIgemmWeight';
 import type { BufferRef, Dispatch } from './kernel';
@@ -149,12 +149,14 @@ function weightGemm(g: ConvGeom): GemmShape {
 
 /**
  * Floats of partial sums the weight gradient needs under `tuning` (split over the images, so its few
- * output tiles still fill a GPU: gemmSplits for 'explicit', igemmWeightSplits for 'igemm'):
- * splits * O * C*KH*KW, 0 when it does not split or the tuning runs the pass 'implicit'.
+ * output tiles still fill a GPU, and so no invocation loops past MAX_LOOP_ITERATIONS: gemmSplits for
+ * 'explicit', igemmWeightSplits for 'igemm', implicitWeightSplits for 'implicit'): splits * O * C*KH*KW, 0 when
+ * it does not split.
  */
 export function partialElements(g: ConvGeom, tuning: Tuning): number {
-  if (tuning.conv.weight === 'implicit') return 0;
-  const splits = tuning.conv.weight === 'igemm' ? igemmWeightSplits(g, tuning) : gemmSplits(tuning, weightGemm(g));
+  const v = tuning.conv.weight;
+  const splits =
+    v === 'implicit' ? implicitWeightSplits(g, tuning) : v === 'igemm' ? igemmWeightSplits(g, tuning) : gemmSplits(tuning, weightGemm(g));
   return splits > 1 ? splits * g.o * dims(g).r : 0;
 }
 
@@ -174,7 +176,7 @@ export async function conv2dBackwardWeight(
   opts: { variant?: ConvVariant; partials?: BufferRef } = {},
 ): Promise<Dispatch[]> {
   const variant = variantOf(gpu, 'weight', opts);
-  if (variant === 'implicit') return [await convImplicitBackwardWeight(gpu, `${label}.implicit`, g, dy, x, dw)];
+  if (variant === 'implicit') return convImplicitBackwardWeight(gpu, `${label}.implicit`, g, dy, x, dw, opts.partials);
   if (variant === 'igemm') return igemmBackwardWeight(gpu, label, g, dy, x, dw, opts.partials);
   const s = weightGemm(g);
   const splits = gemmSplits(gpu.tuning, s);

@@ -156,6 +156,16 @@ export function gatherCost(pr: Gather, t: GatherTiles, n: number, vec4: boolean,
   return cost(flops, reads, outs);
 }
 
+/**
+ * Loop iterations of one gather invocation, bounded by its tiles: per step of BC summed channels, its share of
+ * the A and patch staging (with a 4-lane inner loop each) and BC x ty x tx multiply-add taps; then the stores.
+ */
+function gatherLoops(pr: Gather, t: GatherTiles): number {
+  const steps = Math.ceil(pr.k / t.BC);
+  const perStep = 1 + 5 * Math.ceil(t.SA / t.WG) + 5 * Math.ceil(t.SP / t.WG) + t.BC * (1 + pr.ty * (1 + pr.tx));
+  return steps * perStep + 64;
+}
+
 function geometry(pr: Gather): Record<string, number> {
   const { g } = pr;
   const kk = g.kh * g.kw;
@@ -189,6 +199,7 @@ function gatherDispatch(
     grid,
     constants: { ...geometry(pr), ...t, ...(pr.pass === 'forward' ? { BIAS: bias ? 1 : 0 } : {}) },
     cost: gatherCost(pr, t, n, vec4, !!bias),
+    loops: gatherLoops(pr, t),
   });
 }
 

@@ -8,6 +8,7 @@ import type { Tuning } from '../gpu/tuning';
 import { convOutSize, type ConvGeom } from '../geometry';
 import { cost, inside, type Cost } from './cost';
 import { packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
+import { splitsWithin } from './loops';
 import { channelSum } from './pool';
 
 const def: KernelDef = { name: 'conv_igemm_weight', code, bindings: ['read', 'read', 'rw', 'read', 'uniform'] };
@@ -110,19 +111,31 @@ function weightTiles(g: ConvGeom): WeightTiles {
 }
 
 /**
+ * Loop iterations of one invocation per image it sums (per chunk of TH output rows: its share of staging the
+ * patch rows and dy, with 4-lane inner loops, the slide, and TH x OW multiply-add positions) and once (the
+ * column offsets and the stores).
+ */
+function weightLoops(g: ConvGeom, t: WeightTiles): { perImage: number; fixed: number } {
+  const { oh, ow } = convOutSize(g);
+  const chunk = 1 + 5 * Math.ceil(t.SP / t.WG) + Math.ceil(t.SP / t.WG) + 5 * Math.ceil(t.SA / t.WG) + t.TH * ow;
+  return { perImage: 1 + Math.ceil(oh / t.TH) * chunk, fixed: 8 + 8 * 4 };
+}
+
+/**
  * Partial sums to split the images into so the dispatch has about tuning.splitKGroups workgroups, while the
- * partials (written, then read back by the sum) stay below the data the gradient reads; 1: no split.
+ * partials (written, then read back by the sum) stay below the data the gradient reads, and so that no
+ * invocation loops past MAX_LOOP_ITERATIONS over its images (loops.ts); 1: no split.
  */
 export function igemmWeightSplits(g: ConvGeom, tuning: Tuning): number {
-  if (tuning.splitKGroups <= 0 || g.n < 2) return 1;
   const t = weightTiles(g);
+  const l = weightLoops(g, t);
+  if (tuning.splitKGroups <= 0 || g.n < 2) return splitsWithin(g.n, l.perImage, l.fixed);
   const { oh, ow } = convOutSize(g);
   const r = g.c * g.kh * g.kw;
   const tiles = Math.ceil(r / t.BN) * Math.ceil(g.o / t.BM);
   const data = g.n * (g.c * g.h * g.w + g.o * oh * ow);
   const want = Math.min(g.n, Math.max(1, Math.floor(data / (2 * g.o * r))), Math.ceil(tuning.splitKGroups / tiles));
-  const per = Math.ceil(g.n / want);
-  return Math.ceil(g.n / per);
+  return splitsWithin(g.n, l.perImage, l.fixed, want);
 }
 
 /**
@@ -154,6 +167,7 @@ export async function igemmBackwardWeight(
     grid: [Math.ceil(r / t.BN), Math.ceil(g.o / t.BM), splits],
     constants: { KH: g.kh, KW: g.kw, S: g.stride, PAD: g.pad, M: g.o, K: g.c, IH: g.h, IW: g.w, OHF: oh, OWF: ow, ...t },
     cost: weightCost(g, t, splits),
+    loops: per * weightLoops(g, t).perImage + weightLoops(g, t).fixed,
   });
   if (splits === 1) return [await d];
   // Partials [splits, O * C*KH*KW] summed over the splits: channel sums with n = splits, s = 1.

@@ -7,6 +7,7 @@ import directCode from '../../shaders/gemm_direct.wgsl?raw';
 import type { Gpu } from '../gpu/gpu';
 import type { Tuning } from '../gpu/tuning';
 import type { GemmShape } from '../geometry';
+import { splitsWithin } from './loops';
 import { cost, type Cost } from './cost';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
@@ -47,14 +48,26 @@ function groupsPerBatch(t: Tuning, s: GemmShape, variant: GemmVariant): number {
  * Partial sums to split a reduceBatch GEMM into (split-K over the batches) so that it runs at least
  * tuning.splitKGroups workgroups: a convolution weight gradient has few output tiles (16 x 144 at stage 1
  * is 5 workgroups of the tiled variant) and would otherwise leave most of a GPU idle while each workgroup
- * loops over every image. 1 when the tuning does not split or the GEMM already has enough workgroups.
+ * loops over every image. 1 when the tuning does not split or the GEMM already has enough workgroups, and
+ * in any case enough that no invocation loops past MAX_LOOP_ITERATIONS over its batches (loops.ts).
  * The caller provides splits * m * n floats for the partials and sums them (conv.ts).
  */
 export function gemmSplits(t: Tuning, s: GemmShape, variant: GemmVariant = t.gemm): number {
-  if (!s.reduceBatch || t.splitKGroups <= 0 || s.batch < 2) return 1;
-  const want = Math.min(s.batch, Math.ceil(t.splitKGroups / groupsPerBatch(t, s, variant)));
-  const per = Math.ceil(s.batch / want);
-  return Math.ceil(s.batch / per);
+  if (!s.reduceBatch || s.batch < 2) return 1;
+  const want = t.splitKGroups > 0 ? Math.min(s.batch, Math.ceil(t.splitKGroups / groupsPerBatch(t, s, variant))) : 1;
+  const l = gemmLoops(s, variant);
+  return splitsWithin(s.batch, l.perBatch, l.fixed, want);
+}
+
+/** Loop iterations of one GEMM invocation: `perBatch` for each batch it sums, and `fixed` for its stores. */
+function gemmLoops(s: GemmShape, variant: GemmVariant): { perBatch: number; fixed: number } {
+  // direct: the batch loop's pass and k multiply-adds; then 16 stores of 4 lanes.
+  if (variant === 'direct') return { perBatch: 1 + s.k, fixed: 16 * 4 };
+  // tiled: per K step the A and B tile loads (strided by the workgroup's threads), two barriers' worth of
+  // bookkeeping and BK multiply-adds; then the 4 x 4 register block's stores.
+  const { TX, TY, BK } = tile(s);
+  const loads = (BK * (TY * 4 + TX * 4)) / (TX * TY);
+  return { perBatch: 1 + Math.ceil(s.k / BK) * (1 + loads + 2 + BK), fixed: 4 * 5 };
 }
 
 /**
@@ -143,6 +156,8 @@ export async function gemm(
   const buffers = [a, b, c, mode === 'none' ? a : bias!];
   const flags = { BIAS: BIAS[mode], REDUCE: s.reduceBatch ? 1 : 0 };
   const batches = s.reduceBatch ? splits : s.batch;
+  // Batches one workgroup sums (reduceBatch: a split's share; else its own one), each a pass over k.
+  const loopsOf = (l: { perBatch: number; fixed: number }) => (s.reduceBatch ? per : 1) * l.perBatch + l.fixed;
   if ((opts.variant ?? gpu.tuning.gemm) === 'direct') {
     // One invocation per 8x8 block of C, n-block fastest; batches in grid z. Smaller workgroups when
     // there are few blocks (the weight gradient's reduceBatch), so every core gets some.
@@ -158,6 +173,7 @@ export async function gemm(
       grid: [gx, gy, batches],
       constants: { WG, ...flags },
       cost: gemmDirectCost(s, WG),
+      loops: loopsOf(gemmLoops(s, 'direct')),
     });
   }
   const t = tile(s);
@@ -169,6 +185,7 @@ export async function gemm(
     grid: [Math.ceil(s.n / (t.TX * 4)), Math.ceil(s.m / (t.TY * 4)), batches],
     constants: { ...t, ...flags },
     cost: gemmTiledCost(s),
+    loops: loopsOf(gemmLoops(s, 'tiled')),
   });
 }
 

@@ -33,6 +33,7 @@ export function histogram(
     grid: grid1d(count, WG),
     constants: { WG },
     cost: cost(3 * count, count, bins),
+    loops: 0, // no loops in the shader
   });
 }
 

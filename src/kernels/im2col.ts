@@ -31,6 +31,7 @@ export function im2col(gpu: Gpu, label: string, g: ConvGeom, x: BufferRef, col: 
     grid: grid1d(count, WG),
     constants: { WG },
     cost: cost(0, insideEntries(g), count),
+    loops: 0, // one column entry an invocation
   });
 }
 
@@ -46,5 +47,6 @@ export function col2im(gpu: Gpu, label: string, g: ConvGeom, col: BufferRef, dx:
     grid: grid1d(count, WG),
     constants: { WG },
     cost: cost(reads, reads, count),
+    loops: g.kh * (g.kw + 1), // every tap row, and every tap of the rows that reach the element
   });
 }

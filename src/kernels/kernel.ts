@@ -5,6 +5,7 @@ import type { Access } from '../gpu/layouts';
 import { layoutFor } from '../gpu/layouts';
 import { createUniform } from '../gpu/buffers';
 import type { Cost } from './cost';
+import { MAX_LOOP_ITERATIONS } from './loops';
 
 export type { Cost } from './cost';
 
@@ -25,6 +26,8 @@ export interface Dispatch {
   uniforms?: GPUBuffer;
   /** FLOPs and storage traffic of one run, from the kernel's access pattern (the model in cost.ts). */
   cost: Cost;
+  /** The most loop iterations one invocation makes, over all its loops (loops.ts); at most MAX_LOOP_ITERATIONS. */
+  loops: number;
 }
 
 /** One WGSL file: its source and its binding signature (binding i of group 0 has access bindings[i]). */
@@ -45,6 +48,11 @@ export interface PrepareArgs {
   constants?: Record<string, number>;
   /** What one run costs (cost.ts), computed by the wrapper from the shapes it was given. */
   cost: Cost;
+  /**
+   * The most loop iterations one invocation of this dispatch makes, counted over all its loops with every pass
+   * of an outer loop included, from the shapes it was given (loops.ts says why it is bounded).
+   */
+  loops: number;
 }
 
 export async function prepare(gpu: Gpu, def: KernelDef, a: PrepareArgs): Promise<Dispatch> {
@@ -68,12 +76,16 @@ export async function prepare(gpu: Gpu, def: KernelDef, a: PrepareArgs): Promise
     return { binding, resource: { buffer: ref.buffer, offset: ref.offset ?? 0, size: ref.size } };
   });
   if (next !== a.buffers.length) throw new Error(`${a.label}: ${a.buffers.length} buffers given, kernel ${def.name} takes ${next}`);
+  if (!(a.loops <= MAX_LOOP_ITERATIONS))
+    throw new Error(
+      `${a.label}: one invocation of ${def.name}.${a.entry} would loop ${a.loops} times, past the ${MAX_LOOP_ITERATIONS} some drivers allow (loops.ts)`,
+    );
   for (const g of a.grid) {
     if (g > gpu.limits.maxComputeWorkgroupsPerDimension)
       throw new Error(`${a.label}: grid ${a.grid} exceeds maxComputeWorkgroupsPerDimension`);
   }
   const bindGroup = gpu.device.createBindGroup({ label: a.label, layout: layoutFor(gpu.device, def.bindings), entries });
-  return { label: a.label, pipeline, bindGroup, grid: a.grid, uniforms, cost: a.cost };
+  return { label: a.label, pipeline, bindGroup, grid: a.grid, uniforms, cost: a.cost, loops: a.loops };
 }
 
 /**

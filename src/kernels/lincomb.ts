@@ -24,6 +24,7 @@ export function lincomb(
     grid: grid1d(count, WG),
     constants: { WG },
     cost: elementwise(count, 3, 1, 4),
+    loops: 0, // no loops in the shader
   });
 }
 

@@ -20,6 +20,7 @@ export function reluForward(gpu: Gpu, label: string, count: number, x: BufferRef
     grid: grid1d(count / k, WG),
     constants: { WG },
     cost: elementwise(count, 1, 1, 1),
+    loops: 0, // no loops in the shader
   });
 }
 
@@ -34,5 +35,6 @@ export function reluBackward(gpu: Gpu, label: string, count: number, dy: BufferR
     grid: grid1d(count / k, WG),
     constants: { WG },
     cost: elementwise(count, 2, 1, 1),
+    loops: 0, // no loops in the shader
   });
 }

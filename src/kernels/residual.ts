@@ -32,5 +32,6 @@ export async function add(
     grid: grid1d(count / per, WG),
     constants: { WG, RELU: opts.relu ? 1 : 0 },
     cost: elementwise(count, 2, 1, opts.relu ? 2 : 1),
+    loops: 0, // no loops in the shader
   });
 }

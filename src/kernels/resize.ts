@@ -69,6 +69,10 @@ export function resize(
       read += 3 * (Math.ceil(((band + 1) * 8 * h) / SIZE) - Math.floor((band * 8 * h) / SIZE)) * w;
     read += (RECORD_WORDS / WG) * 4; // the table row, once per workgroup
   }
+  // An invocation makes 4 outputs; each loops over the source rows its output row covers (at most ceil(h/32) + 1)
+  // and, per row, over the source columns (at most ceil(w/32) + 1). A photo of about 24 megapixels passes
+  // MAX_LOOP_ITERATIONS (loops.ts), and prepare() refuses it.
+  const loops = Math.max(...images.map(({ width: w, height: h }) => 4 * (1 + (Math.ceil(h / SIZE) + 1) * (1 + Math.ceil(w / SIZE) + 1))));
   return prepare(gpu, def, {
     entry: 'resize',
     label,
@@ -77,5 +81,6 @@ export function resize(
     grid: [RECORD_WORDS / WG, count, 1],
     constants: { WG },
     cost: cost(flops, read, count * RECORD_WORDS),
+    loops,
   });
 }

@@ -22,6 +22,7 @@ export function sgd(gpu: Gpu, label: string, count: number, param: BufferRef, gr
     constants: { WG },
     // Reads parameter, gradient and momentum, writes parameter and momentum; m = mu*m + (g + wd*w), w -= lr*m.
     cost: elementwise(count, 3, 2, 6),
+    loops: 0, // no loops in the shader
   });
 }
 

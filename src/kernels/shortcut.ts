@@ -27,6 +27,7 @@ export async function shortcutA(gpu: Gpu, label: string, s: ShortcutShape, x: Bu
     grid: grid1d(s.n * s.cout * oh * ow, WG),
     constants: { WG },
     cost: cost(0, s.n * s.cin * oh * ow, s.n * s.cout * oh * ow),
+    loops: 0, // no loops in the shader
   });
 }
 
@@ -41,5 +42,6 @@ export async function shortcutABackward(gpu: Gpu, label: string, s: ShortcutShap
     grid: grid1d(s.n * s.cin * s.h * s.w, WG),
     constants: { WG },
     cost: cost(0, s.n * s.cin * oh * ow, s.n * s.cin * s.h * s.w),
+    loops: 0, // no loops in the shader
   });
 }

@@ -4,11 +4,14 @@ import type { Gpu } from '../gpu/gpu';
 import { flatWg, type Tuning } from '../gpu/tuning';
 import { uploadNew } from '../gpu/buffers';
 import { cost } from './cost';
+import { MAX_LOOP_ITERATIONS } from './loops';
 import { grid1d, packUniforms, prepare, type BufferRef, type Dispatch, type KernelDef } from './kernel';
 
 const def: KernelDef = { name: 'sumsq', code, bindings: ['read', 'read', 'rw', 'uniform'] };
 // A power of two: the workgroup reduction halves it down to one.
 const WG = 256;
+/** Terms per run and runs per block in the shader (CHUNK there). */
+const CHUNK = 64;
 
 /**
  * out[i] = sum of x[offset_i .. offset_i + count_i)^2 (offsets and counts in elements of x, relative to
@@ -31,7 +34,14 @@ export async function sumSquares(
   const segs = { buffer: uploadNew(gpu, `${label}.segments`, table) };
   const total = segments.reduce((a, s) => a + s.count, 0);
   const c = cost(2 * total, total + 2 * segments.length, segments.length);
-  if ((opts.variant ?? gpu.tuning.reduce) === 'serial') {
+  // Per invocation: the element loop, the runs of CHUNK and the blocks of CHUNK runs over the longest segment
+  // ('serial': one invocation a segment; the workgroup's threads each take a stride-WG share, then the tree).
+  // Past MAX_LOOP_ITERATIONS (loops.ts) the serial variant gives way to the workgroup one.
+  const longest = segments.reduce((a, s) => Math.max(a, s.count), 0);
+  const serialLoops = longest + Math.ceil(longest / CHUNK) + Math.ceil(longest / CHUNK ** 2);
+  const share = Math.ceil(longest / WG);
+  const groupLoops = share + Math.ceil(share / CHUNK) + Math.log2(WG);
+  if ((opts.variant ?? gpu.tuning.reduce) === 'serial' && serialLoops <= MAX_LOOP_ITERATIONS) {
     // One invocation per segment (CPU adapters: no barriers).
     const wg = flatWg(gpu.tuning, segments.length, 64);
     return prepare(gpu, def, {
@@ -42,6 +52,7 @@ export async function sumSquares(
       grid: grid1d(segments.length, wg),
       constants: { WG: wg },
       cost: c,
+      loops: serialLoops,
     });
   }
   return prepare(gpu, def, {
@@ -52,5 +63,6 @@ export async function sumSquares(
     grid: grid1d(segments.length, 1),
     constants: { WG },
     cost: c,
+    loops: groupLoops,
   });
 }

@@ -23,6 +23,8 @@ export interface StepCost extends KindCost {
   /** (bytesRead + bytesWritten) / lowerBoundBytes. */
   ratio: number;
   byKind: Record<string, KindCost>;
+  /** The most loop iterations one invocation of any of the step's dispatches makes (src/kernels/loops.ts). */
+  maxLoops: number;
 }
 
 /** Bytes a node must move at least: each distinct input read once, each output written once. */
@@ -41,7 +43,9 @@ export function stepCost(
   extra: readonly ExtraWork[] = [],
 ): StepCost {
   const byKind: Record<string, KindCost> = {};
+  let maxLoops = 0;
   const add = (kind: string, dispatches: readonly Dispatch[], lowerBoundBytes: number) => {
+    for (const d of dispatches) maxLoops = Math.max(maxLoops, d.loops);
     const k = (byKind[kind] ??= { flops: 0, bytesRead: 0, bytesWritten: 0, dispatches: 0, lowerBoundBytes: 0 });
     const c = addCosts(dispatches.map((d) => d.cost));
     k.flops += c.flops;
@@ -58,7 +62,7 @@ export function stepCost(
     total.dispatches += k.dispatches;
     total.lowerBoundBytes += k.lowerBoundBytes;
   }
-  return { ...total, ratio: (total.bytesRead + total.bytesWritten) / total.lowerBoundBytes, byKind };
+  return { ...total, ratio: (total.bytesRead + total.bytesWritten) / total.lowerBoundBytes, byKind, maxLoops };
 }
 
 const mb = (bytes: number) => +(bytes / 1e6).toFixed(1);
@@ -82,6 +86,7 @@ export function summarise(c: StepCost, worst = 4) {
     mbWritten: mb(c.bytesWritten),
     lowerBoundMb: mb(c.lowerBoundBytes),
     ratio: +c.ratio.toFixed(2),
+    maxLoops: c.maxLoops,
     excess,
   };
 }

@@ -4,6 +4,7 @@ import { colElements, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, 
 import { convOutSize, type ConvGeom } from '../../src/geometry';
 import type { Gpu } from '../../src/gpu/gpu';
 import { TUNINGS, type ConvVariant, type Tuning } from '../../src/gpu/tuning';
+import { MAX_LOOP_ITERATIONS } from '../../src/kernels/loops';
 import { buf, expectClose, getGpu, out, rand, runAndRead } from './harness';
 
 const cases: [string, ConvGeom, boolean][] = [
@@ -26,6 +27,11 @@ const cases: [string, ConvGeom, boolean][] = [
   // them cheap on SwiftShader.
   ['N=1 C=16 16x16 O=4 3x3 s1 p1', { n: 1, c: 16, h: 16, w: 16, o: 4, kh: 3, kw: 3, stride: 1, pad: 1 }, false],
   ['N=1 C=32 16x16 O=4 3x3 s2 p1', { n: 1, c: 32, h: 16, w: 16, o: 4, kh: 3, kw: 3, stride: 2, pad: 1 }, false],
+  // Past MAX_LOOP_ITERATIONS (src/kernels/loops.ts): a weight gradient summing every image in one invocation would
+  // loop 80 x 1,057 times (1x1 on 32x32; the direct GEMM: 80 x 1,025) or 232 x 289 (the vec4-row 3x3 kernel), and
+  // lavapipe stops at 65,535: these split the images so each invocation stays under it.
+  ['N=80 C=2 32x32 O=3 1x1 s1 p0 (loop bound)', { n: 80, c: 2, h: 32, w: 32, o: 3, kh: 1, kw: 1, stride: 1, pad: 0 }, false],
+  ['N=232 C=1 32x32 O=4 3x3 s1 p1 (loop bound)', { n: 232, c: 1, h: 32, w: 32, o: 4, kh: 3, kw: 3, stride: 1, pad: 1 }, false],
 ];
 
 /**
@@ -84,9 +90,12 @@ describe.each(variants)('conv2d, %s', (_name, variant, tuning) => {
     const wantDw = ref.conv2dBackwardWeight(g, dy, x);
     const dw = out(gpu, wantDw.length);
     const partialN = partialElements(g, { ...gpu.tuning, conv: { ...gpu.tuning.conv, weight: variant } });
-    if (variant === 'explicit') expect(partialN > 0).toBe(gpu.tuning.splitKGroups > 0 && g.n > 1);
+    const pastBound = g.n >= 80;
+    if (variant === 'explicit') expect(partialN > 0).toBe((gpu.tuning.splitKGroups > 0 && g.n > 1) || pastBound);
+    if (pastBound) expect(partialN, 'the images are split').toBeGreaterThan(0);
     const partials = partialN > 0 ? { buffer: out(gpu, partialN, 'test.partials') } : undefined;
     const bwdW = await conv2dBackwardWeight(gpu, 'conv.dw', g, dyb, xb, col(), { buffer: dw }, { ...opts, partials });
+    for (const d of [...fwd, ...bwdX, ...bwdW]) expect(d.loops, d.label).toBeLessThanOrEqual(MAX_LOOP_ITERATIONS);
     expectClose(await runAndRead(gpu, bwdW, dw, wantDw.length), wantDw, tol(g.n * oh * ow));
   });
 });

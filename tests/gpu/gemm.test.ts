@@ -143,9 +143,21 @@ describe('gemmSplits', () => {
     expect(Math.ceil(128 / per)).toBe(splits);
     expect(splits).toBeLessThanOrEqual(128);
   });
-  test('no split on the CPU tuning, without reduceBatch, or with one batch', () => {
+  test('a GEMM whose one invocation would loop past MAX_LOOP_ITERATIONS is refused, not run short', async () => {
+    const gpu = await getGpu();
+    const s = ref.gemmShape(1, 1, 70_000);
+    const [a, b, c] = [out(gpu, 70_000), out(gpu, 70_000), out(gpu, 1)];
+    await expect(gemm(gpu, 'gemm.long', s, { buffer: a }, { buffer: b }, { buffer: c }, undefined, { variant: 'direct' })).rejects.toThrow(
+      /would loop 70065 times, past the 65535/,
+    );
+  });
+
+  test('no split on the CPU tuning (but for the loop bound), without reduceBatch, or with one batch', () => {
     const s = ref.gemmShape(16, 144, 1024, { batch: 128, transB: true });
-    expect(gemmSplits(TUNINGS.cpu, { ...s, reduceBatch: true })).toBe(1);
+    expect(gemmSplits(TUNINGS.cpu, { ...ref.gemmShape(16, 144, 64, { batch: 128, transB: true }), reduceBatch: true })).toBe(1);
+    // One direct-GEMM invocation summing 128 batches of k = 1024 would loop 128 x 1,025 times: past
+    // MAX_LOOP_ITERATIONS (loops.ts), so even the CPU tuning splits, into 3 of at most 63 batches (63 x 1,025 + 64).
+    expect(gemmSplits(TUNINGS.cpu, { ...s, reduceBatch: true })).toBe(3);
     expect(gemmSplits(TUNINGS.gpu, s)).toBe(1);
     expect(gemmSplits(TUNINGS.gpu, { ...ref.gemmShape(16, 144, 1024, { batch: 1 }), reduceBatch: true })).toBe(1);
   });
