@@ -6,7 +6,8 @@
 // Record format: 1 label byte, then 1024 red, 1024 green, 1024 blue bytes (32x32, row-major).
 import { Rng } from '../util/rng';
 import { DatasetError } from './errors';
-import { chunksOf, gunzip, nameOf, peek, sizeOf, type ByteSource } from './streams';
+import { chunksOf, nameOf, peek, sizeOf, type ByteSource } from './streams';
+import { checkedGunzip } from './checkedGunzip';
 import { readTar, tarHeaderProblem, type TarEntry } from './tar';
 
 export const IMAGE_SIZE = 32;
@@ -140,28 +141,6 @@ function checkDeclaredSize(entry: TarEntry, kind: 'batch' | 'meta' | 'other', ar
       'The file is damaged or not CIFAR-10 binary data; it was refused before reading it.',
     { file: entry.name },
   );
-}
-
-/** Turns the platform's decompression errors into 'truncated' / 'corrupt-gzip'. */
-async function* checkedGunzip(chunks: AsyncGenerator<Uint8Array>, label: string): AsyncGenerator<Uint8Array> {
-  try {
-    yield* gunzip(chunks);
-  } catch (e) {
-    if (e instanceof DatasetError || (e as Error)?.name === 'AbortError') throw e;
-    const reason = (e as Error)?.message ?? String(e);
-    // Node: "unexpected end of file" (Z_BUF_ERROR); Chromium: "Compressed input was truncated."
-    if (/end of file|truncat/i.test(reason)) {
-      throw new DatasetError('truncated', `${label} is cut short: the gzip stream ends early (${reason}). The download is incomplete; get the file again.`, {
-        file: label,
-        cause: e,
-      });
-    }
-    const code = (e as { code?: unknown })?.code;
-    if (e instanceof TypeError || (typeof code === 'string' && code.startsWith('Z_'))) {
-      throw new DatasetError('corrupt-gzip', `${label} is a damaged gzip file (${reason}). Get the file again.`, { file: label, cause: e });
-    }
-    throw e;
-  }
 }
 
 function notGzip(label: string, head: Uint8Array): DatasetError {

@@ -1,7 +1,7 @@
 // The GPU context: adapter, device with the limits the engine needs, error plumbing.
 // This folder is the only code that calls device.create*; everything else asks it.
 import { PipelineCache } from './pipelines';
-import { tuningFor, type Profile, type Tuning } from './tuning';
+import { profileChoice, SOFTWARE_ADAPTER, tuningFor, type AdapterFacts, type Profile, type Tuning } from './tuning';
 
 export interface GpuErrorInfo {
   kind: 'lost' | 'validation' | 'out-of-memory' | 'internal';
@@ -10,7 +10,12 @@ export interface GpuErrorInfo {
 
 export interface Gpu {
   device: GPUDevice;
+  /** The adapter's vendor, architecture and description as it gives them ('adapter not named' when all are empty). */
   adapterName: string;
+  /** What the page says of it (describeAdapter): the browser's WebGPU, software or not, and its name. */
+  adapterLabel: string;
+  /** Why tuning.profile was chosen (profileChoice), or that the caller chose it. */
+  profileWhy: string;
   limits: GPUSupportedLimits;
   hasTimestamps: boolean;
   pipelines: PipelineCache;
@@ -55,17 +60,22 @@ export async function createGpu(opts: { powerPreference?: GPUPowerPreference; tu
     requiredFeatures: hasTimestamps ? ['timestamp-query'] : [],
   });
   const info = adapter.info;
-  const adapterName = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+  const facts = {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    description: info.description,
+    isFallbackAdapter: isFallback(adapter),
+  };
+  const adapterName = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'adapter not named';
   const gpu: Gpu = {
     device,
     adapterName,
+    adapterLabel: describeAdapter(facts, typeof navigator === 'undefined' ? undefined : navigator.userAgent),
+    profileWhy: opts.tuning ? 'chosen by the caller' : profileChoice(facts).why,
     limits: device.limits,
     hasTimestamps,
     pipelines: new PipelineCache(device),
-    tuning: tuningFor(
-      { vendor: info.vendor, architecture: info.architecture, description: info.description, isFallbackAdapter: isFallback(adapter) },
-      opts.tuning,
-    ),
+    tuning: tuningFor(facts, opts.tuning),
     onError: new Set(),
     destroy: () => {
       destroyedHere = true;
@@ -83,6 +93,29 @@ export async function createGpu(opts: { powerPreference?: GPUPowerPreference; tu
     if (!(info.reason === 'destroyed' && destroyedHere)) emit({ kind: 'lost', message: `GPU device lost: ${info.message || info.reason}` });
   });
   return gpu;
+}
+
+/** The browser whose WebGPU runs, from its user agent (Edge and Chrome both say Chrome; Edge adds Edg/). */
+export function browserOf(userAgent: string | undefined): string | undefined {
+  if (!userAgent) return undefined;
+  if (/Firefox\//.test(userAgent)) return 'Firefox';
+  if (/Edg\//.test(userAgent)) return 'Edge';
+  if (/Chrom(e|ium)\//.test(userAgent)) return 'Chrome';
+  if (/Safari\//.test(userAgent)) return 'Safari';
+  if (/Node\.js|Deno|Bun/.test(userAgent)) return 'Dawn';
+  return undefined;
+}
+
+/**
+ * The header's words for an adapter: what it is known to be, never a guess. "WebGPU (Firefox), software adapter,
+ * not named" where the browser hides the adapter's name (Firefox gives empty strings); "WebGPU (Chrome), software
+ * adapter, google swiftshader"; "WebGPU (Chrome), nvidia ampere".
+ */
+export function describeAdapter(f: AdapterFacts, userAgent?: string): string {
+  const browser = browserOf(userAgent);
+  const name = [f.vendor, f.architecture, f.description].filter(Boolean).join(' ');
+  const soft = f.isFallbackAdapter || SOFTWARE_ADAPTER.test(name.toLowerCase());
+  return [`WebGPU${browser ? ` (${browser})` : ''}`, soft ? 'software adapter' : '', name || 'not named'].filter(Boolean).join(', ');
 }
 
 /** GPUAdapterInfo.isFallbackAdapter where the browser has it, else the older GPUAdapter.isFallbackAdapter. */

@@ -97,11 +97,25 @@ export interface AdapterFacts {
   isFallbackAdapter?: boolean;
 }
 
+/** Names of software (CPU) WebGPU implementations. */
+export const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|\bwarp\b|microsoft basic render/;
+
 /** CPU implementations: the fallback adapter, SwiftShader, and Mesa's software rasterisers. */
 export function profileFor(f: AdapterFacts): Profile {
-  if (f.isFallbackAdapter) return 'cpu';
+  return profileChoice(f).profile;
+}
+
+/**
+ * The profile for an adapter and why, in words for the UI: until an autotuner measures the kernels, the choice
+ * is a rule on what the adapter says of itself, and the page says which rule decided.
+ */
+export function profileChoice(f: AdapterFacts): { profile: Profile; why: string } {
+  if (f.isFallbackAdapter) return { profile: 'cpu', why: 'the browser reports a fallback (software) adapter' };
   const text = [f.vendor, f.architecture, f.description].filter(Boolean).join(' ').toLowerCase();
-  return /swiftshader|llvmpipe|lavapipe|softpipe|\bwarp\b|microsoft basic render/.test(text) ? 'cpu' : 'gpu';
+  const soft = SOFTWARE_ADAPTER.exec(text);
+  if (soft) return { profile: 'cpu', why: `the adapter names itself ${soft[0]}, a CPU implementation` };
+  if (!text) return { profile: 'gpu', why: 'the adapter does not name itself and is not a fallback adapter: taken for a GPU' };
+  return { profile: 'gpu', why: 'a hardware adapter (not a fallback, no software renderer in its name)' };
 }
 
 /** The profile's tuning with `override` applied: a profile name or individual fields (tests, benchmarks). */

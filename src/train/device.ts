@@ -10,6 +10,14 @@ import { GpuDataset } from './gpuDataset';
 import { cacheInBackground, loadFromSource, summarise } from './dataSource';
 import { TrainerError } from './errors';
 
+/** The 'ready' event's facts of a device: what the page says of its adapter, its tuning profile and why. */
+export const readyFacts = (gpu: Gpu) => ({
+  adapter: gpu.adapterLabel,
+  profile: gpu.tuning.profile,
+  profileWhy: gpu.profileWhy,
+  maxBufferBytes: gpu.limits.maxBufferSize,
+});
+
 export interface DeviceOptions {
   /** Base URL for the 'server' source and relative URLs (defaults to the worker's own location). */
   baseUrl?: string;
@@ -50,7 +58,7 @@ export class TrainerDevice {
         gpu.onError.add((e) => this.onError(gpu, e));
         this.gpuNow = gpu;
         this.pool = new ReadbackPool(gpu);
-        if (announce) this.post({ type: 'ready', adapter: gpu.adapterName, maxBufferBytes: gpu.limits.maxBufferSize });
+        if (announce) this.post({ type: 'ready', ...readyFacts(gpu) });
         return gpu;
       });
       p.catch(() => {

@@ -230,7 +230,8 @@ export type ErrorCode =
   | 'internal';
 
 export type WorkerEvent =
-  | { type: 'ready'; adapter: string; maxBufferBytes: number }
+  /** adapter: the page's words for it (describeAdapter); profile: the kernels' tuning profile and why it was chosen. */
+  | { type: 'ready'; adapter: string; profile: 'gpu' | 'cpu'; profileWhy: string; maxBufferBytes: number }
   | {
       type: 'dataProgress';
       bytesRead: number;

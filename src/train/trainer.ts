@@ -15,7 +15,7 @@ import { stateLayout } from '../model/stateLayout';
 import { Run, type RunSink } from './run';
 import { applyCheckpoint, readCheckpoint } from './checkpoint';
 import { toErrorEvent, TrainerError } from './errors';
-import { TrainerDevice, type DeviceOptions } from './device';
+import { readyFacts, TrainerDevice, type DeviceOptions } from './device';
 import { blankRunState, RunRegistry } from './runs';
 import { StepLoop } from './loop';
 import { Outbox, type Post } from './outbox';
@@ -103,7 +103,7 @@ export class Trainer {
     switch (cmd.type) {
       case 'init': {
         const gpu = await this.device.ensureGpu(false);
-        this.post({ type: 'ready', adapter: gpu.adapterName, maxBufferBytes: gpu.limits.maxBufferSize });
+        this.post({ type: 'ready', ...readyFacts(gpu) });
         return;
       }
       case 'loadData':

@@ -25,10 +25,19 @@ function EngineChip() {
         : engine.status === 'lost'
           ? 'GPU lost'
           : 'WebGPU failed';
+  // Which kernels run and why: a rule on what the adapter says of itself until an autotuner measures them.
+  const profile = engine.status === 'ready' && engine.profile ? `${engine.profile} kernels` : undefined;
+  const title = profile ? `WebGPU adapter: ${engine.adapter}. Kernel profile '${engine.profile}': ${engine.profileWhy}.` : 'WebGPU adapter';
   return (
-    <span className={`chip engine ${engine.status}`} title="WebGPU adapter" data-testid="engine-status">
+    <span className={`chip engine ${engine.status}`} title={title} data-testid="engine-status">
       <span className={`dot ${engine.status === 'ready' ? 'ok' : engine.status === 'starting' ? 'busy' : 'bad'}`} aria-hidden />
       {text}
+      {profile && (
+        <span className="muted small" data-testid="engine-profile">
+          {' '}
+          · {profile}
+        </span>
+      )}
     </span>
   );
 }

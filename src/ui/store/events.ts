@@ -83,7 +83,14 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
   for (const e of events) {
     switch (e.type) {
       case 'ready':
-        engine = { ...engine, status: 'ready', adapter: e.adapter, maxBufferBytes: e.maxBufferBytes };
+        engine = {
+          ...engine,
+          status: 'ready',
+          adapter: e.adapter,
+          profile: e.profile,
+          profileWhy: e.profileWhy,
+          maxBufferBytes: e.maxBufferBytes,
+        };
         break;
       case 'dataProgress':
         // The worker caches a loaded dataset in the background, after dataReady: not a new load.

@@ -80,7 +80,11 @@ export type Predictions = Omit<Extract<WorkerEvent, { type: 'predictions' }>, 't
 export interface EngineState {
   /** 'lost': the GPU device was lost; the worker must be restarted. */
   status: 'starting' | 'ready' | 'lost' | 'failed';
+  /** The page's words for the adapter (src/gpu/gpu.ts describeAdapter). */
   adapter?: string;
+  /** The kernels' tuning profile and why it was chosen (src/gpu/tuning.ts profileChoice). */
+  profile?: 'gpu' | 'cpu';
+  profileWhy?: string;
   maxBufferBytes?: number;
   /** A fault the app cannot work around (no WebGPU, adapter too small): shown full page. */
   fatal?: { code: ErrorCode; message: string; advice: string };

@@ -140,7 +140,13 @@ self.onmessage = async (e: MessageEvent<Command>) => {
   const r = 'runId' in c ? runs.get(c.runId) : undefined;
   switch (c.type) {
     case 'init':
-      post({ type: 'ready', adapter: 'mock adapter (no GPU)', maxBufferBytes: 1 << 30 });
+      post({
+        type: 'ready',
+        adapter: 'mock adapter (no GPU)',
+        profile: 'cpu',
+        profileWhy: 'the mock worker has no GPU',
+        maxBufferBytes: 1 << 30,
+      });
       break;
     case 'loadData': {
       if (c.source.kind === 'cache' && !dataReady)
