@@ -56,7 +56,7 @@ describe('batch norm modes', () => {
     const network = await buildNetwork(engine, cfg, { batchSize: BATCH, seed: 4 });
     try {
       const { images, labels } = batch(12);
-      const ref = await reference(network, cfg, images, labels, 'train', ['forward', 'running']);
+      const ref = await reference(engine, network, cfg, images, labels, 'train', ['forward', 'running']);
       const before = await network.getState();
       await network.gradients(images, labels);
       const afterGrad = await network.getState();
@@ -81,7 +81,7 @@ describe('batch norm modes', () => {
       }
       network.setState(state);
       const { images, labels } = batch(13, 3); // a batch size the network was not built for
-      const ref = await reference(network, cfg, images, labels, 'eval', ['forward']);
+      const ref = await reference(engine, network, cfg, images, labels, 'eval', ['forward']);
       const got = await network.forward(images, labels, { bnMode: 'eval' });
       expectMaxClose('eval logits', got.logits, ref.logits, 1e-4);
       expectScalarClose('eval loss', got.loss, ref.loss, 1e-4);

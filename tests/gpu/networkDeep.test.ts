@@ -8,7 +8,7 @@ import { TUNINGS } from '../../src/gpu/tuning';
 import { sgdStep, type SgdHyper } from '../../src/reference/sgd';
 import { batch, expectScalarClose, referenceFromState } from './netReference';
 import { expectMaxClose } from '../support/close';
-import { checkGradients, type GradientReport } from './netCheck';
+import { checkGradients, expectReluAgrees, gpuReluOutputs, type GradientReport } from './netCheck';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -30,7 +30,8 @@ function report(what: string, r: GradientReport) {
   const m = r.memory;
   console.log(
     `${what}: max rel error loss ${r.loss.toExponential(1)}, logits ${r.logits.toExponential(1)}, ` +
-      `gradients ${r.grad.toExponential(1)} (${r.worstGrad}, ${r.tensors} tensors; element floor ${r.floor.toExponential(1)} x rms); activations ${mb(m.activationBytes)} planned, ${mb(m.naiveActivationBytes)} one buffer each`,
+      `gradients ${r.grad.toExponential(1)} (${r.worstGrad}, ${r.tensors} tensors; element floor ${r.floor.toExponential(1)} x rms); ` +
+      `ReLU outputs ${r.relu.error.toExponential(1)} x rms, ${r.relu.ties} ties taken from the GPU; activations ${mb(m.activationBytes)} planned, ${mb(m.naiveActivationBytes)} one buffer each`,
   );
   // Several blocks per stage share activation slots: a planner that stopped reusing them would show here.
   expect(m.activationBytes).toBeLessThan(m.naiveActivationBytes / 2);
@@ -62,7 +63,7 @@ test('two train steps of ResNet-20: every parameter, momentum buffer and BN stat
   // Seed 3 and the first batch as in checkGradients, so step 0's reference comes from the memo (netReference.ts).
   const network = await buildNetwork(engine, cfg, { batchSize: BATCH, seed: 3 });
   try {
-    const worst = { state: 0, step: 0, momentum: 0 };
+    const worst = { state: 0, step: 0, momentum: 0, relu: 0, ties: 0 };
     for (const step of [0, 1]) {
       const { images, labels } = batch(11 + step, BATCH);
       const [before, momentum] = [await network.getState(), await network.getMomentum()];
@@ -72,7 +73,10 @@ test('two train steps of ResNet-20: every parameter, momentum buffer and BN stat
             m.every((v) => v === 0),
             `initial momentum ${name}`,
           ).toBe(true);
-      const ref = referenceFromState(cfg, before, images, labels, 'train', ['forward', 'running', 'backward']);
+      const relu = await gpuReluOutputs(engine, network, images, labels);
+      const ref = expectReluAgrees(referenceFromState(cfg, before, images, labels, 'train', ['forward', 'running', 'backward'], relu));
+      worst.ties += ref.relu!.ties.length;
+      worst.relu = Math.max(worst.relu, ref.relu!.error);
       const got = await network.trainStep(images, labels, hyper);
       expectScalarClose(`step ${step} loss`, got.loss, ref.loss, 1e-4);
       expect(got.correct, `step ${step} correct`).toBe(ref.correct);
@@ -95,7 +99,9 @@ test('two train steps of ResNet-20: every parameter, momentum buffer and BN stat
       }
     }
     const f = (x: number) => x.toExponential(1);
-    console.log(`resnet-20 two train steps: max rel error state ${f(worst.state)}, step ${f(worst.step)}, momentum ${f(worst.momentum)}`);
+    console.log(
+      `resnet-20 two train steps: max rel error state ${f(worst.state)}, step ${f(worst.step)}, momentum ${f(worst.momentum)}; ReLU outputs ${f(worst.relu)} x rms, ${worst.ties} ties taken from the GPU`,
+    );
   } finally {
     network.destroy();
   }
