@@ -41,7 +41,7 @@ export interface Dawn {
 
 /** What to do when Dawn finds no adapter at all. */
 export const NO_ADAPTER =
-  "Install a Vulkan driver (your GPU's, or Mesa's lavapipe: apt-get install mesa-vulkan-drivers) or Debian's Chromium (its SwiftShader is then used), or name another adapter with --adapter.\n";
+  "Install your GPU's Vulkan driver, or Debian's Chromium (apt-get install chromium: its SwiftShader, a CPU implementation, is then used when no other driver gives an adapter; Debian 12's lavapipe does not), or name another adapter with --adapter.\n";
 
 export class DawnError extends Error {
   override name = 'DawnError';

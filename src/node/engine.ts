@@ -2,7 +2,7 @@
 // imports only 'webgpu' and node: built-ins. As a library: installDawn() then the same API as src/index.ts.
 // As a program: `node dist-node/engine.mjs train|bench|soak [options]`; it first starts itself again with the Vulkan
 // environment when the machine needs one (src/node/vulkan.ts). Nothing in the browser build imports this folder.
-import { DawnError } from './dawn'; // first: the WebGPU globals must exist before the engine's modules are evaluated
+import { DawnError, describeAdapter, installDawn } from './dawn'; // first: the WebGPU globals must exist before the engine's modules are evaluated
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { runTrain, trainRequest, TRAIN_HELP } from './train';
@@ -10,7 +10,7 @@ import { benchRequest, runBench, BENCH_HELP } from './bench';
 import { soakRequest, runSoak, SOAK_HELP } from './soak';
 import { torchScriptRequest, runTorchScript, TORCH_SCRIPT_HELP } from './torchScriptCmd';
 import { UsageError } from './args';
-import { relaunchWithVulkan } from './vulkan';
+import { relaunchWhenNoAdapter, relaunchWithVulkan } from './vulkan';
 
 export * from '../index';
 export { installDawn, describeAdapter, DawnError, type Dawn, type DawnOptions, type AdapterDescription } from './dawn';
@@ -57,6 +57,18 @@ commands:
   torch-script  the run's network and recipe as a self-contained PyTorch script (.py)
 `;
 
+/** Whether Dawn finds an adapter in this process's Vulkan environment (a probe before the command's own request). */
+async function dawnHasAdapter(): Promise<boolean> {
+  const dawn = await installDawn({});
+  try {
+    return !!(await describeAdapter(dawn.gpu));
+  } catch {
+    return false;
+  } finally {
+    dawn.uninstall();
+  }
+}
+
 /** Runs a command line (without node and the script); returns the exit code (0 done, 1 failed, 2 bad usage). */
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -77,8 +89,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (cmd.gpu === false) return await cmd.run(req);
-    const relaunched = relaunchWithVulkan({ adapter: cmd.adapter(req) }, (s) => process.stderr.write(`${s}\n`));
-    return relaunched ?? (await cmd.run(req));
+    const adapter = { adapter: cmd.adapter(req) };
+    const log = (s: string) => process.stderr.write(`${s}\n`);
+    return relaunchWithVulkan(adapter, log) ?? (await relaunchWhenNoAdapter(adapter, dawnHasAdapter, log)) ?? (await cmd.run(req));
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`${e.message}\n`);

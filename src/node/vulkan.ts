@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { constants, homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export const CHROMIUM_DIR = '/usr/lib/chromium';
 export const SWIFTSHADER_ICD = `${CHROMIUM_DIR}/vk_swiftshader_icd.json`;
@@ -114,6 +114,39 @@ export function vulkanPlan(
 }
 
 /**
+ * The environment for Chromium's SwiftShader when Dawn found no adapter on the drivers in place, with a note naming
+ * them: Debian 12's lavapipe (mesa-vulkan-drivers) is such a driver ("Vulkan shaderUniform*ArrayDynamicIndexing
+ * required"), as is a GPU's driver Dawn blocklists. Undefined when SwiftShader is in use already or not installed.
+ */
+export function swiftShaderFallback(
+  env: NodeJS.ProcessEnv = process.env,
+  fs: FsProbe = realFs,
+  platform = process.platform,
+): VulkanPlan | undefined {
+  if (platform !== 'linux' || env.VK_ICD_FILENAMES === SWIFTSHADER_ICD || env.VK_DRIVER_FILES === SWIFTSHADER_ICD) return undefined;
+  const plan = vulkanPlan({ adapter: 'swiftshader' }, env, fs, platform);
+  if (!plan.set.VK_ICD_FILENAMES && !plan.set.VK_DRIVER_FILES) return undefined;
+  const given = split(env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES);
+  const found = given.length ? given : icdDirs(env).flatMap((d) => fs.list(d).filter((f) => f.endsWith('.json')));
+  const drivers = found.length ? [...new Set(found.map((f) => basename(f)))].join(', ') : 'no Vulkan driver';
+  return {
+    set: plan.set,
+    note: `Vulkan: Dawn found no adapter on ${drivers}; using Chromium's SwiftShader (a CPU implementation of Vulkan: slow) from ${CHROMIUM_DIR} instead`,
+  };
+}
+
+/** Starts this script again with `set` added to the environment; returns the child's exit code. */
+function relaunch(set: Record<string, string>): number {
+  const script = process.argv[1];
+  const r = spawnSync(process.execPath, [...process.execArgv, script, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, ...set, [RELAUNCHED]: '1' },
+  });
+  if (r.error) throw r.error;
+  return r.status ?? 128 + (r.signal ? constants.signals[r.signal] : 0);
+}
+
+/**
  * Starts this script again with the Vulkan environment when it needs one, and returns the child's exit code;
  * undefined when this process can go on as it is (nothing to set, or it is the relaunched one).
  */
@@ -122,11 +155,20 @@ export function relaunchWithVulkan(opts: { adapter?: string }, log: (line: strin
   const plan = vulkanPlan(opts);
   if (!plan.note) return undefined;
   log(plan.note);
-  const script = process.argv[1];
-  const r = spawnSync(process.execPath, [...process.execArgv, script, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, ...plan.set, [RELAUNCHED]: '1' },
-  });
-  if (r.error) throw r.error;
-  return r.status ?? 128 + (r.signal ? constants.signals[r.signal] : 0);
+  return relaunch(plan.set);
+}
+
+/**
+ * When no adapter was asked for and `hasAdapter` (Dawn's answer in this environment) is false, starts this script
+ * again on Chromium's SwiftShader and returns the child's exit code; undefined when this process can go on.
+ */
+export async function relaunchWhenNoAdapter(
+  opts: { adapter?: string },
+  hasAdapter: () => Promise<boolean>,
+  log: (line: string) => void,
+): Promise<number | undefined> {
+  const plan = opts.adapter ? undefined : swiftShaderFallback();
+  if (!plan || (await hasAdapter())) return undefined;
+  log(plan.note!);
+  return relaunch(plan.set);
 }

@@ -3,7 +3,7 @@
 // First: WebGPU's globals (src/node/train.ts reaches src/gpu/buffers.ts, which reads GPUBufferUsage on load).
 import '../../src/node/dawn';
 import { describe, expect, test } from 'vitest';
-import { CHROMIUM_DIR, SWIFTSHADER_ICD, vulkanPlan, type FsProbe } from '../../src/node/vulkan';
+import { CHROMIUM_DIR, SWIFTSHADER_ICD, swiftShaderFallback, vulkanPlan, type FsProbe } from '../../src/node/vulkan';
 import { trainRequest, type TrainRequest } from '../../src/node/train';
 import { benchRequest } from '../../src/node/bench';
 import { torchScriptRequest } from '../../src/node/torchScriptCmd';
@@ -64,6 +64,27 @@ describe('vulkanPlan', () => {
     expect(vulkanPlan({}, env, machine(chromium), 'linux')).toEqual({ set: {} });
     expect(vulkanPlan({}, {}, machine([]), 'linux')).toEqual({ set: {} });
     expect(vulkanPlan({}, {}, machine(chromium), 'darwin')).toEqual({ set: {} });
+  });
+});
+
+describe('swiftShaderFallback (when Dawn found no adapter)', () => {
+  const gpuMachine = machine([...chromium, ...loader, ...mesa, '/dev/dri/renderD128']);
+  test("a GPU device with only Mesa's drivers (Dawn rejects lavapipe): SwiftShader, naming the drivers it tried", () => {
+    const plan = swiftShaderFallback({}, gpuMachine, 'linux')!;
+    expect(plan.set).toEqual({ VK_ICD_FILENAMES: SWIFTSHADER_ICD });
+    expect(plan.note).toBe(
+      "Vulkan: Dawn found no adapter on lvp_icd.x86_64.json, intel_icd.x86_64.json; using Chromium's SwiftShader (a CPU implementation of Vulkan: slow) from /usr/lib/chromium instead",
+    );
+  });
+  test("the user's driver that gave none: replaced, and named", () => {
+    const plan = swiftShaderFallback({ VK_DRIVER_FILES: '/opt/lvp.json' }, gpuMachine, 'linux')!;
+    expect(plan.set).toEqual({ VK_ICD_FILENAMES: SWIFTSHADER_ICD, VK_DRIVER_FILES: SWIFTSHADER_ICD });
+    expect(plan.note).toMatch(/no adapter on lvp\.json;/);
+  });
+  test('SwiftShader in use already, no Chromium, or not Linux: nothing to fall back to', () => {
+    expect(swiftShaderFallback({ VK_ICD_FILENAMES: SWIFTSHADER_ICD }, gpuMachine, 'linux')).toBeUndefined();
+    expect(swiftShaderFallback({}, machine([...loader, ...mesa]), 'linux')).toBeUndefined();
+    expect(swiftShaderFallback({}, gpuMachine, 'darwin')).toBeUndefined();
   });
 });
 

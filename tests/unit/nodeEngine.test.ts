@@ -8,7 +8,7 @@
 import '../../src/node/dawn';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
@@ -23,7 +23,7 @@ import { Rng } from '../../src/util/rng';
 import { decodeSafetensors } from '../../src/model/safetensors';
 import { readCheckpoint } from '../../src/train/checkpoint';
 import { RECORD_BYTES } from '../../src/data/cifar';
-import { vulkanPlan } from '../../src/node/vulkan';
+import { SWIFTSHADER_ICD, vulkanPlan } from '../../src/node/vulkan';
 import { writeTar } from '../support/tarWriter';
 import { GOLDEN, goldenInputFiles } from '../golden/resnet8Inputs';
 import { ENGINE_LOSSES, expectEngineLosses, expectGoldenSetup, expectTorchGolden } from '../golden/goldenChecks';
@@ -231,6 +231,42 @@ describe('train CLI', () => {
     });
     expect(ckpt.momentum).toBeDefined();
   }, 180_000);
+
+  // Debian 12's lavapipe, named as the driver: Dawn finds no adapter on it ("shaderUniform*ArrayDynamicIndexing
+  // required"), and the CLI must go on by itself on Chromium's SwiftShader, saying so.
+  const lavapipe = '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json';
+  test.skipIf(!existsSync(lavapipe) || !existsSync(SWIFTSHADER_ICD))(
+    'a driver Dawn rejects (lavapipe): falls back to SwiftShader and says why',
+    async () => {
+      const data = join(dir, 'fallback.tar.gz');
+      writeFileSync(data, syntheticTarball(8, 4));
+      const args = [
+        'train',
+        '--depth',
+        '8',
+        '--width',
+        '4',
+        '--batch',
+        '4',
+        '--steps',
+        '1',
+        '--data',
+        data,
+        '--out',
+        join(dir, 'fallback'),
+        '--no-progress',
+      ];
+      const { code, stderr } = await node([bundle, ...args], {
+        ...process.env,
+        VK_ICD_FILENAMES: lavapipe,
+        RESNET_PLAYGROUND_VULKAN_ENV: '',
+      });
+      expect(code, stderr).toBe(0);
+      expect(stderr).toMatch(/Vulkan: Dawn found no adapter on lvp_icd\.x86_64\.json; using Chromium's SwiftShader/);
+      expect(stderr).toMatch(/adapter: google swiftshader/i);
+    },
+    180_000,
+  );
 
   test('bad options: exit code 2 and a message naming the option, before any GPU work', async () => {
     const r = await node([bundle, 'train', '--depth', '9', '--data', bundle]);
