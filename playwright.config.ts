@@ -19,6 +19,12 @@ const tarball = process.env.CIFAR10_TARBALL ?? (existsSync(sharedSubset) ? share
 export default defineConfig({
   testDir: 'tests/e2e',
   testMatch: '**/*.spec.ts',
+  // 'chromium': Playwright drives Chromium; 'firefox': tests/e2e/firefox drives Firefox itself through puppeteer-core
+  // (Playwright's Firefox is a patched build that needs a download), against the same preview server.
+  projects: [
+    { name: 'chromium', testIgnore: 'firefox/**' },
+    { name: 'firefox', testMatch: 'firefox/**/*.spec.ts' },
+  ],
   outputDir: 'test-results',
   timeout: 600_000,
   expect: { timeout: 120_000 },

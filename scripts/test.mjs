@@ -1,10 +1,12 @@
 // `npm test`: typecheck, Node unit tests, in-browser GPU tests, then the Playwright end-to-end suite, and its
-// timing-sensitive specs once more under a CPU burner (E2E_LOAD=1).
+// timing-sensitive specs once more under a CPU burner (E2E_LOAD=1); then the GPU suite and the end-to-end smoke in
+// Firefox (a second WebGPU implementation: wgpu/naga), where Firefox is installed (under CI it must be).
 // Finds a Chromium first and says what to install when there is none.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { findChromium } from './chromium.mjs';
 import { isCI } from './ci.mjs';
+import { findFirefox } from './firefox.mjs';
 
 function browserOrExplain() {
   const found = findChromium();
@@ -49,8 +51,17 @@ step('lint', 'npx', ['eslint', '.']);
 step('format', 'npx', ['prettier', '--check', '.']);
 step('unit', 'npx', ['vitest', 'run', '--project', 'unit']);
 step('gpu', 'npx', ['vitest', 'run', '--project', 'gpu']);
-if (existsSync('playwright.config.ts') && existsSync('tests/e2e')) {
-  step('e2e', 'npx', ['playwright', 'test']);
-  // The specs whose correctness must not depend on timing, again with every core busy (tests/e2e/load.ts).
-  step('e2e under load', 'npx', ['playwright', 'test', 'tests/e2e/lifecycle.spec.ts', 'tests/e2e/resume.spec.ts'], { E2E_LOAD: '1' });
+step('e2e', 'npx', ['playwright', 'test', '--project', 'chromium']);
+// The specs whose correctness must not depend on timing, again with every core busy (tests/e2e/load.ts).
+step('e2e under load', 'npx', ['playwright', 'test', '--project', 'chromium', 'tests/e2e/lifecycle.spec.ts', 'tests/e2e/resume.spec.ts'], {
+  E2E_LOAD: '1',
+});
+if (findFirefox()) {
+  step('gpu in firefox', 'npx', ['vitest', 'run', '--project', 'gpu-firefox']);
+  step('e2e in firefox', 'npx', ['playwright', 'test', '--project', 'firefox']);
+} else if (isCI) {
+  console.error('\nCI run: no Firefox (firefox-esr) for the GPU suite and the smoke in Firefox; .ci/run installs it.');
+  process.exit(1);
+} else {
+  console.log('\n=== firefox: skipped (no Firefox: `sudo apt-get install -y firefox-esr mesa-vulkan-drivers`, or set FIREFOX_PATH)');
 }

@@ -101,7 +101,6 @@ export class Run {
     this.paramCount = countParams(config.model).trainable;
     this.evaluator = new Evaluator(gpu, network, readback, splits.norm, config.batchSize);
     this.snapshots = new SnapshotKeeper(network);
-    this.snapshots.take(0);
   }
 
   /** Builds the network and the per-step dispatches; ConfigError / GpuCapacityError for impossible configs. */
@@ -149,6 +148,7 @@ export class Run {
       const run = new Run(gpu, id, name, config, network, dataset, splits, target, aug, probe, indices, history, readback, sink);
       run.owned.push(...restricted.owned);
       dataset.retain();
+      await run.setStep(0); // the initial state as the first snapshot
       return run;
     } catch (e) {
       owned.forEach((x) => x.destroy());
@@ -338,16 +338,19 @@ export class Run {
     this.nanReported = false;
   }
 
-  /** After loading a checkpoint into the network: continue from `step`. */
-  setStep(step: number): void {
+  /**
+   * After building or loading a checkpoint into the network: continue from `step`. Settles once the state is the
+   * snapshot a non-finite loss goes back to (so one exists before the first step, whenever readbacks arrive).
+   */
+  setStep(step: number): Promise<void> {
     this.step = step;
     this.pending = [];
-    this.snapshots.take(step);
+    return this.snapshots.take(step, true);
   }
 
   /** Takes a snapshot of the state after the steps submitted so far (when the run pauses). */
   snapshotNow(): void {
-    if (!this.destroyed) this.snapshots.take(this.step);
+    if (!this.destroyed) void this.snapshots.take(this.step);
   }
 
   /** The last good state kept on the CPU: what a rebuilt run starts from after the device is lost. */
@@ -359,7 +362,9 @@ export class Run {
   restoreSnapshot(s: Snapshot): void {
     this.network.setState(s.state);
     this.network.setMomentum(s.momentum);
-    this.setStep(s.step);
+    this.step = s.step;
+    this.pending = [];
+    this.snapshots.keep(s);
   }
 
   /**

@@ -283,7 +283,7 @@ export class Trainer {
       );
     }
     run.network.setState(merged.state);
-    run.setStep(0); // the rollback snapshot holds the loaded weights
+    await run.setStep(0); // the rollback snapshot holds the loaded weights
     if (start) await Promise.all([run, ...(twin ? [twin] : [])].map((r) => this.life.start(r)));
   }
 
@@ -298,7 +298,7 @@ export class Trainer {
     const run = await this.createRun(runId, name || ckpt.meta.name, ckpt.meta.config, false);
     if (!run) return;
     applyCheckpoint(run.network, ckpt);
-    run.setStep(ckpt.meta.step);
+    await run.setStep(ckpt.meta.step);
     this.life.built(run, run.step >= run.totalSteps ? 'done' : 'paused');
   }
 }

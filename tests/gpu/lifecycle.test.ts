@@ -145,3 +145,25 @@ describe('the run lifecycle with readbacks delayed by 0-500 ms', () => {
     await trainer.handle({ type: 'deleteRun', runId: 'nan' });
   });
 });
+
+// The same fault with the state snapshots' readbacks (every map of 4 kB or more) 1.5 s late and the loss readbacks at
+// once: the loss turns non-finite long before any snapshot has come back, and the run must still go back to a state
+// it kept (the initial one, which the run waits for when it is built), not stop where it was with nothing kept.
+test('a non-finite loss before any snapshot has come back: still rolled back, to the initial state', async () => {
+  const restore = delayReadbacks(1500, 1, 4096);
+  const log = new EventLog();
+  const trainer = new Trainer(log.post, { cache: false });
+  try {
+    await trainer.setData(syntheticCifar(400, 64), 'synthetic');
+    const config = runConfig({ model: small, batchSize: 8, lr: 1e30, steps: 60 });
+    await trainer.handle({ type: 'createRun', runId: 'nan', name: 'nan', config, start: true });
+    const err = await log.wait('error', (e) => e.runId === 'nan', 240_000);
+    expect(err.code).toBe('nan-loss');
+    expect(err.rolledBackTo, err.message).toBe(0);
+    const paused = await log.wait('runState', (e) => e.runId === 'nan' && e.state === 'paused', 240_000);
+    expect(paused.step).toBe(0);
+  } finally {
+    restore();
+    await trainer.handle({ type: 'deleteRun', runId: 'nan' });
+  }
+});
