@@ -51,14 +51,14 @@ step('lint', 'npx', ['eslint', '.']);
 step('format', 'npx', ['prettier', '--check', '.']);
 step('unit', 'npx', ['vitest', 'run', '--project', 'unit']);
 step('gpu', 'npx', ['vitest', 'run', '--project', 'gpu']);
-step('e2e', 'npx', ['playwright', 'test', '--project', 'chromium']);
+step('e2e', 'npx', ['playwright', 'test', '--project=chromium']);
 // The specs whose correctness must not depend on timing, again with every core busy (tests/e2e/load.ts).
-step('e2e under load', 'npx', ['playwright', 'test', '--project', 'chromium', 'tests/e2e/lifecycle.spec.ts', 'tests/e2e/resume.spec.ts'], {
+step('e2e under load', 'npx', ['playwright', 'test', '--project=chromium', 'tests/e2e/lifecycle.spec.ts', 'tests/e2e/resume.spec.ts'], {
   E2E_LOAD: '1',
 });
 if (findFirefox()) {
   step('gpu in firefox', 'npx', ['vitest', 'run', '--project', 'gpu-firefox']);
-  step('e2e in firefox', 'npx', ['playwright', 'test', '--project', 'firefox']);
+  step('e2e in firefox', 'npx', ['playwright', 'test', '--project=firefox']);
 } else if (isCI) {
   console.error('\nCI run: no Firefox (firefox-esr) for the GPU suite and the smoke in Firefox; .ci/run installs it.');
   process.exit(1);
