@@ -24,6 +24,13 @@ test('a reload mid-run offers Resume; the run goes on from its checkpoint and fi
   expect(checkpoint).toBeGreaterThan(0);
   expect(checkpoint).toBeLessThan(STEPS);
   const resume = row.getByRole('button', { name: `Resume resnet-8 from step ${checkpoint}` });
+  // Said on the row before the click: where it goes on from, and which steps are trained again.
+  const shown = await stepOf(page, 'resnet-8');
+  await expect(row.getByTestId('run-note')).toHaveText(
+    checkpoint >= shown
+      ? `Train on from its checkpoint at step ${checkpoint}: nothing is trained again.`
+      : `Checkpoint at step ${checkpoint}; steps ${checkpoint + 1}-${shown} will be trained again (the same batches, so the same losses).`,
+  );
   await expect(resume).toBeDisabled(); // until the data is back
   // The data comes back from the browser cache (the mock worker keeps none: then from the server copy).
   const status = page.locator('.data-status');
@@ -63,6 +70,18 @@ test('a reload mid-run offers Resume; the run goes on from its checkpoint and fi
     .filter((l) => l.startsWith('train,'))
     .map((l) => Number(l.split(',')[1]));
   expect(steps).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+});
+
+test('a run reloaded before its first checkpoint says why it cannot be resumed', async ({ page }) => {
+  await openWithData(page, tinyUrl({ steps: '400' }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect.poll(() => stepOf(page, 'resnet-8'), { timeout: 120_000 }).toBeGreaterThan(0);
+  const row = runRow(page, 'resnet-8');
+  expect(await row.getAttribute('data-checkpoint-step')).toBeNull();
+  await page.reload();
+  await expect(badge(page, 'resnet-8')).toHaveText('saved');
+  await expect(row.getByRole('button', { name: /^Resume/ })).toHaveCount(0);
+  await expect(row.getByTestId('run-note')).toHaveText(/^No checkpoint of this run is kept .* so it cannot be resumed; its curves stay\.$/);
 });
 
 test('the Storage section shows what the app keeps, and its buttons clear it', async ({ page }) => {

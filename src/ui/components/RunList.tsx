@@ -32,12 +32,22 @@ function resumeWord(r: RunView): string {
   return `Checkpoint at step ${c}; steps ${c + 1}-${r.step} will be trained again (the same batches, so the same losses)`;
 }
 
+/** What the row says under itself about going on, where a click would not do what a person assumes; else undefined. */
+function resumeNote(r: RunView): string | undefined {
+  if (r.live || r.pendingLoad) return undefined;
+  if (r.interrupted) return `${resumeWord(r)}.`;
+  if (!r.hasCheckpoint && r.state !== 'done' && r.state !== 'error' && r.step > 0)
+    return `No checkpoint of this run is kept (the first comes after a few hundred steps or 30 s of training, or at a pause or stop), so it cannot be resumed; its curves stay.`;
+  return undefined;
+}
+
 function RunRow({ r, index, selected }: { r: RunView; index: number; selected: boolean }) {
   const select = useApp((s) => s.select);
   const bnMode = useApp((s) => s.bnMode);
   const test = latestTestAcc(r, bnMode) ?? latestTestAcc(r);
   const last = r.metrics.at(-1);
   const dataReady = useApp((s) => s.engine.status === 'ready' && s.data.status === 'ready');
+  const note = resumeNote(r);
   return (
     <li
       data-testid="run"
@@ -146,6 +156,11 @@ function RunRow({ r, index, selected }: { r: RunView; index: number; selected: b
           ✕
         </button>
       </span>
+      {note && (
+        <span className="run-note muted" data-testid="run-note">
+          {note}
+        </span>
+      )}
     </li>
   );
 }
@@ -158,50 +173,52 @@ export function RunList() {
   const fileRef = useRef<HTMLInputElement>(null);
   return (
     <section className="panel runs-panel" aria-labelledby="runs-title">
-      {/* One sticky block: the title, "Load checkpoint…" and the column names stay below the run-controls bar while rows show. */}
-      <div className="runs-head">
-        <header className="panel-head">
-          <h2 id="runs-title">Runs</h2>
-          <div className="panel-actions">
-            <button type="button" className="small" onClick={() => fileRef.current?.click()} disabled={!engineReady}>
-              Load checkpoint…
-            </button>
-            <input
-              ref={fileRef}
-              type="file"
-              accept=".safetensors"
-              hidden
-              aria-label="Checkpoint file"
-              onChange={(e) => {
-                const f = e.target.files?.[0];
-                if (f) void loadCheckpointFile(f);
-                e.target.value = '';
-              }}
-            />
-          </div>
-        </header>
-        {order.length > 0 && (
-          <div className="run-head" aria-hidden>
-            <span>Run</span>
-            <span>State</span>
-            <span className="num">Step</span>
-            <span className="num">Loss</span>
-            <span className="num">Test acc.</span>
-            <span />
-          </div>
+      <div className="runs-grid">
+        {/* One sticky block: the title, "Load checkpoint…" and the column names stay below the run-controls bar while rows show. */}
+        <div className="runs-head">
+          <header className="panel-head">
+            <h2 id="runs-title">Runs</h2>
+            <div className="panel-actions">
+              <button type="button" className="small" onClick={() => fileRef.current?.click()} disabled={!engineReady}>
+                Load checkpoint…
+              </button>
+              <input
+                ref={fileRef}
+                type="file"
+                accept=".safetensors"
+                hidden
+                aria-label="Checkpoint file"
+                onChange={(e) => {
+                  const f = e.target.files?.[0];
+                  if (f) void loadCheckpointFile(f);
+                  e.target.value = '';
+                }}
+              />
+            </div>
+          </header>
+          {order.length > 0 && (
+            <div className="run-head" aria-hidden>
+              <span>Run</span>
+              <span>State</span>
+              <span className="num">Step</span>
+              <span className="num">Loss</span>
+              <span className="num">Test acc.</span>
+              <span />
+            </div>
+          )}
+        </div>
+        {order.length === 0 ? (
+          <p className="empty muted">
+            No runs yet. Load the data, pick a configuration and press Train — or compare a plain and a residual net.
+          </p>
+        ) : (
+          <ul className="run-list">
+            {order.map((id, i) => (
+              <RunRow key={id} r={runs[id]} index={i} selected={id === selectedId} />
+            ))}
+          </ul>
         )}
       </div>
-      {order.length === 0 ? (
-        <p className="empty muted">
-          No runs yet. Load the data, pick a configuration and press Train — or compare a plain and a residual net.
-        </p>
-      ) : (
-        <ul className="run-list">
-          {order.map((id, i) => (
-            <RunRow key={id} r={runs[id]} index={i} selected={id === selectedId} />
-          ))}
-        </ul>
-      )}
     </section>
   );
 }

@@ -1,0 +1,72 @@
+// The layout holds at phone, tablet and desktop widths (issue 22): nothing overflows the page sideways, each column
+// name of the Runs table sits over its column's cells, and no panel covers another. A screenshot per width is kept
+// in test-results/ (layout-<width>.png).
+import { expect } from '@playwright/test';
+import { badge, openWithData, runRow, test, tinyUrl } from './helpers';
+
+const WIDTHS = [360, 390, 768, 1280, 1440];
+
+interface Box {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+test('at 360, 390, 768, 1280 and 1440 px: no sideways overflow, the Runs columns line up, no panel over another', async ({ page }) => {
+  await openWithData(page, tinyUrl({ steps: '2' }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
+  await expect(runRow(page, 'resnet-8')).toHaveCount(1);
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.waitForTimeout(300); // container queries and charts settle
+    await page.screenshot({ path: test.info().outputPath(`layout-${width}.png`), fullPage: true });
+    const m = await page.evaluate(() => {
+      const box = (e: Element): Box => {
+        const r = e.getBoundingClientRect();
+        return { left: r.left, right: r.right, top: r.top + scrollY, bottom: r.bottom + scrollY };
+      };
+      const shown = (e: Element) => getComputedStyle(e).display !== 'none' && e.getBoundingClientRect().width > 0;
+      const head = [...document.querySelectorAll('.run-head > span')].filter(shown);
+      const row = document.querySelector('[data-testid="run"]')!;
+      const cells = [...row.children].filter(shown).slice(0, head.length);
+      const panels = [...document.querySelectorAll('section.panel')]
+        .filter(shown)
+        .map((p) => ({ id: p.getAttribute('aria-labelledby') ?? p.className, ...box(p) }));
+      const wide = [...document.querySelectorAll('body *')]
+        .filter((e) => shown(e) && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+        .filter((e) => !e.closest('[data-overflow-ok]'))
+        .slice(0, 8)
+        .map(
+          (e) =>
+            `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} "${(e.textContent ?? '').slice(0, 30)}" to ${e.getBoundingClientRect().right.toFixed(0)}`,
+        );
+      return {
+        scroll: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        wide,
+        head: head.map((h) => ({ text: h.textContent, ...box(h) })),
+        cells: cells.map(box),
+        panels,
+      };
+    });
+    expect.soft(m.scroll, `${width} px: the page scrolls sideways (${m.wide.join(', ')})`).toBeLessThanOrEqual(0);
+    expect.soft(m.head.length, `${width} px: column names`).toBeGreaterThanOrEqual(4);
+    m.head.forEach((h, i) => {
+      const c = m.cells[i];
+      const where = `${width} px: column '${h.text}' [${h.left.toFixed(0)}, ${h.right.toFixed(0)}] over its cells [${c.left.toFixed(0)}, ${c.right.toFixed(0)}]`;
+      expect.soft(Math.abs(h.left - c.left), where).toBeLessThanOrEqual(1.5);
+      // a cell may be narrower than its column (a badge), never wider
+      expect.soft(c.right - h.right, where).toBeLessThanOrEqual(1.5);
+    });
+    const overlaps: string[] = [];
+    for (const [i, a] of m.panels.entries())
+      for (const b of m.panels.slice(i + 1)) {
+        const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (w > 1 && h > 1) overlaps.push(`${a.id} and ${b.id} (${w.toFixed(0)} x ${h.toFixed(0)} px)`);
+      }
+    expect.soft(overlaps, `${width} px: panels over each other`).toEqual([]);
+  }
+});
