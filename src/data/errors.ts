@@ -25,12 +25,19 @@ export class DatasetError extends Error {
   readonly file?: string;
   /** 0-based record (image) index inside `file`, for record-level errors. */
   readonly record?: number;
+  /** What to do, where it is more specific than the code's general advice. */
+  readonly advice?: string;
 
-  constructor(code: DatasetErrorCode, message: string, details: { file?: string; record?: number; cause?: unknown } = {}) {
+  constructor(
+    code: DatasetErrorCode,
+    message: string,
+    details: { file?: string; record?: number; cause?: unknown; advice?: string } = {},
+  ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
     this.file = details.file;
     this.record = details.record;
+    this.advice = details.advice;
   }
 }
 

@@ -4,11 +4,11 @@
 import { loadCifar10, type Cifar10, type LoadProgress } from '../data/cifar';
 import { loadCachedDataset, saveCachedDataset } from '../data/cache';
 import { DatasetError } from '../data/errors';
-import type { DataSource, DatasetSummary, WorkerEvent } from './protocol';
+import { SERVER_DATA_URL, type DataSource, type DatasetSummary, type WorkerEvent } from './protocol';
 import { datasetQuotaEvent, isQuotaError } from './storage';
 
 /** Where vite.config.ts serves the local archive (data/cifar-10-binary.tar.gz or $CIFAR10_TARBALL). */
-export const SERVER_DATA_URL = '/data/cifar10.tar.gz';
+export { SERVER_DATA_URL } from './protocol';
 /** The cache holds one dataset; every source saves under this key, and { kind: 'cache' } loads it. */
 export const CACHE_KEY = 'cifar10';
 
@@ -42,32 +42,43 @@ export async function loadFromSource(
     case 'server':
     case 'url': {
       const url = source.kind === 'server' ? SERVER_DATA_URL : source.url;
-      const label = source.kind === 'server' ? 'the local server' : url;
+      const server = source.kind === 'server';
+      // The local server's archive comes from `npm run fetch-data` or CIFAR10_TARBALL (vite.config.ts).
+      const noArchive =
+        'Pick the file (cifar-10-binary.tar.gz), or run `npm run fetch-data` (or set CIFAR10_TARBALL) and restart the server.';
       let res: Response;
       try {
         res = await fetch(base ? new URL(url, base) : url);
       } catch (e) {
         throw new DatasetError(
           'fetch-failed',
-          `Could not reach ${label} for CIFAR-10 (${(e as Error).message}). Check the address or the connection, or pick the file.`,
-          { cause: e },
+          `Could not reach ${server ? 'the local server' : url} for CIFAR-10 (${(e as Error).message}).`,
+          {
+            cause: e,
+            advice: server
+              ? 'Check that the server is running, or pick the file.'
+              : 'Check the address and the connection, or pick the file.',
+          },
         );
       }
       if (!res.ok || !res.body) {
-        const hint =
-          source.kind === 'server'
-            ? ' The server has no local archive: run `npm run fetch-data` (or set CIFAR10_TARBALL) and restart it, or pick the file.'
-            : ' Check the address, or download the file and pick it.';
-        throw new DatasetError('fetch-failed', `${label} answered ${res.status} ${res.statusText} for ${url}.${hint}`);
+        throw server
+          ? new DatasetError('fetch-failed', `The local server has no CIFAR-10 archive (${res.status} ${res.statusText} for ${url}).`, {
+              advice: noArchive,
+            })
+          : new DatasetError('fetch-failed', `The address ${url} answered ${res.status} ${res.statusText}.`, {
+              advice: 'Check the address, or download the file and pick it.',
+            });
       }
       if ((res.headers.get('Content-Type') ?? '').includes('text/html')) {
         // A dev server without the archive answers unknown paths with the app's page.
-        const hint =
-          source.kind === 'server'
-            ? ' Run `npm run fetch-data` (or set CIFAR10_TARBALL) and restart the server, or pick the file.'
-            : ' Check the address.';
-        throw new DatasetError('fetch-failed', `${label} has no CIFAR-10 archive at ${url}: it answered with a web page.${hint}`);
+        throw server
+          ? new DatasetError('fetch-failed', `The local server has no CIFAR-10 archive (it answered ${url} with a web page).`, {
+              advice: noArchive,
+            })
+          : new DatasetError('fetch-failed', `The address ${url} is a web page, not a CIFAR-10 archive.`, { advice: 'Check the address.' });
       }
+      const label = server ? 'the local server' : url;
       const length = Number(res.headers.get('Content-Length'));
       const totalBytes = Number.isFinite(length) && length > 0 ? length : undefined;
       const name = source.kind === 'server' ? 'cifar10.tar.gz (local server)' : url.slice(url.lastIndexOf('/') + 1) || url;

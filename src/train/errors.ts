@@ -59,9 +59,10 @@ export function toErrorEvent(e: unknown, runId?: RunId): ErrorEvent {
     return errorEvent('no-data', message, runId, 'Load CIFAR-10 from the local server, a file, or a URL; it is cached afterwards.');
   if (e instanceof DatasetError) {
     const advice =
-      e.code === 'fetch-failed' || e.code === 'read-failed'
+      e.advice ??
+      (e.code === 'fetch-failed' || e.code === 'read-failed'
         ? 'Check the address or your connection, or pick the file instead.'
-        : ADVICE['bad-data'];
+        : ADVICE['bad-data']);
     return errorEvent('bad-data', message, runId, advice);
   }
   if (e instanceof WebGpuUnavailableError) return errorEvent('no-webgpu', message, runId);

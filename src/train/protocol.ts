@@ -76,6 +76,9 @@ export interface MemoryPlanFigures {
   extraForwardPct: number;
 }
 
+/** Where { kind: 'server' } loads CIFAR-10 from: the page's own server (vite.config.ts serves it). */
+export const SERVER_DATA_URL = '/data/cifar10.tar.gz';
+
 export type DataSource = { kind: 'server' } | { kind: 'url'; url: string } | { kind: 'file'; file: Blob; name: string } | { kind: 'cache' };
 
 export type Command =

@@ -22,6 +22,16 @@ test('loads CIFAR-10 from the server copy with progress and a summary', async ({
   await expect(page.locator('.data-summary')).toContainText('airplane, automobile, bird, cat, deer, dog, frog, horse, ship, truck');
 });
 
+test('a server without a copy of CIFAR-10: no "Load server copy", and words that say what to do instead', async ({ page }) => {
+  await page.route('**/data/cifar10.tar.gz', (r) => r.fulfill({ status: 404, body: 'Not Found' }));
+  await page.goto('/');
+  await expect(page.getByTestId('engine-status')).toHaveClass(/ready/, { timeout: 120_000 });
+  await expect(page.getByTestId('no-server-copy')).toHaveText(
+    'This server has no copy of CIFAR-10: pick the file below (cifar-10-binary.tar.gz), or run npm run fetch-data and restart the server.',
+  );
+  await expect(page.getByRole('button', { name: 'Load server copy' })).toHaveCount(0);
+});
+
 test('trains a run: the step counter and the loss curve advance', async ({ page }) => {
   await openWithData(page, tinyUrl({ steps: '150', evalEvery: '50' }));
   await page.getByRole('button', { name: 'Train', exact: true }).click();

@@ -47,7 +47,7 @@ export function BnModePanel() {
       <div className="bn-accs">
         {(['eval', 'train'] as const).map((m) => (
           <div key={m} className={`bn-acc ${bnMode === m ? 'on' : ''}`} data-testid={`bn-acc-${m}`}>
-            <span className="muted small">BN {m} mode</span>
+            <span className="muted small">Test accuracy, BN {m} mode</span>
             <b>{pct(acc[m]?.accuracy)}</b>
             <span className="muted small">
               {acc[m] ? `step ${acc[m].step} · ${acc[m].images.toLocaleString('en-US')} images` : 'not measured'}

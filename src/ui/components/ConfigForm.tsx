@@ -131,7 +131,7 @@ export function ConfigForm() {
             Schedule
           </label>
           <select id="cfg-schedule" value={f.schedule} onChange={(e) => setForm({ schedule: e.target.value as FormConfig['schedule'] })}>
-            <option value="step">Step (÷10 at 50%, 75%)</option>
+            <option value="step">Step (÷10 at 50% and 75% of the steps)</option>
             <option value="cosine">Cosine</option>
             <option value="constant">Constant</option>
           </select>

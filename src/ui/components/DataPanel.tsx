@@ -1,12 +1,13 @@
 // Data: whether CIFAR-10 is loaded, loading it (server copy, a picked or dropped file, a URL) with
 // progress, the dataset summary and a few sample images.
-import { useState, type DragEvent } from 'react';
+import { useEffect, useState, type DragEvent } from 'react';
 import { loadData } from '../actions';
 import { useApp } from '../store';
 import type { DataProgress } from '../store/types';
 import { Panel } from './controls';
 import { CifarImage } from './images';
 import { StorageSection } from './StorageSection';
+import { serverHasCopy } from '../lib/serverCopy';
 
 const PHASES: Record<DataProgress['phase'], string> = {
   download: 'Reading',
@@ -29,6 +30,11 @@ export function DataPanel() {
   const engineReady = useApp((s) => s.engine.status === 'ready');
   const [url, setUrl] = useState('');
   const [dragging, setDragging] = useState(false);
+  // Offered only where the server has a copy (asked once; until the answer comes, offered).
+  const [serverCopy, setServerCopy] = useState<boolean | undefined>();
+  useEffect(() => {
+    void serverHasCopy().then(setServerCopy);
+  }, []);
   const busy = data.status === 'loading' && !data.quiet;
   const canLoad = engineReady && !busy;
 
@@ -100,9 +106,16 @@ export function DataPanel() {
       )}
 
       <div className="data-actions">
-        <button type="button" onClick={() => loadData({ kind: 'server' }, 'the server copy')} disabled={!canLoad}>
-          Load server copy
-        </button>
+        {serverCopy === false ? (
+          <p className="muted small" data-testid="no-server-copy">
+            This server has no copy of CIFAR-10: pick the file below (<code>cifar-10-binary.tar.gz</code>), or run{' '}
+            <code>npm run fetch-data</code> and restart the server.
+          </p>
+        ) : (
+          <button type="button" onClick={() => loadData({ kind: 'server' }, 'the server copy')} disabled={!canLoad}>
+            Load server copy
+          </button>
+        )}
         <label
           className={`drop ${dragging ? 'dragging' : ''} ${canLoad ? '' : 'disabled'}`}
           onDragOver={(e) => {

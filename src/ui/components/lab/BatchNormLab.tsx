@@ -37,7 +37,7 @@ export function BatchNormLab() {
               runs.map(({ run }) => {
                 const e = latestTestAcc(run, 'eval');
                 const t = latestTestAcc(run, 'train');
-                return `${run.name} ${pct(e?.accuracy)} eval / ${pct(t?.accuracy)} train`;
+                return `${run.name} test accuracy ${pct(e?.accuracy)} in BN eval mode / ${pct(t?.accuracy)} in BN train mode`;
               }),
             )}
         . Measure both in <a href="#bn-title">BatchNorm at test time</a>.
@@ -79,9 +79,9 @@ export function BatchNormLab() {
               <tr>
                 <th scope="col">run</th>
                 <th scope="col">batches</th>
-                <th scope="col">eval BN before</th>
-                <th scope="col">eval BN after</th>
-                <th scope="col">train BN</th>
+                <th scope="col">test accuracy, eval BN before</th>
+                <th scope="col">test accuracy, eval BN after</th>
+                <th scope="col">test accuracy, train BN</th>
               </tr>
             </thead>
             <tbody>

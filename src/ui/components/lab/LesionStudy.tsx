@@ -65,7 +65,7 @@ export function LesionStudy() {
               measured.map((m) => {
                 const errs = m.res.blocks.map((b) => b.error);
                 const mean = errs.reduce((a, b) => a + b, 0) / Math.max(1, errs.length);
-                return `${m.run.name} (${archOf(m.run) ?? 'net'}, step ${m.res.step}, ${m.res.images} test images) ${pct(m.res.baselineError)} whole, ${pct(mean)} on average and ${pct(Math.max(...errs))} at worst with a block removed`;
+                return `${m.run.name} (${archOf(m.run) ?? 'net'}, step ${m.res.step}, ${m.res.images} test images) test error ${pct(m.res.baselineError)} whole, ${pct(mean)} on average and ${pct(Math.max(...errs))} at worst with a block removed`;
               }),
             )}
             . Veit et al. (2016) find that residual nets degrade gracefully when one block is removed (they behave like ensembles of many
