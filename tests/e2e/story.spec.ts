@@ -53,9 +53,45 @@ test('Learn: one card per claim; "Run it" sets up the experiment', async ({ page
   for (let i = 0; i < 5; i++) await tour.getByRole('button', { name: 'Next' }).click();
   await expect(tour.getByRole('heading', { level: 2 })).toHaveText('Bottlenecks make deep nets cheaper');
   await tour.getByRole('button', { name: 'Run it' }).click();
+  // Asked first: nothing starts, and which settings of the form it replaces.
+  const confirm = tour.getByTestId('learn-confirm');
+  await expect(confirm.getByTestId('learn-estimate')).toHaveText('Set up ResNet-164: nothing starts training yet.');
+  await expect(confirm.getByTestId('learn-changes')).toContainText(
+    'It replaces these settings of your form: depth 20 → 164, shortcut A → B, block basic → bottleneck',
+  );
+  await expect(page.locator('#cfg-depth')).toHaveValue('20');
+  await confirm.getByRole('button', { name: 'Set up' }).click();
   await expect(page.locator('#cfg-depth')).toHaveValue('164');
   await expect(page.getByTestId('weights-bottleneck')).toHaveText('69,632');
   await expect(page.getByTestId('weights-basic')).toHaveText('1,179,648');
+});
+
+test('Learn: "Run it" says how long its runs take here, asks before replacing the form, and shows they run', async ({ page }) => {
+  await openWithData(page, tinyUrl({ steps: '6' }));
+  await page.getByRole('button', { name: 'Learn' }).click();
+  const tour = page.getByRole('dialog', { name: 'Learn' });
+  await tour.getByRole('button', { name: 'Next' }).click();
+  await tour.getByRole('button', { name: 'Run it' }).click();
+  // No run has measured this device yet: the work is said, and that its speed is unknown.
+  await expect(tour.getByTestId('learn-estimate')).toHaveText(
+    /^Train a small net: one run, [\d.]+·10\^\d+ multiply-adds; this device's speed is not measured yet/,
+  );
+  await expect(tour.getByTestId('learn-changes')).toContainText('width 4 → 8, batch 8 → 32');
+  await tour.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('run')).toHaveCount(0);
+  // A run measures it; then the estimate is a duration.
+  await tour.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
+  await page.getByRole('button', { name: 'Learn' }).click();
+  await tour.getByRole('button', { name: 'Next' }).click();
+  await tour.getByRole('button', { name: 'Run it' }).click();
+  await expect(tour.getByTestId('learn-estimate')).toHaveText(
+    /^Train a small net: one run, about [\d.]+ (s|min|h|days) here \(.* at the speed resnet-8 measured\)\.$/,
+  );
+  await tour.getByRole('button', { name: 'Start' }).click();
+  await expect(tour.getByTestId('learn-running')).toBeVisible();
+  await expect(page.getByTestId('run')).toHaveCount(2);
 });
 
 test('the memory meter plans the configured net with and without recomputation before training', async ({ page }) => {

@@ -2,7 +2,39 @@
 // up (and where it is cheap, starts) the experiment that checks it.
 import { useState } from 'react';
 import { useApp } from '../../store';
-import { learnCards } from './learnCards';
+import { deviceSpeed, estimateText, runMacs } from '../../lib/duration';
+import { formChanges } from '../../lib/formChanges';
+import { learnCards, type LearnCard } from './learnCards';
+import type { FormConfig } from '../../lib/formConfig';
+
+/** Before "Run it" acts: what it starts and how long that takes here, and which settings of the form it replaces. */
+function RunItConfirm({ card, form, onStart, onCancel }: { card: LearnCard; form: FormConfig; onStart: () => void; onCancel: () => void }) {
+  const runs = useApp((s) => s.runs);
+  const speed = deviceSpeed(Object.values(runs));
+  const starts = card.starts ?? [];
+  const changes = card.form ? formChanges(form, card.form) : [];
+  const macs = starts.reduce((a, f) => a + runMacs(f), 0);
+  return (
+    <div className="learn-confirm" role="group" aria-label="Before it runs" data-testid="learn-confirm">
+      <p data-testid="learn-estimate">
+        {starts.length === 0
+          ? `${card.runLabel}: nothing starts training yet.`
+          : `${card.runLabel}: ${starts.length === 1 ? 'one run' : `${starts.length} runs`}, ${estimateText(macs, speed)}.`}
+      </p>
+      <p data-testid="learn-changes">
+        {changes.length === 0 ? 'Your form stays as it is.' : `It replaces these settings of your form: ${changes.join(', ')}.`}
+      </p>
+      <div className="learn-nav">
+        <button type="button" className="primary" onClick={onStart}>
+          {starts.length ? 'Start' : 'Set up'}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
 
 export function LearnButton() {
   const [open, setOpen] = useState(false);
@@ -20,7 +52,14 @@ function LearnTour({ onClose }: { onClose: () => void }) {
   const form = useApp((s) => s.form);
   const cards = learnCards(form);
   const [i, setI] = useState(0);
+  const [confirming, setConfirming] = useState(false);
+  const [started, setStarted] = useState<number | undefined>();
+  const training = useApp((s) => Object.values(s.runs).some((r) => r.live && r.state === 'training'));
   const c = cards[i];
+  const go = (k: number) => {
+    setI(k);
+    setConfirming(false);
+  };
   return (
     <div className="learn" role="dialog" aria-label="Learn" aria-modal="false">
       <article className="learn-card" aria-labelledby="learn-title">
@@ -32,15 +71,43 @@ function LearnTour({ onClose }: { onClose: () => void }) {
         <p>
           <b>What to look for:</b> {c.look}
         </p>
-        <button type="button" className="primary" onClick={c.run} title={c.runLabel}>
-          Run it
-        </button>
+        {confirming ? (
+          <RunItConfirm
+            card={c}
+            form={form}
+            onCancel={() => setConfirming(false)}
+            onStart={() => {
+              setConfirming(false);
+              setStarted(i);
+              c.run();
+            }}
+          />
+        ) : (
+          <button
+            type="button"
+            className="primary"
+            onClick={() => setConfirming(true)}
+            title={c.runLabel}
+            disabled={started === i && training}
+          >
+            Run it
+          </button>
+        )}
+        {started === i && !confirming && (
+          <p className="muted" data-testid="learn-running" aria-live="polite">
+            {c.starts?.length
+              ? training
+                ? 'Running: the Runs panel shows its steps and time left.'
+                : 'Started; the Runs panel shows how it went.'
+              : 'Set up in the form.'}
+          </p>
+        )}
       </article>
       <div className="learn-nav">
-        <button type="button" onClick={() => setI(i - 1)} disabled={i === 0}>
+        <button type="button" onClick={() => go(i - 1)} disabled={i === 0}>
           Back
         </button>
-        <button type="button" onClick={() => setI(i + 1)} disabled={i === cards.length - 1}>
+        <button type="button" onClick={() => go(i + 1)} disabled={i === cards.length - 1}>
           Next
         </button>
         <button type="button" onClick={onClose}>

@@ -13,12 +13,23 @@ export interface LearnCard {
   look: string;
   run: () => void;
   runLabel: string;
+  /** The form it sets (shown as changes, asked before), and the form of each run it starts (its duration is said first). */
+  form?: FormConfig;
+  starts?: FormConfig[];
 }
+
+const twins = (f: FormConfig): FormConfig[] => [
+  { ...f, arch: 'residual' },
+  { ...f, arch: 'plain' },
+];
 
 const setForm = (f: Partial<FormConfig>) => useApp.getState().setForm(f);
 const scrollTo = (id: string) => document.getElementById(id)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
 
 export function learnCards(form: FormConfig): LearnCard[] {
+  const twins20 = { ...QUICK_LOOK, depth: 20 };
+  const twins56 = { ...QUICK_LOOK, depth: 56 };
+  const small500 = { ...QUICK_LOOK, depth: 20, width: 16, trainImages: 500, length: 600 };
   return [
     {
       title: 'A residual block adds its input back',
@@ -34,8 +45,10 @@ export function learnCards(form: FormConfig): LearnCard[] {
       ),
       look: 'The two runs share seed and batches; the “Plain vs residual” readout says whether their training errors differ by more than batch noise, and which way.',
       runLabel: 'Train plain and residual twins',
+      form: twins20,
+      starts: twins(twins20),
       run: () => {
-        setForm({ ...QUICK_LOOK, depth: 20 });
+        setForm(twins20);
         comparePlainVsResidual();
       },
     },
@@ -49,6 +62,8 @@ export function learnCards(form: FormConfig): LearnCard[] {
       ),
       look: 'In “BatchNorm mode”, compare the test accuracy with batch statistics and with running statistics; early in training they can differ a lot.',
       runLabel: 'Train a small net',
+      form: QUICK_LOOK,
+      starts: [QUICK_LOOK],
       run: () => {
         setForm(QUICK_LOOK);
         train();
@@ -65,6 +80,7 @@ export function learnCards(form: FormConfig): LearnCard[] {
       ),
       look: 'In “Depth sweep”, the line under the table says whether your deepest plain net trained worse than your shallowest, beyond noise. The black marks are the paper’s Table 6 (residual nets, 64k steps).',
       runLabel: 'Start a depth sweep',
+      starts: LEARN_SWEEP.depths.flatMap((depth) => twins({ ...LEARN_SWEEP.form, depth })),
       run: () => {
         useSweep.getState().start(`s${Date.now().toString(36)}`, LEARN_SWEEP.form, LEARN_SWEEP.depths);
         scrollTo('story');
@@ -80,8 +96,10 @@ export function learnCards(form: FormConfig): LearnCard[] {
       ),
       look: 'Under the “Gradient norm per layer” chart, each run’s measured first/last gradient ratio. With BatchNorm, He et al. (2015, Sec. 4.1) found the plain nets’ gradients healthy; turn BatchNorm off to compare without it.',
       runLabel: 'Train 56-layer twins',
+      form: twins56,
+      starts: twins(twins56),
       run: () => {
-        setForm({ ...QUICK_LOOK, depth: 56 });
+        setForm(twins56);
         comparePlainVsResidual();
       },
     },
@@ -97,6 +115,7 @@ export function learnCards(form: FormConfig): LearnCard[] {
       ),
       look: 'In “More than 1000 layers”, compare the two planned memory bars before training starts, and the multiply-adds each step costs with recomputation.',
       runLabel: 'Set up ResNet-1202',
+      form: RESNET1202_RECIPE,
       run: () => {
         setForm(RESNET1202_RECIPE);
         scrollTo('story');
@@ -112,6 +131,7 @@ export function learnCards(form: FormConfig): LearnCard[] {
       ),
       look: 'In “Bottlenecks by the numbers”, change the channels and watch both counts; the ResNet-164 preset has 1.7M parameters, about as many as ResNet-110.',
       runLabel: 'Set up ResNet-164',
+      form: RESNET164_RECIPE,
       run: () => {
         setForm(RESNET164_RECIPE);
         scrollTo('story');
@@ -127,8 +147,10 @@ export function learnCards(form: FormConfig): LearnCard[] {
       ),
       look: 'In the error chart, the dashed training line falls far below the test points.',
       runLabel: 'Train on 500 images',
+      form: small500,
+      starts: [small500],
       run: () => {
-        setForm({ ...QUICK_LOOK, depth: 20, width: 16, trainImages: 500, length: 600 });
+        setForm(small500);
         train();
       },
     },
@@ -143,6 +165,7 @@ export function learnCards(form: FormConfig): LearnCard[] {
       ),
       look: 'Compare the test accuracy of the fine-tuned run and its from-scratch twin at the same steps: that difference is what the loaded weights were worth here.',
       runLabel: 'Go to fine-tuning',
+      form: { ...form, trainImages: 500 },
       run: () => {
         setForm({ trainImages: 500 });
         scrollTo('fine-tune');
