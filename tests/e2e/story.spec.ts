@@ -67,6 +67,11 @@ test('Learn: one card per claim; "Run it" sets up the experiment', async ({ page
 });
 
 test('Learn: "Run it" says how long its runs take here, asks before replacing the form, and shows they run', async ({ page }) => {
+  // A first visit: the paper's 64,000 steps, and how much less work a quick look is.
+  await page.goto('/');
+  await expect(page.getByTestId('form-estimate')).toHaveText(
+    /^This run: 64,000 steps, [\d.]+·10\^\d+ multiply-adds; this device's speed is not measured yet .*\. "Quick look" is [\d,]+ times less work\.$/,
+  );
   await openWithData(page, tinyUrl({ steps: '6' }));
   await page.getByRole('button', { name: 'Learn' }).click();
   const tour = page.getByRole('dialog', { name: 'Learn' });

@@ -2,7 +2,8 @@
 // block type, optimiser and length, seed; presets. Every change goes to the URL (see urlSync.ts).
 import { useMemo } from 'react';
 import { countFlops, countParams, formatCount } from '../../model/counts';
-import { depthOptions, formProblems, PRESETS, snapDepth, type FormConfig } from '../lib/formConfig';
+import { depthOptions, formProblems, PRESETS, QUICK_LOOK, snapDepth, type FormConfig } from '../lib/formConfig';
+import { deviceSpeed, durationText, estimateText, runMacs, stepsOf } from '../lib/duration';
 import { useApp } from '../store';
 import { NumberField, NumberInput, Panel, Segmented } from './controls';
 
@@ -207,6 +208,7 @@ export function ConfigForm() {
         </div>
       </details>
 
+      {problems.length === 0 && <RunEstimate f={f} />}
       {problems.length > 0 && (
         <ul className="form-problems" role="alert">
           {problems.map((p) => (
@@ -215,6 +217,28 @@ export function ConfigForm() {
         </ul>
       )}
     </Panel>
+  );
+}
+
+/** How long the configured run takes here, said before it starts; and how much less "Quick look" is, when much less. */
+function RunEstimate({ f }: { f: FormConfig }) {
+  const runs = useApp((s) => s.runs);
+  const speed = deviceSpeed(Object.values(runs));
+  let macs: number;
+  try {
+    macs = runMacs(f);
+  } catch {
+    return null; // an impossible config: formProblems says why
+  }
+  const quick = runMacs(QUICK_LOOK);
+  const hint =
+    macs > 10 * quick
+      ? ` "Quick look" is ${Math.round(macs / quick).toLocaleString('en-US')} times less work${speed ? ` (${durationText(quick / speed.macsPerSec)} here)` : ''}.`
+      : '';
+  return (
+    <p className="muted small" data-testid="form-estimate">
+      This run: {stepsOf(f).toLocaleString('en-US')} steps, {estimateText(macs, speed)}.{hint}
+    </p>
   );
 }
 
