@@ -94,6 +94,12 @@ test('compare plain vs residual trains two named, overlaid series', async ({ pag
   expect(paths).toHaveLength(4);
   expect(new Set(paths).size).toBe(4);
   await expect(page.getByTestId('compare-gap')).toHaveText(/pts$/);
+  // The legend chooses what is drawn: one twin out, then back.
+  await legend.locator('[data-series="plain-8"]').click();
+  await expect(legend.locator('[data-series="plain-8"]')).toHaveAttribute('aria-pressed', 'false');
+  await expect(lines).toHaveCount(2);
+  await legend.locator('[data-series="plain-8"]').click();
+  await expect(lines).toHaveCount(4);
   await expect(page.getByTestId('compare-readout')).toContainText('plain-8');
   await expect(page.getByTestId('compare-readout')).toContainText('resnet-8');
 });

@@ -16,6 +16,8 @@ export interface Shown {
 export interface PlotProps {
   shown: Shown[];
   smoothing: number;
+  /** The loss axis' top (lossAxisTop): points above it are cut off; undefined: the axis fits every point. */
+  lossTop?: number;
 }
 
 const AXIS = { fontSize: 11, fill: '#64748b' };
@@ -23,13 +25,19 @@ const stepFmt = (v: number) => (v >= 1000 ? `${+(v / 1000).toFixed(1)}k` : Strin
 const tooltipStyle = { fontSize: 12, borderRadius: 8, border: '1px solid #e2e8f0' };
 const MARGIN = { top: 6, right: 12, bottom: 0, left: -8 };
 
-export function LossPlot({ shown, smoothing }: PlotProps) {
+export function LossPlot({ shown, smoothing, lossTop }: PlotProps) {
   return (
     <ResponsiveContainer width="100%" height="100%">
       <LineChart margin={MARGIN}>
         <CartesianGrid stroke="#eef2f7" />
         <XAxis type="number" dataKey="x" domain={[0, 'dataMax']} tick={AXIS} tickFormatter={stepFmt} allowDuplicatedCategory={false} />
-        <YAxis tick={AXIS} domain={[0, 'auto']} width={44} tickFormatter={(v: number) => String(+v.toFixed(2))} />
+        <YAxis
+          tick={AXIS}
+          domain={[0, lossTop ?? 'auto']}
+          allowDataOverflow={lossTop !== undefined}
+          width={44}
+          tickFormatter={(v: number) => String(+v.toFixed(2))}
+        />
         <Tooltip
           contentStyle={tooltipStyle}
           labelFormatter={stepLabel}

@@ -9,6 +9,7 @@ import type { PlotProps, Shown } from './ChartPlots';
 import { Segmented, type Option } from './controls';
 import { runColor } from '../lib/palette';
 import { formatRatio, gradientSpan } from '../lib/evidence';
+import { lossAxisTop, metricSeries } from '../lib/chartData';
 
 let plots: Promise<typeof import('./ChartPlots')> | undefined;
 const loadPlots = () => (plots ??= import('./ChartPlots'));
@@ -80,13 +81,25 @@ interface CurveFrameProps extends PlotProps {
   Plot: ComponentType<PlotProps>;
 }
 
-const ChartFrame = memo(function ChartFrame({ Plot, shown, smoothing, ...frame }: CurveFrameProps) {
+const ChartFrame = memo(function ChartFrame({ Plot, shown, smoothing, lossTop, ...frame }: CurveFrameProps & { note?: ReactNode }) {
   return (
     <Frame {...frame} empty={shown.length === 0 ? 'Curves appear here once a run has trained a step.' : undefined}>
-      <Plot shown={shown} smoothing={smoothing} />
+      <Plot shown={shown} smoothing={smoothing} lossTop={lossTop} />
     </Frame>
   );
 });
+
+/** The loss chart's top when spikes are clipped, and how many per-step points it leaves out. */
+function useLossClip(shown: Shown[], smoothing: number, clip: boolean): { top?: number; cut: number } {
+  if (!clip) return { cut: 0 };
+  const series = shown.map(({ run }) => {
+    const s = metricSeries(run.metrics, smoothing);
+    return { raw: s.loss.map((p) => p.raw), last: s.loss.at(-1)?.smooth ?? NaN };
+  });
+  const top = lossAxisTop(series);
+  const cut = top === undefined ? 0 : series.reduce((n, s) => n + s.raw.filter((v) => v > top).length, 0);
+  return cut > 0 ? { top, cut } : { cut: 0 };
+}
 
 const NORM_KINDS: Option<NormKind>[] = [
   { value: 'grad', label: 'Gradient', title: 'L2 norm of each layer’s gradient' },
@@ -163,8 +176,14 @@ const errorKey = (
 );
 
 export function Charts() {
-  const shown = useShownRuns();
+  const all = useShownRuns();
+  // Runs the user took out of the charts (by id); a new run is drawn.
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const shown = all.filter(({ run }) => !hidden.has(run.id));
+  const toggle = (id: string) => setHidden((h) => (h.has(id) ? new Set([...h].filter((x) => x !== id)) : new Set([...h, id])));
   const smoothing = useApp((s) => s.smoothing);
+  const [clip, setClip] = useState(true);
+  const lossClip = useLossClip(shown, smoothing, clip);
   const setView = useApp((s) => s.setView);
   useEffect(() => void loadPlots().catch(() => undefined), []); // fetch the plots now, before a run has points (a failure shows in the frames)
   return (
@@ -172,11 +191,19 @@ export function Charts() {
       <header className="panel-head">
         <h2 id="charts-title">Curves</h2>
         <div className="panel-actions legend" aria-label="Runs in the charts">
-          {shown.map(({ run, color }) => (
-            <span key={run.id} className="legend-item" data-series={run.name}>
+          {all.map(({ run, color }) => (
+            <button
+              type="button"
+              key={run.id}
+              className={`legend-item ${hidden.has(run.id) ? 'off' : ''}`}
+              data-series={run.name}
+              aria-pressed={!hidden.has(run.id)}
+              title={hidden.has(run.id) ? `Draw ${run.name} in the charts` : `Take ${run.name} out of the charts`}
+              onClick={() => toggle(run.id)}
+            >
               <i className="swatch" style={{ background: color }} />
               {run.name}
-            </span>
+            </button>
           ))}
           <label className="smoothing">
             Smoothing
@@ -192,7 +219,30 @@ export function Charts() {
           </label>
         </div>
       </header>
-      <ChartFrame title="Training loss" height={230} legend={lossKey} Plot={LossPlot} shown={shown} smoothing={smoothing} />
+      <ChartFrame
+        title="Training loss"
+        height={230}
+        legend={
+          <>
+            {lossKey}
+            <label className="clip">
+              <input type="checkbox" checked={clip} onChange={(e) => setClip(e.target.checked)} /> clip spikes
+            </label>
+          </>
+        }
+        Plot={LossPlot}
+        shown={shown}
+        smoothing={smoothing}
+        lossTop={lossClip.top}
+        note={
+          lossClip.top !== undefined ? (
+            <span data-testid="loss-clipped">
+              {lossClip.cut} per-step {lossClip.cut === 1 ? 'loss is' : 'losses are'} above {lossClip.top.toFixed(2)}, cut off at the top;
+              untick “clip spikes” to see them.
+            </span>
+          ) : undefined
+        }
+      />
       <div className="chart-row">
         <ChartFrame title="Error (%)" height={190} legend={errorKey} Plot={ErrorPlot} shown={shown} smoothing={smoothing} />
         <ChartFrame title="Learning rate" height={190} Plot={LrPlot} shown={shown} smoothing={smoothing} />

@@ -72,3 +72,17 @@ export function testSeries(evals: readonly EvalPoint[]): Record<'eval' | 'train'
   evalCache.set(evals, out);
   return out;
 }
+
+/**
+ * The loss axis' top: the 98th percentile of the shown runs' per-step losses, plus a fifth, so that one spike (a
+ * diverging step, a restart) does not flatten every curve; undefined (the axis fits everything) with no points. It
+ * never cuts the smoothed curves' last values, which the readouts quote.
+ */
+export function lossAxisTop(series: readonly { raw: readonly number[]; last: number }[]): number | undefined {
+  const all = series.flatMap((s) => s.raw.filter(Number.isFinite));
+  if (all.length === 0) return undefined;
+  const sorted = [...all].sort((a, b) => a - b);
+  const p98 = sorted[Math.min(sorted.length - 1, Math.floor(0.98 * sorted.length))];
+  const lasts = series.map((s) => s.last).filter(Number.isFinite);
+  return Math.max(p98 * 1.2, ...lasts);
+}
