@@ -119,10 +119,13 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   await expect(tabs.getByRole('tab', { name: 'Kernel profile' })).toHaveAttribute('aria-selected', 'true');
   const prof = lab.getByRole('tabpanel', { name: 'Kernel profile' });
   await prof.getByRole('button', { name: 'Profile one step of resnet-8' }).click();
-  await expect(prof.getByTestId('profile-cost')).toContainText(/\d(\.\d+)?[KMG]FLOP, [\d.]+ (KiB|MiB|GiB) read \+ written/);
+  await expect(prof.getByTestId('profile-cost')).toContainText(/\d(\.\d+)?[KMG] FLOPs, [\d.]+ (KiB|MiB|GiB) read \+ written/);
   const chart = prof.getByRole('figure', { name: /^Kernel (time|FLOPs) chart$/ });
   await expect(chart.locator('.lab-bar-fill').first()).toBeVisible();
   await expect(chart.locator('li').first()).toContainText('FLOP');
+  // Words for a person: no source file names, no "312MFLOP" or "0FLOP".
+  await expect(prof).not.toContainText('model/counts.ts');
+  await expect(prof).not.toContainText(/\dFLOP|\b0 FLOP/);
   if (await prof.getByRole('figure', { name: 'Kernel FLOPs chart' }).isVisible())
     await expect(prof.getByTestId('profile-unavailable')).toBeVisible();
   await prof.getByRole('radiogroup', { name: 'Group by' }).getByRole('radio', { name: 'Layer' }).check();

@@ -99,6 +99,15 @@ test('Learn: "Run it" says how long its runs take here, asks before replacing th
   await expect(page.getByTestId('run')).toHaveCount(2);
 });
 
+test('the depth sweep cannot start before the data is loaded, and says so', async ({ page }) => {
+  await page.route('**/data/cifar10.tar.gz', (r) => r.fulfill({ status: 404, body: 'Not Found' }));
+  await page.goto('/');
+  await expect(page.getByTestId('engine-status')).toHaveClass(/ready/, { timeout: 120_000 });
+  const start = page.getByRole('button', { name: 'Start sweep' });
+  await expect(start).toBeDisabled();
+  await expect(start).toHaveAttribute('title', 'Load the data first (Data panel)');
+});
+
 test('the memory meter plans the configured net with and without recomputation before training', async ({ page }) => {
   await page.goto(tinyUrl());
   await expect(page.getByTestId('engine-status')).toHaveClass(/ready/, { timeout: 120_000 });

@@ -12,6 +12,9 @@ import { Segmented } from '../controls';
 import { useApp } from '../../store';
 import { useLabRuns } from './labRuns';
 
+/** "312M FLOPs"; an op that only moves data (a copy, a pad) says so rather than "0FLOP". */
+const flopText = (n: number) => (n === 0 ? 'no arithmetic' : `${formatCount(n)} FLOPs`);
+
 export function KernelProfile() {
   const runs = useLabRuns();
   const selectedId = useApp((s) => s.selectedId);
@@ -49,7 +52,7 @@ export function KernelProfile() {
       </div>
       {macs !== undefined && (
         <p className="small">
-          {formatCount(macs)} multiply-adds per image forward (convolutions and fc; model/counts.ts); a training step at batch{' '}
+          {formatCount(macs)} multiply-adds per image forward (convolutions and the fc layer); a training step at batch{' '}
           {run.config!.batchSize} does about 3× that per image (forward, input and weight gradients):{' '}
           {formatCount(3 * macs * run.config!.batchSize)}. GPU memory of the run: {bytes(run.gpuBytes)}.
         </p>
@@ -62,8 +65,8 @@ export function KernelProfile() {
       )}
       {res && res.kernels.length > 0 && (
         <p className="small" data-testid="profile-cost">
-          Cost model of the forward + backward pass (batch {res.batch}): {formatCount(flops)}FLOP, {bytes(traffic)} read + written (modelled
-          per dispatch; the SGD and running-statistics updates are not included).
+          Cost model of the forward + backward pass (batch {res.batch}): {flopText(flops)}, {bytes(traffic)} read + written (modelled per
+          dispatch; the SGD and running-statistics updates are not included).
         </p>
       )}
       {res && res.kernels.length > 0 && (
@@ -74,14 +77,14 @@ export function KernelProfile() {
           </figcaption>
           <ul className="lab-bars">
             {groups.map((g) => (
-              <li key={g.name} title={`${g.kernels} kernels, ${formatCount(g.flops)}FLOP, ${bytes(g.bytes)}`}>
+              <li key={g.name} title={`${g.kernels} kernels, ${flopText(g.flops)}, ${bytes(g.bytes)}`}>
                 <span className="lab-bar-name">{g.name}</span>
                 <span className="lab-bar-track">
                   <span className="lab-bar-fill" style={{ width: `${(g.share * 100).toFixed(1)}%`, background: color }} />
                 </span>
                 <span className="num small">
                   {res.timestamps && `${g.ms.toFixed(2)} ms · `}
-                  {formatCount(g.flops)}FLOP · {bytes(g.bytes)} · {(g.share * 100).toFixed(0)}%
+                  {flopText(g.flops)} · {bytes(g.bytes)} · {(g.share * 100).toFixed(0)}% of the {res.timestamps ? 'time' : 'FLOPs'}
                 </span>
               </li>
             ))}

@@ -24,6 +24,7 @@ const pct = (v: number | undefined) => (v === undefined ? '—' : `${(100 * v).t
 
 export function SweepPanel() {
   const form = useApp((s) => s.form);
+  const dataReady = useApp((s) => s.engine.status === 'ready' && s.data.status === 'ready');
   const { sweep, start, stop, clear } = useSweep();
   const [depthText, setDepthText] = useState(PAPER_DEPTHS.join(', '));
   const [recipe, setRecipe] = useState<'paper' | 'form'>('form');
@@ -61,9 +62,16 @@ export function SweepPanel() {
         />
       </div>
       <div className="sweep-actions">
-        <button type="button" className="primary" disabled={depths.length === 0 || !!running} onClick={begin}>
+        <button
+          type="button"
+          className="primary"
+          disabled={depths.length === 0 || !!running || !dataReady}
+          title={dataReady ? undefined : 'Load the data first (Data panel)'}
+          onClick={begin}
+        >
           Start sweep
         </button>
+        {!dataReady && !running && <span className="muted small">Load the data first.</span>}
         {running && (
           <button type="button" onClick={stop}>
             Stop sweep
