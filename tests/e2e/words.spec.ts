@@ -8,6 +8,7 @@ test('each percentage on the page names its quantity (accuracy, error, or anothe
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
   await page.getByRole('button', { name: 'Evaluate both' }).click();
+  await expect(page.getByTestId('bn-evaluating')).toHaveText('Both measured at step 2.', { timeout: 120_000 });
   await expect(page.getByTestId('bn-acc-train')).toContainText('%', { timeout: 120_000 });
   const unnamed = await page.evaluate(() => {
     const words = /accura|error|acc\.|of quota|allowed|used|smoothing|share|of the|probab|confiden|pts/i;

@@ -1,5 +1,6 @@
 // BatchNorm mode: evaluate the selected network with BN in eval mode (running statistics) or train mode
 // (batch statistics), and show both test accuracies side by side with the step each was measured at.
+import { useState } from 'react';
 import { evaluate } from '../actions';
 import { pct } from '../lib/format';
 import { selectedRun, useApp } from '../store';
@@ -12,6 +13,10 @@ export function BnModePanel() {
   const setView = useApp((s) => s.setView);
   const live = !!run?.live && run.state !== 'building' && run.state !== 'error';
   const acc = { eval: run && latestTestAcc(run, 'eval'), train: run && latestTestAcc(run, 'train') };
+  // "Evaluate both" was pressed for this run at this step: said until both modes have a point of that step.
+  const [asked, setAsked] = useState<{ id: string; step: number } | undefined>();
+  const pending = asked && run?.id === asked.id ? asked : undefined;
+  const measured = pending && (['eval', 'train'] as const).every((m) => (acc[m]?.step ?? -1) >= pending.step);
 
   /**
    * Shows `mode`; measures it now when the network has no such point yet or has moved on since while not
@@ -40,9 +45,23 @@ export function BnModePanel() {
           ]}
           onChange={choose}
         />
-        <button type="button" className="small" disabled={!live} onClick={() => run && evaluate(run.id, ['eval', 'train'])}>
+        <button
+          type="button"
+          className="small"
+          disabled={!live}
+          onClick={() => {
+            if (!run) return;
+            setAsked({ id: run.id, step: run.step });
+            evaluate(run.id, ['eval', 'train']);
+          }}
+        >
           Evaluate both
         </button>
+        {pending && (
+          <span className="muted small" data-testid="bn-evaluating" aria-live="polite">
+            {measured ? `Both measured at step ${pending.step}.` : `Evaluating both modes at step ${pending.step}…`}
+          </span>
+        )}
       </div>
       <div className="bn-accs">
         {(['eval', 'train'] as const).map((m) => (
