@@ -4,7 +4,7 @@
 import { expect, test } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { badge, openWithData, requireData, runRow, stepOf, tinyUrl, waitForStep } from './helpers';
+import { badge, openWithData, requireData, runRow, stepOf, storedRuns, tinyUrl, waitForStep } from './helpers';
 
 test('loads CIFAR-10 from the server copy with progress and a summary', async ({ page }) => {
   await requireData(page);
@@ -171,7 +171,8 @@ test('a reload keeps the runs', async ({ page }) => {
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
   const loss = await runRow(page, 'resnet-8').getByTestId('run-loss').textContent();
-  await page.waitForTimeout(2_000); // the store writes a changed run within a second
+  // The store writes a changed run within a second of the change; wait until the finished run is written.
+  await expect.poll(() => storedRuns(page), { timeout: 30_000 }).toContainEqual({ name: 'resnet-8', step: 2, lastState: 'done' });
   await page.reload();
   const row = runRow(page, 'resnet-8');
   await expect(row).toHaveCount(1);

@@ -1,7 +1,7 @@
 // The Runs panel: its header stays visible under the sticky run-controls bar while its rows show, and a checkpoint
 // file that cannot be loaded leaves no run behind (not on screen, not in the browser's storage, not after a reload).
 import { expect, test, type Page } from '@playwright/test';
-import { openWithData, tinyUrl } from './helpers';
+import { openWithData, storedRuns, tinyUrl } from './helpers';
 
 /** What a user sees of the Runs panel after scrolling the page to `y`: which rows show, and whether the header does. */
 function lookAt(page: Page, y: number) {
@@ -50,23 +50,6 @@ test('the run-controls bar never covers the Runs header while run rows show', as
   await page.screenshot({ path: 'test-results/runs-panel-scrolled.png' });
 });
 
-/** Runs kept in the page's IndexedDB (src/ui/lib/persist.ts). */
-const storedRuns = (page: Page) =>
-  page.evaluate(
-    () =>
-      new Promise<number>((resolve, reject) => {
-        const open = indexedDB.open('resnet-playground-runs');
-        open.onerror = () => reject(open.error ?? new Error('indexedDB.open failed'));
-        open.onsuccess = () => {
-          const db = open.result;
-          if (!db.objectStoreNames.contains('runs')) return resolve(0);
-          const count = db.transaction('runs').objectStore('runs').count();
-          count.onsuccess = () => resolve(count.result);
-          count.onerror = () => reject(count.error ?? new Error('count failed'));
-        };
-      }),
-  );
-
 /** A safetensors file whose header promises run settings and a tensor, cut off before the tensor's data ends. */
 function truncatedCheckpoint(): Buffer {
   const runConfig = JSON.stringify({
@@ -112,10 +95,10 @@ test('a damaged checkpoint file shows what is wrong and leaves no run, also afte
   }
   await expect(page.getByText('No runs yet.')).toBeVisible();
   await page.waitForTimeout(2_500); // the store writes a changed run within a second
-  expect(await storedRuns(page)).toBe(0);
+  expect(await storedRuns(page)).toEqual([]);
   await page.reload();
   await expect(page.getByTestId('engine-status')).toHaveClass(/ready/, { timeout: 120_000 });
-  expect(await storedRuns(page)).toBe(0);
+  expect(await storedRuns(page)).toEqual([]);
   await expect(page.getByTestId('run')).toHaveCount(0);
   await expect(page.getByText('No runs yet.')).toBeVisible();
 });

@@ -11,14 +11,10 @@ import { EventLog, runConfig, syntheticCifar } from './trainerHarness';
 function startWorker() {
   const worker = new Worker(new URL('../../src/train/worker.ts', import.meta.url), { type: 'module' });
   const log = new EventLog();
-  const arrivals: { type: string; at: number }[] = [];
-  worker.onmessage = (ev) => {
-    arrivals.push({ type: ev.data.type, at: performance.now() });
-    log.post(ev.data);
-  };
+  worker.onmessage = (ev) => log.post(ev.data);
   worker.onerror = (ev) => console.error('worker error', ev.message);
   const send = (c: Command, transfer: Transferable[] = []) => worker.postMessage(c, transfer);
-  return { worker, log, arrivals, send };
+  return { worker, log, send };
 }
 
 function records(c: Cifar10['train']): Uint8Array {
@@ -43,9 +39,9 @@ async function archive(c: Cifar10): Promise<File> {
 
 afterAll(() => clearCachedDataset());
 
-test('worker: load a file, train, metrics in batches, pause, save, predict; then the cache', async () => {
+test('worker: load a file, train, metrics, pause, save, predict; then the cache', async () => {
   const data = syntheticCifar(200, 64, 3);
-  const { worker, log, arrivals, send } = startWorker();
+  const { worker, log, send } = startWorker();
   try {
     send({ type: 'init' });
     const ready = await log.wait('ready', undefined, 60_000);
@@ -74,9 +70,11 @@ test('worker: load a file, train, metrics in batches, pause, save, predict; then
     expect(points.every((p, i) => p.step === i + 1 && Number.isFinite(p.trainLoss) && p.trainAcc >= 0 && p.trainAcc <= 1)).toBe(true);
     expect(paused.paramCount).toBeGreaterThan(1000);
     expect(paused.gpuBytes).toBeGreaterThan(0);
-    // Metrics are batched: no two messages closer than the 100 ms batching interval (a little slack for delivery).
-    const times = arrivals.filter((a) => a.type === 'metrics').map((a) => a.at);
-    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThan(60);
+    // Every point arrived once and in order (above), and no 'metrics' message is empty. The 100 ms batching is
+    // tested on a fake clock (tests/unit/outbox.test.ts): arrival times here are the page's event loop, not the
+    // worker's posts (in Firefox under load two posts 100 ms apart arrived 43 ms apart), and other events flush the
+    // batch early by design, so no spacing between arrivals is promised.
+    expect(log.of('metrics').every((e) => e.points.length > 0)).toBe(true);
 
     send({ type: 'save', runId: 'w', requestId: 'w1' });
     const ck = await log.wait('checkpoint', (e) => e.runId === 'w', 60_000);
