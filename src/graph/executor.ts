@@ -91,6 +91,7 @@ export async function compileGraph(
     }
   } catch (e) {
     slots.forEach((s) => s.destroy());
+    for (const l of lowered) for (const d of l.dispatches) d.uniforms?.destroy();
     throw e;
   }
   return {
@@ -114,6 +115,9 @@ export async function compileGraph(
     },
     destroy() {
       slots.forEach((s) => s.destroy());
+      // Each dispatch owns its uniform buffer (kernel.ts prepare): without this, every network built and
+      // destroyed left about 200 of them to the garbage collector (tests/gpu/speedProbe.test.ts counts them).
+      for (const l of lowered) for (const d of l.dispatches) d.uniforms?.destroy();
     },
   };
 }

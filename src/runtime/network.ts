@@ -269,6 +269,7 @@ export class Network {
     if (this.destroyed) return;
     this.destroyed = true;
     this.targets.destroy();
+    this.sgd.destroy();
     this.state.destroy();
     this.readback.destroy();
   }

@@ -54,4 +54,9 @@ export class Sgd {
   record(pass: GPUComputePassEncoder): void {
     record(pass, [this.dispatch]);
   }
+
+  /** Frees the update's uniform buffer (the network owning this optimiser is being destroyed). */
+  destroy(): void {
+    this.dispatch.uniforms?.destroy();
+  }
 }

@@ -83,6 +83,8 @@ export type DataSource = { kind: 'server' } | { kind: 'url'; url: string } | { k
 
 export type Command =
   | { type: 'init' }
+  /** Times a few seconds of training steps (src/train/speedProbe.ts); answered by 'speed'. */
+  | { type: 'measureSpeed' }
   | { type: 'loadData'; source: DataSource }
   | { type: 'createRun'; runId: RunId; name: string; config: RunConfig; start: boolean }
   /** Twin runs trained interleaved step by step on the same device with the same seed and batches. */
@@ -144,6 +146,17 @@ export type Command =
  * Every state is posted after the metric points up to its step (src/train/lifecycle.ts).
  */
 export type RunState = 'building' | 'ready' | 'training' | 'evaluating' | 'paused' | 'done' | 'stopped' | 'error';
+
+/** A speed probe's result: `steps` training steps of `model` at `batch` on random images took `ms`. */
+export interface SpeedProbe {
+  model: string;
+  batch: number;
+  steps: number;
+  ms: number;
+  imagesPerSec: number;
+  /** Multiply-adds of one training image (3 forward passes: forward, and a backward twice its size). */
+  trainMacsPerImage: number;
+}
 
 /** One point per logged training step (batched into 'metrics' messages at most ~10 per second). */
 export interface MetricPoint {
@@ -245,6 +258,8 @@ export type WorkerEvent =
       kept?: boolean;
     }
   | { type: 'dataReady'; summary: DatasetSummary }
+  /** The answer to 'measureSpeed': what the probe measured, or why it could not (the page then waits for a run's speed). */
+  | { type: 'speed'; probe?: SpeedProbe; error?: string }
   | {
       type: 'runState';
       runId: RunId;

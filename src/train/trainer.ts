@@ -19,6 +19,7 @@ import { readyFacts, TrainerDevice, type DeviceOptions } from './device';
 import { blankRunState, RunRegistry } from './runs';
 import { StepLoop } from './loop';
 import { Outbox, type Post } from './outbox';
+import { probeSpeed } from './speedProbe';
 import { RunJobs } from './jobs';
 import { Lifecycle } from './lifecycle';
 import { LabJobs } from './lab';
@@ -105,6 +106,15 @@ export class Trainer {
         const gpu = await this.device.ensureGpu(false);
         this.post({ type: 'ready', ...readyFacts(gpu) });
         return;
+      }
+      case 'measureSpeed': {
+        const gpu = await this.device.ensureGpu();
+        // A probe that fails (a lost device, an adapter too small for it) costs the estimate only, not an alert.
+        try {
+          return this.post({ type: 'speed', probe: await probeSpeed(gpu) });
+        } catch (e) {
+          return this.post({ type: 'speed', error: e instanceof Error ? e.message : String(e) });
+        }
       }
       case 'loadData':
         return this.device.loadData(cmd.source);
