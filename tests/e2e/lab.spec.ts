@@ -134,3 +134,29 @@ test('the analysis lab measures a trained plain/residual pair: layer responses, 
   await expect(prof).toContainText('multiply-adds per image');
   await shot(page, 'kernel-profile');
 });
+
+test('after a reload the lab loads a saved pair from its checkpoints on demand, then measures it', async ({ page }) => {
+  test.setTimeout(240_000);
+  await openWithData(page, tinyUrl({ steps: '3' }));
+  await page.getByRole('button', { name: 'Compare plain vs residual' }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 180_000 });
+  await expect(badge(page, 'plain-8')).toHaveText('done', { timeout: 180_000 });
+  // Both are kept (a finished run's weights go to the browser): reload once the rows say so.
+  for (const name of ['resnet-8', 'plain-8'])
+    await expect(runRow(page, name)).toHaveAttribute('data-checkpoint-step', '3', { timeout: 60_000 });
+  await page.reload();
+  await expect(page.getByTestId('engine-status')).toHaveClass(/ready/, { timeout: 120_000 });
+  await expect(page.locator('.data-status')).toContainText('CIFAR-10 loaded', { timeout: 120_000 });
+
+  const lab = page.getByRole('region', { name: 'Analysis lab' });
+  const wake = lab.getByTestId('lab-wake');
+  await expect(wake).toContainText('resnet-8 and plain-8 are saved, not loaded: the lab measures a network in the worker.');
+  await expect(wake).toContainText('(paused at step 3)');
+  const responses = lab.getByRole('tabpanel', { name: 'Layer responses' });
+  await expect(responses.getByRole('button', { name: /^Measure on/ })).toBeDisabled();
+  await wake.getByRole('button', { name: 'Load their checkpoints' }).click();
+  await expect(wake).toHaveCount(0, { timeout: 120_000 });
+  await responses.getByRole('button', { name: /^Measure on/ }).click();
+  const std = responses.getByRole('figure', { name: 'Std of each 3x3 layer’s response chart' });
+  await expect(std.locator('path.lab-line')).toHaveCount(2, { timeout: 120_000 });
+});

@@ -10,6 +10,7 @@ import { KernelProfile } from './KernelProfile';
 import { LossLandscape } from './LossLandscape';
 import { GradientFlow } from './GradientFlow';
 import { Saliency } from './Saliency';
+import { LabWake } from './LabWake';
 
 const TABS: { id: LabState['tab']; name: string; Body: FunctionComponent }[] = [
   { id: 'responses', name: 'Layer responses', Body: LayerResponses },
@@ -61,6 +62,7 @@ export function LabPanel() {
           ))}
         </div>
       </header>
+      <LabWake />
       <div role="tabpanel" id={`lab-panel-${current.id}`} aria-labelledby={`lab-tab-${current.id}`} tabIndex={0}>
         <current.Body />
       </div>
