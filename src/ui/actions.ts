@@ -9,7 +9,8 @@ import { deleteCheckpoints, loadCheckpoint } from './lib/persist';
 import { AutoSaver, checkpointStep, forgetCheckpoints, keepCheckpoint, rewound } from './checkpointStore';
 import { useWorkerStorage } from './store/storage';
 import { createTrainerClient, type TrainerClient } from './trainerClient';
-import { useApp } from './store';
+import { FIRST_VISIT, useApp } from './store';
+import { GroupResumes } from './lib/groupResume';
 import type { RunView } from './store/types';
 import { applyLabEvents, markBusy, useLab, type LabKind } from './store/lab';
 
@@ -22,6 +23,8 @@ const autosaver = new AutoSaver();
 const lastState = new Map<string, RunState>();
 /** Runs being loaded from their kept checkpoint that start training once loaded ("Resume"). */
 const resumeAfterLoad = new Set<string>();
+/** Compare pairs being loaded from their checkpoints that resume together, in step ("Resume pair"). */
+const groupResumes = new GroupResumes();
 let runCounter = 0;
 
 const newRunId = () => `r${Date.now().toString(36)}${(++runCounter).toString(36)}`;
@@ -60,6 +63,7 @@ function onEvents(events: WorkerEvent[]): void {
     } else if (e.type === 'runState') {
       const entered = lastState.get(e.runId) !== e.state;
       lastState.set(e.runId, e.state);
+      if (groupResumes.has(e.runId)) groupResumes.onState(e.runId, e.state, e.step).forEach(send);
       if (resumeAfterLoad.has(e.runId) && e.state !== 'building' && e.state !== 'ready') {
         resumeAfterLoad.delete(e.runId);
         if (e.state === 'paused') send({ type: 'resume', runId: e.runId });
@@ -84,14 +88,30 @@ function autosave(): void {
     const r = runs[id];
     if (!r.live || r.state !== 'training' || saves.waiting(id, 'keep')) continue;
     if (autosaver.due(id, r.step, now)) {
-      requestSave(id, 'keep');
-      autosaver.asked(id, r.step, now);
+      // A compare pair is checkpointed together, so after a reload its twins come back from (nearly) one step.
+      const mates = r.groupId ? order.filter((m) => runs[m].groupId === r.groupId) : [id];
+      for (const m of mates) {
+        const mr = runs[m];
+        if (m !== id && (!mr.live || mr.state !== 'training' || saves.waiting(m, 'keep'))) continue;
+        requestSave(m, 'keep');
+        autosaver.asked(m, mr.step, now);
+      }
     }
   }
 }
 
 export function startEngine(): void {
-  client ??= createTrainerClient(onEvents);
+  if (client) return;
+  client = createTrainerClient(onEvents);
+  // A first visit learns this device's speed at once, so durations are said before any run. A link with settings
+  // (a returning user, a shared experiment) skips the few seconds of GPU work; "Measure speed" runs it on demand.
+  if (FIRST_VISIT) measureSpeed();
+}
+
+/** A few seconds of training steps on this device (src/train/speedProbe.ts); the store keeps the result (engine.speedProbe). */
+export function measureSpeed(): void {
+  useApp.setState((s) => ({ engine: { ...s.engine, speedProbing: true, speedProbeError: undefined } }));
+  send({ type: 'measureSpeed' });
 }
 
 /** After a lost device: a fresh worker. Runs of the old one stay on screen, no longer live. */
@@ -105,7 +125,8 @@ export function restartEngine(): void {
     const cut = r.state === 'training' || r.state === 'evaluating';
     if (r.live) s.patchRun(id, { live: false, trainingSince: undefined, state: cut ? 'stopped' : r.state, interrupted });
   }
-  useApp.setState({ engine: { status: 'starting' }, data: { status: 'none', quiet: false } });
+  // The speed measured stays: the same machine, most likely the same adapter.
+  useApp.setState((st) => ({ engine: { status: 'starting', speedProbe: st.engine.speedProbe }, data: { status: 'none', quiet: false } }));
   saves.drop();
   resumeAfterLoad.clear();
   lastState.clear();
@@ -271,10 +292,10 @@ export async function loadCheckpointFile(file: File): Promise<void> {
  * `train`, it trains on once loaded ("Resume" after a reload). Its points after the checkpoint's step go: those
  * steps are trained again, with the same batches, so they come back the same.
  */
-export async function continueRun(runId: string, train = false): Promise<void> {
+export async function continueRun(runId: string, train = false): Promise<boolean> {
   const r = get().runs[runId];
   const kept = await loadCheckpoint(runId).catch(() => undefined);
-  if (!r) return;
+  if (!r) return false;
   if (!kept) {
     // Deleted (Data > Storage, another tab) or unreadable since the list was drawn: say so, keep the curves.
     get().patchRun(runId, { hasCheckpoint: false, checkpointStep: undefined, interrupted: undefined });
@@ -285,7 +306,7 @@ export async function continueRun(runId: string, train = false): Promise<void> {
       runId,
       runName: r.name,
     });
-    return;
+    return false;
   }
   const step = checkpointStep(kept.bytes);
   get().patchRun(runId, {
@@ -298,6 +319,17 @@ export async function continueRun(runId: string, train = false): Promise<void> {
   });
   if (train) resumeAfterLoad.add(runId);
   send({ type: 'load', runId, name: r.name, bytes: kept.bytes });
+  return true;
+}
+
+/**
+ * "Resume" on a member of a compare pair after a reload: every interrupted member comes back from its checkpoint,
+ * the ones behind take their missing steps alone, and all go on together from the same step (lib/groupResume.ts).
+ */
+export async function resumeGroup(ids: string[]): Promise<void> {
+  groupResumes.start(ids);
+  const loaded = await Promise.all(ids.map((id) => continueRun(id)));
+  ids.forEach((id, i) => !loaded[i] && groupResumes.leave(id).forEach(send));
 }
 
 /** Asks the worker how much it keeps in the browser (the answer lands in useWorkerStorage). */

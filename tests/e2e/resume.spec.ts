@@ -3,7 +3,7 @@
 // the browser and clears it. (`?autosave=N` checkpoints every N steps instead of 200, so a tiny run has some.)
 import { readFile } from 'node:fs/promises';
 import { expect } from '@playwright/test';
-import { badge, exportAtState, openWithData, runRow, stepOf, test, tinyUrl } from './helpers';
+import { badge, exportAtState, openWithData, runRow, stepOf, storedRuns, test, tinyUrl } from './helpers';
 
 const STEPS = 80;
 
@@ -15,6 +15,10 @@ test('a reload mid-run offers Resume; the run goes on from its checkpoint and fi
   const row = runRow(page, 'resnet-8');
   await expect(row).toHaveAttribute('data-checkpoint-step', /^[1-9]\d*$/, { timeout: 300_000 });
   await expect(badge(page, 'resnet-8')).toHaveText('training');
+  // Resume is offered for a run stored as training: reload once the stored record says so.
+  await expect
+    .poll(async () => (await storedRuns(page)).find((r) => r.name === 'resnet-8')?.lastState, { timeout: 60_000 })
+    .toBe('training');
   await page.reload();
 
   // Back as curves, with a Resume button that names the step of its checkpoint.
@@ -72,11 +76,56 @@ test('a reload mid-run offers Resume; the run goes on from its checkpoint and fi
   expect(steps).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
 });
 
+test('a compare pair reloaded mid-run comes back with one "Resume pair", and both twins finish whole', async ({ page }) => {
+  test.setTimeout(Math.max(test.info().timeout, 400_000));
+  const steps = 40;
+  await openWithData(page, tinyUrl({ steps: String(steps), autosave: '5' }));
+  await page.getByRole('button', { name: 'Compare plain vs residual' }).click();
+  const twins = ['resnet-8', 'plain-8'];
+  for (const n of twins) await expect(runRow(page, n)).toHaveAttribute('data-checkpoint-step', /^[1-9]\d*$/, { timeout: 300_000 });
+  await expect
+    .poll(async () => (await storedRuns(page)).filter((r) => twins.includes(r.name) && r.lastState === 'training').length, {
+      timeout: 60_000,
+    })
+    .toBe(2);
+  await page.reload();
+
+  // One button per row, and either resumes both; the row says from which step, together.
+  const [res, plain] = twins.map((n) => runRow(page, n));
+  const both = res.getByRole('button', { name: 'Resume resnet-8 and plain-8 together' });
+  await expect(both).toHaveText('Resume pair');
+  await expect(plain.getByRole('button', { name: 'Resume plain-8 and resnet-8 together' })).toBeVisible();
+  const from = Math.max(...(await Promise.all([res, plain].map(async (r) => Number(await r.getAttribute('data-checkpoint-step'))))));
+  await expect(res.getByTestId('run-note')).toHaveText(new RegExp(`^Resumes with plain-8, in step, from step ${from}\\b`));
+  await expect(both).toBeEnabled({ timeout: 120_000 }); // once the data is loaded
+  await both.click();
+  await expect(page.getByRole('button', { name: /together$/ })).toHaveCount(0);
+  for (const n of twins) await expect(badge(page, n)).toHaveText('done', { timeout: 300_000 });
+
+  // Each twin's curve is whole: one point per step, none twice.
+  for (const n of twins) {
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: `Export metrics of ${n} as CSV` }).click(),
+    ]);
+    const got = (await readFile(await csv.path(), 'utf8'))
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('train,'))
+      .map((l) => Number(l.split(',')[1]));
+    expect(got, n).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
+  }
+});
+
 test('a run reloaded before its first checkpoint says why it cannot be resumed', async ({ page }) => {
   await openWithData(page, tinyUrl({ steps: '400' }));
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect.poll(() => stepOf(page, 'resnet-8'), { timeout: 120_000 }).toBeGreaterThan(0);
   const row = runRow(page, 'resnet-8');
+  // The page stores a changed run within a second or so (later under load): reload once its steps are stored.
+  await expect
+    .poll(async () => (await storedRuns(page)).find((r) => r.name === 'resnet-8')?.step ?? 0, { timeout: 60_000 })
+    .toBeGreaterThan(0);
   expect(await row.getAttribute('data-checkpoint-step')).toBeNull();
   await page.reload();
   await expect(badge(page, 'resnet-8')).toHaveText('saved');

@@ -46,6 +46,7 @@ test('a fine-tune run starts from a checkpoint on three classes, beside its from
 
 test('Learn: one card per claim; "Run it" sets up the experiment', async ({ page }) => {
   await page.goto('/');
+  await page.getByRole('button', { name: 'Paper recipe (ResNet-20)' }).click(); // the changes below are from the paper's recipe
   await page.getByRole('button', { name: 'Learn' }).click();
   const tour = page.getByRole('dialog', { name: 'Learn' });
   await expect(tour.getByRole('heading', { level: 2 })).toHaveText('A residual block adds its input back');
@@ -67,24 +68,46 @@ test('Learn: one card per claim; "Run it" sets up the experiment', async ({ page
 });
 
 test('Learn: "Run it" says how long its runs take here, asks before replacing the form, and shows they run', async ({ page }) => {
-  // A first visit: the paper's 64,000 steps, and how much less work a quick look is.
+  // A first visit: the Learn twins, not the paper's 64,000 steps; the page measures this device's speed at once.
   await page.goto('/');
-  await expect(page.getByTestId('form-estimate')).toHaveText(
-    /^This run: 64,000 steps, [\d.]+·10\^\d+ multiply-adds; this device's speed is not measured yet .*\. "Quick look" is [\d,]+ times less work\.$/,
+  const estimate = page.getByTestId('form-estimate');
+  await expect(estimate).toHaveText(
+    /^This run: 300 steps, about [\d.]+ (s|min) here \([\d.]+·10\^\d+ multiply-adds, at the speed a short test measured: (one step|\d+ steps) of ResNet-20, width 8 at batch 32\)\.$/,
+    { timeout: 120_000 },
   );
+  await expect(page.locator('#cfg-depth')).toHaveValue('20');
+  await expect(page.locator('#cfg-width')).toHaveValue('8');
+  // The paper's recipe takes far longer here: the twins sized for this device are offered, one click away.
+  await page.getByRole('button', { name: 'Paper recipe (ResNet-20)' }).click();
+  await expect(estimate).toHaveText(/^This run: 64,000 steps, about [\d.]+ (h|days) here \(/);
+  const fit = page.getByTestId('device-fit');
+  await expect(fit).toHaveText(
+    /^Sized for this device: ResNet-20 and its plain twin at width 8, [\d,]+ steps each, about [\d.]+ (s|min) here for the pair\. Use it then “Compare plain vs residual”\.$/,
+  );
+  const steps = /width 8, ([\d,]+) steps each/.exec((await fit.textContent())!)![1];
+  await fit.getByRole('button', { name: 'Use it' }).click();
+  await expect(page.locator('#cfg-length')).toHaveValue(steps.replace(/,/g, ''));
+  await expect(fit).toHaveCount(0);
+
   await openWithData(page, tinyUrl({ steps: '6' }));
   await page.getByRole('button', { name: 'Learn' }).click();
   const tour = page.getByRole('dialog', { name: 'Learn' });
   await tour.getByRole('button', { name: 'Next' }).click();
   await tour.getByRole('button', { name: 'Run it' }).click();
-  // No run has measured this device yet: the work is said, and that its speed is unknown.
+  // A link with settings does not measure the device by itself: the work is said, and how to learn the time.
   await expect(tour.getByTestId('learn-estimate')).toHaveText(
-    /^Train a small net: one run, [\d.]+·10\^\d+ multiply-adds; this device's speed is not measured yet/,
+    /^Train a small net: one run, [\d.]+·10\^\d+ multiply-adds; this device's speed is not measured yet \(a first run's images\/s shows it, or “Measure speed”\)\.$/,
   );
+  await page.getByRole('button', { name: 'Measure speed' }).click();
+  await expect(tour.getByTestId('learn-estimate')).toHaveText(
+    /^Train a small net: one run, about [\d.]+ (s|min) here \(.*, at the speed a short test measured: .*\)\.$/,
+    { timeout: 120_000 },
+  );
+  await expect(page.getByRole('button', { name: 'Measure speed' })).toHaveCount(0);
   await expect(tour.getByTestId('learn-changes')).toContainText('width 4 → 8, batch 8 → 32');
   await tour.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByTestId('run')).toHaveCount(0);
-  // A run measures it; then the estimate is a duration.
+  // A run measures it; then its speed is the one used.
   await tour.getByRole('button', { name: 'Close' }).click();
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });

@@ -2,8 +2,10 @@
 // and how long the runs take on this device, from the speed its runs measured.
 import { describe, expect, test } from 'vitest';
 import { formChanges } from '../../src/ui/lib/formChanges';
-import { deviceSpeed, durationText, estimateText, macsPerImage, runMacs, stepsOf } from '../../src/ui/lib/duration';
-import { PAPER_RECIPE, QUICK_LOOK, type FormConfig } from '../../src/ui/lib/formConfig';
+import { deviceSpeed, durationText, estimateText, macsPerImage, runMacs, stepsOf, unmeasuredWhy } from '../../src/ui/lib/duration';
+import { fitTwins, FIT_SECONDS } from '../../src/ui/lib/deviceFit';
+import type { SpeedProbe } from '../../src/train/protocol';
+import { LEARN_TWINS, PAPER_RECIPE, QUICK_LOOK, type FormConfig } from '../../src/ui/lib/formConfig';
 import { countFlops } from '../../src/model/counts';
 import type { RunView } from '../../src/ui/store/types';
 
@@ -40,7 +42,37 @@ describe('duration', () => {
       run({ name: 'new', createdAt: 2, metrics: points([90, 100, 500, 110, 0]) }),
     ])!;
     expect(s.from).toBe('new');
+    expect(s.said).toBe('at the speed new measured');
     expect(s.macsPerSec).toBe(105 * macsPerImage(QUICK_LOOK).train); // the median of 90, 100, 110, 500 (0: not measured)
+  });
+
+  const probe: SpeedProbe = { model: 'ResNet-20, width 8', batch: 32, steps: 1, ms: 1000, imagesPerSec: 32, trainMacsPerImage: 3e7 };
+
+  test("before any run, the speed probe's figure; a run's measurement wins over it", () => {
+    expect(deviceSpeed([], probe)).toEqual({
+      macsPerSec: 32 * 3e7,
+      from: 'speed test',
+      said: 'at the speed a short test measured: one step of ResNet-20, width 8 at batch 32',
+    });
+    expect(deviceSpeed([], { ...probe, imagesPerSec: 0 }), 'a zero rate is no measurement').toBeUndefined();
+    expect(deviceSpeed([run({ metrics: points([100, 100, 100]) })], probe)!.from).toBe('resnet-8');
+    expect(unmeasuredWhy(true, undefined)).toBe('measuring it now');
+    expect(unmeasuredWhy(false, 'device lost')).toBe("the speed test failed (device lost); a first run's images/s shows it");
+    expect(unmeasuredWhy(false, undefined)).toBe("a first run's images/s shows it, or “Measure speed”");
+  });
+
+  test('the twins sized for this device: the longest length whose pair fits in 3 minutes, 100 steps at least', () => {
+    const pair = (steps: number) => 2 * runMacs({ ...LEARN_TWINS, length: steps, evalEvery: steps / 5 });
+    // A speed at which exactly 400 steps of the pair take 180 s: 400 is chosen, not 500.
+    const fit = fitTwins({ macsPerSec: pair(400) / 180, from: 'x', said: 'x' });
+    expect(fit.form).toEqual({ ...LEARN_TWINS, length: 400, evalEvery: 80 });
+    expect(fit.seconds).toBeCloseTo(180, 6);
+    // A fast device: the most offered; a very slow one: 100 steps, and its real time said.
+    expect(fitTwins({ macsPerSec: 1e15, from: 'x', said: 'x' }).form.length).toBe(2000);
+    const slow = fitTwins({ macsPerSec: pair(100) / 1000, from: 'x', said: 'x' });
+    expect(slow.form.length).toBe(100);
+    expect(slow.seconds).toBeCloseTo(1000, 6);
+    expect(FIT_SECONDS).toBe(180);
   });
 
   test('in words: seconds to days; unmeasured says so', () => {
@@ -48,7 +80,10 @@ describe('duration', () => {
     expect(estimateText(5.1e14, undefined)).toBe(
       "5.1·10^14 multiply-adds; this device's speed is not measured yet (a first run's images/s shows it)",
     );
-    expect(estimateText(6e12, { macsPerSec: 1e10, from: 'resnet-8' })).toBe(
+    expect(estimateText(5.1e14, undefined, 'measuring it now')).toBe(
+      "5.1·10^14 multiply-adds; this device's speed is not measured yet (measuring it now)",
+    );
+    expect(estimateText(6e12, { macsPerSec: 1e10, from: 'resnet-8', said: 'at the speed resnet-8 measured' })).toBe(
       'about 10 min here (6.0·10^12 multiply-adds, at the speed resnet-8 measured)',
     );
   });

@@ -3,7 +3,10 @@
 import { useMemo } from 'react';
 import { countFlops, countParams, formatCount } from '../../model/counts';
 import { depthOptions, formProblems, PRESETS, QUICK_LOOK, snapDepth, type FormConfig } from '../lib/formConfig';
-import { deviceSpeed, durationText, estimateText, runMacs, stepsOf } from '../lib/duration';
+import { durationText, estimateText, runMacs, stepsOf } from '../lib/duration';
+import { fitTwins, FIT_SECONDS } from '../lib/deviceFit';
+import { useDeviceSpeed } from './useDeviceSpeed';
+import { measureSpeed } from '../actions';
 import { useApp } from '../store';
 import { NumberField, NumberInput, Panel, Segmented } from './controls';
 
@@ -220,10 +223,15 @@ export function ConfigForm() {
   );
 }
 
-/** How long the configured run takes here, said before it starts; and how much less "Quick look" is, when much less. */
+/**
+ * How long the configured run takes here, said before it starts. When it takes much longer than a few minutes: once
+ * the device's speed is known, the plain-vs-residual twins that fit it (lib/deviceFit.ts), one click away; before
+ * then, how much less work "Quick look" is.
+ */
 function RunEstimate({ f }: { f: FormConfig }) {
-  const runs = useApp((s) => s.runs);
-  const speed = deviceSpeed(Object.values(runs));
+  const setForm = useApp((s) => s.setForm);
+  const { speed, unmeasured, probing } = useDeviceSpeed();
+  const engineReady = useApp((s) => s.engine.status === 'ready');
   let macs: number;
   try {
     macs = runMacs(f);
@@ -231,14 +239,36 @@ function RunEstimate({ f }: { f: FormConfig }) {
     return null; // an impossible config: formProblems says why
   }
   const quick = runMacs(QUICK_LOOK);
-  const hint =
-    macs > 10 * quick
-      ? ` "Quick look" is ${Math.round(macs / quick).toLocaleString('en-US')} times less work${speed ? ` (${durationText(quick / speed.macsPerSec)} here)` : ''}.`
-      : '';
+  const fit = speed && fitTwins(speed);
+  const offerFit = fit && macs / speed.macsPerSec > 3 * FIT_SECONDS && JSON.stringify(fit.form) !== JSON.stringify(f);
+  const hint = !speed && macs > 10 * quick ? ` "Quick look" is ${Math.round(macs / quick).toLocaleString('en-US')} times less work.` : '';
   return (
-    <p className="muted small" data-testid="form-estimate">
-      This run: {stepsOf(f).toLocaleString('en-US')} steps, {estimateText(macs, speed)}.{hint}
-    </p>
+    <>
+      <p className="muted small" data-testid="form-estimate">
+        This run: {stepsOf(f).toLocaleString('en-US')} steps, {estimateText(macs, speed, unmeasured)}.{hint}
+      </p>
+      {!speed && !probing && (
+        <button
+          type="button"
+          className="chip"
+          onClick={measureSpeed}
+          disabled={!engineReady}
+          title="A few seconds of training steps on this GPU"
+        >
+          Measure speed
+        </button>
+      )}
+      {offerFit && (
+        <p className="small device-fit" data-testid="device-fit">
+          Sized for this device: ResNet-20 and its plain twin at width {fit.form.width}, {fit.form.length.toLocaleString('en-US')} steps
+          each, about {durationText(fit.seconds)} here for the pair.{' '}
+          <button type="button" className="chip" onClick={() => setForm(fit.form)}>
+            Use it
+          </button>{' '}
+          then “Compare plain vs residual”.
+        </p>
+      )}
+    </>
   );
 }
 

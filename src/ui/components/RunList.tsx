@@ -1,7 +1,16 @@
 // The runs on screen: colour (as in the charts), name, state, latest step, loss and test accuracy, and
 // per-run exports. Clicking a run selects it for the controls, BatchNorm mode and inspection.
 import { useRef } from 'react';
-import { continueRun, deleteRun, exportMetrics, exportTorchScript, loadCheckpointFile, openKernelProfile, saveWeights } from '../actions';
+import {
+  continueRun,
+  deleteRun,
+  resumeGroup,
+  exportMetrics,
+  exportTorchScript,
+  loadCheckpointFile,
+  openKernelProfile,
+  saveWeights,
+} from '../actions';
 import { loss, pct } from '../lib/format';
 import { useApp } from '../store';
 import type { RunView } from '../store/types';
@@ -32,9 +41,31 @@ function resumeWord(r: RunView): string {
   return `Checkpoint at step ${c}; steps ${c + 1}-${r.step} will be trained again (the same batches, so the same losses)`;
 }
 
+/** The other interrupted members of `r`'s compare pair: "Resume" brings them back with it, in step. */
+function useResumeMates(r: RunView): RunView[] {
+  const runs = useApp((s) => s.runs);
+  const order = useApp((s) => s.order);
+  if (!r.groupId || !r.interrupted || r.live) return [];
+  return order.map((id) => runs[id]).filter((m) => m.id !== r.id && m.groupId === r.groupId && m.interrupted && !m.live);
+}
+
+/** What Resume of a pair does: which runs, from which step, and which take the steps between alone. */
+function pairWord(r: RunView, mates: RunView[]): string {
+  const all = [r, ...mates];
+  const at = Math.max(...all.map((m) => m.checkpointStep ?? 0));
+  const behind = all.filter((m) => (m.checkpointStep ?? 0) < at);
+  const others = mates.map((m) => m.name).join(', ');
+  return (
+    `Resumes with ${others}, in step, from step ${at}` +
+    (behind.length ? ` (${behind.map((m) => `${m.name} trains steps ${(m.checkpointStep ?? 0) + 1}-${at} alone first`).join('; ')})` : '') +
+    (all.some((m) => m.step > at) ? `; the steps after ${at} are trained again (the same batches, so the same losses)` : '')
+  );
+}
+
 /** What the row says under itself about going on, where a click would not do what a person assumes; else undefined. */
-function resumeNote(r: RunView): string | undefined {
+function resumeNote(r: RunView, mates: RunView[]): string | undefined {
   if (r.live || r.pendingLoad) return undefined;
+  if (r.interrupted && mates.length > 0) return `${pairWord(r, mates)}.`;
   if (r.interrupted) return `${resumeWord(r)}.`;
   if (!r.hasCheckpoint && r.state !== 'done' && r.state !== 'error' && r.step > 0)
     return `No checkpoint of this run is kept (the first comes after a few hundred steps or 30 s of training, or at a pause or stop), so it cannot be resumed; its curves stay.`;
@@ -47,7 +78,8 @@ function RunRow({ r, index, selected }: { r: RunView; index: number; selected: b
   const test = latestTestAcc(r, bnMode) ?? latestTestAcc(r);
   const last = r.metrics.at(-1);
   const dataReady = useApp((s) => s.engine.status === 'ready' && s.data.status === 'ready');
-  const note = resumeNote(r);
+  const mates = useResumeMates(r);
+  const note = resumeNote(r, mates);
   return (
     <li
       data-testid="run"
@@ -81,12 +113,16 @@ function RunRow({ r, index, selected }: { r: RunView; index: number; selected: b
           <button
             type="button"
             className="small primary"
-            onClick={() => void continueRun(r.id, true)}
+            onClick={() => void (mates.length ? resumeGroup([r.id, ...mates.map((m) => m.id)]) : continueRun(r.id, true))}
             disabled={!dataReady}
-            title={dataReady ? resumeWord(r) : `Load the data first. ${resumeWord(r)}`}
-            aria-label={`Resume ${r.name} from step ${r.checkpointStep ?? 'of its checkpoint'}`}
+            title={(dataReady ? '' : 'Load the data first. ') + (mates.length ? pairWord(r, mates) : resumeWord(r))}
+            aria-label={
+              mates.length
+                ? `Resume ${[r, ...mates].map((m) => m.name).join(' and ')} together`
+                : `Resume ${r.name} from step ${r.checkpointStep ?? 'of its checkpoint'}`
+            }
           >
-            Resume
+            {mates.length ? 'Resume pair' : 'Resume'}
           </button>
         ) : (
           !r.live &&

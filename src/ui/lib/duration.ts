@@ -1,7 +1,9 @@
 // How long a run will take on this device, said before it starts (issue 22): the work is counted in multiply-adds
 // (model/counts.ts; a training step costs about three forward passes: forward, and a backward twice its size), and
-// the device's speed is what its own runs measured (images/s x multiply-adds per image). No run yet: not measured.
+// the device's speed is what its own runs measured (images/s x multiply-adds per image), or before any run what the
+// worker's speed probe measured when the page opened (src/train/speedProbe.ts).
 import { countFlops } from '../../model/counts';
+import type { SpeedProbe } from '../../train/protocol';
 import type { RunView } from '../store/types';
 import { toRunConfig, type FormConfig } from './formConfig';
 
@@ -29,8 +31,10 @@ export function runMacs(form: FormConfig): number {
 export interface DeviceSpeed {
   /** Training multiply-adds per second. */
   macsPerSec: number;
-  /** The run it was measured on. */
+  /** The run it was measured on, or 'speed test'. */
   from: string;
+  /** Where the figure comes from, in words: "at the speed resnet-8 measured". */
+  said: string;
 }
 
 function median(a: number[]): number {
@@ -47,11 +51,11 @@ function scientific(x: number): string {
 
 /**
  * This device's training speed from its runs in this session (live ones: their speed was measured here): the median
- * images/s of a run's last 20 steps times its multiply-adds per image, from the run measured most recently.
- * Undefined before any run has taken 3 steps.
+ * images/s of a run's last 20 steps times its multiply-adds per image, from the run measured most recently. Before
+ * any run has taken 3 steps, the speed probe's figure; undefined without either.
  */
-export function deviceSpeed(runs: readonly RunView[]): DeviceSpeed | undefined {
-  let best: (DeviceSpeed & { at: number }) | undefined;
+export function deviceSpeed(runs: readonly RunView[], probe?: SpeedProbe): DeviceSpeed | undefined {
+  let best: { macsPerSec: number; from: string; at: number } | undefined;
   for (const r of runs) {
     if (!r.live || !r.form) continue;
     const rates = r.metrics
@@ -63,7 +67,21 @@ export function deviceSpeed(runs: readonly RunView[]): DeviceSpeed | undefined {
     if (best && at < best.at) continue;
     best = { macsPerSec: median(rates) * macsPerImage(r.form).train, from: r.name, at };
   }
-  return best && { macsPerSec: best.macsPerSec, from: best.from };
+  if (best) return { macsPerSec: best.macsPerSec, from: best.from, said: `at the speed ${best.from} measured` };
+  if (!probe || !(probe.imagesPerSec > 0)) return undefined;
+  const steps = probe.steps === 1 ? 'one step' : `${probe.steps} steps`;
+  return {
+    macsPerSec: probe.imagesPerSec * probe.trainMacsPerImage,
+    from: 'speed test',
+    said: `at the speed a short test measured: ${steps} of ${probe.model} at batch ${probe.batch}`,
+  };
+}
+
+/** Why there is no speed yet, in words (estimateText's `unmeasured`): the probe runs, it failed, or it was not asked for. */
+export function unmeasuredWhy(probing: boolean, probeError: string | undefined): string {
+  if (probing) return 'measuring it now';
+  if (probeError) return `the speed test failed (${probeError}); a first run's images/s shows it`;
+  return "a first run's images/s shows it, or “Measure speed”";
 }
 
 /** "40 s", "12 min", "3.5 h", "2.1 days". */
@@ -74,9 +92,9 @@ export function durationText(seconds: number): string {
   return `${(seconds / 86_400).toFixed(1)} days`;
 }
 
-/** What a plan of `macs` multiply-adds will take here, in words. */
-export function estimateText(macs: number, speed: DeviceSpeed | undefined): string {
+/** What a plan of `macs` multiply-adds will take here, in words; `unmeasured`: why there is no speed (unmeasuredWhy). */
+export function estimateText(macs: number, speed: DeviceSpeed | undefined, unmeasured = "a first run's images/s shows it"): string {
   const work = `${scientific(macs)} multiply-adds`;
-  if (!speed) return `${work}; this device's speed is not measured yet (a first run's images/s shows it)`;
-  return `about ${durationText(macs / speed.macsPerSec)} here (${work}, at the speed ${speed.from} measured)`;
+  if (!speed) return `${work}; this device's speed is not measured yet (${unmeasured})`;
+  return `about ${durationText(macs / speed.macsPerSec)} here (${work}, ${speed.said})`;
 }

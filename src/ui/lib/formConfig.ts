@@ -67,6 +67,9 @@ export const QUICK_LOOK: FormConfig = {
   evalImages: 500,
 };
 
+/** The Learn tour's plain-vs-residual twins (ResNet-20 and plain-20 at width 8), and the form a first visit starts from. */
+export const LEARN_TWINS: FormConfig = { ...QUICK_LOOK, depth: 20 };
+
 /** The Learn tour's depth sweep: the paper's depths, 2,000 steps at batch 128 each (README states its multiply-adds). */
 export const LEARN_SWEEP: { form: FormConfig; depths: number[] } = {
   form: { ...QUICK_LOOK, width: 16, batch: 128, lr: 0.1, length: 2000, evalEvery: 0, evalImages: 0 },

@@ -210,6 +210,9 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
         if (r?.pendingLoad) drop(r.id);
         break;
       }
+      case 'speed':
+        engine = { ...engine, speedProbe: e.probe ?? engine.speedProbe, speedProbeError: e.error, speedProbing: false };
+        break;
       case 'memoryPlan':
         break; // answered to the story panel that asked (actions.ts eventListeners)
       case 'labResponses':

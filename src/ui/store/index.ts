@@ -1,7 +1,7 @@
 // The app store: one zustand store made of slices, one per concern. Worker events are applied in
 // batches (applyEvents), one state update per batch.
 import { create } from 'zustand';
-import { PAPER_RECIPE, type FormConfig } from '../lib/formConfig';
+import { LEARN_TWINS, PAPER_RECIPE, type FormConfig } from '../lib/formConfig';
 import { readFormQuery } from '../lib/urlConfig';
 import { withAlert } from './alerts';
 import { reduceEvents } from './events';
@@ -9,9 +9,17 @@ import type { Alert, AppState, RunView } from './types';
 
 export type { AppState } from './types';
 
-/** The form of the link the page was opened with, and an alert listing any of its values that were not usable. */
+const search = typeof location === 'undefined' ? '' : location.search;
+/** The page was opened without settings in its address (the URL holds them from then on). */
+export const FIRST_VISIT = [...new URLSearchParams(search).keys()].length === 0;
+
+/**
+ * The form of the link the page was opened with (its settings over the paper's recipe), and an alert listing any of
+ * its values that were not usable. A first visit (no settings in the address) starts from the Learn tour's twins:
+ * a run of minutes, not the paper's 64,000 steps (days on a laptop's GPU); "Paper recipe" is one click away.
+ */
 function fromLink(): { form: FormConfig; alerts: Alert[] } {
-  const { form, notes } = readFormQuery(typeof location === 'undefined' ? '' : location.search, PAPER_RECIPE);
+  const { form, notes } = readFormQuery(search, FIRST_VISIT ? LEARN_TWINS : PAPER_RECIPE);
   if (notes.length === 0) return { form, alerts: [] };
   const message = `Some settings in the link could not be used as written. ${notes.join(' ')}`;
   return {

@@ -1,5 +1,15 @@
 // The shapes the UI keeps. Everything here came from protocol messages or from the user; no GPU objects.
-import type { DatasetSummary, ErrorCode, EvalPoint, LayerNorms, MetricPoint, RunConfig, RunState, WorkerEvent } from '../../train/protocol';
+import type {
+  DatasetSummary,
+  ErrorCode,
+  EvalPoint,
+  LayerNorms,
+  MetricPoint,
+  RunConfig,
+  RunState,
+  SpeedProbe,
+  WorkerEvent,
+} from '../../train/protocol';
 import type { FormConfig } from '../lib/formConfig';
 
 export interface RunView {
@@ -86,6 +96,11 @@ export interface EngineState {
   profile?: 'gpu' | 'cpu';
   profileWhy?: string;
   maxBufferBytes?: number;
+  /** The worker's speed probe at start (src/train/speedProbe.ts), or why it failed; undefined while it runs. */
+  speedProbe?: SpeedProbe;
+  speedProbeError?: string;
+  /** A speed probe was asked for and has not answered yet. */
+  speedProbing?: boolean;
   /** A fault the app cannot work around (no WebGPU, adapter too small): shown full page. */
   fatal?: { code: ErrorCode; message: string; advice: string };
 }

@@ -2,15 +2,15 @@
 // up (and where it is cheap, starts) the experiment that checks it.
 import { useState } from 'react';
 import { useApp } from '../../store';
-import { deviceSpeed, estimateText, runMacs } from '../../lib/duration';
+import { estimateText, runMacs } from '../../lib/duration';
+import { useDeviceSpeed } from '../useDeviceSpeed';
 import { formChanges } from '../../lib/formChanges';
 import { learnCards, type LearnCard } from './learnCards';
 import type { FormConfig } from '../../lib/formConfig';
 
 /** Before "Run it" acts: what it starts and how long that takes here, and which settings of the form it replaces. */
 function RunItConfirm({ card, form, onStart, onCancel }: { card: LearnCard; form: FormConfig; onStart: () => void; onCancel: () => void }) {
-  const runs = useApp((s) => s.runs);
-  const speed = deviceSpeed(Object.values(runs));
+  const { speed, unmeasured } = useDeviceSpeed();
   const starts = card.starts ?? [];
   const changes = card.form ? formChanges(form, card.form) : [];
   const macs = starts.reduce((a, f) => a + runMacs(f), 0);
@@ -19,7 +19,7 @@ function RunItConfirm({ card, form, onStart, onCancel }: { card: LearnCard; form
       <p data-testid="learn-estimate">
         {starts.length === 0
           ? `${card.runLabel}: nothing starts training yet.`
-          : `${card.runLabel}: ${starts.length === 1 ? 'one run' : `${starts.length} runs`}, ${estimateText(macs, speed)}.`}
+          : `${card.runLabel}: ${starts.length === 1 ? 'one run' : `${starts.length} runs`}, ${estimateText(macs, speed, unmeasured)}.`}
       </p>
       <p data-testid="learn-changes">
         {changes.length === 0 ? 'Your form stays as it is.' : `It replaces these settings of your form: ${changes.join(', ')}.`}
@@ -50,7 +50,8 @@ export function LearnButton() {
 
 function LearnTour({ onClose }: { onClose: () => void }) {
   const form = useApp((s) => s.form);
-  const cards = learnCards(form);
+  const { speed } = useDeviceSpeed();
+  const cards = learnCards(form, speed);
   const [i, setI] = useState(0);
   const [confirming, setConfirming] = useState(false);
   const [started, setStarted] = useState<number | undefined>();

@@ -1,8 +1,10 @@
 // The Learn tour's cards: one claim each, in plain words, what to look for, and the experiment that checks it.
 import type { ReactNode } from 'react';
 import { comparePlainVsResidual, train } from '../../actions';
-import { LEARN_SWEEP, QUICK_LOOK, RESNET1202_RECIPE, RESNET164_RECIPE, type FormConfig } from '../../lib/formConfig';
+import { LEARN_SWEEP, LEARN_TWINS, QUICK_LOOK, RESNET1202_RECIPE, RESNET164_RECIPE, type FormConfig } from '../../lib/formConfig';
 import { useApp } from '../../store';
+import type { DeviceSpeed } from '../../lib/duration';
+import { fitTwins } from '../../lib/deviceFit';
 import { BlockDiagram } from './BlockDiagram';
 import { useSweep } from './sweepStore';
 
@@ -26,8 +28,9 @@ const twins = (f: FormConfig): FormConfig[] => [
 const setForm = (f: Partial<FormConfig>) => useApp.getState().setForm(f);
 const scrollTo = (id: string) => document.getElementById(id)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
 
-export function learnCards(form: FormConfig): LearnCard[] {
-  const twins20 = { ...QUICK_LOOK, depth: 20 };
+/** `speed`: this device's, when measured: the twins then train as many steps as fit in a few minutes here. */
+export function learnCards(form: FormConfig, speed?: DeviceSpeed): LearnCard[] {
+  const twins20 = speed ? fitTwins(speed).form : LEARN_TWINS;
   const twins56 = { ...QUICK_LOOK, depth: 56 };
   const small500 = { ...QUICK_LOOK, depth: 20, width: 16, trainImages: 500, length: 600 };
   return [
