@@ -195,18 +195,33 @@ export function trainForm(form: FormConfig, start = true): string {
   return id;
 }
 
-/** Twin runs of the form's depth, residual and plain, same seed and batches, trained interleaved. */
+/** A run here that is one twin of a pair: `f`'s exact settings (so seed and batches), in no pair, training or trained. */
+const twinHere = (f: FormConfig) =>
+  [...get().order]
+    .reverse()
+    .map((id) => get().runs[id])
+    .find((r) => !r.groupId && JSON.stringify(r.form) === JSON.stringify(f) && r.metrics.length > 0 && (r.live || r.state === 'done'));
+
+/**
+ * Twin runs of the form's depth, residual and plain, same seed and batches, trained interleaved. A twin already
+ * trained with these settings is paired as it is (no identical "resnet-8 #2" beside it); only the missing one trains.
+ */
 export function comparePlainVsResidual(): void {
   const form = get().form;
   const groupId = `g${newRunId()}`;
-  const twins = (['residual', 'plain'] as const).map((arch) => ({ form: { ...form, arch }, id: newRunId() }));
-  const named = twins.map((t) => {
-    const name = nameRun(t.form, existing());
-    addRun(t.id, name, t.form, { groupId });
-    return { runId: t.id, name, config: toRunConfig(t.form) };
-  });
-  get().select(twins[0].id);
-  send({ type: 'createGroup', runs: named, start: true });
+  const twins = (['residual', 'plain'] as const).map((arch) => ({ form: { ...form, arch }, here: twinHere({ ...form, arch }) }));
+  const fresh = twins
+    .filter((t) => !t.here)
+    .map((t) => {
+      const runId = newRunId();
+      const name = nameRun(t.form, existing());
+      addRun(runId, name, t.form, { groupId });
+      return { runId, name, config: toRunConfig(t.form) };
+    });
+  for (const t of twins) if (t.here) get().patchRun(t.here.id, { groupId });
+  get().select(twins[0].here?.id ?? fresh[0].runId);
+  if (fresh.length === 2) send({ type: 'createGroup', runs: fresh, start: true });
+  else if (fresh.length === 1) send({ type: 'createRun', ...fresh[0], start: true });
 }
 
 export const pause = (runId: string) => send({ type: 'pause', runId });

@@ -70,3 +70,42 @@ test('at 360, 390, 768, 1280 and 1440 px: no sideways overflow, the Runs columns
     expect.soft(overlaps, `${width} px: panels over each other`).toEqual([]);
   }
 });
+
+test('Inspect shows every class name whole: in the confusion matrix headers and under each image, at 1280 and 390 px', async ({ page }) => {
+  await openWithData(page, tinyUrl({ steps: '2' }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
+  await page.getByRole('button', { name: /^Show predictions/ }).click();
+  const matrix = page.getByRole('table', { name: /^Confusion matrix/ });
+  await expect(matrix).toBeVisible({ timeout: 120_000 });
+  const classes = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+  await expect(matrix.locator('thead th.col-name')).toHaveText(classes);
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.waitForTimeout(300);
+    // Every name's box inside its cell or tile (a name cut or spilling out fails), and "automobile" among them.
+    const spills = await page.evaluate(() => {
+      const inside = (a: DOMRect, b: DOMRect) =>
+        a.left >= b.left - 0.5 && a.right <= b.right + 0.5 && a.top >= b.top - 0.5 && a.bottom <= b.bottom + 0.5;
+      const names = [
+        ...[...document.querySelectorAll('.confusion thead th.col-name span')].map((s) => [s, s.parentElement!] as const),
+        ...[...document.querySelectorAll('.pred-grid li .pred, .pred-grid li .truth')].map((s) => [s, s.closest('li')!] as const),
+      ];
+      return {
+        bad: names.filter(([s, box]) => !inside(s.getBoundingClientRect(), box.getBoundingClientRect())).map(([s]) => s.textContent),
+        tiles: [...document.querySelectorAll('.pred-grid li')].map((li) => li.textContent).join(' '),
+      };
+    });
+    expect(spills.bad, `${width} px`).toEqual([]);
+    expect(spills.tiles).toContain('automobile');
+    // And the page does not scroll sideways for it (the matrix scrolls inside its panel where it must).
+    const wide = await page.evaluate(() =>
+      [...document.querySelectorAll('.inspect-panel *')]
+        .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !e.closest('[data-overflow-ok]'))
+        .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
+        .slice(0, 5),
+    );
+    expect(wide, `${width} px`).toEqual([]);
+  }
+  await page.screenshot({ path: test.info().outputPath('inspect-390.png'), fullPage: true });
+});

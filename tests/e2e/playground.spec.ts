@@ -74,6 +74,18 @@ test('trains a run: the step counter and the loss curve advance', async ({ page 
 
 // Pause, resume and stop: tests/e2e/lifecycle.spec.ts (also under load).
 
+test('compare after training the residual net pairs it with a new plain twin, not a copy of itself', async ({ page }) => {
+  await openWithData(page, tinyUrl({ steps: '2' }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
+  await page.getByRole('button', { name: 'Compare plain vs residual' }).click();
+  await expect(badge(page, 'plain-8')).toHaveText('done', { timeout: 300_000 });
+  // Two runs, the trained one and its twin: no "resnet-8 #2" with the same curve.
+  await expect(page.getByTestId('run')).toHaveCount(2);
+  await expect(page.getByTestId('compare-verdict')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Plain vs residual' })).toContainText('plain-8');
+});
+
 test('compare plain vs residual trains two named, overlaid series', async ({ page }) => {
   await openWithData(page, tinyUrl({ steps: '3' }));
   await page.getByRole('button', { name: 'Compare plain vs residual' }).click();

@@ -1,7 +1,7 @@
 // The readouts that must claim only what the data shows (src/ui/lib/evidence.ts): the plain-vs-residual gap with
 // its standard error, and the first/last gradient-norm ratio.
 import { expect, test } from 'vitest';
-import { errorGap, formatRatio, gapVerdict, gradientSpan, overfitGap } from '../../src/ui/lib/evidence';
+import { errorGap, formatRatio, gapVerdict, gradientSpan, overfitGap, windowWords } from '../../src/ui/lib/evidence';
 import type { EvalPoint, LayerNorms, MetricPoint } from '../../src/train/protocol';
 
 const points = (accs: number[]): MetricPoint[] =>
@@ -104,4 +104,9 @@ test('overfitGap: training error over the last tenth against the last eval-mode 
   expect(overfitGap(m, [test(0.9, 10)])!.distinguishable).toBe(false);
   expect(overfitGap(m, [])).toBeUndefined();
   expect(overfitGap(m.slice(0, 1), [test(0.6)])).toBeUndefined();
+});
+
+test('the window in words: no "at most 50" once it is full', () => {
+  expect(windowWords(50)).toBe('the last 50 steps both runs have trained (the same step numbers)');
+  expect(windowWords(12)).toBe('the 12 steps both runs have trained so far (the same step numbers; the window grows to 50)');
 });

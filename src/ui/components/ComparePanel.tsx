@@ -3,7 +3,7 @@
 import { pct } from '../lib/format';
 import { useApp } from '../store';
 import type { RunView } from '../store/types';
-import { errorGap, GAP_WINDOW, gapVerdict } from '../lib/evidence';
+import { errorGap, gapVerdict, windowWords } from '../lib/evidence';
 import { latestTestAcc } from './RunList';
 
 function twinsOf(runs: Record<string, RunView>, order: string[], selectedId?: string): [RunView, RunView] | undefined {
@@ -73,9 +73,9 @@ function Readout({ plain, res }: { plain: RunView; res: RunView }) {
       </div>
       {g && (
         <p className="muted small span3">
-          Mean per-batch training error over the same {g.steps} step numbers of both runs, the latest both have trained (at most{' '}
-          {GAP_WINDOW}); ± one standard error from the spread of those batches. Within two standard errors the gap is batch noise. He et al.
-          (2015, Fig. 6) show the degradation in nets of 20 to 56 layers trained for tens of thousands of steps.
+          Mean per-batch training error over {windowWords(g.steps)}; ± one standard error from the spread of those batches. Within two
+          standard errors the gap is batch noise. He et al. (2015, Fig. 6) show the degradation in nets of 20 to 56 layers trained for tens
+          of thousands of steps.
         </p>
       )}
       {testGap !== undefined && (

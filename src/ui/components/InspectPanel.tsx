@@ -65,37 +65,39 @@ export function InspectPanel() {
               })}
             </ul>
           </div>
-          <table className="confusion" aria-label="Confusion matrix (rows: true class, columns: predicted class)">
-            <thead>
-              <tr>
-                <th scope="col" className="corner">
-                  true \ pred
-                </th>
-                {classes.map((c) => (
-                  <th key={c} scope="col" title={c}>
-                    {c.slice(0, 4)}
+          <div className="confusion-wrap" data-overflow-ok>
+            <table className="confusion" aria-label="Confusion matrix (rows: true class, columns: predicted class)">
+              <thead>
+                <tr>
+                  <th scope="col" className="corner">
+                    true \ pred
                   </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {shown.confusion.map((row, i) => (
-                <tr key={i}>
-                  <th scope="row">{classes[i]}</th>
-                  {row.map((n, j) => (
-                    <td
-                      key={j}
-                      className={i === j ? 'diag' : ''}
-                      style={{ background: n ? `rgba(${i === j ? '37,99,235' : '234,88,12'},${0.1 + (0.8 * n) / max})` : undefined }}
-                      title={`${n} × true ${classes[i]} predicted ${classes[j]}`}
-                    >
-                      {n || ''}
-                    </td>
+                  {classes.map((c) => (
+                    <th key={c} scope="col" className="col-name">
+                      <span>{c}</span>
+                    </th>
                   ))}
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {shown.confusion.map((row, i) => (
+                  <tr key={i}>
+                    <th scope="row">{classes[i]}</th>
+                    {row.map((n, j) => (
+                      <td
+                        key={j}
+                        className={i === j ? 'diag' : ''}
+                        style={{ background: n ? `rgba(${i === j ? '37,99,235' : '234,88,12'},${0.1 + (0.8 * n) / max})` : undefined }}
+                        title={`${n} × true ${classes[i]} predicted ${classes[j]}`}
+                      >
+                        {n || ''}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </div>
       )}
     </section>

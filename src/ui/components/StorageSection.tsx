@@ -5,6 +5,7 @@ import { clearDatasetCache, deleteAllCheckpoints, requestStorageInfo } from '../
 import { storedFigures, type StoreFigures } from '../lib/persist';
 import { useApp } from '../store';
 import { useWorkerStorage } from '../store/storage';
+import { bytes } from '../lib/format';
 
 interface Figures {
   usage?: number;
@@ -13,8 +14,10 @@ interface Figures {
   checkpoints?: StoreFigures;
 }
 
-const size = (n: number | undefined) => (n === undefined ? '—' : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`);
-const count = (f: StoreFigures | undefined, noun: string) => (f ? `${f.count} ${noun}${f.count === 1 ? '' : 's'} · ${size(f.bytes)}` : '—');
+// The app's one byte format (binary units, as GPU memory is shown); nothing kept reads "none".
+const size = (n: number | undefined) => (n === undefined ? '—' : n === 0 ? 'none' : bytes(n));
+const count = (f: StoreFigures | undefined, noun: string) =>
+  !f ? '—' : f.count === 0 ? 'none' : `${f.count} ${noun}${f.count === 1 ? '' : 's'} · ${size(f.bytes)}`;
 
 async function measure(): Promise<Figures> {
   const [estimate, stored] = await Promise.all([

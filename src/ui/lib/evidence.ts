@@ -51,6 +51,12 @@ export function errorGap(plain: readonly MetricPoint[], residual: readonly Metri
   return { plain: p.mean, residual: r.mean, gap, se, steps, distinguishable: Math.abs(gap) > 2 * se };
 }
 
+/** The gap's window in words: the last GAP_WINDOW steps both twins trained, or all of them while there are fewer. */
+export const windowWords = (steps: number) =>
+  steps >= GAP_WINDOW
+    ? `the last ${GAP_WINDOW} steps both runs have trained (the same step numbers)`
+    : `the ${steps} steps both runs have trained so far (the same step numbers; the window grows to ${GAP_WINDOW})`;
+
 /** The compare panel's one-line verdict on a gap: only "plain trains worse" when the data says so beyond noise. */
 export function gapVerdict(g: ErrorGap | undefined): string {
   if (!g) return 'waiting for steps';
