@@ -240,7 +240,7 @@ export class LabJobs {
         try {
           const losses = await probe.evaluate(points, { count: k, fill: (enc, i) => inputs[i].encode(enc) }, this.readback(), {
             onChunk: (done) =>
-              this.runs.isCurrent(r) && this.post({ type: 'labLandscapeProgress', runId: r.id, done, total: points.length }),
+              this.runs.isCurrent(r) && this.post({ type: 'labProgress', runId: r.id, kind: 'landscape', done, total: points.length }),
             cancelled: () => token.cancelled || !this.runs.isCurrent(r),
           });
           const cancelled = losses.some((x) => Number.isNaN(x));
@@ -307,12 +307,17 @@ export class LabJobs {
       const ev = new Evaluator(gpu, r.network, this.readback(), r.splits.norm, r.config.batchSize);
       try {
         const step = r.step;
+        const total = names.length + 1;
+        const progress = (done: number) =>
+          this.runs.isCurrent(r) && this.post({ type: 'labProgress', runId: r.id, kind: 'lesion', done, total });
         const [base] = await ev.run(test, ['eval'], n);
+        progress(1);
         const blocks = [];
         for (let lesion = 0; lesion < names.length; lesion++) {
           const [res] = await ev.run(test, ['eval'], n, { variant: { lesion } });
           blocks.push({ name: names[lesion], error: 1 - res.accuracy });
           r.network.dropVariants(); // one lesioned graph at a time: a deep net has many blocks
+          if (lesion < names.length - 1) progress(lesion + 2); // the last pass is followed by the result itself
         }
         if (this.runs.isCurrent(r))
           this.post({ type: 'labLesion', runId: r.id, step, images: n, baselineError: 1 - base.accuracy, blocks });

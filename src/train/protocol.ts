@@ -100,6 +100,8 @@ export type Command =
   | { type: 'save'; runId: RunId; requestId: string }
   /** A safetensors checkpoint (with its RunConfig in the metadata) becomes a new run, paused. */
   | { type: 'load'; runId: RunId; name: string; bytes: ArrayBuffer }
+  /** The run's name from now on (its checkpoints' metadata and file names follow it). */
+  | { type: 'rename'; runId: RunId; name: string }
   | { type: 'deleteRun'; runId: RunId }
   /** How much the worker keeps in the browser (answered by a 'storage' event). */
   | { type: 'storageInfo' }
@@ -134,7 +136,7 @@ export type Command =
   /**
    * Loss landscape on `batches` fixed training batches: '1d' interpolates from the initial to the current weights
    * (a from -0.5 to 1.5, `size` points); '2d' a size x size grid over [-1, 1]^2 along two filter-normalised random
-   * directions around the current weights. Progress comes as labLandscapeProgress; labCancel stops it.
+   * directions around the current weights. Progress comes as labProgress; labCancel stops it.
    */
   | { type: 'labLandscape'; runId: RunId; mode: '1d' | '2d'; size: number; batches: number }
   | { type: 'labCancel'; runId: RunId }
@@ -328,7 +330,8 @@ export type WorkerEvent =
       timestamps: boolean;
       kernels: { label: string; ms: number; flops: number; bytesRead: number; bytesWritten: number }[];
     }
-  | { type: 'labLandscapeProgress'; runId: RunId; done: number; total: number }
+  /** How far a long lab job has got: the landscape's points, or the lesion study's passes (baseline, then each block). */
+  | { type: 'labProgress'; runId: RunId; kind: 'landscape' | 'lesion'; done: number; total: number }
   /** `losses`: mean training loss per point, for '2d' row-major over (b, a); NaN where cancelled before it. */
   | {
       type: 'labLandscape';

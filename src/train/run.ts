@@ -80,7 +80,8 @@ export class Run {
   private constructor(
     private readonly gpu: Gpu,
     readonly id: RunId,
-    readonly name: string,
+    /** What the user calls it; renamed by the `rename` command (checkpoint metadata and file names use it). */
+    public name: string,
     readonly config: RunConfig,
     readonly network: Network,
     readonly dataset: GpuDataset,

@@ -159,6 +159,9 @@ export class Trainer {
       }
       case 'load':
         return this.load(cmd.runId, cmd.name, cmd.bytes);
+      case 'rename':
+        this.runs.get(cmd.runId).name = cmd.name;
+        return;
       case 'deleteRun':
         return this.runs.delete(cmd.runId);
       case 'storageInfo':

@@ -12,8 +12,9 @@ import { NoWebGpu } from './components/NoWebGpu';
 import { RunControls } from './components/RunControls';
 import { RunList } from './components/RunList';
 import { Story } from './components/story/Story';
-import { LearnButton } from './components/story/Learn';
+import { LearnButton, LearnDock, useLearnOpen } from './components/story/Learn';
 import { useApp } from './store';
+import { usePublishedHeight } from './components/useElementSize';
 
 function EngineChip() {
   const engine = useApp((s) => s.engine);
@@ -44,10 +45,12 @@ function EngineChip() {
 
 export function App() {
   const fatal = useApp((s) => s.engine.fatal);
+  const learning = useLearnOpen((s) => s.open);
+  const topbar = usePublishedHeight<HTMLElement>('--topbar-height'); // what scrolled-to headings stop below on a phone
   if (fatal) return <NoWebGpu message={fatal.message} advice={fatal.advice} />;
   return (
     <div className="app">
-      <header className="topbar">
+      <header ref={topbar} className="topbar">
         <div className="brand">
           <span className="logo" aria-hidden>
             <svg viewBox="0 0 24 24" width="22" height="22">
@@ -61,7 +64,7 @@ export function App() {
         <LearnButton />
         <EngineChip />
       </header>
-      <div className="layout">
+      <div className={`layout ${learning ? 'learn-open' : ''}`}>
         <aside className="sidebar">
           <DataPanel />
           <ConfigForm />
@@ -78,6 +81,7 @@ export function App() {
           <LabPanel />
           <Story />
         </main>
+        <LearnDock />
       </div>
       <Alerts />
     </div>

@@ -3,7 +3,8 @@
 import type { Command, DataSource, RunConfig, RunState, WorkerEvent } from '../train/protocol';
 import { toRunConfig, fromRunConfig, type FormConfig } from './lib/formConfig';
 import { download, fileSafe, metricsCsv, metricsJson, torchScript, torchScriptFileName } from './lib/exportRun';
-import { nameRun } from './lib/runNaming';
+import { checkRunName, nameRun } from './lib/runNaming';
+import { readRunConfig } from './lib/readRunConfig';
 import { SaveRequests, type SaveWhy } from './lib/saveRequests';
 import { deleteCheckpoints, loadCheckpoint } from './lib/persist';
 import { AutoSaver, checkpointStep, forgetCheckpoints, keepCheckpoint, rewound } from './checkpointStore';
@@ -360,6 +361,18 @@ export async function deleteAllCheckpoints(): Promise<void> {
   for (const id of get().order) get().patchRun(id, { hasCheckpoint: false, checkpointStep: undefined, interrupted: undefined });
 }
 
+/** Renames a run (a problem with the name is returned, not applied); the worker's copy follows, for its checkpoints. */
+export function renameRun(runId: string, wanted: string): string | undefined {
+  const r = get().runs[runId];
+  if (!r) return undefined;
+  const checked = checkRunName(wanted, r.id, Object.values(get().runs));
+  if ('problem' in checked) return checked.problem;
+  if (checked.name === r.name) return undefined;
+  get().patchRun(runId, { name: checked.name });
+  if (r.live) send({ type: 'rename', runId, name: checked.name });
+  return undefined;
+}
+
 export function deleteRun(runId: string): void {
   const r = get().runs[runId];
   if (r?.live) send({ type: 'deleteRun', runId });
@@ -380,20 +393,4 @@ export function exportMetrics(runId: string, format: 'csv' | 'json'): void {
 export function exportTorchScript(runId: string): void {
   const r = get().runs[runId];
   if (r?.config) download(torchScriptFileName(r.name), torchScript(r.name, r.config), 'text/x-python');
-}
-
-/** The RunConfig in a safetensors checkpoint's metadata (key "config" or "runConfig"), if it has one. */
-export function readRunConfig(bytes: ArrayBuffer): RunConfig | undefined {
-  try {
-    if (bytes.byteLength < 8) return undefined;
-    const len = Number(new DataView(bytes).getBigUint64(0, true));
-    if (len <= 0 || len > bytes.byteLength - 8 || len > 1e7) return undefined;
-    const header = JSON.parse(new TextDecoder().decode(new Uint8Array(bytes, 8, len))) as { __metadata__?: Record<string, unknown> } | null;
-    const meta = header?.__metadata__ ?? {};
-    const raw = meta.runConfig ?? meta.config;
-    const cfg = (typeof raw === 'string' ? JSON.parse(raw) : undefined) as Partial<RunConfig> | undefined;
-    return cfg && typeof cfg === 'object' && typeof cfg.model?.depth === 'number' ? (cfg as RunConfig) : undefined;
-  } catch {
-    return undefined;
-  }
 }

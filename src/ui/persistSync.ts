@@ -13,6 +13,7 @@ import {
   type StoredRun,
 } from './lib/persist';
 import { fromRunConfig } from './lib/formConfig';
+import { packNorms, unpackNorms } from './lib/normHistory';
 
 const SAVE_DELAY_MS = 1000;
 
@@ -29,7 +30,7 @@ export const toStored = (r: RunView): StoredRun => ({
   elapsedMs: r.elapsedMs + (r.trainingSince !== undefined ? Date.now() - r.trainingSince : 0),
   metrics: r.metrics,
   evals: r.evals,
-  layerNorms: r.layerNorms?.at(-1),
+  normSamples: packNorms(r.layerNorms),
   checkpointStep: r.checkpointStep,
 });
 
@@ -62,10 +63,7 @@ export async function restoreRuns(): Promise<void> {
       gpuBytes: 0,
       metrics: r.metrics,
       evals: r.evals,
-      layerNorms:
-        Array.isArray(r.layerNorms?.layers) && Array.isArray(r.layerNorms.grad) && Array.isArray(r.layerNorms.weight)
-          ? [r.layerNorms]
-          : undefined,
+      layerNorms: unpackNorms(r.id, r.normSamples, r.layerNorms),
       elapsedMs: r.elapsedMs,
       hasCheckpoint,
       // The checkpoint's own record first: the run's record may be a moment older (written at most once a second).

@@ -120,18 +120,26 @@ export async function exportAtState(page: Page, name: string, state: string): Pr
   return { ...(JSON.parse(await readFile(await file.path(), 'utf8')) as Exported), shownStep };
 }
 
-/** The runs kept in the page's IndexedDB (src/ui/lib/persist.ts): name, step and last state of each. */
+/** The runs kept in the page's IndexedDB (src/ui/lib/persist.ts): name, step, last state and gradient-norm samples of each. */
 export const storedRuns = (page: Page) =>
   page.evaluate(
     () =>
-      new Promise<{ name: string; step: number; lastState: string }[]>((resolve, reject) => {
+      new Promise<{ name: string; step: number; lastState: string; normSamples: number }[]>((resolve, reject) => {
         const open = indexedDB.open('resnet-playground-runs');
         open.onerror = () => reject(open.error ?? new Error('indexedDB.open failed'));
         open.onsuccess = () => {
           const db = open.result;
           if (!db.objectStoreNames.contains('runs')) return resolve([]);
           const all = db.transaction('runs').objectStore('runs').getAll();
-          all.onsuccess = () => resolve(all.result.map((r) => ({ name: r.name, step: r.step, lastState: r.lastState })));
+          all.onsuccess = () =>
+            resolve(
+              all.result.map((r) => ({
+                name: r.name,
+                step: r.step,
+                lastState: r.lastState,
+                normSamples: r.normSamples?.samples?.length ?? 0,
+              })),
+            );
           all.onerror = () => reject(all.error ?? new Error('getAll failed'));
         };
       }),

@@ -193,6 +193,50 @@ test('a reload keeps the runs', async ({ page }) => {
   await expect(page.getByRole('figure', { name: 'Training loss chart' }).locator('.recharts-line')).toHaveCount(2);
 });
 
+test('a run is renamed in the stats bar: its row, files and checkpoint follow, a taken name is refused, a reload keeps it', async ({
+  page,
+}) => {
+  await openWithData(page, tinyUrl({ steps: '2' }));
+  for (let i = 0; i < 2; i++) await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(page.locator('[data-testid="run"] .badge')).toHaveText(['done', 'done'], { timeout: 300_000 });
+  // Short default names: the second is "resnet-8 #2", not a list of settings.
+  await expect(runRow(page, 'resnet-8 #2')).toHaveCount(1);
+  const field = page.getByRole('textbox', { name: /^Run/ });
+  await expect(field).toHaveValue('resnet-8 #2');
+  await field.fill('  baseline   again ');
+  await field.press('Enter');
+  await expect(runRow(page, 'baseline again')).toHaveCount(1);
+  await expect(runRow(page, 'resnet-8 #2')).toHaveCount(0);
+  // Another run's name: said why, nothing changes, Escape goes back.
+  await field.fill('resnet-8');
+  await field.press('Enter');
+  await expect(page.getByRole('alert').filter({ hasText: 'Another run is called “resnet-8”' })).toBeVisible();
+  await expect(runRow(page, 'baseline again')).toHaveCount(1);
+  await field.press('Escape');
+  await expect(field).toHaveValue('baseline again');
+  // The exported metrics and the worker's checkpoint carry the new name.
+  const [json] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export metrics of baseline again as JSON' }).click(),
+  ]);
+  expect(json.suggestedFilename()).toBe('baseline_again-metrics.json');
+  expect(JSON.parse(await readFile(await json.path(), 'utf8')).name).toBe('baseline again');
+  const [weights] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Save weights of baseline again' }).click(),
+  ]);
+  // Written by the worker (the run is live): its file name and metadata use the name it was sent.
+  expect(weights.suggestedFilename()).toBe('baseline_again-step2.safetensors');
+  const bytes = await readFile(await weights.path());
+  const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8'));
+  expect(header.__metadata__.name).toBe('baseline again');
+  await expect
+    .poll(async () => (await storedRuns(page)).map((r) => r.name).sort(), { timeout: 30_000 })
+    .toEqual(['baseline again', 'resnet-8']);
+  await page.reload();
+  await expect(runRow(page, 'baseline again')).toHaveCount(1);
+});
+
 test('a corrupt data file shows its error, and the app still trains afterwards', async ({ page }) => {
   await requireData(page);
   await page.goto(tinyUrl({ steps: '2' }));

@@ -4,7 +4,8 @@ import { expect } from '@playwright/test';
 import { badge, openWithData, test, tinyUrl } from './helpers';
 
 test('each percentage on the page names its quantity (accuracy, error, or another)', async ({ page }) => {
-  await openWithData(page, tinyUrl({ steps: '2' }));
+  // Evaluated after each step (both BN modes, BN on): the error chart draws test lines of two points in each mode.
+  await openWithData(page, tinyUrl({ steps: '2', evalEvery: '1' }));
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(badge(page, 'resnet-8')).toHaveText('done', { timeout: 300_000 });
   await page.getByRole('button', { name: 'Evaluate both' }).click();
@@ -33,4 +34,18 @@ test('each percentage on the page names its quantity (accuracy, error, or anothe
     return out;
   });
   expect(unnamed).toEqual([]);
+
+  // The error chart's key draws each kind of line as the chart does (issue 22: "test, BN eval" and "test, BN train"
+  // looked the same in the key): three different keys, each pattern one the chart draws.
+  const chart = page.getByRole('figure', { name: 'Error (%) chart' });
+  const keys = chart.getByTestId('error-key').locator('svg.line-key');
+  await expect(keys).toHaveCount(3);
+  const styles = await keys.evaluateAll((ks) => ks.map((k) => `${k.getAttribute('data-dash')}/${k.getAttribute('data-dot')}`));
+  expect(styles).toEqual(['5 4/none', 'solid/filled', '2 3/hollow']);
+  const drawn = await chart
+    .locator('path.recharts-line-curve')
+    .evaluateAll((ps) => [...new Set(ps.map((p) => p.getAttribute('stroke-dasharray') || 'solid'))].sort());
+  expect(drawn).toEqual(['2 3', '5 4', 'solid']);
+  // The BN-train test points are hollow (white inside), the BN-eval ones filled.
+  await expect(chart.locator('.recharts-line-dots circle[fill="#fff"]').first()).toBeVisible();
 });

@@ -1,6 +1,7 @@
 // Checkpoints through the trainer: save, load into a fresh network, the same evaluation and the same next
 // losses (parameters, BN statistics, momentum and the data position all restored); PyTorch names in the file;
-// bad files rejected with 'bad-checkpoint' and a message that says what is wrong.
+// bad files rejected with 'bad-checkpoint' and a message that says what is wrong; a renamed run's checkpoints; and, on the
+// same trainer, the lesion study's progress events.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { Trainer } from '../../src/train/trainer';
 import { CHECKPOINT_FORMAT, MOMENTUM_PREFIX, readCheckpoint } from '../../src/train/checkpoint';
@@ -124,4 +125,30 @@ describe('checkpoint round trip', () => {
       ).toBe(true);
     }
   });
+});
+
+test("a renamed run's checkpoints carry its new name, in the file name and the metadata", async () => {
+  await trainer.handle({ type: 'createRun', runId: 'named', name: 'first name', config, start: false });
+  await stepAndWait('named', 1, 1);
+  await trainer.handle({ type: 'rename', runId: 'named', name: 'second try' });
+  const from = log.list.length;
+  await trainer.handle({ type: 'save', runId: 'named', requestId: 'n1' });
+  const ck = await log.wait('checkpoint', (e) => e.runId === 'named', 60_000, from);
+  expect(ck.fileName).toBe('second_try-step1.safetensors');
+  expect(readCheckpoint(new Uint8Array(ck.bytes)).meta.name).toBe('second try');
+});
+
+test('the lesion study reports its passes as it goes (the whole net, then each block), then the result', async () => {
+  await trainer.handle({ type: 'createRun', runId: 'lesioned', name: 'lesioned', config, start: false });
+  await stepAndWait('lesioned', 1, 1);
+  const from = log.list.length;
+  await trainer.handle({ type: 'labLesion', runId: 'lesioned', images: 16 });
+  const result = await log.wait('labLesion', (e) => e.runId === 'lesioned', 120_000, from);
+  expect(result.blocks.map((b) => b.name)).toEqual(['layer1.0', 'layer2.0', 'layer3.0']);
+  const passes = log.list
+    .slice(from)
+    .filter((e) => e.type === 'labProgress' && e.runId === 'lesioned')
+    .map((e) => (e.type === 'labProgress' ? `${e.kind} ${e.done}/${e.total}` : ''));
+  expect(passes).toEqual(['lesion 1/4', 'lesion 2/4', 'lesion 3/4']);
+  expect(log.list.indexOf(result)).toBeGreaterThan(log.list.findLastIndex((e) => e.type === 'labProgress'));
 });

@@ -3,6 +3,7 @@
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunView } from '../store/types';
 import { metricSeries, testSeries } from '../lib/chartData';
+import { DOT_RADIUS, ERROR_LINES } from '../lib/lineStyles';
 import { decades, isShortcut, normSeries, type NormKind, type NormPoint } from '../lib/normData';
 
 /** The tooltip's title: the step the pointer is on. */
@@ -97,8 +98,8 @@ export function ErrorPlot({ shown, smoothing }: PlotProps) {
               dataKey="v"
               name={`${run.name} train`}
               stroke={color}
-              strokeDasharray="5 4"
-              strokeWidth={1.5}
+              strokeDasharray={ERROR_LINES.train.dash}
+              strokeWidth={ERROR_LINES.train.width}
               dot={false}
               isAnimationActive={false}
             />,
@@ -109,8 +110,8 @@ export function ErrorPlot({ shown, smoothing }: PlotProps) {
                 dataKey="v"
                 name={`${run.name} test (BN eval)`}
                 stroke={color}
-                strokeWidth={2}
-                dot={{ r: 2.5 }}
+                strokeWidth={ERROR_LINES.testEval.width}
+                dot={{ r: DOT_RADIUS, fill: color }}
                 isAnimationActive={false}
               />
             ),
@@ -121,9 +122,9 @@ export function ErrorPlot({ shown, smoothing }: PlotProps) {
                 dataKey="v"
                 name={`${run.name} test (BN train)`}
                 stroke={color}
-                strokeDasharray="2 3"
-                strokeWidth={2}
-                dot={{ r: 2.5, strokeDasharray: '' }}
+                strokeDasharray={ERROR_LINES.testTrain.dash}
+                strokeWidth={ERROR_LINES.testTrain.width}
+                dot={{ r: DOT_RADIUS, fill: '#fff', strokeDasharray: '', strokeWidth: 1.5 }}
                 isAnimationActive={false}
               />
             ),

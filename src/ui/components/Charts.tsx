@@ -10,6 +10,8 @@ import { Segmented, type Option } from './controls';
 import { runColor } from '../lib/palette';
 import { formatRatio, gradientSpan } from '../lib/evidence';
 import { lossAxisTop, metricSeries } from '../lib/chartData';
+import { ERROR_LINES } from '../lib/lineStyles';
+import { LineKey } from './LineKey';
 
 let plots: Promise<typeof import('./ChartPlots')> | undefined;
 const loadPlots = () => (plots ??= import('./ChartPlots'));
@@ -164,15 +166,29 @@ function NormFrame({ shown }: { shown: Shown[] }) {
   );
 }
 
+const KEY_COLOR = '#475569';
 const lossKey = (
   <>
-    <i className="key faint" /> per step <i className="key solid" /> smoothed
+    <span className="legend-item">
+      <LineKey color="#cbd5e1" style={{ width: 1 }} /> per step
+    </span>
+    <span className="legend-item">
+      <LineKey color={KEY_COLOR} style={{ width: 2 }} /> smoothed
+    </span>
   </>
 );
 const errorKey = (
-  <>
-    <i className="key dashed" /> train <i className="key solid dot" /> test, BN eval <i className="key dotted dot" /> test, BN train
-  </>
+  <span data-testid="error-key">
+    <span className="legend-item">
+      <LineKey color={KEY_COLOR} style={ERROR_LINES.train} /> train
+    </span>
+    <span className="legend-item">
+      <LineKey color={KEY_COLOR} style={ERROR_LINES.testEval} /> test, BN eval
+    </span>
+    <span className="legend-item">
+      <LineKey color={KEY_COLOR} style={ERROR_LINES.testTrain} /> test, BN train
+    </span>
+  </span>
 );
 
 export function Charts() {

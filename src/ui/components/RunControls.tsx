@@ -1,11 +1,13 @@
 // Train, Pause/Resume, Step, Stop and "Compare plain vs residual", with the selected run's speed,
 // elapsed time, ETA and GPU memory.
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { comparePlainVsResidual, pause, resume, stepOnce, stop, train } from '../actions';
 import { formProblems } from '../lib/formConfig';
 import { bytes, duration, rate } from '../lib/format';
 import { selectedRun, useApp } from '../store';
 import type { RunView } from '../store/types';
+import { usePublishedHeight } from './useElementSize';
+import { RunNameField } from './RunNameField';
 
 /** The runs a control acts on: the twins of a comparison move together. */
 function members(r: RunView): string[] {
@@ -22,27 +24,6 @@ function useNow(active: boolean): number {
     return () => clearInterval(t);
   }, [active]);
   return now;
-}
-
-/**
- * Publishes the bar's height as --controls-height on the page: the Runs panel's header sticks just below the bar
- * (styles.css .runs-head), and the bar's height changes with the window width (its buttons and stats wrap).
- */
-function usePublishedHeight() {
-  const ref = useRef<HTMLDivElement>(null);
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const root = document.documentElement;
-    // The unrounded border-box height: offsetHeight rounds, which would let the bar overlap the header by a fraction of a pixel.
-    const observer = new ResizeObserver(() => root.style.setProperty('--controls-height', `${el.getBoundingClientRect().height}px`));
-    observer.observe(el);
-    return () => {
-      observer.disconnect();
-      root.style.removeProperty('--controls-height');
-    };
-  }, []);
-  return ref;
 }
 
 function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
@@ -63,7 +44,7 @@ export function RunControls() {
   const formOk = useApp((s) => formProblems(s.form).length === 0);
   const training = run?.live && run.state === 'training';
   const now = useNow(!!training);
-  const bar = usePublishedHeight();
+  const bar = usePublishedHeight<HTMLDivElement>('--controls-height'); // the Runs header sticks below the bar
 
   const canCreate = engineReady && dataReady && formOk;
   const why = !engineReady
@@ -130,8 +111,8 @@ export function RunControls() {
           Compare plain vs residual
         </button>
       </div>
-      <div className="stats" aria-label="Selected run">
-        <Stat label="Run" value={run ? run.name : '—'} />
+      <div className="stats" aria-label="Selected run" data-overflow-ok>
+        <RunNameField run={run} />
         <Stat
           label="Step"
           value={run ? `${run.step.toLocaleString('en-US')} / ${run.totalSteps ? run.totalSteps.toLocaleString('en-US') : '—'}` : '—'}

@@ -90,7 +90,9 @@ function RunRow({ r, index, selected }: { r: RunView; index: number; selected: b
     >
       <button type="button" className="run-name" onClick={() => select(r.id)} aria-label={`Select run ${r.name}`}>
         <span className="swatch" style={{ background: runColor(index) }} aria-hidden />
-        <span className="name-text">{r.name}</span>
+        <span className="name-text" title={r.name}>
+          {r.name}
+        </span>
       </button>
       <span className={`badge ${r.live ? r.state : 'saved'}`} title={r.error}>
         {r.live ? STATE_LABEL[r.state] : r.state === 'done' ? 'done · saved' : 'saved'}

@@ -1,6 +1,7 @@
 // Runs (config, name, metrics and latest layer norms) and their last checkpoints kept in IndexedDB across reloads.
 // Its own database, apart from the dataset cache the worker keeps.
 import type { EvalPoint, LayerNorms, MetricPoint, RunConfig } from '../../train/protocol';
+import type { StoredNorms } from './normHistory';
 
 const DB_NAME = 'resnet-playground-runs';
 const RUNS = 'runs';
@@ -22,8 +23,10 @@ export interface StoredRun {
   elapsedMs: number;
   metrics: MetricPoint[];
   evals: EvalPoint[];
-  /** The latest per-layer norms (only the latest: that is what the chart shows). */
+  /** Records written before normSamples: the latest per-layer norms only (still read). */
   layerNorms?: LayerNorms;
+  /** Per-layer norm samples over training, thinned (lib/normHistory.ts), for the Gradient-flow map after a reload. */
+  normSamples?: StoredNorms;
   /** The step of the checkpoint last kept for it (what "Resume" goes back to). */
   checkpointStep?: number;
 }

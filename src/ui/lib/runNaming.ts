@@ -1,5 +1,7 @@
-// Names runs by what sets them apart: "resnet-20" and "plain-20"; when two runs share that base name,
-// the fields where they differ are added ("resnet-20 lr=0.05"), and a counter when nothing differs.
+// Names runs short, by what sets them apart: "resnet-20" and "plain-20"; when two runs share that base name, the
+// first field (in LABELS' order) where the new one differs is added ("resnet-20 lr=0.05"), and a counter when that
+// name is taken ("resnet-20 lr=0.05 #2"). One field at most: the row's tooltip and the form say the rest, and the user
+// can rename a run (checkRunName).
 import type { FormConfig } from './formConfig';
 
 export const baseName = (f: Pick<FormConfig, 'arch' | 'depth'>) => `${f.arch === 'plain' ? 'plain' : 'resnet'}-${f.depth}`;
@@ -31,10 +33,26 @@ const FIELDS = Object.keys(LABELS) as Field[];
 export function nameRun(f: FormConfig, others: { name: string; form?: FormConfig }[]): string {
   const base = baseName(f);
   const same = others.filter((o) => o.form && baseName(o.form) === base);
-  const parts = new Set<string>();
-  for (const o of same) for (const k of FIELDS) if (o.form![k] !== f[k]) parts.add(LABELS[k](f));
-  const name = [base, ...parts].join(' ');
+  const differs = FIELDS.find((k) => same.some((o) => o.form![k] !== f[k]));
+  const name = differs ? `${base} ${LABELS[differs](f)}` : base;
   const taken = new Set(others.map((o) => o.name));
   if (!taken.has(name)) return name;
   for (let i = 2; ; i++) if (!taken.has(`${name} #${i}`)) return `${name} #${i}`;
+}
+
+/** Longest name a run may be given (a row shows about this much beside its state and numbers). */
+export const MAX_NAME = 40;
+
+/** A name the user typed for run `id`, trimmed, or what is wrong with it: empty, too long, or another run's. */
+export function checkRunName(
+  wanted: string,
+  id: string,
+  runs: readonly { id: string; name: string }[],
+): { name: string } | { problem: string } {
+  const name = wanted.trim().replace(/\s+/g, ' ');
+  if (!name) return { problem: 'A run needs a name.' };
+  if (name.length > MAX_NAME) return { problem: `At most ${MAX_NAME} characters (this is ${name.length}).` };
+  const other = runs.find((r) => r.id !== id && r.name === name);
+  if (other) return { problem: `Another run is called “${name}”: names tell runs apart in charts and files.` };
+  return { name };
 }

@@ -221,7 +221,7 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
       case 'labHistogram':
       case 'labProfile':
       case 'labLandscape':
-      case 'labLandscapeProgress':
+      case 'labProgress':
       case 'labSaliency':
         break; // the lab's own store (store/lab.ts)
       default:

@@ -24,7 +24,7 @@ export interface LabState {
   /** Per run and mode ('1d' | '2d'). */
   landscape: Record<string, Partial<Record<'1d' | '2d', LabLandscape>>>;
   saliency: Record<string, LabSaliency>;
-  /** Points done of the landscape in flight, per run. */
+  /** How far a long job in flight has got (the landscape's points, the lesion study's passes), by busyKey. */
   progress: Record<string, { done: number; total: number }>;
   /** `${kind}:${runId}` of the measurements asked for and not answered yet. */
   /** Measurements in flight, by busyKey (absent: not in flight). */
@@ -53,6 +53,11 @@ export function markBusy(kind: LabKind, runId: string): void {
   useLab.setState((s) => ({ busy: { ...s.busy, [busyKey(kind, runId)]: true } }));
 }
 
+const without = <V>(m: Record<string, V>, key: string): Record<string, V> => {
+  const { [key]: _, ...rest } = m;
+  return rest;
+};
+
 const done = (busy: Partial<Record<string, true>>, kinds: LabKind[], runId: string) => {
   const gone = new Set(kinds.map((k) => busyKey(k, runId)));
   return Object.fromEntries(Object.entries(busy).filter(([key]) => !gone.has(key)));
@@ -69,6 +74,7 @@ export function reduceLabEvents(s: LabState, events: readonly WorkerEvent[]): Pa
         break;
       case 'labLesion':
         lesion = { ...lesion, [e.runId]: e };
+        progress = without(progress, busyKey('lesion', e.runId));
         busy = done(busy, ['lesion'], e.runId);
         break;
       case 'labBn':
@@ -84,13 +90,12 @@ export function reduceLabEvents(s: LabState, events: readonly WorkerEvent[]): Pa
         profile = { ...profile, [e.runId]: e };
         busy = done(busy, ['profile'], e.runId);
         break;
-      case 'labLandscapeProgress':
-        progress = { ...progress, [e.runId]: { done: e.done, total: e.total } };
+      case 'labProgress':
+        progress = { ...progress, [busyKey(e.kind, e.runId)]: { done: e.done, total: e.total } };
         break;
       case 'labLandscape': {
         landscape = { ...landscape, [e.runId]: { ...landscape[e.runId], [e.mode]: e } };
-        const { [e.runId]: _, ...rest } = progress;
-        progress = rest;
+        progress = without(progress, busyKey('landscape', e.runId));
         busy = done(busy, ['landscape'], e.runId);
         break;
       }
@@ -99,8 +104,13 @@ export function reduceLabEvents(s: LabState, events: readonly WorkerEvent[]): Pa
         busy = done(busy, ['saliency'], e.runId);
         break;
       case 'error':
-        if (e.runId) busy = done(busy, ['responses', 'lesion', 'bn', 'histogram', 'profile', 'landscape', 'saliency'], e.runId);
-        else if (e.code === 'device-lost') busy = {};
+        if (e.runId) {
+          busy = done(busy, ['responses', 'lesion', 'bn', 'histogram', 'profile', 'landscape', 'saliency'], e.runId);
+          progress = without(without(progress, busyKey('lesion', e.runId)), busyKey('landscape', e.runId));
+        } else if (e.code === 'device-lost') {
+          busy = {};
+          progress = {};
+        }
         break;
       default:
         break;

@@ -81,7 +81,7 @@ export function mockLab(c: LabCommand, cfg: RunConfig, step: number, image: (see
       );
       const losses = c.mode === '1d' ? coords.map((a) => 2.3 - a + a * a) : coords.flatMap((b) => coords.map((a) => 1 + a * a + b * b));
       return [
-        { type: 'labLandscapeProgress', runId, done: losses.length, total: losses.length },
+        { type: 'labProgress', runId, kind: 'landscape', done: losses.length, total: losses.length },
         { type: 'labLandscape', runId, step, mode: c.mode, coords, losses, images: c.batches * cfg.batchSize, cancelled: false },
       ];
     }

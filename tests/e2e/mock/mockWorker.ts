@@ -286,6 +286,8 @@ self.onmessage = async (e: MessageEvent<Command>) => {
       state(loaded);
       break;
     }
+    case 'rename':
+      break; // the mock's checkpoints are named by id
     case 'deleteRun':
       runs.delete(c.runId);
       break;

@@ -55,7 +55,19 @@ export function BnDriftHistory({ run, live, color, res, pending, measure }: Prop
     layer,
   );
   if (points.length === 0) return null;
-  const labels = points.map((p) => `step ${p.step}`);
+  // One label per measurement; a second one at the same step (after re-estimating the statistics, say) is told apart.
+  const labels = points.map((p, i) => {
+    const before = points.slice(0, i).filter((q) => q.step === p.step).length;
+    return before ? `step ${p.step} (${before + 1})` : `step ${p.step}`;
+  });
+  const first = points[0].step;
+  const last = points.at(-1)!.step;
+  const when =
+    points.length === 1
+      ? `at step ${first}`
+      : first === last
+        ? `${points.length === 2 ? 'both' : 'all'} at step ${first}`
+        : `steps ${first}–${last}`;
   return (
     <>
       {/* Half width, beside nothing: a handful of points need no more. */}
@@ -63,7 +75,7 @@ export function BnDriftHistory({ run, live, color, res, pending, measure }: Prop
         <LabChart
           title={`${layer}: drift over training`}
           format={num}
-          xEnds={[labels[0], labels.at(-1)!]}
+          xLabels={labels}
           series={[
             { name: 'mean |batch mean − running mean|', color, values: points.map((p) => p.mean), labels },
             {
@@ -85,9 +97,8 @@ export function BnDriftHistory({ run, live, color, res, pending, measure }: Prop
         />
       </div>
       <p className="muted small" data-testid="bn-drift-history-caption">
-        {points.length} measurement{points.length === 1 ? '' : 's'} of {layer}, steps {points[0].step}–{points.at(-1)!.step}, each the mean
-        over channels. While this tab is open and the run trains, it is measured again every {'~'}10% of the run (at most every 200 steps
-        and 5 s).
+        {points.length} measurement{points.length === 1 ? '' : 's'} of {layer}, {when}, each the mean over channels. While this tab is open
+        and the run trains, it is measured again every {'~'}10% of the run (at most every 200 steps and 5 s).
       </p>
     </>
   );

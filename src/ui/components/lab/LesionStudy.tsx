@@ -3,13 +3,44 @@
 // by graph variants built once per block (src/model/resnet.ts `lesion`, src/train/lab.ts).
 import { labMeasure } from '../../actions';
 import { pct } from '../../lib/format';
+import { busyKey, useLab } from '../../store/lab';
 import { LabChart, Legend } from './LabChart';
-import { archOf, labImages, listText, useLabResults } from './labRuns';
+import { archOf, labImages, listText, useLabResults, type LabRun } from './labRuns';
 
 const IMAGES = 1000;
 
+/** Where each run of the study stands while it is measured: a pass over the images per block, after the whole net's. */
+function LesionProgress({ runs }: { runs: LabRun[] }) {
+  const busy = useLab((s) => s.busy);
+  const progress = useLab((s) => s.progress);
+  const results = useLab((s) => s.lesion);
+  const asked = runs.filter((r) => busy[busyKey('lesion', r.run.id)] || results[r.run.id]);
+  return (
+    <ul className="lab-progress small" aria-label="Lesion study progress" data-testid="lesion-progress">
+      {asked.map((r) => {
+        const p = progress[busyKey('lesion', r.run.id)];
+        const pending = !!busy[busyKey('lesion', r.run.id)];
+        const res = results[r.run.id];
+        return (
+          <li key={r.run.id}>
+            <i className="swatch" style={{ background: r.color }} aria-hidden /> {r.run.name}:{' '}
+            {!pending && res
+              ? `measured at step ${res.step} (the whole net and ${res.blocks.length} blocks removed one at a time)`
+              : p
+                ? `${p.done} of ${p.total} passes (the whole net, then each block removed)`
+                : 'waiting for the GPU'}
+            {pending && <progress max={p?.total ?? 1} value={p?.done ?? 0} aria-label={`${r.run.name} lesion passes`} />}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
 export function LesionStudy() {
-  const { measured, pending, live } = useLabResults('lesion', (s) => s.lesion);
+  const { runs, measured, pending, live } = useLabResults('lesion', (s) => s.lesion);
+  // Block names under the points where every run has the same blocks (a pair); else the axis runs input to output.
+  const sameBlocks = measured.every((m) => m.res.blocks.length === measured[0]?.res.blocks.length);
   const series = measured.flatMap((m) => [
     {
       name: m.run.name,
@@ -42,6 +73,7 @@ export function LesionStudy() {
             : `Studies ${listText(live.map((r) => r.run.name))}, BN in eval mode, on the run’s evaluation images (${IMAGES} when it evaluates on the whole split).`}
         </span>
       </div>
+      {(pending || measured.length > 0) && <LesionProgress runs={runs} />}
       {measured.length > 0 && (
         <>
           <LabChart
@@ -50,6 +82,7 @@ export function LesionStudy() {
             yMax={100}
             reference={{ y: 90, label: 'chance' }}
             series={series}
+            xLabels={sameBlocks ? measured[0].res.blocks.map((b) => b.name) : undefined}
             legend={
               <Legend
                 items={measured.flatMap((m) => [

@@ -66,7 +66,7 @@ export function LossLandscape() {
   const [size, setSize] = useState(21);
   const live = runs.filter((r) => r.live);
   const pending = runs.filter((r) => busy[busyKey('landscape', r.run.id)]);
-  const prog = pending.map((r) => progress[r.run.id]).filter(Boolean);
+  const prog = pending.map((r) => progress[busyKey('landscape', r.run.id)]).filter(Boolean);
   const done = prog.reduce((s, p) => s + p.done, 0);
   const total = prog.reduce((s, p) => s + p.total, 0);
   const valid = Number.isInteger(size) && size >= 3 && size <= 41;

@@ -36,6 +36,20 @@ function Overlay({ map, side, size }: { map: number[]; side: number; size: numbe
   return <canvas ref={ref} className="lab-cam" width={side} height={side} style={{ width: size, height: size }} aria-hidden />;
 }
 
+/** The overlay's scale: transparent at 0 to opaque red at the map's largest value, which it names. */
+function OverlayScale({ map, kind }: { map: number[]; kind: 'cam' | 'grad' }) {
+  const max = Math.max(...map, 0);
+  return (
+    <div className="overlay-scale small muted" data-testid="saliency-scale">
+      <span>0</span>
+      <i className="overlay-ramp" aria-hidden />
+      <span>
+        {max > 0 ? max.toPrecision(2) : '0'} {kind === 'cam' ? '(the map’s largest activation)' : '(the largest |∂loss/∂pixel|)'}
+      </span>
+    </div>
+  );
+}
+
 export function Saliency() {
   const run = useApp(selectedRun);
   const predictions = useApp((s) => s.predictions);
@@ -64,24 +78,31 @@ export function Saliency() {
           <span className="muted small">Saliency works on the images of the predictions grid (Inspect).</span>
         </div>
       ) : (
-        <ul className="pred-grid" aria-label="Pick an image">
-          {Array.from(shown.labels.slice(0, SHOWN), (label, i) => (
-            <li key={i} className={res?.index === i ? 'ok' : ''}>
-              <button
-                type="button"
-                className="lab-pick"
-                disabled={!live || pending}
-                aria-label={`Image ${i + 1}: true ${classes[label]}, predicted ${classes[shown.predicted[i]]}`}
-                onClick={() => {
-                  setCls(undefined);
-                  labMeasure('saliency', run.id, { images: 1, index: i });
-                }}
-              >
-                <CifarImage pixels={shown.pixels} index={i} size={40} label="" />
-              </button>
-            </li>
-          ))}
-        </ul>
+        <>
+          <p className="small" id="saliency-prompt" data-testid="saliency-prompt">
+            {res
+              ? 'Pick another image, or a class below.'
+              : 'Pick an image: its map shows where the net looks for the class it predicts (or any class you choose).'}
+          </p>
+          <ul className="pred-grid" aria-label="Pick an image" aria-describedby="saliency-prompt">
+            {Array.from(shown.labels.slice(0, SHOWN), (label, i) => (
+              <li key={i} className={res?.index === i ? 'ok' : ''}>
+                <button
+                  type="button"
+                  className="lab-pick"
+                  disabled={!live || pending}
+                  aria-label={`Image ${i + 1}: true ${classes[label]}, predicted ${classes[shown.predicted[i]]}`}
+                  onClick={() => {
+                    setCls(undefined);
+                    labMeasure('saliency', run.id, { images: 1, index: i });
+                  }}
+                >
+                  <CifarImage pixels={shown.pixels} index={i} size={40} label="" />
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
       {pending && <p className="muted small">Measuring…</p>}
       {res && probs && (
@@ -95,6 +116,7 @@ export function Saliency() {
                 <Overlay map={res.inputMaps[c]} side={32} size={160} />
               )}
             </div>
+            <OverlayScale map={kind === 'cam' ? res.maps[c] : res.inputMaps[c]} kind={kind} />
             <figcaption className="small">
               {kind === 'cam' ? 'Where the last stage’s features vote for' : 'The pixels that most change the loss of'} <b>{classes[c]}</b>{' '}
               ({pct(probs[c])}); true class {classes[res.label]}, predicted {classes[predicted]}; step {res.step}.

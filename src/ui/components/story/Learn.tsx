@@ -1,6 +1,7 @@
 // Learn mode: a short guided tour, one card per claim of the ResNet story, each with a "Run it" button that sets
 // up (and where it is cheap, starts) the experiment that checks it.
 import { useState } from 'react';
+import { create } from 'zustand';
 import { useApp } from '../../store';
 import { estimateText, runMacs } from '../../lib/duration';
 import { useDeviceSpeed } from '../useDeviceSpeed';
@@ -36,16 +37,28 @@ function RunItConfirm({ card, form, onStart, onCancel }: { card: LearnCard; form
   );
 }
 
+/** Whether the tour is open: the header's button opens it, the page lays it out beside (or above) the panels. */
+export const useLearnOpen = create<{ open: boolean; setOpen: (open: boolean) => void }>((set) => ({
+  open: false,
+  setOpen: (open) => set({ open }),
+}));
+
 export function LearnButton() {
-  const [open, setOpen] = useState(false);
+  const { open, setOpen } = useLearnOpen();
   return (
-    <>
-      <button type="button" className="chip" aria-expanded={open} onClick={() => setOpen(!open)}>
-        Learn
-      </button>
-      {open && <LearnTour onClose={() => setOpen(false)} />}
-    </>
+    <button type="button" className="chip" aria-expanded={open} aria-controls="learn-tour" onClick={() => setOpen(!open)}>
+      Learn
+    </button>
   );
+}
+
+/**
+ * The tour in the page's own layout, not floating over it (it covered the Runs table's right third): a third column
+ * beside the panels on a wide screen, a full-width panel above them on a narrower one (styles.css .learn).
+ */
+export function LearnDock() {
+  const { open, setOpen } = useLearnOpen();
+  return open ? <LearnTour onClose={() => setOpen(false)} /> : null;
 }
 
 function LearnTour({ onClose }: { onClose: () => void }) {
@@ -62,7 +75,7 @@ function LearnTour({ onClose }: { onClose: () => void }) {
     setConfirming(false);
   };
   return (
-    <div className="learn" role="dialog" aria-label="Learn" aria-modal="false">
+    <section id="learn-tour" className="panel learn" role="dialog" aria-label="Learn" aria-modal="false">
       <article className="learn-card" aria-labelledby="learn-title">
         <p className="muted">
           {i + 1} of {cards.length}
@@ -115,6 +128,6 @@ function LearnTour({ onClose }: { onClose: () => void }) {
           Close
         </button>
       </div>
-    </div>
+    </section>
   );
 }
