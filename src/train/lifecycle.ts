@@ -86,21 +86,42 @@ export class Lifecycle {
 
   /** ready/paused/stopped -> training, for `steps` steps (undefined: to the end). */
   start(r: Run, steps?: number): Promise<void> {
-    return this.serial(r, () => {
-      if (r.state === 'error')
-        throw new TrainerError('bad-config', `'${r.name}' failed and cannot train.`, 'Delete it and create it again.');
-      if (r.state === 'evaluating' || r.step >= r.totalSteps)
-        throw new TrainerError(
-          'bad-config',
-          `'${r.name}' has finished its ${r.totalSteps} steps.`,
-          'Create a longer run, or load its checkpoint into a new one.',
-        );
-      r.budget = steps;
-      r.clearNonFinite();
-      r.restartClock();
-      if (r.state !== 'training') this.runs.setState(r, 'training');
-      this.kick();
-    });
+    return this.serial(r, () => this.enter(r, steps));
+  }
+
+  /**
+   * Several runs into 'training' in one task, after every command each of them had queued, so the loop's next round
+   * steps all of them (a compare pair resumed in step). None starts if one cannot.
+   */
+  startTogether(rs: Run[]): Promise<void> {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const queued = rs.map((r) => new Promise<void>((reached) => void this.serial(r, () => (reached(), gate))));
+    return Promise.all(queued)
+      .then(() => {
+        rs.forEach((r) => this.check(r));
+        rs.forEach((r) => this.enter(r));
+      })
+      .finally(release);
+  }
+
+  private check(r: Run): void {
+    if (r.state === 'error') throw new TrainerError('bad-config', `'${r.name}' failed and cannot train.`, 'Delete it and create it again.');
+    if (r.state === 'evaluating' || r.step >= r.totalSteps)
+      throw new TrainerError(
+        'bad-config',
+        `'${r.name}' has finished its ${r.totalSteps} steps.`,
+        'Create a longer run, or load its checkpoint into a new one.',
+      );
+  }
+
+  private enter(r: Run, steps?: number): void {
+    this.check(r);
+    r.budget = steps;
+    r.clearNonFinite();
+    r.restartClock();
+    if (r.state !== 'training') this.runs.setState(r, 'training');
+    this.kick();
   }
 
   /**

@@ -89,8 +89,13 @@ export type Command =
   | { type: 'createRun'; runId: RunId; name: string; config: RunConfig; start: boolean }
   /** Twin runs trained interleaved step by step on the same device with the same seed and batches. */
   | { type: 'createGroup'; runs: { runId: RunId; name: string; config: RunConfig }[]; start: boolean }
-  | { type: 'pause'; runId: RunId }
-  | { type: 'resume'; runId: RunId }
+  /** `with`: other runs paused in the same instant (a compare pair), at the same step. */
+  | { type: 'pause'; runId: RunId; with?: RunId[] }
+  /**
+   * `with`: other runs resumed in the same instant (a compare pair), so the loop's next round steps all of them and
+   * they stay at the same step; separate commands would let the first take a step before the next is handled.
+   */
+  | { type: 'resume'; runId: RunId; with?: RunId[] }
   | { type: 'stop'; runId: RunId }
   | { type: 'step'; runId: RunId; count: number }
   | { type: 'setLr'; runId: RunId; lr: number }

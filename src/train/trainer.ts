@@ -123,12 +123,18 @@ export class Trainer {
         return;
       case 'createGroup':
         return this.createGroup(cmd.runs, cmd.start);
-      case 'pause':
-        return this.life.halt(this.runs.get(cmd.runId), 'paused');
+      case 'pause': {
+        // All at once: each halt holds its run's steps before any of them awaits, so a pair pauses at one step.
+        const halts = [cmd.runId, ...(cmd.with ?? [])].map((id) => this.life.halt(this.runs.get(id), 'paused'));
+        await Promise.all(halts);
+        return;
+      }
       case 'stop':
         return this.life.halt(this.runs.get(cmd.runId), 'stopped');
       case 'resume':
-        return this.life.start(this.runs.get(cmd.runId));
+        return cmd.with?.length
+          ? this.life.startTogether([cmd.runId, ...cmd.with].map((id) => this.runs.get(id)))
+          : this.life.start(this.runs.get(cmd.runId));
       case 'step':
         if (!(Number.isInteger(cmd.count) && cmd.count > 0))
           throw new TrainerError('bad-config', `step count must be a positive integer, not ${cmd.count}`, 'Ask for 1 or more steps.');

@@ -11,7 +11,7 @@ import { AutoSaver, checkpointStep, forgetCheckpoints, keepCheckpoint, rewound }
 import { useWorkerStorage } from './store/storage';
 import { createTrainerClient, type TrainerClient } from './trainerClient';
 import { FIRST_VISIT, useApp } from './store';
-import { GroupResumes } from './lib/groupResume';
+import { GroupResumes, resumeTogether } from './lib/groupResume';
 import type { RunView } from './store/types';
 import { applyLabEvents, markBusy, useLab, type LabKind } from './store/lab';
 
@@ -225,8 +225,11 @@ export function comparePlainVsResidual(): void {
   else if (fresh.length === 1) send({ type: 'createRun', ...fresh[0], start: true });
 }
 
-export const pause = (runId: string) => send({ type: 'pause', runId });
-export const resume = (runId: string) => send({ type: 'resume', runId });
+/** Pauses runs (a compare pair's live members) in the same instant, at the same step. */
+export const pause = (runIds: readonly string[]) =>
+  runIds.length > 0 && send({ type: 'pause', runId: runIds[0], with: runIds.length > 1 ? runIds.slice(1) : undefined });
+/** Resumes runs (a compare pair's live members) in the same instant, so they stay at the same step. */
+export const resume = (runIds: readonly string[]) => runIds.length > 0 && send(resumeTogether(runIds));
 export const stop = (runId: string) => send({ type: 'stop', runId });
 
 /** One training step of the selected run (a new paused run from the form when there is none to step). */

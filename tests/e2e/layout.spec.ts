@@ -137,6 +137,30 @@ test('at 360, 390, 768, 1280 and 1440 px: no sideways overflow, the Runs columns
   }
 });
 
+test("every form control wears the app's style: text and number fields, the sweep's depths, file pickers, checkboxes", async ({ page }) => {
+  await openWithData(page, tinyUrl({ steps: '2' }));
+  const unstyled = await page.evaluate(() => {
+    const out: string[] = [];
+    const name = (e: Element) =>
+      `${e.tagName.toLowerCase()}#${e.id || (e.getAttribute('aria-label') ?? '')}[${e.getAttribute('type') ?? ''}]`;
+    for (const e of document.querySelectorAll('input, select')) {
+      const type = e.getAttribute('type') ?? 'text';
+      const cs = getComputedStyle(e);
+      if (['text', 'number', 'url'].includes(type) && !e.classList.contains('name-field') && cs.borderTopLeftRadius !== '7px')
+        out.push(`${name(e)} radius ${cs.borderTopLeftRadius}`);
+      if (e.tagName === 'SELECT' && cs.borderTopLeftRadius !== '7px') out.push(`${name(e)} radius ${cs.borderTopLeftRadius}`);
+      if (['checkbox', 'radio', 'range'].includes(type) && cs.accentColor === 'auto') out.push(`${name(e)} accent auto`);
+      if (type === 'file' && getComputedStyle(e, '::file-selector-button').borderTopLeftRadius !== '7px')
+        out.push(`${name(e)} picker button unstyled`);
+    }
+    return out;
+  });
+  expect(unstyled).toEqual([]);
+  // the ones the issue named are on the page
+  await expect(page.locator('#sweep-depths')).toHaveCount(1);
+  await expect(page.locator('#ft-folder')).toHaveCount(1);
+});
+
 test('Inspect shows every class name whole: in the confusion matrix headers and under each image, at 1280 and 390 px', async ({ page }) => {
   await openWithData(page, tinyUrl({ steps: '2' }));
   await page.getByRole('button', { name: 'Train', exact: true }).click();

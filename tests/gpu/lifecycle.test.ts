@@ -115,6 +115,58 @@ describe('the run lifecycle with readbacks delayed by 0-500 ms', () => {
     await trainer.handle({ type: 'deleteRun', runId: 'long' });
   });
 
+  test('a pair paused and resumed as one stays at the same step: between any two rounds of the loop, and when paused', async () => {
+    const from = log.list.length;
+    const base = runConfig({ model: small, batchSize: 8, steps: 500 });
+    await trainer.handle({
+      type: 'createGroup',
+      runs: [
+        { runId: 'p1', name: 'twin one', config: base },
+        { runId: 'p2', name: 'twin two', config: { ...base, model: { ...small, arch: 'plain' } } },
+      ],
+      start: true,
+    });
+    // The runs' own step counters, as the loop advances them (a round steps every training run).
+    const runs = (trainer as unknown as { runs: { get(id: string): { step: number } } }).runs;
+    const steps = () => [runs.get('p1').step, runs.get('p2').step];
+    const pausedAt = (id: string) =>
+      log.list.filter((e) => e.type === 'runState' && e.runId === id).at(-1) as { state: string; step: number };
+    for (let round = 0; round < 2; round++) {
+      const target = steps()[1] + 3;
+      await log.wait('metrics', (e) => e.points.some((p) => p.runId === 'p2' && p.step >= target), 240_000, from);
+      await trainer.handle({ type: 'pause', runId: 'p1', with: ['p2'] });
+      expect(
+        [pausedAt('p1'), pausedAt('p2')].map((e) => `${e.state} ${e.step}`),
+        `round ${round}: paused together`,
+      ).toEqual([`paused ${steps()[0]}`, `paused ${steps()[0]}`]);
+      await trainer.handle({ type: 'resume', runId: 'p1', with: ['p2'] });
+      // Seen from between the loop's rounds (each macrotask here runs between two of them): never a step apart.
+      const seen: string[] = [];
+      for (let k = 0; k < 30; k++) {
+        await new Promise((r) => setTimeout(r, 0));
+        const [a, b] = steps();
+        if (a !== b) seen.push(`${a} vs ${b}`);
+      }
+      expect(seen, `round ${round}: steps apart after resuming together`).toEqual([]);
+    }
+    await trainer.handle({ type: 'pause', runId: 'p1', with: ['p2'] });
+    expect(pausedAt('p1').step).toBe(pausedAt('p2').step);
+    expect(log.of('error')).toEqual([]);
+    for (const id of ['p1', 'p2']) {
+      expect(checkOrder(log.list.slice(from), id)).toEqual([
+        'building',
+        'ready',
+        'training',
+        'paused',
+        'training',
+        'paused',
+        'training',
+        'paused',
+      ]);
+      await trainer.handle({ type: 'deleteRun', runId: id });
+    }
+  });
+
   test('a step budget ends "paused" after its points; stepping on goes from there; an evaluation names its step', async () => {
     const from = log.list.length;
     const config = runConfig({ model: small, batchSize: 8, steps: 50, evalImages: 16 });

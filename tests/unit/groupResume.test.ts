@@ -14,8 +14,7 @@ test('twins loaded at steps 44 and 41: plain takes 3 steps alone, then both resu
   expect(g.onState('res', 'paused', 44), 'asked once').toEqual([]);
   expect(g.onState('plain', 'training', 41)).toEqual([]);
   expect(g.onState('plain', 'paused', 44)).toEqual([
-    { type: 'resume', runId: 'res' },
-    { type: 'resume', runId: 'plain' },
+    { type: 'resume', runId: 'res', with: ['plain'] }, // one command: the worker starts both in one task
   ]);
   expect(g.has('res')).toBe(false);
   expect(g.onState('res', 'paused', 44), 'done with').toEqual([]);
@@ -25,10 +24,7 @@ test('at the same step both resume at once; a member that fails to load leaves t
   const g = new GroupResumes();
   g.start(['a', 'b']);
   g.onState('a', 'paused', 10);
-  expect(g.onState('b', 'paused', 10)).toEqual([
-    { type: 'resume', runId: 'a' },
-    { type: 'resume', runId: 'b' },
-  ]);
+  expect(g.onState('b', 'paused', 10)).toEqual([{ type: 'resume', runId: 'a', with: ['b'] }]);
   g.start(['c', 'd']);
   g.onState('c', 'paused', 7);
   expect(g.onState('d', 'error', 0)).toEqual([{ type: 'resume', runId: 'c' }]);
@@ -40,8 +36,5 @@ test('states reported before the group was started (the run as it was) do not co
   g.onState('a', 'paused', 3);
   g.start(['a', 'b']);
   expect(g.onState('b', 'paused', 5)).toEqual([]); // a has not reported since its load began
-  expect(g.onState('a', 'paused', 5)).toEqual([
-    { type: 'resume', runId: 'a' },
-    { type: 'resume', runId: 'b' },
-  ]);
+  expect(g.onState('a', 'paused', 5)).toEqual([{ type: 'resume', runId: 'a', with: ['b'] }]);
 });

@@ -81,11 +81,11 @@ export function RunControls() {
           Train
         </button>
         {resumable ? (
-          <button type="button" onClick={() => members(run).forEach(resume)}>
+          <button type="button" onClick={() => resume(members(run))}>
             Resume
           </button>
         ) : (
-          <button type="button" onClick={() => run && members(run).forEach(pause)} disabled={!pausable}>
+          <button type="button" onClick={() => run && pause(members(run))} disabled={!pausable}>
             Pause
           </button>
         )}

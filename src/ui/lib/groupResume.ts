@@ -12,6 +12,10 @@ interface Pending {
   stepping: Set<string>;
 }
 
+/** Resumes `ids` as one (the worker's `resume` with `with`); a single run as itself. */
+export const resumeTogether = (ids: readonly string[]): Command =>
+  ids.length > 1 ? { type: 'resume', runId: ids[0], with: ids.slice(1) } : { type: 'resume', runId: ids[0] };
+
 export class GroupResumes {
   private readonly pending: Pending[] = [];
   private readonly seen = new Map<string, { state: RunState; step: number }>();
@@ -51,7 +55,8 @@ export class GroupResumes {
       p.target ??= Math.max(...steps);
       const target = p.target;
       if (steps.every((s) => s === target)) {
-        out.push(...p.ids.map((runId) => ({ type: 'resume', runId }) as const));
+        // One command for all: the worker starts them in one task, so they take every step together.
+        out.push(resumeTogether(p.ids));
         this.pending.splice(i, 1);
       } else {
         p.ids.forEach((runId, k) => {

@@ -187,13 +187,20 @@ self.onmessage = async (e: MessageEvent<Command>) => {
     case 'createGroup':
       for (const x of c.runs) create(x.runId, x.config, c.start);
       break;
-    case 'pause':
     case 'resume':
+      for (const m of [r, ...(c.with ?? []).map((id) => runs.get(id))])
+        if (m) {
+          m.state = 'training';
+          state(m);
+        }
+      break;
+    case 'pause':
     case 'stop':
-      if (r) {
-        r.state = c.type === 'pause' ? 'paused' : c.type === 'resume' ? 'training' : 'stopped';
-        state(r);
-      }
+      for (const m of [r, ...(c.type === 'pause' ? (c.with ?? []) : []).map((id) => runs.get(id))])
+        if (m) {
+          m.state = c.type === 'pause' ? 'paused' : 'stopped';
+          state(m);
+        }
       break;
     case 'step':
       if (r) for (let i = 0; i < c.count; i++) advance(r);
