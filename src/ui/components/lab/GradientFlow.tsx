@@ -4,14 +4,12 @@
 // first layers) stand against a BN net's even ones. Its latest column is the "Gradient norm per layer" chart.
 import { gradientSpan, formatRatio } from '../../lib/evidence';
 import { useWidth } from '../useElementSize';
-import { shownTicks } from './LabChart';
+import { LABEL as text, labelWidth, shownTicks } from './LabChart';
 import { useLabRuns } from './labRuns';
 import type { LayerNorms } from '../../../train/protocol';
 
 const isMain = (name: string) => !/(^|\.)shortcut\./.test(name);
 const short = (name: string) => name.replace(/\.weight$/, '');
-const FONT = 11;
-const text = { fontSize: FONT, fill: '#64748b' };
 
 function color(lg: number, lo: number, hi: number): string {
   const t = hi > lo ? (lg - lo) / (hi - lo) : 0.5;
@@ -35,7 +33,7 @@ function HeatMap({
   hi: number;
 }) {
   const [ref, width] = useWidth<HTMLDivElement>(300);
-  const labelW = Math.min(110, Math.max(...rows.map(({ n }) => short(n).length)) * FONT * 0.6 + 8);
+  const labelW = Math.min(110, Math.max(...rows.map(({ n }) => labelWidth(short(n)))) + 8);
   const W = Math.max(160, Math.min(width, 520));
   const mapW = W - labelW - 8;
   const mapH = Math.max(120, Math.min(rows.length * 14, 300));

@@ -33,13 +33,15 @@ interface Props {
 }
 
 const H = 170;
-const FONT = 11;
+/** The lab charts' label size (px) and style, drawn 1:1 (GradientFlow's heat maps use them too). */
+export const FONT = 11;
+export const LABEL = { fontSize: FONT, fill: '#64748b' };
 const PAD = { l: 46, r: 12, t: 10, b: 24 };
 /** Dash patterns shared with the legend keys, so a key looks like its line. */
 export const DASH = '5 4';
 
 /** Rough width of a label at FONT px (the UI font's digits and lowercase average about 0.6 em). */
-const labelWidth = (s: string) => s.length * FONT * 0.6;
+export const labelWidth = (s: string) => s.length * FONT * 0.6;
 
 /** Which of n evenly spaced point labels to show so that none touches the next: every k-th, from the first. */
 export function shownTicks(labels: readonly string[], spacing: number): number[] {
@@ -56,11 +58,11 @@ export function LabChart({ title, series, format, yMax, reference, legend, xEnds
   const top = yMax ?? Math.max(1e-9, ...all, reference?.y ?? 0) * 1.08;
   const x = (i: number, n: number) => PAD.l + (n > 1 ? i / (n - 1) : 0.5) * (W - PAD.l - PAD.r);
   const y = (v: number) => PAD.t + (1 - (Math.min(v, top) - bottom) / (top - bottom)) * (H - PAD.t - PAD.b);
-  // As many y ticks as fit at two label heights apart (5 on a full chart).
+  // Five y ticks: at 170 px tall they stand 27 px apart, over two label heights.
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => bottom + f * (top - bottom));
   const n = xLabels?.length ?? 0;
   const shown = xLabels ? shownTicks(xLabels, n > 1 ? (W - PAD.l - PAD.r) / (n - 1) : W) : [];
-  const text = { fontSize: FONT, fill: '#64748b' };
+  const text = LABEL;
   return (
     <figure ref={ref} className="lab-chart" aria-label={`${title} chart`}>
       <figcaption className="chart-title">{title}</figcaption>
