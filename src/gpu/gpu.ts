@@ -1,7 +1,7 @@
 // The GPU context: adapter, device with the limits the engine needs, error plumbing.
 // This folder is the only code that calls device.create*; everything else asks it.
 import { PipelineCache } from './pipelines';
-import { profileChoice, SOFTWARE_ADAPTER, tuningFor, type AdapterFacts, type Profile, type Tuning } from './tuning';
+import { profileChoice, SOFTWARE_ADAPTER, tuningFor, type AdapterFacts, type LayerTunings, type Profile, type Tuning } from './tuning';
 
 export interface GpuErrorInfo {
   kind: 'lost' | 'validation' | 'out-of-memory' | 'internal';
@@ -21,6 +21,12 @@ export interface Gpu {
   pipelines: PipelineCache;
   /** Kernel variants and workgroup sizes for this adapter (src/gpu/tuning.ts). */
   tuning: Tuning;
+  /** The autotuner's per-layer choices (src/tune), applied where graphs are compiled; absent: the profile everywhere. */
+  layers?: LayerTunings;
+  /** What the adapter says of itself (the tuning cache's key and the GPU report). */
+  facts: AdapterFacts;
+  /** The adapter's optional features (GPU report). */
+  features: string[];
   /** Every uncaptured error and device loss, in order; listeners turn them into UI messages. */
   onError: Set<(e: GpuErrorInfo) => void>;
   /** Destroys the device on purpose (no 'lost' report); a destroy by anyone else counts as a loss. */
@@ -76,6 +82,8 @@ export async function createGpu(opts: { powerPreference?: GPUPowerPreference; tu
     hasTimestamps,
     pipelines: new PipelineCache(device),
     tuning: tuningFor(facts, opts.tuning),
+    facts,
+    features: [...adapter.features].sort(),
     onError: new Set(),
     destroy: () => {
       destroyedHere = true;

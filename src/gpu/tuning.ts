@@ -89,6 +89,18 @@ export const TUNINGS: Readonly<Record<Profile, Tuning>> = {
   },
 };
 
+/**
+ * Per-layer tunings the autotuner chose (src/tune), by layer key (nodeKey in src/graph/ops): a node whose key is
+ * not in it runs the profile's tuning. Each entry is a whole Tuning, so a node's kernels read one object as before.
+ */
+export type LayerTunings = ReadonlyMap<string, Tuning>;
+
+/** What a node's tuning comes from: the profile, and the autotuner's per-layer choices where it made any (a Gpu is one). */
+export interface TuningSource {
+  tuning: Tuning;
+  layers?: LayerTunings;
+}
+
 /** What the adapter says about itself (GPUAdapterInfo, plus isFallbackAdapter where the browser has it). */
 export interface AdapterFacts {
   vendor?: string;

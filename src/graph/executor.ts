@@ -5,7 +5,7 @@ import type { Gpu } from '../gpu/gpu';
 import { createStorage } from '../gpu/buffers';
 import { record, type BufferRef, type Dispatch } from '../kernels/kernel';
 import type { Graph, Node, Phase, Tensor } from './ir';
-import { nodeShapes, opOf, scratchBytes } from './ops';
+import { nodeShapes, nodeTuning, opOf, scratchBytes } from './ops';
 import type { Profiler } from '../gpu/profiler';
 import { assignSlots, graphLifetimes, type SlotPlan } from './planner';
 
@@ -42,7 +42,13 @@ export async function compileGraph(
   keep: ReadonlySet<number> = new Set(),
 ): Promise<CompiledGraph> {
   const nodes = graph.nodes;
-  const lifetimes = graphLifetimes(graph, nodes, (n) => scratchBytes(graph, n, gpu.tuning), keep);
+  // Each node lowers with its own tuning where the autotuner chose one for its layer (gpu.layers); kernels only
+  // ever read the gpu.tuning they are given.
+  const gpuOf = (n: Node): Gpu => {
+    const t = nodeTuning(gpu, graph, n);
+    return t === gpu.tuning ? gpu : { ...gpu, tuning: t };
+  };
+  const lifetimes = graphLifetimes(graph, nodes, (n) => scratchBytes(graph, n, nodeTuning(gpu, graph, n)), keep);
   const plan = assignSlots(lifetimes);
   // Each slot is labelled by its largest tenant, so a size error names the tensor that does not fit.
   const biggest = new Map<number, { key: string; bytes: number }>();
@@ -82,7 +88,7 @@ export async function compileGraph(
     for (const node of nodes) {
       const dispatches = await opOf(node).lower({
         ...nodeShapes(graph, node),
-        gpu,
+        gpu: gpuOf(node),
         input: (i) => ref(node.inputs[i]),
         output: (i) => ref(node.outputs[i]),
         scratch: (i) => (plan.slotOf.has(`scratch:${node.id}:${i}`) ? slotRef(`scratch:${node.id}:${i}`) : undefined),

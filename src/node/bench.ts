@@ -5,6 +5,7 @@ import { createEngine, WebGpuUnavailableError } from '../index';
 import { benchConfig, benchLines, benchPlan, parseModelName } from '../train/benchmark';
 import { helpText, parseArgs, UsageError, type Specs } from './args';
 import { describeAdapter, installDawn, NO_ADAPTER } from './dawn';
+import { autotuneBench } from '../tune/bench';
 
 export const BENCH_SPECS: Specs = {
   quick: { kind: 'switch', help: 'batches 4 and 8, 2 timed steps: a smoke run', default: false },
@@ -15,6 +16,12 @@ export const BENCH_SPECS: Specs = {
   steps: { kind: 'int', help: 'timed steps per configuration, the median reported (default 3; 2 with --quick)' },
   warmup: { kind: 'int', help: 'untimed steps first', default: 1 },
   adapter: { kind: 'string', help: "GPU adapter: part of its name, or 'swiftshader'" },
+  autotune: {
+    kind: 'switch',
+    help: 'tune the kernels per layer and print tuned vs fixed profiles (default the ResNet of --depth at batch 32; 8 with --quick)',
+    default: false,
+  },
+  layers: { kind: 'switch', help: 'with --autotune: also print every candidate time of every layer', default: false },
 };
 
 const USAGE = 'usage: npm run bench:node -- [options]      (or: node dist-node/engine.mjs bench [options])';
@@ -24,6 +31,8 @@ export const BENCH_HELP = helpText(USAGE, BENCH_SPECS);
 export interface BenchRequest {
   plan: ReturnType<typeof benchPlan>;
   adapter?: string;
+  /** Autotuner lines instead of the plain benchmark (src/tune/bench.ts). */
+  autotune?: { layers: boolean; quick: boolean };
 }
 
 /** The options as a benchmark plan; a UsageError for anything wrong. */
@@ -39,16 +48,22 @@ export function benchRequest(argv: readonly string[]): BenchRequest | 'help' {
   if (bad !== undefined) throw new UsageError(`bench: --models takes names like resnet20,plain56, not '${bad}'`);
   if (p.infer !== undefined && !((p.infer as number) > 0)) throw new UsageError(`bench: --infer must be > 0, not ${p.infer}`);
   if (p.warmup !== undefined && (p.warmup as number) < 0) throw new UsageError(`bench: --warmup must be >= 0, not ${p.warmup}`);
+  const autotune = p.autotune as boolean;
   const plan = benchPlan({
     quick: p.quick as boolean | undefined,
-    batches: (p.batch as string | undefined)?.split(',').map(Number),
+    batches: (p.batch as string | undefined)?.split(',').map(Number) ?? (autotune ? [p.quick ? 8 : 32] : undefined),
+    models: models ?? (autotune ? [`resnet${p.depth as number}`] : undefined),
     depth: p.depth as number | undefined,
     steps: p.steps as number | undefined,
     warmup: p.warmup as number | undefined,
-    models,
     inferBatch: p.infer as number | undefined,
   });
-  return { plan, adapter: p.adapter as string | undefined };
+  if (p.layers && !autotune) throw new UsageError('bench: --layers goes with --autotune');
+  return {
+    plan,
+    adapter: p.adapter as string | undefined,
+    ...(autotune ? { autotune: { layers: p.layers as boolean, quick: !!p.quick } } : {}),
+  };
 }
 
 /** Measures every configuration of `req.plan`; returns the exit code (0 done, 1 failed). */
@@ -63,7 +78,10 @@ export async function runBench(req: BenchRequest): Promise<number> {
     const engine = await createEngine();
     try {
       for (const c of plan.configs)
-        for (const line of benchLines(await benchConfig(engine, c, plan.steps, plan.warmup))) process.stdout.write(`${line}\n`);
+        if (req.autotune) {
+          const line = await autotuneBench(engine, c, { steps: plan.steps, warmup: plan.warmup, layers: req.autotune.layers });
+          process.stdout.write(`${JSON.stringify(line)}\n`);
+        } else for (const line of benchLines(await benchConfig(engine, c, plan.steps, plan.warmup))) process.stdout.write(`${line}\n`);
     } finally {
       engine.gpu.destroy();
     }

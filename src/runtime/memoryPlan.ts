@@ -3,9 +3,9 @@
 // extra forward multiply-adds. Lets the UI show the memory meter for a config before anything is built.
 import { appendBackward } from '../graph/autodiff';
 import { numel, type Graph, type Node } from '../graph/ir';
-import { scratchBytes } from '../graph/ops';
+import { nodeTuning, scratchBytes } from '../graph/ops';
 import { assignSlots, graphLifetimes } from '../graph/planner';
-import type { Tuning } from '../gpu/tuning';
+import type { TuningSource } from '../gpu/tuning';
 import { blocksPerStage, resolveConfig, type ModelConfig } from '../model/config';
 import { countParams } from '../model/counts';
 import { buildNetGraph, checkpointsEvery } from '../model/resnet';
@@ -30,13 +30,15 @@ function macs(g: Graph, n: Node): number {
 }
 
 /** Plans the training graph at `batch` with the output of every `every`-th block kept (0: no recomputation). */
-export function planTraining(model: ModelConfig, batch: number, every: number, tuning?: Tuning): TrainingPlan {
+export function planTraining(model: ModelConfig, batch: number, every: number, tuning?: TuningSource): TrainingPlan {
   const cfg = resolveConfig(model);
   const net = buildNetGraph(cfg, batch, 'train');
   const forward = new Set(net.b.graph.nodes.map((n) => n.id));
   appendBackward(net.b, { checkpoints: checkpointsEvery(net, every) });
   const g = net.b.graph;
-  const plan = assignSlots(graphLifetimes(g, g.nodes, (n) => scratchBytes(g, n, tuning), new Set([net.logits])));
+  const plan = assignSlots(
+    graphLifetimes(g, g.nodes, (n) => scratchBytes(g, n, tuning && nodeTuning(tuning, g, n)), new Set([net.logits])),
+  );
   let forwardMacs = 0;
   let recomputeMacs = 0;
   for (const n of g.nodes) {
@@ -68,7 +70,7 @@ export function chooseRecompute(
   batch: number,
   setting: 'auto' | number | undefined,
   budgetBytes: number,
-  tuning?: Tuning,
+  tuning?: TuningSource,
 ): number {
   if (setting === undefined) return 0;
   if (setting !== 'auto') return Math.max(0, Math.floor(setting));

@@ -311,7 +311,7 @@ export class Network {
  */
 export async function modelStepCost(gpu: Gpu, config: ModelConfig, batch: number, tuning: Profile | Partial<Tuning>): Promise<StepCost> {
   const t = typeof tuning === 'string' ? TUNINGS[tuning] : { ...gpu.tuning, ...tuning };
-  const net = await Network.create({ ...gpu, tuning: t }, config, { batchSize: batch, seed: 0 });
+  const net = await Network.create({ ...gpu, tuning: t, layers: undefined }, config, { batchSize: batch, seed: 0 });
   try {
     return await net.costModel();
   } finally {

@@ -12,7 +12,7 @@ export const recomputeBudget = (gpu: Gpu) => 4 * gpu.limits.maxBufferSize;
 
 /** Blocks per recomputed segment for a run of `config` on `gpu` (0: off). */
 export function recomputeEveryFor(config: RunConfig, gpu: Gpu): number {
-  return chooseRecompute(config.model, config.batchSize, config.recompute, recomputeBudget(gpu), gpu.tuning);
+  return chooseRecompute(config.model, config.batchSize, config.recompute, recomputeBudget(gpu), gpu);
 }
 
 const figures = (p: TrainingPlan): MemoryPlanFigures => ({
@@ -29,8 +29,8 @@ export function memoryPlanEvent(requestId: string, config: RunConfig, gpu: Gpu):
   return {
     type: 'memoryPlan',
     requestId,
-    without: figures(planTraining(config.model, config.batchSize, 0, gpu.tuning)),
-    with: figures(planTraining(config.model, config.batchSize, every, gpu.tuning)),
+    without: figures(planTraining(config.model, config.batchSize, 0, gpu)),
+    with: figures(planTraining(config.model, config.batchSize, every, gpu)),
     usedEvery: used,
     budgetBytes: recomputeBudget(gpu),
   };

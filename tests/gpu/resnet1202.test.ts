@@ -34,8 +34,8 @@ test('ResNet-1202 builds with recomputation and its training steps lower the los
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses[3]).toBeLessThan(losses[0]);
     // What was built is what the planner promised (the Memory meter shows planTraining's figures before a run).
-    const planned = planTraining(cfg, n, k, engine.gpu.tuning);
-    const without = planTraining(cfg, n, 0, engine.gpu.tuning);
+    const planned = planTraining(cfg, n, k, engine.gpu);
+    const without = planTraining(cfg, n, 0, engine.gpu);
     expect(net.memory().activationBytes).toBe(planned.activationBytes);
     expect(planned.activationBytes).toBeLessThan(without.activationBytes / 8);
   } finally {

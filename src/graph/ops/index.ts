@@ -6,7 +6,7 @@
 // (src/reference/X.ts), its table entry (OpAttrs in ../ir.ts, an OpDef in ops/<family>.ts, listed below),
 // and its test (tests/gpu/X.test.ts against the reference). The type of `ops` makes the compiler demand
 // every rule for every kind.
-import type { Tuning } from '../../gpu/tuning';
+import type { Tuning, TuningSource } from '../../gpu/tuning';
 import type { Graph, Node, OpKind } from '../ir';
 import { batchNorm, batchNormGrad, bnEvalGradInput, bnRunningUpdate } from './batchnorm';
 import { conv2d, conv2dGradInput, conv2dGradWeight } from './conv';
@@ -53,4 +53,19 @@ export const opOf = <K extends OpKind>(node: Node<K>): OpDef<K> => ops[node.kind
  */
 export function scratchBytes(g: Graph, node: Node, tuning?: Tuning): number[] {
   return opOf(node).scratch?.(nodeShapes(g, node), tuning) ?? [];
+}
+
+/**
+ * What identifies a layer for tuning: its op kind, attributes and tensor shapes (not its name), so the
+ * 16-channel 3x3 convolutions of stage 1 share one key, and a ResNet-56 at batch 32 finds every key a ResNet-20 at
+ * batch 32 was tuned for.
+ */
+export function nodeKey(g: Graph, node: Node): string {
+  const shapes = (ids: number[]) => ids.map((i) => g.tensors[i].shape.join('x')).join(',');
+  return `${node.kind} ${JSON.stringify(node.attrs)} ${shapes(node.inputs)} -> ${shapes(node.outputs)}`;
+}
+
+/** The tuning a node runs with: the autotuner's choice for its layer key, else the profile's. */
+export function nodeTuning(src: TuningSource, g: Graph, node: Node): Tuning {
+  return src.layers?.get(nodeKey(g, node)) ?? src.tuning;
 }

@@ -1,0 +1,106 @@
+// `npm run bench:autotune` (browser) and `npm run bench:node -- --autotune` (Dawn): per network and batch, the
+// training speed under each fixed profile and under the autotuner's per-layer choices, measured side by side in
+// one process on one device, printed as one JSON line.
+import { TUNINGS, type Profile } from '../gpu/tuning';
+import type { Engine } from '../index';
+import type { BenchConfig } from '../train/benchmark';
+import { Rng } from '../util/rng';
+import { autotune, gpuWith, type TuneOptions, type TuneResult } from './autotune';
+import { Network } from '../runtime/network';
+import type { Gpu } from '../gpu/gpu';
+
+export interface AutotuneLine {
+  model: string;
+  batch: number;
+  /** The profile the adapter's rule picks, as it runs today without tuning. */
+  fixed: { profile: Profile; imagesPerSec: number };
+  /** The faster of the two fixed profiles. */
+  bestFixed: { profile: Profile; imagesPerSec: number };
+  /** The kept per-layer choices (or the fixed profile the tuner fell back to): layer -> variant. */
+  tuned: { imagesPerSec: number; kept: TuneResult['kept']; choices: Record<string, string> };
+  /** tuned / bestFixed. */
+  speedup: number;
+  tuneSeconds: number;
+  budgetHit: boolean;
+  timing: TuneResult['timing'];
+  adapter: string;
+  /** Every candidate's time per layer, for bench/GPU.md. */
+  layers?: TuneResult['layers'];
+  error?: string;
+}
+
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+/** Images per second of training steps on `gpu` (already carrying its tuning), median of `steps` after `warmup`. */
+export async function trainSpeed(gpu: Gpu, c: BenchConfig, steps: number, warmup: number): Promise<number> {
+  const net = await Network.create(gpu, c.config, { batchSize: c.batch, seed: 0 });
+  try {
+    const rng = new Rng(1);
+    const images = new Float32Array(c.batch * 3 * 32 * 32).map(() => rng.normal());
+    const labels = Int32Array.from({ length: c.batch }, () => rng.int(10));
+    const hyper = { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 };
+    for (let i = 0; i < warmup; i++) await net.trainStep(images, labels, hyper);
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      await net.trainStep(images, labels, hyper);
+      times.push(performance.now() - t0);
+    }
+    return (c.batch * 1000) / median(times);
+  } finally {
+    net.destroy();
+  }
+}
+
+/** A layer's short name for the printed choices: its first node, and how many more share its shape. */
+const layerName = (l: TuneResult['layers'][number]) => `${l.nodes[0]}${l.nodes.length > 1 ? ` (+${l.nodes.length - 1})` : ''}`;
+
+/** Tunes one configuration and measures it against both fixed profiles; `layers`: include every candidate's time. */
+export async function autotuneBench(
+  engine: Engine,
+  c: BenchConfig,
+  o: { steps: number; warmup: number; layers?: boolean; tune?: TuneOptions },
+): Promise<AutotuneLine> {
+  const gpu = engine.gpu;
+  const rule = gpu.tuning.profile;
+  try {
+    const speed: Partial<Record<Profile, number>> = {};
+    for (const p of [rule, rule === 'cpu' ? 'gpu' : 'cpu'] as Profile[]) speed[p] = await trainSpeed(gpuWith(gpu, p), c, o.steps, o.warmup);
+    const best: Profile = speed.cpu! >= speed.gpu! ? 'cpu' : 'gpu';
+    const r = await autotune({ ...gpu, tuning: TUNINGS[rule], layers: undefined }, c.config, c.batch, o.tune);
+    const tunedGpu = r.kept === 'tuned' ? gpuWith(gpu, r.base, new Map(Object.entries(r.choices))) : gpuWith(gpu, r.kept);
+    const tuned = await trainSpeed(tunedGpu, c, o.steps, o.warmup);
+    const choices: Record<string, string> = {};
+    for (const l of r.layers) if (l.chosen) choices[layerName(l)] = l.chosen;
+    return {
+      model: c.model,
+      batch: c.batch,
+      fixed: { profile: rule, imagesPerSec: round(speed[rule]!) },
+      bestFixed: { profile: best, imagesPerSec: round(speed[best]!) },
+      tuned: { imagesPerSec: round(tuned), kept: r.kept, choices },
+      speedup: Math.round((tuned / speed[best]!) * 1000) / 1000,
+      tuneSeconds: Math.round(r.seconds * 10) / 10,
+      budgetHit: r.budgetHit,
+      timing: r.timing,
+      adapter: gpu.adapterName,
+      ...(o.layers ? { layers: r.layers } : {}),
+    };
+  } catch (e) {
+    const zero = { profile: rule, imagesPerSec: 0 };
+    return {
+      model: c.model,
+      batch: c.batch,
+      fixed: zero,
+      bestFixed: zero,
+      tuned: { imagesPerSec: 0, kept: rule, choices: {} },
+      speedup: 0,
+      tuneSeconds: 0,
+      budgetHit: false,
+      timing: gpu.hasTimestamps ? 'timestamps' : 'wall',
+      adapter: gpu.adapterName,
+      error: String(e),
+    };
+  }
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
