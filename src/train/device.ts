@@ -4,19 +4,36 @@
 import { createGpu, type Gpu, type GpuErrorInfo } from '../gpu/gpu';
 import { ReadbackPool } from '../gpu/readback';
 import type { Cifar10 } from '../data/cifar';
-import type { DataSource } from './protocol';
+import type { DataSource, GpuFacts } from './protocol';
+import type { TrainerTuning } from './tuning';
 import type { Post } from './outbox';
 import { GpuDataset } from './gpuDataset';
 import { cacheInBackground, loadFromSource, summarise } from './dataSource';
 import { TrainerError } from './errors';
 
-/** The 'ready' event's facts of a device: what the page says of its adapter, its tuning profile and why. */
-export const readyFacts = (gpu: Gpu) => ({
-  adapter: gpu.adapterLabel,
-  profile: gpu.tuning.profile,
-  profileWhy: gpu.profileWhy,
-  maxBufferBytes: gpu.limits.maxBufferSize,
-});
+/** The 'ready' event's facts of a device: what the page says of its adapter, its tuning and why, its limits. */
+export const readyFacts = (gpu: Gpu, tuning: TrainerTuning) => {
+  const info = tuning.info(gpu);
+  return {
+    adapter: gpu.adapterLabel,
+    profile: info.profile,
+    profileWhy: info.why,
+    maxBufferBytes: gpu.limits.maxBufferSize,
+    tuning: info,
+    gpu: gpuFacts(gpu),
+  };
+};
+
+/** The adapter's words, every numeric limit of the device and its features (the GPU report). */
+function gpuFacts(gpu: Gpu): GpuFacts {
+  const limits: Record<string, number> = {};
+  // GPUSupportedLimits' values are getters on its prototype: for..in walks them.
+  for (const k in gpu.limits) {
+    const v = (gpu.limits as unknown as Record<string, unknown>)[k];
+    if (typeof v === 'number') limits[k] = v;
+  }
+  return { ...gpu.facts, limits, features: gpu.features, timestamps: gpu.hasTimestamps };
+}
 
 export interface DeviceOptions {
   /** Base URL for the 'server' source and relative URLs (defaults to the worker's own location). */
@@ -39,6 +56,8 @@ export class TrainerDevice {
     private readonly opts: DeviceOptions,
     /** Device errors (loss, uncaptured errors) of the device this made. */
     private readonly onError: (gpu: Gpu, e: GpuErrorInfo) => void,
+    /** The kernel tuning: a forced profile, and the results kept for each new device. */
+    readonly tuning: TrainerTuning,
   ) {}
 
   /** The device in use; undefined before the first one and after a loss. */
@@ -54,11 +73,12 @@ export class TrainerDevice {
   /** The device, made on first use; `announce` posts 'ready' when this call makes it. */
   ensureGpu(announce = true): Promise<Gpu> {
     if (!this.gpu) {
-      const p = createGpu().then((gpu) => {
+      const p = createGpu({ tuning: this.tuning.forced }).then(async (gpu) => {
         gpu.onError.add((e) => this.onError(gpu, e));
+        await this.tuning.attach(gpu);
         this.gpuNow = gpu;
         this.pool = new ReadbackPool(gpu);
-        if (announce) this.post({ type: 'ready', ...readyFacts(gpu) });
+        if (announce) this.post({ type: 'ready', ...readyFacts(gpu, this.tuning) });
         return gpu;
       });
       p.catch(() => {

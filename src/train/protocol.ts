@@ -1,10 +1,13 @@
 // The typed messages between the UI (src/ui/trainerClient.ts) and the training worker (src/train/worker.ts).
 // This file is the whole contract: the UI imports nothing else from src/train, and holds no GPU objects.
 import type { ModelConfig } from '../model/config';
+import type { GpuFacts, TuningInfo, TuningMode } from './protocolTuning';
 
 export type RunId = string;
 
 /** Everything that defines a training run; the same config and seed give the same loss curve. */
+export type { GpuFacts, TuningInfo, TuningMode, TuneResult } from './protocolTuning';
+
 export interface RunConfig {
   model: ModelConfig;
   batchSize: number;
@@ -82,7 +85,11 @@ export const SERVER_DATA_URL = '/data/cifar10.tar.gz';
 export type DataSource = { kind: 'server' } | { kind: 'url'; url: string } | { kind: 'file'; file: Blob; name: string } | { kind: 'cache' };
 
 export type Command =
-  | { type: 'init' }
+  /** `tuning`: ?tuning= of the page: 'auto' tunes before a run's network is built, 'cpu'/'gpu' force a fixed profile. */
+  | { type: 'init'; tuning?: TuningMode }
+  /** Times every layer's kernel variants of `model` at `batch` (tuneProgress, tuneEnded, tuning); tuneCancel: at once. */
+  | { type: 'tune'; model: ModelConfig; batch: number }
+  | { type: 'tuneCancel' }
   /** Times a few seconds of training steps (src/train/speedProbe.ts); answered by 'speed'. */
   | { type: 'measureSpeed' }
   | { type: 'loadData'; source: DataSource }
@@ -254,7 +261,19 @@ export type ErrorCode =
 
 export type WorkerEvent =
   /** adapter: the page's words for it (describeAdapter); profile: the kernels' tuning profile and why it was chosen. */
-  | { type: 'ready'; adapter: string; profile: 'gpu' | 'cpu'; profileWhy: string; maxBufferBytes: number }
+  | {
+      type: 'ready';
+      adapter: string;
+      profile: 'gpu' | 'cpu';
+      profileWhy: string;
+      maxBufferBytes: number;
+      tuning: TuningInfo;
+      gpu: GpuFacts;
+    }
+  /** A tuning's progress, its end ('done' comes before the 'tuning' event with its result), the tuning in effect. */
+  | { type: 'tuneProgress'; model: string; batch: number; done: number; total: number; layer: string }
+  | { type: 'tuneEnded'; outcome: 'done' | 'cancelled' | 'failed'; message?: string }
+  | { type: 'tuning'; info: TuningInfo }
   | {
       type: 'dataProgress';
       bytesRead: number;

@@ -26,6 +26,9 @@ import { LabJobs } from './lab';
 import { Recovery } from './recovery';
 import { memoryPlanEvent } from './memoryPlan';
 import { checkRunConfig } from './runConfig';
+import { TrainerTuning } from './tuning';
+import { TuneCancelled } from '../tune/autotune';
+import { resolveConfig } from '../model/config';
 
 export type { Post } from './outbox';
 export type TrainerOptions = DeviceOptions;
@@ -41,6 +44,7 @@ export class Trainer {
   private readonly life: Lifecycle;
   private readonly recovery: Recovery;
   private readonly sink: RunSink;
+  private readonly tuning: TrainerTuning;
 
   constructor(
     private readonly post: Post,
@@ -52,7 +56,8 @@ export class Trainer {
       post(event, transfer);
     };
     this.runs = new RunRegistry(ordered, post);
-    this.device = new TrainerDevice(ordered, opts, (gpu, e) => this.recovery.onGpuError(gpu, e));
+    this.tuning = new TrainerTuning(ordered);
+    this.device = new TrainerDevice(ordered, opts, (gpu, e) => this.recovery.onGpuError(gpu, e), this.tuning);
     this.jobs = new RunJobs(this.runs, ordered);
     this.life = new Lifecycle(this.runs, this.jobs, () => this.loop.kick());
     this.lab = new LabJobs(
@@ -84,6 +89,8 @@ export class Trainer {
 
   /** Handles `cmd` after the commands before it; resolves when it is handled (background results come later). */
   handle(cmd: Command): Promise<void> {
+    // Cancel reaches a tuning at once: the tuning itself is the command the queue waits on.
+    if (cmd.type === 'tuneCancel') return Promise.resolve(this.tuning.cancel());
     const runId = 'runId' in cmd ? cmd.runId : undefined;
     const p = this.chain
       .then(() => this.dispatch(cmd))
@@ -103,10 +110,29 @@ export class Trainer {
   private async dispatch(cmd: Command): Promise<void> {
     switch (cmd.type) {
       case 'init': {
+        this.tuning.setMode(cmd.tuning);
         const gpu = await this.device.ensureGpu(false);
-        this.post({ type: 'ready', ...readyFacts(gpu) });
+        this.post({ type: 'ready', ...readyFacts(gpu, this.tuning) });
         return;
       }
+      case 'tune': {
+        resolveConfig(cmd.model); // a ConfigError for an impossible network
+        if (!(Number.isInteger(cmd.batch) && cmd.batch >= 1 && cmd.batch <= 4096))
+          throw new TrainerError(
+            'bad-config',
+            `tuning needs a batch size from 1 to 4096, not ${cmd.batch}`,
+            'Pick a batch size such as 128.',
+          );
+        const gpu = await this.device.ensureGpu();
+        try {
+          return await this.tuning.tune(gpu, cmd.model, cmd.batch, this.trainingNames());
+        } catch (e) {
+          if (!(e instanceof TuneCancelled)) throw e; // cancelling is not an error: tuneEnded says so
+          return;
+        }
+      }
+      case 'tuneCancel': // handled in handle(), ahead of the queue
+        return;
       case 'measureSpeed': {
         const gpu = await this.device.ensureGpu();
         // A probe that fails (a lost device, an adapter too small for it) costs the estimate only, not an alert.
@@ -230,6 +256,8 @@ export class Trainer {
       const gpu = await this.device.ensureGpu();
       const dataset = data ? data() : await this.device.ensureDataset();
       this.post(blankRunState(runId, 'building'));
+      // In 'auto' mode a network and batch not tuned yet are tuned first (unless runs are training: no fair timing).
+      if (this.trainingNames().length === 0) await this.tuning.beforeRun(gpu, config.model, config.batchSize);
       const run = await Run.createChecked(gpu, runId, name, config, dataset, this.device.readback, this.sink);
       this.runs.add(run);
       this.life.built(run, start ? 'training' : 'ready');
@@ -239,6 +267,13 @@ export class Trainer {
       this.post(toErrorEvent(e, runId));
       return undefined;
     }
+  }
+
+  private trainingNames(): string[] {
+    return this.runs
+      .all()
+      .filter((r) => r.state === 'training')
+      .map((r) => r.name);
   }
 
   /** The runs get the first run's seed (same initialisation stream, data order and augmentation) and start together. */

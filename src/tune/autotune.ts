@@ -81,8 +81,21 @@ export class TuneCancelled extends Error {
   override name = 'TuneCancelled';
 }
 
-/** The model's name as the benchmarks print it: resnet20, plain56. */
-export const modelName = (m: ModelConfig) => `${resolveConfig(m).arch === 'residual' ? 'resnet' : 'plain'}${resolveConfig(m).depth}`;
+/**
+ * The model's name as the benchmarks print it (resnet20, plain56), with what else changes its layer shapes where it
+ * is not the default: resnet8-w4 (width 4), resnet20-B (projection shortcuts), -bottleneck, -nobn, -c100 (classes).
+ */
+export function modelName(m: ModelConfig): string {
+  const c = resolveConfig(m);
+  const extra = [
+    c.width !== 16 ? `w${c.width}` : '',
+    c.shortcut === 'B' ? 'B' : '',
+    c.block === 'bottleneck' ? 'bottleneck' : '',
+    c.batchNorm ? '' : 'nobn',
+    c.classes !== 10 ? `c${c.classes}` : '',
+  ].filter(Boolean);
+  return [`${c.arch === 'residual' ? 'resnet' : 'plain'}${c.depth}`, ...extra].join('-');
+}
 
 /** The training graph a network of `model` at `batch` compiles (no recomputation), for its layer keys. */
 export function trainingGraph(model: ModelConfig, batch: number): Graph {

@@ -26,9 +26,16 @@ function EngineChip() {
         : engine.status === 'lost'
           ? 'GPU lost'
           : 'WebGPU failed';
-  // Which kernels run and why: a rule on what the adapter says of itself until an autotuner measures them.
-  const profile = engine.status === 'ready' && engine.profile ? `${engine.profile} kernels` : undefined;
-  const title = profile ? `WebGPU adapter: ${engine.adapter}. Kernel profile '${engine.profile}': ${engine.profileWhy}.` : 'WebGPU adapter';
+  // Which kernels run and why: tuned on this GPU by the autotuner, or a fixed profile by a rule on the adapter's name.
+  const profile =
+    engine.status !== 'ready' || !engine.profile
+      ? undefined
+      : engine.tuneProgress
+        ? 'tuning kernels…'
+        : engine.tuning?.tuned
+          ? 'tuned for this GPU'
+          : `${engine.profile} kernels`;
+  const title = profile ? `WebGPU adapter: ${engine.adapter}. Kernels: ${engine.profileWhy}.` : 'WebGPU adapter';
   return (
     <span className={`chip engine ${engine.status}`} title={title} data-testid="engine-status">
       <span className={`dot ${engine.status === 'ready' ? 'ok' : engine.status === 'starting' ? 'busy' : 'bad'}`} aria-hidden />

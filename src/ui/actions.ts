@@ -5,6 +5,7 @@ import { toRunConfig, fromRunConfig, type FormConfig } from './lib/formConfig';
 import { download, fileSafe, metricsCsv, metricsJson, torchScript, torchScriptFileName } from './lib/exportRun';
 import { checkRunName, nameRun } from './lib/runNaming';
 import { readRunConfig } from './lib/readRunConfig';
+import { initCommand } from './lib/tuningParam';
 import { SaveRequests, type SaveWhy } from './lib/saveRequests';
 import { deleteCheckpoints, loadCheckpoint } from './lib/persist';
 import { AutoSaver, checkpointStep, forgetCheckpoints, keepCheckpoint, rewound } from './checkpointStore';
@@ -103,7 +104,7 @@ function autosave(): void {
 
 export function startEngine(): void {
   if (client) return;
-  client = createTrainerClient(onEvents);
+  client = createTrainerClient(onEvents, initCommand(location.search, get().pushAlert)); // ?tuning=auto|cpu|gpu
   // A first visit learns this device's speed at once, so durations are said before any run. A link with settings
   // (a returning user, a shared experiment) skips the few seconds of GPU work; "Measure speed" runs it on demand.
   if (FIRST_VISIT) measureSpeed();

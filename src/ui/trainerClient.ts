@@ -20,7 +20,11 @@ function transfers(cmd: Command): Transferable[] {
   return cmd.type === 'load' ? [cmd.bytes] : [];
 }
 
-export function createTrainerClient(onEvents: EventBatchListener): TrainerClient {
+/** `init`: the first command every worker gets (a restarted one too): what the page asks of the engine. */
+export function createTrainerClient(
+  onEvents: EventBatchListener,
+  init: Extract<Command, { type: 'init' }> = { type: 'init' },
+): TrainerClient {
   let worker: Worker;
   let queue: WorkerEvent[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -61,7 +65,7 @@ export function createTrainerClient(onEvents: EventBatchListener): TrainerClient
       });
       flush();
     };
-    worker.postMessage({ type: 'init' } satisfies Command);
+    worker.postMessage(init);
   };
 
   start();

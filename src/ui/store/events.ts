@@ -90,6 +90,30 @@ export function reduceEvents(s: AppState, events: WorkerEvent[]): Partial<AppSta
           profile: e.profile,
           profileWhy: e.profileWhy,
           maxBufferBytes: e.maxBufferBytes,
+          tuning: e.tuning,
+          gpu: e.gpu,
+        };
+        break;
+      case 'tuning':
+        engine = { ...engine, tuning: e.info, profile: e.info.profile, profileWhy: e.info.why };
+        break;
+      case 'tuneProgress':
+        engine = {
+          ...engine,
+          tuneProgress: { model: e.model, batch: e.batch, done: e.done, total: e.total, layer: e.layer },
+          tuneNote: undefined,
+        };
+        break;
+      case 'tuneEnded':
+        engine = {
+          ...engine,
+          tuneProgress: undefined,
+          tuneNote:
+            e.outcome === 'cancelled'
+              ? 'Tuning cancelled: the kernels stay as they were.'
+              : e.outcome === 'failed'
+                ? `Tuning failed: ${e.message ?? 'unknown error'}. The kernels stay as they were.`
+                : e.message,
         };
         break;
       case 'dataProgress':

@@ -8,6 +8,8 @@ import type {
   RunConfig,
   RunState,
   SpeedProbe,
+  GpuFacts,
+  TuningInfo,
   WorkerEvent,
 } from '../../train/protocol';
 import type { FormConfig } from '../lib/formConfig';
@@ -92,9 +94,17 @@ export interface EngineState {
   status: 'starting' | 'ready' | 'lost' | 'failed';
   /** The page's words for the adapter (src/gpu/gpu.ts describeAdapter). */
   adapter?: string;
-  /** The kernels' tuning profile and why it was chosen (src/gpu/tuning.ts profileChoice). */
+  /** The kernels' tuning profile and why it was chosen (src/gpu/tuning.ts profileChoice, or the autotuner's result). */
   profile?: 'gpu' | 'cpu';
   profileWhy?: string;
+  /** The kernel tuning in effect and every result kept for this adapter (src/train/tuning.ts). */
+  tuning?: TuningInfo;
+  /** The adapter's words, limits and features (the GPU report). */
+  gpu?: GpuFacts;
+  /** The tuning running now: how far it is. */
+  tuneProgress?: { model: string; batch: number; done: number; total: number; layer: string };
+  /** How the last tuning ended when not with a result (cancelled, failed, not kept by the browser). */
+  tuneNote?: string;
   maxBufferBytes?: number;
   /** The worker's speed probe at start (src/train/speedProbe.ts), or why it failed; undefined while it runs. */
   speedProbe?: SpeedProbe;

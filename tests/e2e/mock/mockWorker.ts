@@ -146,6 +146,8 @@ self.onmessage = async (e: MessageEvent<Command>) => {
         profile: 'cpu',
         profileWhy: 'the mock worker has no GPU',
         maxBufferBytes: 1 << 30,
+        tuning: { mode: 'manual', profile: 'cpu', why: 'the mock worker has no GPU', tuned: false, results: [], running: false },
+        gpu: { description: 'mock adapter', limits: { maxBufferSize: 1 << 30 }, features: [], timestamps: false },
       });
       break;
     case 'measureSpeed':
@@ -338,6 +340,10 @@ self.onmessage = async (e: MessageEvent<Command>) => {
       if (r) for (const e of mockLab(c, r.cfg, r.step, image)) post(e);
       break;
     case 'labCancel':
+    case 'tuneCancel':
+      break;
+    case 'tune': // the mock has no kernels to time
+      post({ type: 'tuneEnded', outcome: 'failed', message: 'the mock worker has no GPU to tune' });
       break;
     default:
       c satisfies never;

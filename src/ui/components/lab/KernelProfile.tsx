@@ -11,18 +11,29 @@ import { busyKey, useLab } from '../../store/lab';
 import { Segmented } from '../controls';
 import { useApp } from '../../store';
 import { useLabRuns } from './labRuns';
+import { KernelTuning } from './KernelTuning';
 
 /** "312M FLOPs"; an op that only moves data (a copy, a pad) says so rather than "0FLOP". */
 const flopText = (n: number) => (n === 0 ? 'no arithmetic' : `${formatCount(n)} FLOPs`);
 
 export function KernelProfile() {
+  return (
+    <div className="lab-body">
+      <RunProfile />
+      <KernelTuning />
+    </div>
+  );
+}
+
+/** One profiled step of the selected run. */
+function RunProfile() {
   const runs = useLabRuns();
   const selectedId = useApp((s) => s.selectedId);
   const target = runs.find((r) => r.run.id === selectedId) ?? runs[0];
   const results = useLab((s) => s.profile);
   const busy = useLab((s) => s.busy);
   const [by, setBy] = useState<'kind' | 'layer'>('kind');
-  if (!target) return <p className="muted small">Select a run to profile.</p>;
+  if (!target) return <p className="muted small">Select a run to profile one of its steps.</p>;
   const { run, color, live } = target;
   const res = results[run.id];
   const pending = !!busy[busyKey('profile', run.id)];
@@ -32,7 +43,7 @@ export function KernelProfile() {
   const traffic = res ? res.kernels.reduce((s, k) => s + k.bytesRead + k.bytesWritten, 0) : 0;
   const macs = run.config ? countFlops(run.config.model) : undefined;
   return (
-    <div className="lab-body">
+    <>
       <div className="lab-actions">
         <button type="button" className="small" disabled={!live || pending} onClick={() => labMeasure('profile', run.id, { images: 1 })}>
           {pending ? 'Profiling…' : `Profile one step of ${run.name}`}
@@ -91,6 +102,6 @@ export function KernelProfile() {
           </ul>
         </figure>
       )}
-    </div>
+    </>
   );
 }
