@@ -12,10 +12,11 @@ const layers = {
   graph: ['kernels', 'gpu', 'reference'],
   model: ['graph'],
   runtime: ['model', 'graph', 'kernels', 'gpu'],
+  tune: ['runtime', 'model', 'graph', 'kernels', 'gpu'],
   data: [],
-  train: ['runtime', 'model', 'data', 'gpu'],
+  train: ['tune', 'runtime', 'model', 'data', 'gpu'],
   ui: [],
-  node: ['train', 'runtime', 'model', 'data', 'gpu'],
+  node: ['train', 'tune', 'runtime', 'model', 'data', 'gpu'],
 };
 const folders = Object.keys(layers);
 const layerRules = Object.entries(layers).map(([folder, allowed]) => ({
@@ -83,6 +84,7 @@ export default tseslint.config(
                 '**/reference/*',
                 '**/graph/*',
                 '**/runtime/*',
+                '**/tune/*',
                 '**/data/*',
                 '**/node/*',
                 '**/train/*',

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The GPU kit's report (device/run.sh): reads OUT/engine.jsonl, OUT/torch.jsonl, OUT/accuracy/*-metrics.json and
+"""The GPU kit's report (device/run.sh): reads OUT/engine.jsonl, OUT/autotune.jsonl, OUT/torch.jsonl, OUT/accuracy/*-metrics.json and
 OUT/env.txt, writes OUT/report.md (Markdown tables). Standard library only.
 
   report.py OUT
@@ -84,6 +84,24 @@ def main(out):
     else:
         md += ['', '(no per-kernel timestamps: the adapter has no timestamp queries)']
 
+    tuned = lines(os.path.join(out, 'autotune.jsonl'))
+    tuned = [t for t in tuned if 'model' in t]
+    if tuned:
+        md += ['', '## Autotuner: per-layer kernel choices against the fixed profiles (images/s, training, same run)', '',
+               '| network | batch | rule\'s profile | img/s | best fixed | img/s | tuned (kept) | img/s | per-layer choices img/s | tuned / best fixed | tuning s | timing |',
+               '|---|---:|---|---:|---|---:|---|---:|---:|---:|---:|---|']
+        for t in tuned:
+            if t.get('error'):
+                md.append(f'| {t["model"]} | {t["batch"]} | {t["error"][:80]} | | | | | | | | | |')
+                continue
+            f, b, u = t['fixed'], t['bestFixed'], t['tuned']
+            budget = ' (budget hit)' if t.get('budgetHit') else ''
+            md.append(f'| {t["model"]} | {t["batch"]} | {f["profile"]} | {num(f["imagesPerSec"])} | {b["profile"]} | {num(b["imagesPerSec"])} | {u["kept"]} | {num(u["imagesPerSec"])} | {num(u.get("perLayerImagesPerSec"))} | {t["speedup"]:.3f} | {t["tuneSeconds"]}{budget} | {t["timing"]} |')
+        for t in tuned:
+            if t.get('tuned', {}).get('choices'):
+                picks = '; '.join(f'{k}: {v}' for k, v in t['tuned']['choices'].items())
+                md += ['', f'Choices for {t["model"]} at batch {t["batch"]}: {picks}']
+
     md += ['', '## Short accuracy run on the CIFAR-10 slice (training error = 1 - batch accuracy)', '',
            '| network | steps | batch | train error, first 10% of steps | middle 10% | last 10% | test error (eval BN) |', '|---|---:|---:|---:|---:|---:|---:|']
     for f in sorted(glob.glob(os.path.join(out, 'accuracy', '*-metrics.json')), key=os.path.getmtime):  # in run order
@@ -98,7 +116,7 @@ def main(out):
         ev = [e for e in r.get('evaluations', []) if e.get('bnMode') == 'eval' and e.get('split') == 'test']
         test = f'{1 - ev[-1]["accuracy"]:.3f} ({ev[-1]["images"]} images)' if ev else '-'
         md.append(f'| {r["name"]} | {m[-1]["step"]} | {r["config"]["batchSize"]} | {mean(errs[:w]):.3f} | {mean(errs[mid - w // 2: mid - w // 2 + w]):.3f} | {mean(errs[-w:]):.3f} | {test} |')
-    md += ['', 'Per-step training error: accuracy/*-metrics.csv (the app\'s export format). Raw lines: engine.jsonl, torch.jsonl, peers.jsonl, accuracy.jsonl; log: run.log.', '']
+    md += ['', 'Per-step training error: accuracy/*-metrics.csv (the app\'s export format). Raw lines: engine.jsonl, autotune.jsonl (every candidate time per layer), torch.jsonl, peers.jsonl, accuracy.jsonl; log: run.log.', '']
     open(os.path.join(out, 'report.md'), 'w').write('\n'.join(md))
 
 

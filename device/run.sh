@@ -3,13 +3,15 @@
 # in). On a bare Linux x86-64 box with an NVIDIA GPU, CUDA and Python + PyTorch, no Node, no network:
 #   (a) our engine (node engine.mjs bench): ResNet-20/56/110, plain-20/56, training at batch 128 and 512,
 #       inference at 512, images/s, ms/step, per-kernel GPU timestamps where the adapter has them
+#   (a') the autotuner (bench --autotune): ResNet-20 and -56 at batch 128, tuned per layer on this GPU against
+#       both fixed profiles, every candidate's time per layer
 #   (b) the same networks in PyTorch eager fp32 on CUDA (torch_bench.py, the app's own PyTorch export), then
 #       torch.compile when it compiles within a minute
 #   (c) TF.js WebGPU and jax-js under Dawn on the same GPU (bench/peers' code, same weights and data)
 #   (d) a short accuracy run: plain-20, ResNet-20, plain-56, ResNet-56 for a fixed number of steps on the
 #       kit's CIFAR-10 slice, training error per step
 # Results: JSON lines, the logs and report.md (a Markdown table) in $OUT, else ./out. The whole run is held to
-# about 7.5 minutes (each part has its own cap, in the order a, b, d, c, then torch.compile; a part cut short
+# about 7.5 minutes (each part has its own cap, in the order a, a', b, d, c, then torch.compile; a part cut short
 # keeps what it wrote; a late part gets what is left of the budget).
 #   run.sh --quick   the same end to end at tiny sizes (batch 4-8, 2 steps, depth 8/14) and, without an NVIDIA
 #                    driver, on Chromium's SwiftShader: proves the kit on a machine without a GPU.
@@ -115,6 +117,13 @@ for m in $MODELS; do
   timeout -k 5 "$t" "$NODE" "$ENGINE" bench --models "$m" --batch "$BATCHES" --infer "$INFER" --steps "$STEPS" --warmup "$WARM" >>"$OUT/engine.jsonl" 2>>"$LOG" ||
     say "(a) $m: exit $? (124: cut at ${t}s)"
 done
+
+# --- (a') the autotuner: per-layer choices timed on this GPU against both fixed profiles, side by side.
+if ((QUICK)); then TMODELS=resnet8 TBATCH=4 TSTEPS=2 TCAP=150; else TMODELS=resnet20,resnet56 TBATCH=128 TSTEPS=5 TCAP=70; fi
+t=$(cap $TCAP)
+say "(a') autotune $TMODELS at batch $TBATCH (cap ${t}s)"
+timeout -k 5 "$t" "$NODE" "$ENGINE" bench --autotune --layers --models "$TMODELS" --batch "$TBATCH" --steps "$TSTEPS" --warmup 1 >"$OUT/autotune.jsonl" 2>>"$LOG" ||
+  say "(a') autotune: exit $? (124: cut at ${t}s)"
 
 # --- (b) PyTorch: eager, then torch.compile.
 : >"$OUT/torch.jsonl"

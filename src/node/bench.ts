@@ -5,7 +5,7 @@ import { createEngine, WebGpuUnavailableError } from '../index';
 import { benchConfig, benchLines, benchPlan, parseModelName } from '../train/benchmark';
 import { helpText, parseArgs, UsageError, type Specs } from './args';
 import { describeAdapter, installDawn, NO_ADAPTER } from './dawn';
-import { autotuneBench } from '../tune/bench';
+import { autotuneBench } from '../train/autotuneBench';
 
 export const BENCH_SPECS: Specs = {
   quick: { kind: 'switch', help: 'batches 4 and 8, 2 timed steps: a smoke run', default: false },
@@ -31,7 +31,7 @@ export const BENCH_HELP = helpText(USAGE, BENCH_SPECS);
 export interface BenchRequest {
   plan: ReturnType<typeof benchPlan>;
   adapter?: string;
-  /** Autotuner lines instead of the plain benchmark (src/tune/bench.ts). */
+  /** Autotuner lines instead of the plain benchmark (src/train/autotuneBench.ts). */
   autotune?: { layers: boolean; quick: boolean };
 }
 
@@ -54,7 +54,7 @@ export function benchRequest(argv: readonly string[]): BenchRequest | 'help' {
     batches: (p.batch as string | undefined)?.split(',').map(Number) ?? (autotune ? [p.quick ? 8 : 32] : undefined),
     models: models ?? (autotune ? [`resnet${p.depth as number}`] : undefined),
     depth: p.depth as number | undefined,
-    steps: p.steps as number | undefined,
+    steps: (p.steps as number | undefined) ?? (autotune ? 5 : undefined), // tuned vs fixed: within a few percent
     warmup: p.warmup as number | undefined,
     inferBatch: p.infer as number | undefined,
   });

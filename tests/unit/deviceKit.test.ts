@@ -36,11 +36,21 @@ describe.skipIf(!wanted)('GPU benchmark kit', () => {
         expect(r.imagesPerSec).toBeGreaterThan(0);
         expect((r.infer as { imagesPerSec: number }).imagesPerSec).toBeGreaterThan(0);
       }
+      // The autotuner's line: tuned against both fixed profiles, every layer's candidates (SwiftShader: the 'cpu' rule).
+      const tuned = readFileSync(join(out, 'autotune.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { model: string; error?: string; tuned: { imagesPerSec: number }; layers: unknown[] });
+      expect(tuned.map((t) => [t.model, t.error])).toEqual([['resnet8', undefined]]);
+      expect(tuned[0].tuned.imagesPerSec).toBeGreaterThan(0);
+      expect(tuned[0].layers.length).toBeGreaterThan(5);
       const metrics = readdirSync(join(out, 'accuracy')).filter((f) => f.endsWith('-metrics.json'));
       expect(metrics.sort()).toEqual(['plain-14-metrics.json', 'plain-8-metrics.json', 'resnet-14-metrics.json', 'resnet-8-metrics.json']);
       const report = readFileSync(join(out, 'report.md'), 'utf8');
       expect(report).toContain('| resnet8 | 4 |');
       expect(report).toContain('| resnet-14 | 2 | 8 |');
+      expect(report).toContain('## Autotuner');
+      expect(report).toMatch(/\| resnet8 \| 4 \| cpu \| [\d.]+ \| cpu \| [\d.]+ \| (tuned|cpu) \|/);
       // PyTorch's rows where this machine has a python3 with torch (run.sh says which in run.log).
       if (existsSync(join(out, 'torch.jsonl')) && readFileSync(join(out, 'torch.jsonl'), 'utf8').trim())
         expect(report).toMatch(/\| resnet8 \| 4 \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);

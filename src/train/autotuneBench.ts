@@ -3,9 +3,9 @@
 // one process on one device, printed as one JSON line.
 import { TUNINGS, type Profile } from '../gpu/tuning';
 import type { Engine } from '../index';
-import type { BenchConfig } from '../train/benchmark';
+import type { BenchConfig } from './benchmark';
 import { Rng } from '../util/rng';
-import { autotune, gpuWith, type TuneOptions, type TuneResult } from './autotune';
+import { autotune, gpuWith, type TuneOptions, type TuneResult } from '../tune/autotune';
 import { Network } from '../runtime/network';
 import type { Gpu } from '../gpu/gpu';
 
@@ -16,8 +16,11 @@ export interface AutotuneLine {
   fixed: { profile: Profile; imagesPerSec: number };
   /** The faster of the two fixed profiles. */
   bestFixed: { profile: Profile; imagesPerSec: number };
-  /** The kept per-layer choices (or the fixed profile the tuner fell back to): layer -> variant. */
-  tuned: { imagesPerSec: number; kept: TuneResult['kept']; choices: Record<string, string> };
+  /**
+   * What the tuner leaves the device running (kept: the per-layer choices, or the fixed profile whose whole step beat
+   * them), and the per-layer choices it found (layer -> variant) with their own speed whichever was kept.
+   */
+  tuned: { imagesPerSec: number; kept: TuneResult['kept']; perLayerImagesPerSec: number; choices: Record<string, string> };
   /** tuned / bestFixed. */
   speedup: number;
   tuneSeconds: number;
@@ -31,24 +34,28 @@ export interface AutotuneLine {
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
-/** Images per second of training steps on `gpu` (already carrying its tuning), median of `steps` after `warmup`. */
-export async function trainSpeed(gpu: Gpu, c: BenchConfig, steps: number, warmup: number): Promise<number> {
-  const net = await Network.create(gpu, c.config, { batchSize: c.batch, seed: 0 });
+/**
+ * Images per second of training steps of `c` on each of `gpus` (each carrying its own tuning): every network is
+ * built first, then steps go round them one at a time, so a change in the machine's load falls on all of them.
+ */
+export async function trainSpeeds(gpus: readonly Gpu[], c: BenchConfig, steps: number, warmup: number): Promise<number[]> {
+  const nets: Network[] = [];
   try {
+    for (const gpu of gpus) nets.push(await Network.create(gpu, c.config, { batchSize: c.batch, seed: 0 }));
     const rng = new Rng(1);
     const images = new Float32Array(c.batch * 3 * 32 * 32).map(() => rng.normal());
     const labels = Int32Array.from({ length: c.batch }, () => rng.int(10));
     const hyper = { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 };
-    for (let i = 0; i < warmup; i++) await net.trainStep(images, labels, hyper);
-    const times: number[] = [];
-    for (let i = 0; i < steps; i++) {
-      const t0 = performance.now();
-      await net.trainStep(images, labels, hyper);
-      times.push(performance.now() - t0);
-    }
-    return (c.batch * 1000) / median(times);
+    const times: number[][] = nets.map(() => []);
+    for (let s = -warmup; s < steps; s++)
+      for (let i = 0; i < nets.length; i++) {
+        const t0 = performance.now();
+        await nets[i].trainStep(images, labels, hyper);
+        if (s >= 0) times[i].push(performance.now() - t0);
+      }
+    return times.map((t) => (c.batch * 1000) / median(t));
   } finally {
-    net.destroy();
+    nets.forEach((n) => n.destroy());
   }
 }
 
@@ -64,21 +71,25 @@ export async function autotuneBench(
   const gpu = engine.gpu;
   const rule = gpu.tuning.profile;
   try {
-    const speed: Partial<Record<Profile, number>> = {};
-    for (const p of [rule, rule === 'cpu' ? 'gpu' : 'cpu'] as Profile[]) speed[p] = await trainSpeed(gpuWith(gpu, p), c, o.steps, o.warmup);
-    const best: Profile = speed.cpu! >= speed.gpu! ? 'cpu' : 'gpu';
     const r = await autotune({ ...gpu, tuning: TUNINGS[rule], layers: undefined }, c.config, c.batch, o.tune);
-    const tunedGpu = r.kept === 'tuned' ? gpuWith(gpu, r.base, new Map(Object.entries(r.choices))) : gpuWith(gpu, r.kept);
-    const tuned = await trainSpeed(tunedGpu, c, o.steps, o.warmup);
+    const [cpu, gpuSpeed, perLayer] = await trainSpeeds(
+      [gpuWith(gpu, 'cpu'), gpuWith(gpu, 'gpu'), gpuWith(gpu, r.base, new Map(Object.entries(r.choices)))],
+      c,
+      o.steps,
+      o.warmup,
+    );
+    const speed: Record<Profile, number> = { cpu, gpu: gpuSpeed };
+    const best: Profile = speed.cpu >= speed.gpu ? 'cpu' : 'gpu';
+    const tuned = r.kept === 'tuned' ? perLayer : speed[r.kept];
     const choices: Record<string, string> = {};
     for (const l of r.layers) if (l.chosen) choices[layerName(l)] = l.chosen;
     return {
       model: c.model,
       batch: c.batch,
-      fixed: { profile: rule, imagesPerSec: round(speed[rule]!) },
-      bestFixed: { profile: best, imagesPerSec: round(speed[best]!) },
-      tuned: { imagesPerSec: round(tuned), kept: r.kept, choices },
-      speedup: Math.round((tuned / speed[best]!) * 1000) / 1000,
+      fixed: { profile: rule, imagesPerSec: round(speed[rule]) },
+      bestFixed: { profile: best, imagesPerSec: round(speed[best]) },
+      tuned: { imagesPerSec: round(tuned), kept: r.kept, perLayerImagesPerSec: round(perLayer), choices },
+      speedup: Math.round((tuned / speed[best]) * 1000) / 1000,
       tuneSeconds: Math.round(r.seconds * 10) / 10,
       budgetHit: r.budgetHit,
       timing: r.timing,
@@ -92,7 +103,7 @@ export async function autotuneBench(
       batch: c.batch,
       fixed: zero,
       bestFixed: zero,
-      tuned: { imagesPerSec: 0, kept: rule, choices: {} },
+      tuned: { imagesPerSec: 0, kept: rule, perLayerImagesPerSec: 0, choices: {} },
       speedup: 0,
       tuneSeconds: 0,
       budgetHit: false,
