@@ -20,7 +20,7 @@ const plan = benchPlan({
   batches: q.get('batch')?.split(',').map(Number) ?? (autotune ? [q.has('quick') ? 8 : 32] : undefined),
   models: q.get('models')?.split(',') ?? (autotune ? [`resnet${num('depth') ?? 20}`] : undefined),
   depth: num('depth'),
-  steps: num('steps') ?? (autotune ? 5 : undefined), // the autotuner's lines compare speeds within a few percent
+  steps: num('steps') ?? (autotune ? 6 : undefined), // the autotuner's lines compare speeds within a few percent
   warmup: num('warmup'),
 });
 window.__bench = { lines: [], done: false };

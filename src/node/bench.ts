@@ -54,7 +54,7 @@ export function benchRequest(argv: readonly string[]): BenchRequest | 'help' {
     batches: (p.batch as string | undefined)?.split(',').map(Number) ?? (autotune ? [p.quick ? 8 : 32] : undefined),
     models: models ?? (autotune ? [`resnet${p.depth as number}`] : undefined),
     depth: p.depth as number | undefined,
-    steps: (p.steps as number | undefined) ?? (autotune ? 5 : undefined), // tuned vs fixed: within a few percent
+    steps: (p.steps as number | undefined) ?? (autotune ? 6 : undefined), // tuned vs fixed: within a few percent
     warmup: p.warmup as number | undefined,
     inferBatch: p.infer as number | undefined,
   });

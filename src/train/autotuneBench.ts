@@ -36,7 +36,9 @@ const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length
 
 /**
  * Images per second of training steps of `c` on each of `gpus` (each carrying its own tuning): every network is
- * built first, then steps go round them one at a time, so a change in the machine's load falls on all of them.
+ * built first, then steps go round them one at a time, so a change in the machine's load falls on all of them, in
+ * an order rotated each round, so that no network always follows the same one (on SwiftShader a step right after
+ * the 'gpu' profile's barrier-heavy one ran 7% slower).
  */
 export async function trainSpeeds(gpus: readonly Gpu[], c: BenchConfig, steps: number, warmup: number): Promise<number[]> {
   const nets: Network[] = [];
@@ -48,7 +50,8 @@ export async function trainSpeeds(gpus: readonly Gpu[], c: BenchConfig, steps: n
     const hyper = { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 };
     const times: number[][] = nets.map(() => []);
     for (let s = -warmup; s < steps; s++)
-      for (let i = 0; i < nets.length; i++) {
+      for (let k = 0; k < nets.length; k++) {
+        const i = (k + s + warmup) % nets.length;
         const t0 = performance.now();
         await nets[i].trainStep(images, labels, hyper);
         if (s >= 0) times[i].push(performance.now() - t0);
