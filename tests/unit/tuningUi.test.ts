@@ -55,6 +55,7 @@ describe('the GPU report', () => {
     kept: 'tuned',
     why: 'tuned for this GPU',
     budgetHit: false,
+    searchSeconds: 30,
     seconds: 40,
   };
   const engine: EngineState = {
