@@ -16,6 +16,8 @@ export interface AutotuneLine {
   fixed: { profile: Profile; imagesPerSec: number };
   /** The faster of the two fixed profiles. */
   bestFixed: { profile: Profile; imagesPerSec: number };
+  /** Both fixed profiles' images/s. */
+  profiles: Record<Profile, number>;
   /**
    * What the tuner leaves the device running (kept: the per-layer choices, or the fixed profile whose whole step beat
    * them), and the per-layer choices it found (layer -> variant) with their own speed whichever was kept.
@@ -89,6 +91,7 @@ export async function autotuneBench(
       batch: c.batch,
       fixed: { profile: rule, imagesPerSec: round(speed[rule]) },
       bestFixed: { profile: best, imagesPerSec: round(speed[best]) },
+      profiles: { cpu: round(speed.cpu), gpu: round(speed.gpu) },
       tuned: { imagesPerSec: round(tuned), kept: r.kept, perLayerImagesPerSec: round(perLayer), choices },
       speedup: Math.round((tuned / speed[best]) * 1000) / 1000,
       tuneSeconds: Math.round(r.seconds * 10) / 10,
@@ -104,6 +107,7 @@ export async function autotuneBench(
       batch: c.batch,
       fixed: zero,
       bestFixed: zero,
+      profiles: { cpu: 0, gpu: 0 },
       tuned: { imagesPerSec: 0, kept: rule, perLayerImagesPerSec: 0, choices: {} },
       speedup: 0,
       tuneSeconds: 0,
