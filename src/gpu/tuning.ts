@@ -7,7 +7,8 @@
 // took it from ~2.5 ms to 28-82 ms. Workgroup memory only pays off where a barrier is cheap, so on a CPU
 // adapter the GEMM reads storage directly and reductions are serial per invocation (no barriers).
 //
-// The GPU profile has not been timed on a GPU. Its kernels are designed from the hardware: implicit-GEMM
+// The GPU profile has not been timed on a GPU yet (the autotuner, src/tune, times both profiles' variants per layer
+// on the device it runs on; bench/GPU.md gathers what it finds). Its kernels are designed from the hardware: implicit-GEMM
 // convolutions with workgroup-memory tiles and register blocking (conv_igemm*.wgsl), BatchNorm reductions
 // spread over hundreds of workgroups (batchnorm_split.wgsl); the static cost model (src/runtime/costModel.ts)
 // puts a ResNet-20 training step at batch 128 at 1.4x its lower bound on memory traffic (the explicit
@@ -118,7 +119,7 @@ export function profileFor(f: AdapterFacts): Profile {
 }
 
 /**
- * The profile for an adapter and why, in words for the UI: until an autotuner measures the kernels, the choice
+ * The profile for an adapter and why, in words for the UI: before the autotuner (src/tune) has measured this GPU, the choice
  * is a rule on what the adapter says of itself, and the page says which rule decided.
  */
 export function profileChoice(f: AdapterFacts): { profile: Profile; why: string } {
