@@ -116,19 +116,20 @@ export class Trainer {
         return;
       }
       case 'tune': {
-        resolveConfig(cmd.model); // a ConfigError for an impossible network
-        if (!(Number.isInteger(cmd.batch) && cmd.batch >= 1 && cmd.batch <= 4096))
-          throw new TrainerError(
-            'bad-config',
-            `tuning needs a batch size from 1 to 4096, not ${cmd.batch}`,
-            'Pick a batch size such as 128.',
-          );
-        const gpu = await this.device.ensureGpu();
         try {
-          return await this.tuning.tune(gpu, cmd.model, cmd.batch, this.trainingNames());
+          resolveConfig(cmd.model); // a ConfigError for an impossible network
+          if (!(Number.isInteger(cmd.batch) && cmd.batch >= 1 && cmd.batch <= 4096))
+            throw new TrainerError(
+              'bad-config',
+              `tuning needs a batch size from 1 to 4096, not ${cmd.batch}`,
+              'Pick a batch size such as 128.',
+            );
+          return await this.tuning.tune(await this.device.ensureGpu(), cmd.model, cmd.batch, this.trainingNames());
         } catch (e) {
-          if (!(e instanceof TuneCancelled)) throw e; // cancelling is not an error: tuneEnded says so
-          return;
+          if (e instanceof TuneCancelled) return; // not an error: tuneEnded said so
+          // The page shows a tuning as running from the moment it asks: every refusal and failure ends it there too.
+          this.post({ type: 'tuneEnded', outcome: 'failed', message: e instanceof Error ? e.message : String(e) });
+          throw e;
         }
       }
       case 'tuneCancel': // handled in handle(), ahead of the queue

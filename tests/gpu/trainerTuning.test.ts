@@ -51,9 +51,12 @@ describe('tuning in the trainer', () => {
     await trainer.handle({ type: 'tune', model: config.model, batch: 4 });
     const refused = await log.wait('error', (e) => e.message.includes('needs the GPU to itself'));
     expect(refused.advice).toBe('Pause the training runs, then tune.');
+    // The page shows a tuning from the moment it asks: a refusal ends it, with the reason.
+    expect(log.of('tuneEnded').at(-1)).toEqual({ type: 'tuneEnded', outcome: 'failed', message: refused.message });
     await trainer.handle({ type: 'stop', runId: 'a' });
     await trainer.handle({ type: 'tune', model: config.model, batch: 0 });
     await log.wait('error', (e) => e.message.includes('batch size from 1 to 4096'));
+    expect(log.of('tuneEnded').at(-1)?.outcome).toBe('failed');
 
     // A new trainer (a reload) finds the result kept for this adapter and puts it into effect at once.
     const log2 = new EventLog();
