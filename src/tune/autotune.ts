@@ -310,13 +310,14 @@ async function confirmSteps(
 
 /**
  * Puts tuning results into effect on `gpu` for graphs compiled from now on (networks already built keep their
- * kernels): the union of the per-layer choices of every result that kept them (later results win), or the
- * fixed profile the latest result kept. Returns the words the header shows.
+ * kernels): the union of the per-layer choices of every result that kept them (later results win) on top of the
+ * base profile. Only where the latest result kept the other fixed profile (its whole step beat the base profile's
+ * and the choices) does the device run that profile everywhere. Returns the words the header shows.
  */
 export function applyTuning(gpu: Gpu, results: readonly TuneResult[]): string {
   const latest = results.at(-1);
   if (!latest) return gpu.profileWhy;
-  if (latest.kept !== 'tuned') {
+  if (latest.kept !== 'tuned' && latest.kept !== latest.base) {
     gpu.tuning = TUNINGS[latest.kept];
     gpu.layers = undefined;
     return (gpu.profileWhy = latest.why);
@@ -324,7 +325,9 @@ export function applyTuning(gpu: Gpu, results: readonly TuneResult[]): string {
   const layers = new Map<string, Tuning>();
   for (const r of results) if (r.kept === 'tuned') for (const [k, t] of Object.entries(r.choices)) layers.set(k, t);
   gpu.tuning = TUNINGS[latest.base];
-  gpu.layers = layers;
+  gpu.layers = layers.size > 0 ? layers : undefined;
   const nets = [...new Set(results.filter((r) => r.kept === 'tuned').map((r) => `${r.model} batch ${r.batch}`))];
+  const also = nets.length > 0 ? `; per-layer choices in effect for ${nets.join(', ')}` : '';
+  if (latest.kept !== 'tuned') return (gpu.profileWhy = `${latest.why}${also}`);
   return (gpu.profileWhy = `tuned for this GPU (${nets.join(', ')}); ${latest.why.replace(/^tuned for this GPU: /, '')}`);
 }
