@@ -122,8 +122,9 @@ function TuneTable({ r }: { r: TuneResult }) {
         {modelText(r.model)}, batch {r.batch}: {r.layers.length} layer shapes tuned in {r.seconds.toFixed(1)} s by{' '}
         {r.timing === 'timestamps' ? 'GPU timestamp queries' : 'wall time until the GPU finished'}
         {r.budgetHit ? ' (the time budget ran out: untimed layers run the profile)' : ''}.{' '}
-        {step &&
-          `A whole training step: ${step.tunedMs.toFixed(1)} ms with the per-layer choices, ${step.fixedMs.toFixed(1)} ms with the '${step.fixedProfile}' profile. `}
+        {step
+          ? `A whole training step: ${step.tunedMs.toFixed(1)} ms with the per-layer choices, ${step.fixedMs.toFixed(1)} ms with the '${step.fixedProfile}' profile. `
+          : `The fastest variant of every layer is the one the '${r.base}' profile runs (within the margin), so no whole steps were needed. `}
         Kept: {r.kept === 'tuned' ? 'the per-layer choices' : `the '${r.kept}' profile`}.
       </figcaption>
       <details className="table-scroll" data-testid="tuning-layers">
