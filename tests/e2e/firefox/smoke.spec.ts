@@ -68,7 +68,11 @@ const badgeIs = (name: string, state: string) =>
 /** Clicks the button whose visible text or aria-label is `name`, as a person would (hit-tested, must be enabled). */
 async function click(name: string) {
   const h = await page.waitForSelector(`::-p-xpath(//button[normalize-space()="${name}" or @aria-label="${name}"])`, { timeout: 60_000 });
-  expect(await h!.evaluate((b) => (b as HTMLButtonElement).disabled), `${name} is enabled`).toBe(false);
+  // Enabled within a minute (a store update can land one render after the text the caller waited for), else fail.
+  let enabled = false;
+  for (const t0 = Date.now(); !enabled && Date.now() - t0 < 60_000; await new Promise((r) => setTimeout(r, 100)))
+    enabled = !(await h!.evaluate((b) => (b as HTMLButtonElement).disabled));
+  expect(enabled, `${name} is enabled`).toBe(true);
   await h!.click();
 }
 
