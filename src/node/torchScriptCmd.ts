@@ -6,7 +6,7 @@ import { torchScript, torchScriptFileName } from '../train/torchScript';
 import { helpText, parseArgs, type Specs } from './args';
 import { runConfigOf, TRAIN_SPECS } from './train';
 
-const SKIP = new Set(['data', 'out', 'adapter', 'progress']);
+const SKIP = new Set(['data', 'checkpoint', 'out', 'adapter', 'progress']);
 export const TORCH_SCRIPT_SPECS: Specs = {
   ...Object.fromEntries(Object.entries(TRAIN_SPECS).filter(([k]) => !SKIP.has(k))),
   out: { kind: 'string', help: 'the .py file to write (default <name>.py)' },

@@ -3,7 +3,7 @@
 // metrics as CSV and JSON (the app's export format) and a safetensors checkpoint the app's "Load checkpoint"
 // takes. Progress goes to stderr; stdout gets one JSON line with the results.
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { createEngine, WebGpuUnavailableError } from '../index';
@@ -12,7 +12,7 @@ import type { RunConfig } from '../train/protocol';
 import { checkRunConfig } from '../train/runConfig';
 import { DEFAULT_STEPS } from '../train/schedule';
 import { HeadlessTrainer } from '../train/headless';
-import { checkpointFileName } from '../train/checkpoint';
+import { checkpointFileName, readCheckpoint, type LoadedCheckpoint } from '../train/checkpoint';
 import { fileSafe, metricsCsv, metricsJson } from '../train/metricsFormat';
 import { toErrorEvent } from '../train/errors';
 import { helpText, parseArgs, UsageError, type Parsed, type Specs } from './args';
@@ -56,6 +56,10 @@ export const TRAIN_SPECS: Specs = {
   'eval-images': { kind: 'int', help: 'test images per evaluation (0: all)', default: 0 },
   'eval-bn': { kind: 'string', choices: ['eval', 'train', 'eval,train'], help: 'BN mode(s) of the test evaluation', default: 'eval' },
   data: { kind: 'string', help: 'CIFAR-10 binary archive (cifar-10-binary.tar.gz); default $CIFAR10_TARBALL or data/' },
+  checkpoint: {
+    kind: 'string',
+    help: "continue the run saved in this checkpoint (the app's, or the exported PyTorch script's): its network, recipe, seed, weights, momentum and step; of the model and recipe options only --steps (the run's new length) applies, the evaluation options do",
+  },
   out: { kind: 'string', help: 'directory for the metrics and the checkpoint', default: 'runs' },
   name: { kind: 'string', help: "the run's name (file names, checkpoint metadata); default e.g. resnet-20" },
   adapter: { kind: 'string', help: "GPU adapter: part of its name, or 'swiftshader'" },
@@ -71,6 +75,8 @@ export interface TrainRequest {
   out: string;
   /** Steps to train before stopping (a cap inside a longer run), when given with --epochs. */
   maxSteps?: number;
+  /** --checkpoint: the file, and the options that override what it holds. */
+  resume?: { path: string; steps?: number; name?: string };
   adapter?: string;
   progress: boolean;
 }
@@ -99,7 +105,12 @@ export function trainRequest(argv: readonly string[], env: NodeJS.ProcessEnv = p
   }
   if (!existsSync(data)) throw new UsageError(`train: --data ${data}: no such file`);
   if (!statSync(data).isFile()) throw new UsageError(`train: --data ${data} is not a file`);
+  const resume = p.checkpoint as string | undefined;
+  if (resume !== undefined && !existsSync(resume)) throw new UsageError(`train: --checkpoint ${resume}: no such file`);
+  if (resume !== undefined && epochs !== undefined)
+    throw new UsageError('train: with --checkpoint, give the run a new length with --steps, not --epochs');
   return {
+    ...(resume !== undefined ? { resume: { path: resume, steps, name: p.name as string | undefined } } : {}),
     config,
     name: (p.name as string | undefined) ?? `${arch === 'plain' ? 'plain' : 'resnet'}-${config.model.depth}`,
     data,
@@ -191,10 +202,11 @@ export async function runTrain(req: TrainRequest): Promise<number> {
   try {
     const engine = await createEngine(); // before the data: a machine without an adapter is told at once
     log(`adapter: ${engine.adapterName}`);
+    const from = req.resume && readCheckpoint(new Uint8Array(await readFile(req.resume.path)));
     const data = await loadData(req.data, log);
     const trainer = new HeadlessTrainer(engine.gpu, data);
     try {
-      return await runAndWrite(req, trainer, engine.adapterName, bar);
+      return await runAndWrite(from ? resumed(req, from) : req, trainer, engine.adapterName, bar, from);
     } finally {
       trainer.destroy();
       engine.gpu.destroy();
@@ -209,18 +221,46 @@ export async function runTrain(req: TrainRequest): Promise<number> {
   }
 }
 
-async function runAndWrite(req: TrainRequest, trainer: HeadlessTrainer, adapter: string, bar: ProgressBar): Promise<number> {
+/**
+ * The request for continuing `from`: its config and name, with the command line's evaluation options (they do not
+ * change the run), a new length if --steps was given, another name if --name was.
+ */
+function resumed(req: TrainRequest, from: LoadedCheckpoint): TrainRequest {
+  const { epochs: _, ...saved } = from.meta.config;
+  const steps = req.resume?.steps;
+  const evaluation = {
+    evalEvery: req.config.evalEvery,
+    evalImages: req.config.evalImages,
+    evalBnModes: saved.model.batchNorm === false ? (['eval'] as const) : req.config.evalBnModes,
+  };
+  const config: RunConfig = {
+    ...(steps !== undefined ? { ...saved, steps } : from.meta.config),
+    ...evaluation,
+    evalBnModes: [...evaluation.evalBnModes],
+  };
+  return { ...req, config, name: req.resume?.name ?? (from.meta.name || req.name) };
+}
+
+async function runAndWrite(
+  req: TrainRequest,
+  trainer: HeadlessTrainer,
+  adapter: string,
+  bar: ProgressBar,
+  from?: LoadedCheckpoint,
+): Promise<number> {
   const { config, name } = req;
   bar.log(`building ${name} (batch ${config.batchSize}) ...`);
+  if (from) bar.log(`continuing from ${req.resume!.path} at step ${from.meta.step}`);
   let total = 0;
   let started = 0;
   const res = await trainer.train(name, config, {
+    from,
     maxSteps: req.maxSteps,
     hooks: {
       begin: (run, steps) => {
         total = steps;
         bar.log(
-          `training ${steps} steps of ${run.totalSteps} (${run.paramCount.toLocaleString('en')} parameters, ${(run.gpuBytes() / 2 ** 20).toFixed(1)} MiB on the GPU)`,
+          `training ${run.step > 0 ? `steps ${run.step + 1}..${steps}` : `${steps} steps`} of ${run.totalSteps} (${run.paramCount.toLocaleString('en')} parameters, ${(run.gpuBytes() / 2 ** 20).toFixed(1)} MiB on the GPU)`,
         );
       },
       submitted: (step) => {

@@ -9,7 +9,7 @@ import type { BnMode, EvalResult } from './evaluate';
 import { GpuDataset } from './gpuDataset';
 import type { EvalPoint, MetricPoint, RunConfig } from './protocol';
 import { Run } from './run';
-import { saveCheckpoint } from './checkpoint';
+import { applyCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint';
 import { TrainerError } from './errors';
 
 const MAX_AHEAD = 2;
@@ -51,10 +51,15 @@ export class HeadlessTrainer {
   }
 
   /**
-   * Builds the run and trains it for min(its length, maxSteps) steps, evaluating the test split every
-   * config.evalEvery steps and at the end (config.evalBnModes, config.evalImages).
+   * Builds the run and trains it until step min(its length, maxSteps), evaluating the test split every
+   * config.evalEvery steps and at the end (config.evalBnModes, config.evalImages). With `from`, the run starts from
+   * that checkpoint's weights, momentum and step (as the app's "Load checkpoint" then Resume does).
    */
-  async train(name: string, config: RunConfig, opts: { maxSteps?: number; hooks?: HeadlessHooks } = {}): Promise<HeadlessResult> {
+  async train(
+    name: string,
+    config: RunConfig,
+    opts: { maxSteps?: number; hooks?: HeadlessHooks; from?: LoadedCheckpoint } = {},
+  ): Promise<HeadlessResult> {
     const hooks = opts.hooks ?? {};
     const metrics: MetricPoint[] = [];
     const evals: EvalPoint[] = [];
@@ -67,9 +72,14 @@ export class HeadlessTrainer {
       layerNorms: () => undefined,
       nonFinite: (_, step) => (nonFiniteAt ??= step),
     });
+    if (opts.from) {
+      applyCheckpoint(run.network, opts.from);
+      await run.setStep(opts.from.meta.step);
+    }
     const end = Math.min(run.totalSteps, opts.maxSteps ?? Infinity);
     const queue = this.gpu.device.queue;
     const inflight: Promise<unknown>[] = [];
+    const begun = run.step; // a checkpoint's step: only the steps trained from here have metrics to wait for
     hooks.begin?.(run, end);
     const t0 = performance.now();
     let evalMs = 0;
@@ -92,7 +102,7 @@ export class HeadlessTrainer {
     await queue.onSubmittedWorkDone();
     // The last readbacks resolve after the work is done; wait for their points (or the first bad one).
     const deadline = performance.now() + DRAIN_MS;
-    while (nonFiniteAt === undefined && (metrics.at(-1)?.step ?? 0) < run.step) {
+    while (nonFiniteAt === undefined && run.step > begun && (metrics.at(-1)?.step ?? 0) < run.step) {
       this.check();
       if (performance.now() > deadline)
         throw new TrainerError(

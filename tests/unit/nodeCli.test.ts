@@ -138,10 +138,22 @@ describe('train options', () => {
     [['--augment=yes'], /--augment is a switch/],
     [['extra'], /unexpected argument 'extra'/],
     [['--data', 'no/such.tar.gz'], /--data no\/such.tar.gz: no such file/],
+    [['--checkpoint', 'no/such.safetensors'], /--checkpoint no\/such.safetensors: no such file/],
+    [['--checkpoint', 'package.json', '--epochs', '2'], /with --checkpoint, give the run a new length with --steps, not --epochs/],
   ])('%j is refused: %s', (argv, message) => {
     const run = () => trainRequest(argv.includes('--data') ? argv : [...argv, '--data', data], {});
     expect(run).toThrow(UsageError);
     expect(run).toThrow(message);
+  });
+
+  test('--checkpoint: the file, and the two options that override what it holds (--steps, --name)', () => {
+    expect(req('--checkpoint', 'package.json').resume).toEqual({ path: 'package.json', steps: undefined, name: undefined });
+    expect(req('--checkpoint', 'package.json', '--steps', '40', '--name', 'more').resume).toEqual({
+      path: 'package.json',
+      steps: 40,
+      name: 'more',
+    });
+    expect(req().resume).toBeUndefined();
   });
 
   test('no --data and no archive where the dev server looks: says how to get one', () => {

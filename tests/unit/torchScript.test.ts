@@ -8,6 +8,7 @@
 import '../../src/node/dawn';
 import { afterAll, describe, expect, test } from 'vitest';
 import { execFile, spawnSync } from 'node:child_process';
+import { findTorchPython, NO_TORCH } from '../support/torchPython';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'vite';
 import { vulkanPlan } from '../../src/node/vulkan';
@@ -25,18 +26,10 @@ import { torchScript, torchScriptFileName } from '../../src/train/torchScript';
 import type { RunConfig } from '../../src/train/protocol';
 import { Rng } from '../../src/util/rng';
 
-/** A python3 that imports torch: Debian's first (pyenv's python3 on PATH may lack it), then PATH's. */
-function torchPython(): string | undefined {
-  for (const py of [process.env.TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => !!p)) {
-    if (spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 }).status === 0) return py;
-  }
-  return undefined;
-}
-const python = torchPython();
-const noTorch = 'no python3 with torch found (Debian: apt-get install python3-torch python3-torchvision; or set TORCH_PYTHON)';
+const python = findTorchPython();
 // .ci/run installs Debian's torch: under CI its absence is a failure, not a skip.
-if (!python && CI) throw new Error(`CI run: ${noTorch}. Under CI this is a failure, not a skip.`);
-if (!python) console.warn(`SKIP torchScript: ${noTorch}`);
+if (!python && CI) throw new Error(`CI run: ${NO_TORCH}. Under CI this is a failure, not a skip.`);
+if (!python) console.warn(`SKIP torchScript: ${NO_TORCH}`);
 
 const dir = mkdtempSync(join(tmpdir(), 'torch-script-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -118,16 +111,16 @@ for tag, script in json.loads(sys.argv[2]).items():
     with torch.no_grad():
         out[tag] = model(x).flatten().tolist()
 import contextlib, io
-# Its training loop (CIFAR-10 replaced by random tensors: no torchvision or data needed) writes a checkpoint.
+# Its training loop (CIFAR-10 replaced by random images: no data files needed) writes a checkpoint.
 spec = importlib.util.spec_from_file_location('train', f'{sys.argv[1]}/resnet_8_run.py')
 mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
 mod.RUN_CONFIG['batchSize'] = 4
-def fake(root, download, rank):
+def fake(root):
     g = torch.Generator().manual_seed(0)
-    mk = lambda n: torch.utils.data.TensorDataset(torch.randn(n, 3, 32, 32, generator=g), torch.randint(0, 10, (n,), generator=g))
-    return mk(12), mk(4)
-mod.datasets = fake
-sys.argv = ['x', '--steps', '3', '--device', 'cpu', '--workers', '0', '--out', f'{sys.argv[1]}/from-torch.safetensors']
+    mk = lambda n: (torch.randint(0, 256, (n, 3072), generator=g, dtype=torch.uint8), torch.randint(0, 10, (n,), generator=g, dtype=torch.uint8))
+    return {'train': mk(12), 'test': mk(4)}, 'random images'
+mod.load_cifar10 = fake
+sys.argv = ['x', '--steps', '3', '--device', 'cpu', '--out', f'{sys.argv[1]}/from-torch.safetensors']
 with contextlib.redirect_stdout(io.StringIO()):
     mod.main()
 # The script as a program: its --help (argparse exits after printing it).

@@ -175,7 +175,7 @@ function RunRow({ r, index, selected }: { r: RunView; index: number; selected: b
           onClick={() => exportTorchScript(r.id)}
           disabled={!r.config}
           aria-label={`Export ${r.name} as PyTorch script`}
-          title="Export as PyTorch script: the network, recipe and seed; loads the saved weights to continue on a GPU (torchrun for several)"
+          title="Export as PyTorch script: the same run (initial weights, batches, schedule) for torch on one GPU or several (torchrun); it reads the app's CIFAR-10 file and loads the saved weights to continue"
         >
           .py
         </button>
