@@ -650,6 +650,7 @@ def save_checkpoint(model, optimizer, path, step, epoch):
         if buf is not None:
             tensors[MOMENTUM_PREFIX + name] = buf
     write_safetensors(path, tensors, {'format': CHECKPOINT_FORMAT, 'runConfig': json.dumps(RUN_CONFIG), 'step': str(step), 'epoch': str(epoch), 'name': RUN_NAME})
+    print(f'saved {path} at step {step}', file=sys.stderr, flush=True)
 
 
 def learning_rate(step, total):

@@ -237,10 +237,14 @@ print(json.dumps(out))`;
       '40',
       '--log-every',
       '1',
+      '--save-every',
+      '10',
       '--out',
       join(dir, 'torch40.safetensors'),
     ]);
     ok(t, 'script continues');
+    // --save-every 10: steps 30 and 40, the last one once (it is also the final checkpoint).
+    expect(t.stderr.match(/^saved .* at step \d+$/gm)?.map((l) => l.replace(/.* at /, ''))).toEqual(['step 30', 'step 40']);
     const tEnd = last(t) as { step: number; testAcc: number; testLoss: number };
     expect(tEnd.step).toBe(40);
     const torchSteps = lines(t).filter((l) => 'trainLoss' in l) as { step: number; trainLoss: number }[];
@@ -321,6 +325,13 @@ print(json.dumps(out))`;
     expect(sync32.max).toBeLessThan(1e-3 * step);
     expect(nosync64.max).toBeGreaterThan(0.05 * step);
   }, 300_000);
+
+  test('a Python without torch: the script says to run it with the Python that has torch', async () => {
+    const r = await run(python!, ['-S', script, '--help']); // -S: no site-packages, so no torch: what a pyenv python3 sees
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('cannot import torch');
+    expect(r.stderr).toContain('Run this script with the Python that has torch');
+  });
 
   test("the data: the archive's folder and torchvision's Python copy read as the archive; a damaged record is named", async () => {
     const prep = String.raw`

@@ -171,6 +171,9 @@ describe.skipIf(!python)('Export as PyTorch script', () => {
     // The last script as a program: argparse's --help with the usage the docstring gives.
     expect(help).toContain('--checkpoint');
     expect(help).toContain('torchrun --nproc_per_node N resnet_8_run.py');
+    expect(help).toContain('torchrun --redirects 1 --tee 1 --nproc_per_node N resnet_8_run.py'); // torch 1.13 on Python 3.11
+    expect(help).toContain('--no-sync-bn');
+    expect(help).toContain('Run it with the Python that has torch');
   }, 60_000);
 
   // The engine itself (Node bundle on Dawn; SwiftShader here) trains ResNet-8 two steps and writes the checkpoint.
