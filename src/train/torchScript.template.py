@@ -43,6 +43,7 @@ import struct
 import sys
 import tarfile
 import time
+import traceback
 
 try:
     import torch
@@ -717,11 +718,36 @@ class Ranks:
         return float(worst)
 
     def close(self):
-        """Every process leaves together (after rank 0's evaluation), so none tears down a group another still uses."""
+        """Every process waits here for the others (after rank 0's evaluation), so none leaves a group another still
+        uses. The group is not destroyed: the process ends without destructors (see leave)."""
         if self.world > 1:
             import torch.distributed as dist
             dist.barrier()
-            dist.destroy_process_group()
+
+
+def leave(run):
+    """Runs main; with several processes, ends the process without Python's teardown.
+
+    torch 1.13's gloo process group joins its worker threads in its destructor while holding the GIL; a worker
+    still dropping the last reference to a tensor Python made then waits for the GIL forever (pytorch#56297), and
+    one process hangs after the run has finished. Every file is written and closed by then, every collective done
+    (close's barrier), so os._exit after flushing the two streams loses nothing; a failure still exits nonzero
+    with its message, and torchrun then stops the other processes."""
+    if int(os.environ.get('WORLD_SIZE', '1')) == 1:
+        return run()
+    code = 0
+    try:
+        run()
+    except SystemExit as e:
+        if isinstance(e.code, str):
+            print(e.code, file=sys.stderr)
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except BaseException:  # KeyboardInterrupt too: its traceback, then out
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def prepare_data(a, ranks):
@@ -838,4 +864,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    leave(main)

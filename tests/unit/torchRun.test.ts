@@ -53,7 +53,12 @@ interface Ran {
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeout = 240_000): Promise<Ran> {
   return new Promise((done) =>
     execFile(cmd, args, { cwd: dir, env: { ...process.env, ...env }, timeout, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-      done({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+      done({
+        code: err ? ((err as { code?: number }).code ?? -1) : 0,
+        stdout,
+        // A process still running at the limit is killed (torchrun then exits 1): say so, or a hang reads as a failure.
+        stderr: (err as { killed?: boolean } | null)?.killed ? `${stderr}\n[killed: still running after ${timeout / 1000} s]` : stderr,
+      }),
     ),
   );
 }
