@@ -72,6 +72,27 @@ export const shortcutOut = (s: ShortcutShape) => ({
   pad: (s.cout - s.cin) >> 1,
 });
 
+/** Max pooling of x [n, c, h, w] with a k x k window (PyTorch's MaxPool2d, ceil_mode off, dilation 1). */
+export interface MaxPoolShape {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  k: number;
+  stride: number;
+  pad: number;
+}
+
+export const maxPoolShape = (x: Shape, a: { k: number; stride: number; pad: number }): MaxPoolShape => ({
+  n: x[0],
+  c: x[1],
+  h: x[2],
+  w: x[3],
+  ...a,
+});
+
+export const maxPoolOut = (s: MaxPoolShape) => ({ oh: outSize(s.h, s.k, s.stride, s.pad), ow: outSize(s.w, s.k, s.stride, s.pad) });
+
 /**
  * Strided, batched GEMM C = A B (+ bias). Element (m,k) of A for batch b sits at
  * a[b*aBatch + m*aRow + k*aCol]; likewise B (k,n) and C (m,n). Transposes are just swapped strides. With

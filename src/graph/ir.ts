@@ -30,6 +30,7 @@ export interface OpAttrs {
   add: { relu: boolean };
   shortcutA: { stride: number; cout: number };
   avgPool: Record<string, never>;
+  maxPool: { k: number; stride: number; pad: number }; // [x] -> [y] (PyTorch's MaxPool2d, ceil_mode off)
   linear: Record<string, never>; // [x, w, b]
   softmaxXent: Record<string, never>; // [logits, labels] -> [metrics(4), dlogits]
   // backward
@@ -41,6 +42,7 @@ export interface OpAttrs {
   reluGrad: Record<string, never>; // [dy, y] -> [dx]
   shortcutAGrad: { stride: number }; // [dy] -> [dx]
   avgPoolGrad: Record<string, never>; // [dy] -> [dx]
+  maxPoolGrad: { k: number; stride: number; pad: number }; // [dy, x] -> [dx] (each window's winner decided again from x)
   linearGradInput: Record<string, never>; // [dy, w] -> [dx]
   linearGradWeight: Record<string, never>; // [dy, x] -> [dw]
 }

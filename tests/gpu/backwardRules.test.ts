@@ -98,6 +98,8 @@ const cases: [string, number[], OpCase][] = [
       return b.op('add', 'op', [u, u], { relu: false })[0];
     },
   ],
+  // The ImageNet stem's pool (windows overlap: an element winning two windows gets both gradients).
+  ['maxPool 3x3 stride 2 pad 1', [2, 2, 5, 6], (b, x) => b.op('maxPool', 'op', [x], { k: 3, stride: 2, pad: 1 })[0]],
   ['option-A shortcut 2 -> 4 channels, stride 2', [2, 2, 4, 4], (b, x) => b.op('shortcutA', 'op', [x], { stride: 2, cout: 4 })[0]],
   [
     'avgPool then dense',

@@ -13,7 +13,7 @@ import { conv2d, conv2dGradInput, conv2dGradWeight } from './conv';
 import { add, relu, reluGrad } from './elementwise';
 import { linear, linearGradInput, linearGradWeight } from './linear';
 import { softmaxXent } from './loss';
-import { avgPool, avgPoolGrad, biasGrad } from './pool';
+import { avgPool, avgPoolGrad, biasGrad, maxPool, maxPoolGrad } from './pool';
 import { shortcutA, shortcutAGrad } from './shortcut';
 import { nodeShapes, type OpDef } from './types';
 
@@ -29,6 +29,7 @@ export const ops: { [K in OpKind]: OpDef<K> } = {
   add,
   shortcutA,
   avgPool,
+  maxPool,
   linear,
   softmaxXent,
   // backward
@@ -40,6 +41,7 @@ export const ops: { [K in OpKind]: OpDef<K> } = {
   reluGrad,
   shortcutAGrad,
   avgPoolGrad,
+  maxPoolGrad,
   linearGradInput,
   linearGradWeight,
 };

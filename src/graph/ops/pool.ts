@@ -1,8 +1,11 @@
 // Global average pooling, its backward, and the per-channel sum that is every bias gradient (kernels/pool.ts;
-// reference/pool.ts). Tensors are viewed per channel as [N, C, S].
+// reference/pool.ts; tensors viewed per channel as [N, C, S]); max pooling and its backward (kernels/maxpool.ts;
+// reference/maxpool.ts).
 import { avgPool as avgPoolKernel, avgPoolBackward, channelSum } from '../../kernels/pool';
+import { maxPool as maxPoolKernel, maxPoolBackward } from '../../kernels/maxpool';
 import * as ref from '../../reference/pool';
-import { perChannel } from '../../geometry';
+import * as maxRef from '../../reference/maxpool';
+import { maxPoolOut, maxPoolShape, perChannel } from '../../geometry';
 import { fmt, need } from '../shapes';
 import { notDifferentiable, type OpDef } from './types';
 
@@ -42,4 +45,34 @@ export const biasGrad: OpDef<'biasGrad'> = {
   backward: notDifferentiable,
   lower: async ({ gpu, node, ins, input, output }) => [await channelSum(gpu, node.name, perChannel(ins[0]), input(0), output(0))],
   eval: ({ ins, input }) => [ref.channelSum(perChannel(ins[0]), input(0))],
+};
+
+export const maxPool: OpDef<'maxPool'> = {
+  shape: ([x], a) => {
+    need(x.length === 4, `maxPool wants NCHW, got ${fmt(x)}`);
+    need(
+      a.k >= 1 && a.stride >= 1 && a.pad >= 0 && 2 * a.pad <= a.k,
+      `maxPool: pad ${a.pad} must be at most half the ${a.k}x${a.k} window`,
+    );
+    const { oh, ow } = maxPoolOut(maxPoolShape(x, a));
+    need(oh > 0 && ow > 0, `maxPool: a ${a.k}x${a.k} window leaves nothing of ${fmt(x)}`);
+    return [[x[0], x[1], oh, ow]];
+  },
+  backward: ({ node, dy, grad, op }) => [
+    op('maxPoolGrad', `${node.name}.dx`, [dy[0]!, node.inputs[0]], node.attrs, { given: [grad(0)] })[0],
+  ],
+  lower: async ({ gpu, node, ins, input, output }) => [
+    await maxPoolKernel(gpu, node.name, maxPoolShape(ins[0], node.attrs), input(0), output(0)),
+  ],
+  eval: ({ node, ins, input }) => [maxRef.maxPool(maxPoolShape(ins[0], node.attrs), input(0))],
+};
+
+/** [dy, x] -> [dx], dx given (x's shape). */
+export const maxPoolGrad: OpDef<'maxPoolGrad'> = {
+  shape: () => null,
+  backward: notDifferentiable,
+  lower: async ({ gpu, node, ins, input, output }) => [
+    await maxPoolBackward(gpu, node.name, maxPoolShape(ins[1], node.attrs), input(0), input(1), output(0)),
+  ],
+  eval: ({ node, ins, input }) => [maxRef.maxPoolBackward(maxPoolShape(ins[1], node.attrs), input(0), input(1))],
 };
