@@ -1,6 +1,7 @@
 // Parameter and compute counts of a network, derived from the same walk as its state layout.
-import { ConfigError, resolveConfig, type ModelConfig } from './config';
-import { convSpecs, featureChannels, numel, stateLayout } from './stateLayout';
+import { ConfigError, type ModelConfig } from './config';
+import { numel, stateLayout } from './stateLayout';
+import { table1 } from './table1';
 
 export interface ParamCounts {
   /** Elements trained by SGD: conv/fc weights, biases, BN gamma and beta. */
@@ -20,7 +21,7 @@ export function countParams(cfg: ModelConfig): ParamCounts {
 }
 
 /**
- * Multiply-accumulates of one forward pass of one image of size imageSize x imageSize.
+ * Multiply-accumulates of one forward pass of one image of size imageSize x imageSize (table1.ts sums them per stage).
  * Counted: every convolution (out_h * out_w * out_c * in_c * k * k, including option-B projections)
  * and the fully connected layer (C * classes). Not counted: bias adds, BatchNorm (foldable into the conv
  * at inference), ReLU, the residual additions, option-A padding and the global average pool — together
@@ -28,18 +29,7 @@ export function countParams(cfg: ModelConfig): ParamCounts {
  * (e.g. 3.6 billion for ResNet-34), which are multiply-adds.
  */
 export function countFlops(cfg: ModelConfig, imageSize = 32): number {
-  const r = resolveConfig(cfg);
-  if (!Number.isInteger(imageSize) || imageSize < 1) throw new ConfigError(`image size must be a positive integer, not ${imageSize}`);
-  // Convs use padding (k-1)/2, so a stride-s conv maps H to floor((H - 1) / s) + 1 = ceil(H / s).
-  const down = (h: number, stride: number) => Math.floor((h - 1) / stride) + 1;
-  let macs = 0;
-  for (const c of convSpecs(r)) {
-    let h = imageSize;
-    for (let f = c.inputStride; f > 1; f /= 2) h = down(h, 2);
-    const o = down(h, c.stride);
-    macs += o * o * c.outChannels * c.inChannels * c.kernel * c.kernel;
-  }
-  return macs + featureChannels(r) * r.classes;
+  return table1(cfg, imageSize).macs;
 }
 
 /**

@@ -1,8 +1,11 @@
-// The paper's CIFAR networks (He et al. 2015, section 4.2) as a graph: a 3x3 stem, three stages of n blocks
-// (width, 2*width, 4*width filters; stride 2 at the first block of stages 2 and 3), global average pooling and
-// a fully connected layer. Residual and plain nets differ only in the shortcuts. State names are PyTorch's.
+// The paper's networks as a graph: the CIFAR family (section 4.2: a 3x3 stem, three stages of n blocks of width,
+// 2*width, 4*width filters) and the ImageNet family (Table 1: a 7x7 stride-2 stem and 3x3 stride-2 max-pool, or
+// the 3x3 stem, then four stages); stride 2 at the first block of every stage after the first; global average
+// pooling and a fully connected layer. Residual and plain nets differ only in the shortcuts. State names are
+// PyTorch's (the ImageNet family: torchvision's), in stateLayout.ts's order.
 import { GraphBuilder } from '../graph/builder';
-import { blocksPerStage, type ResolvedConfig } from './config';
+import { stageBlocks, type ResolvedConfig } from './config';
+import { hasImageNetStem } from './stateLayout';
 
 /** How a parameter is initialised (all draws from one seeded generator, in creation order). */
 export type InitKind = { kind: 'he'; fanIn: number } | { kind: 'uniform'; bound: number } | { kind: 'ones' } | { kind: 'zeros' };
@@ -51,6 +54,8 @@ export interface NetGraphOptions {
   lesion?: number;
   /** Also the gradient of the loss with respect to the images (runtime/targets.ts appends it; saliency). */
   saliency?: boolean;
+  /** Input height = width (default 32, what the trainer's augmentation writes). */
+  imageSize?: number;
 }
 
 export interface NetProbes {
@@ -88,7 +93,8 @@ export function buildNetGraph(cfg: ResolvedConfig, batch: number, bnMode: 'train
     return id;
   };
 
-  const images = b.tensor('images', [batch, 3, 32, 32], 'input');
+  const size = opts.imageSize ?? 32;
+  const images = b.tensor('images', [batch, 3, size, size], 'input');
   const labels = b.tensor('labels', [batch], 'labels', 'i32');
 
   /** conv (+ BN) (+ ReLU); without BN the conv has a bias and ReLU is its own op. */
@@ -121,6 +127,8 @@ export function buildNetGraph(cfg: ResolvedConfig, batch: number, bnMode: 'train
     return out;
   };
 
+  // torchvision calls the projection `downsample`; the CIFAR reproductions call it `shortcut`.
+  const projection = cfg.family === 'imagenet' ? ['downsample.0', 'downsample.1'] : ['shortcut.0', 'shortcut.1'];
   let blockIndex = 0;
   const block = (x: number, name: string, planes: number, stride: number): number => {
     const residual = cfg.arch === 'residual';
@@ -129,8 +137,9 @@ export function buildNetGraph(cfg: ResolvedConfig, batch: number, bnMode: 'train
     if (opts.lesion === blockIndex++) return lesioned(x, name, cout, stride);
     let y: number;
     if (bottleneck) {
-      y = convBn(x, `${name}.conv1`, `${name}.bn1`, planes, 1, 1, true);
-      y = convBn(y, `${name}.conv2`, `${name}.bn2`, planes, 3, stride, true);
+      const onFirst = cfg.strideAt === '1x1'; // the paper's placement; torchvision's v1.5 strides the 3x3
+      y = convBn(x, `${name}.conv1`, `${name}.bn1`, planes, 1, onFirst ? stride : 1, true);
+      y = convBn(y, `${name}.conv2`, `${name}.bn2`, planes, 3, onFirst ? 1 : stride, true);
       y = convBn(y, `${name}.conv3`, `${name}.bn3`, cout, 1, 1, !residual);
     } else {
       y = convBn(x, `${name}.conv1`, `${name}.bn1`, planes, 3, stride, true);
@@ -143,7 +152,7 @@ export function buildNetGraph(cfg: ResolvedConfig, batch: number, bnMode: 'train
       sc =
         cfg.shortcut === 'A'
           ? b.op('shortcutA', `${name}.shortcut`, [x], { stride, cout })[0]
-          : convBn(x, `${name}.shortcut.0`, `${name}.shortcut.1`, cout, 1, stride, false);
+          : convBn(x, `${name}.${projection[0]}`, `${name}.${projection[1]}`, cout, 1, stride, false);
     }
     if (opts.probe) probes.blocks.push({ name, residual: y, shortcut: sc });
     return b.op('add', `${name}.add`, [y, sc], { relu: true })[0];
@@ -154,19 +163,21 @@ export function buildNetGraph(cfg: ResolvedConfig, batch: number, bnMode: 'train
     const cin = b.shape(x)[1];
     if (stride === 1 && cin === cout) return x; // x is a ReLU output: the block's ReLU would leave it as it is
     if (cfg.arch === 'residual' && cfg.shortcut === 'B') {
-      const sc = convBn(x, `${name}.shortcut.0`, `${name}.shortcut.1`, cout, 1, stride, false);
+      const sc = convBn(x, `${name}.${projection[0]}`, `${name}.${projection[1]}`, cout, 1, stride, false);
       return b.op('relu', `${name}.lesion.relu`, [sc], {})[0];
     }
     return b.op('shortcutA', `${name}.shortcut`, [x], { stride, cout })[0];
   };
 
-  let x = convBn(images, 'conv1', 'bn1', cfg.width, 3, 1, true);
-  const n = blocksPerStage(cfg);
+  let x: number;
+  if (hasImageNetStem(cfg)) {
+    x = convBn(images, 'conv1', 'bn1', cfg.width, 7, 2, true);
+    x = b.op('maxPool', 'maxpool', [x], { k: 3, stride: 2, pad: 1 })[0];
+  } else x = convBn(images, 'conv1', 'bn1', cfg.width, 3, 1, true);
   const blockOutputs: number[] = [];
-  for (let s = 1; s <= 3; s++) {
-    const planes = cfg.width << (s - 1);
-    for (let i = 0; i < n; i++) blockOutputs.push((x = block(x, `layer${s}.${i}`, planes, s > 1 && i === 0 ? 2 : 1)));
-  }
+  stageBlocks(cfg).forEach((n, k) => {
+    for (let i = 0; i < n; i++) blockOutputs.push((x = block(x, `layer${k + 1}.${i}`, cfg.width << k, k > 0 && i === 0 ? 2 : 1)));
+  });
   probes.features = x;
   const pooled = b.op('avgPool', 'avgpool', [x], {})[0];
   const c = b.shape(pooled)[1];

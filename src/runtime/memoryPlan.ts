@@ -6,7 +6,7 @@ import { numel, type Graph, type Node } from '../graph/ir';
 import { nodeTuning, scratchBytes } from '../graph/ops';
 import { assignSlots, graphLifetimes } from '../graph/planner';
 import type { TuningSource } from '../gpu/tuning';
-import { blocksPerStage, resolveConfig, type ModelConfig } from '../model/config';
+import { resolveConfig, stageBlocks, type ModelConfig } from '../model/config';
 import { countParams } from '../model/counts';
 import { buildNetGraph, checkpointsEvery } from '../model/resnet';
 
@@ -56,7 +56,7 @@ export function planTraining(model: ModelConfig, batch: number, every: number, t
 }
 
 /** Blocks in the whole net (3 stages of n). */
-export const blockCount = (model: ModelConfig) => 3 * blocksPerStage(resolveConfig(model));
+export const blockCount = (model: ModelConfig) => stageBlocks(resolveConfig(model)).reduce((a, b) => a + b, 0);
 
 /** The segment length that minimises peak memory to first order: about sqrt(blocks). */
 export const sqrtEvery = (model: ModelConfig) => Math.max(1, Math.round(Math.sqrt(blockCount(model))));

@@ -8,7 +8,7 @@
 import type { Gpu } from '../gpu/gpu';
 import { createStorage } from '../gpu/buffers';
 import type { ReadbackPool } from '../gpu/readback';
-import { blocksPerStage } from '../model/config';
+import { stageBlocks } from '../model/config';
 import { createBatchInput } from '../runtime/batchInput';
 import { ResponseProbe } from '../runtime/responses';
 import { BnReestimator } from '../runtime/bnReestimate';
@@ -302,8 +302,7 @@ export class LabJobs {
       const gpu = await this.gpu();
       const test = r.splits.test;
       const n = Math.min(images, test.ids.length);
-      const per = blocksPerStage(r.network.config);
-      const names = [1, 2, 3].flatMap((s) => Array.from({ length: per }, (_, i) => `layer${s}.${i}`));
+      const names = stageBlocks(r.network.config).flatMap((per, s) => Array.from({ length: per }, (_, i) => `layer${s + 1}.${i}`));
       const ev = new Evaluator(gpu, r.network, this.readback(), r.splits.norm, r.config.batchSize);
       try {
         const step = r.step;

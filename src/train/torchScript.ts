@@ -8,6 +8,7 @@
 // imports the generated module's build_model) all use this one generator.
 import PY_TEMPLATE from './torchScript.template.py?raw';
 import type { RunConfig } from './protocol';
+import { ConfigError, resolveConfig } from '../model/config';
 
 /** The file name the export offers: `<name>.py` with characters Python module names cannot hold replaced. */
 export function torchScriptFileName(name: string): string {
@@ -17,6 +18,10 @@ export function torchScriptFileName(name: string): string {
 
 /** The Python script for a run: its architecture, recipe and seed baked in (see the file comment). */
 export function torchScript(name: string, config: RunConfig): string {
+  if (resolveConfig(config.model).family === 'imagenet')
+    throw new ConfigError(
+      'the PyTorch export covers the CIFAR family so far: ResNet-18/34/50/101/152 export is not written yet (torchvision.models.resnet holds the same names)',
+    );
   const json = JSON.stringify(config);
   if (json.includes("'''")) throw new Error('torchScript: the run config cannot be embedded');
   const file = torchScriptFileName(name);

@@ -2,7 +2,7 @@
 // do not belong in the store (downloads, stored checkpoints). The only module that holds the client.
 import type { Command, DataSource, RunConfig, RunState, WorkerEvent } from '../train/protocol';
 import { toRunConfig, fromRunConfig, type FormConfig } from './lib/formConfig';
-import { download, fileSafe, metricsCsv, metricsJson, torchScript, torchScriptFileName } from './lib/exportRun';
+import { download } from './lib/exportRun';
 import { checkRunName, nameRun } from './lib/runNaming';
 import { readRunConfig } from './lib/readRunConfig';
 import { initCommand } from './lib/tuningParam';
@@ -383,18 +383,4 @@ export function deleteRun(runId: string): void {
   saves.drop(runId);
   forgetCheckpoints(runId);
   get().removeRun(runId);
-}
-
-export function exportMetrics(runId: string, format: 'csv' | 'json'): void {
-  const r = get().runs[runId];
-  if (!r) return;
-  const base = fileSafe(r.name);
-  if (format === 'csv') download(`${base}-metrics.csv`, metricsCsv(r), 'text/csv');
-  else download(`${base}-metrics.json`, metricsJson(r), 'application/json');
-}
-
-/** The run's network, recipe and seed as a self-contained PyTorch script (it loads the run's saved weights). */
-export function exportTorchScript(runId: string): void {
-  const r = get().runs[runId];
-  if (r?.config) download(torchScriptFileName(r.name), torchScript(r.name, r.config), 'text/x-python');
 }

@@ -2,11 +2,12 @@
 // progress line. (Training itself is in nodeEngine.test.ts.)
 // First: WebGPU's globals (src/node/train.ts reaches src/gpu/buffers.ts, which reads GPUBufferUsage on load).
 import '../../src/node/dawn';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { CHROMIUM_DIR, SWIFTSHADER_ICD, swiftShaderFallback, vulkanPlan, type FsProbe } from '../../src/node/vulkan';
 import { trainRequest, type TrainRequest } from '../../src/node/train';
 import { benchRequest } from '../../src/node/bench';
 import { torchScriptRequest } from '../../src/node/torchScriptCmd';
+import { countsRequest, runCounts } from '../../src/node/countsCmd';
 import { UsageError } from '../../src/node/args';
 import { progressLine } from '../../src/node/progress';
 import { PAPER_RECIPE, toRunConfig } from '../../src/ui/lib/formConfig';
@@ -203,6 +204,54 @@ test("torch-script: the train options as the exported script's run config, writt
   };
   expect(config).toMatchObject({ model: { arch: 'plain', depth: 56, shortcut: 'B' }, seed: 9, batchSize: 256 });
   expect(() => torchScriptRequest(['--depth', '21'])).toThrow(/torch-script: .*6n\+2/);
+});
+
+test('counts: one JSON line per network; ResNet-50 at 224 as torchvision counts it, the CIFAR nets by their depth', async () => {
+  const line = async (argv: string[]) => {
+    const req = countsRequest(argv);
+    if (req === 'help') throw new Error('no help asked for');
+    const chunks: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c) => (chunks.push(String(c)), true));
+    try {
+      expect(await runCounts(req)).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(chunks.join('').endsWith('\n')).toBe(true);
+    expect(chunks.join('').trim().split('\n')).toHaveLength(1);
+    return JSON.parse(chunks.join('')) as {
+      model: string;
+      input: number;
+      params: number;
+      macs: number;
+      stages: { name: string; output: number }[];
+    };
+  };
+  const r50 = await line(['--model', 'resnet50']);
+  expect(r50).toMatchObject({ model: 'resnet50', input: 224, params: 25_557_032, macs: 4_089_184_256 });
+  expect(r50.stages.map((s) => `${s.name}@${s.output}`)).toEqual([
+    'conv1@112',
+    'conv2_x@56',
+    'conv3_x@28',
+    'conv4_x@14',
+    'conv5_x@7',
+    'fc@1',
+  ]);
+  expect((await line(['--model', 'resnet50', '--stride-at', '1x1'])).macs).toBe(3_857_973_248);
+  expect((await line(['--model', 'resnet18', '--classes', '10', '--input', '64'])).params).toBe(11_689_512 - 990 * 513);
+  // 20 is no ImageNet depth: the CIFAR ResNet-20 (0.27M parameters at 32x32); 50 names the ImageNet net unless told.
+  expect(await line(['--model', 'resnet20'])).toMatchObject({ input: 32, params: 269_722 });
+  expect((await line(['--model', 'resnet56', '--family', 'cifar'])).stages.map((s) => s.name)).toEqual([
+    'conv1',
+    'conv2_x',
+    'conv3_x',
+    'conv4_x',
+    'fc',
+  ]);
+  expect(() => countsRequest(['--model', 'vgg16'])).toThrow(UsageError);
+  expect(() => countsRequest(['--model', 'resnet19'])).toThrow(/counts: depth 19 is not of the form 6n\+2/);
+  expect(() => countsRequest(['--model', 'resnet50', '--block', 'basic'])).toThrow(/ResNet-50 has bottleneck blocks/);
+  expect(() => countsRequest(['--model', 'resnet18', '--input', '0'])).toThrow(/image size must be a positive integer/);
 });
 
 test('progress line: steps, epoch, loss, accuracy, images/s and time left', () => {

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { toRunConfig, LEARN_SWEEP } from '../../src/ui/lib/formConfig';
 import { planTraining, sqrtEvery } from '../../src/runtime/memoryPlan';
+import { countFlops, countParams } from '../../src/model/counts';
+import { IMAGENET_DEPTHS } from '../../src/model/config';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
@@ -19,6 +21,21 @@ test('the memory figures of activation recomputation (GiB, batch 128) are planTr
     `ResNet-1202 at batch 128 plans ${r1202.off} of activations without recomputation and ${r1202.on} with k = ${r1202.k}`,
   );
   expect(README).toContain(`(ResNet-110: ${r110.off} vs ${r110.on} with k = ${r110.k})`);
+});
+
+test('the counts row: the ImageNet family’s parameters and multiply-adds at 224 are countParams’ and countFlops’', () => {
+  const net = (depth: number, strideAt: '3x3' | '1x1' = '3x3') => ({
+    arch: 'residual' as const,
+    depth,
+    family: 'imagenet' as const,
+    strideAt,
+  });
+  const g = (macs: number) => (macs / 1e9).toFixed(2);
+  expect(README).toContain(
+    `1000-class head: ${IMAGENET_DEPTHS.map((d) => countParams(net(d)).trainable.toLocaleString('en-US')).join(' / ')})`,
+  );
+  expect(README).toContain(`${IMAGENET_DEPTHS.map((d) => g(countFlops(net(d), 224))).join(' / ')} x10^9 at 224`);
+  expect(README).toContain(`gives ${[50, 101, 152].map((d) => g(countFlops(net(d, '1x1'), 224))).join(' / ')} for the bottleneck nets`);
 });
 
 test('the Learn sweep’s multiply-adds in the first lines: forward plus a backward of twice the forward, every step of every run', () => {

@@ -1,16 +1,8 @@
 // The runs on screen: colour (as in the charts), name, state, latest step, loss and test accuracy, and
 // per-run exports. Clicking a run selects it for the controls, BatchNorm mode and inspection.
 import { useRef } from 'react';
-import {
-  continueRun,
-  deleteRun,
-  resumeGroup,
-  exportMetrics,
-  exportTorchScript,
-  loadCheckpointFile,
-  openKernelProfile,
-  saveWeights,
-} from '../actions';
+import { exportMetrics, exportTorchScript } from '../runExports';
+import { continueRun, deleteRun, resumeGroup, loadCheckpointFile, openKernelProfile, saveWeights } from '../actions';
 import { loss, pct } from '../lib/format';
 import { useApp } from '../store';
 import type { RunView } from '../store/types';
