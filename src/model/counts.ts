@@ -3,6 +3,10 @@ import { ConfigError, type ModelConfig } from './config';
 import { numel, stateLayout } from './stateLayout';
 import { table1 } from './table1';
 
+// The UI's window on the model's arithmetic (the layer table lets src/ui import this module only): Table 1 too.
+export { table1, type StageRow, type Table1, type TableLayer } from './table1';
+export { IMAGENET_DEPTHS } from './config';
+
 export interface ParamCounts {
   /** Elements trained by SGD: conv/fc weights, biases, BN gamma and beta. */
   trainable: number;

@@ -85,16 +85,23 @@ export class TuneCancelled extends Error {
 
 /**
  * The model's name as the benchmarks print it (resnet20, plain56), with what else changes its layer shapes where it
- * is not the default: resnet8-w4 (width 4), resnet20-B (projection shortcuts), -bottleneck, -nobn, -c100 (classes).
+ * is not the default: resnet8-w4 (width 4), resnet20-B (projection shortcuts), -bottleneck, -nobn, -c100 (classes);
+ * the ImageNet family as resnet50-imagenet (-cifarstem, -stride1x1 where not torchvision's).
  */
 export function modelName(m: ModelConfig): string {
   const c = resolveConfig(m);
+  const imagenet = c.family === 'imagenet';
+  // The family's defaults (a CIFAR depth is one only with its block; an ImageNet depth fixes the block).
+  const base = resolveConfig({ arch: c.arch, depth: c.depth, family: c.family, block: imagenet ? undefined : c.block });
   const extra = [
-    c.width !== 16 ? `w${c.width}` : '',
-    c.shortcut === 'B' ? 'B' : '',
-    c.block === 'bottleneck' ? 'bottleneck' : '',
+    imagenet ? 'imagenet' : '',
+    c.width !== base.width ? `w${c.width}` : '',
+    c.shortcut !== base.shortcut ? c.shortcut : '',
+    !imagenet && c.block === 'bottleneck' ? 'bottleneck' : '',
     c.batchNorm ? '' : 'nobn',
-    c.classes !== 10 ? `c${c.classes}` : '',
+    c.classes !== base.classes ? `c${c.classes}` : '',
+    imagenet && c.stem === 'cifar' ? 'cifarstem' : '',
+    imagenet && c.strideAt === '1x1' && c.block === 'bottleneck' ? 'stride1x1' : '',
   ].filter(Boolean);
   return [`${c.arch === 'residual' ? 'resnet' : 'plain'}${c.depth}`, ...extra].join('-');
 }

@@ -178,3 +178,26 @@ test('fine-tune on the user’s own image folders (one sub-folder per class)', a
   await expect(badge(page, 'resnet-8 scratch 2 folders')).toHaveText('done', { timeout: 300_000 });
   await expect(runRow(page, 'resnet-8 fine-tune head 2 folders').getByTestId('run-test-acc')).toHaveText(/%$/, { timeout: 120_000 });
 });
+
+test('Table 1 is drawn from the definition: ResNet-34 by default, ResNet-50 as torchvision counts it, the plain twin', async ({ page }) => {
+  await page.goto('/');
+  const panel = page.getByRole('region', { name: 'Table 1: the ImageNet networks' });
+  const table = panel.getByTestId('table1');
+  await expect(table.getByTestId('table1-conv1')).toContainText('112×112');
+  await expect(table.getByTestId('table1-conv1')).toContainText('7×7, 64, stride 2');
+  await expect(table.getByTestId('table1-conv2_x')).toContainText('3×3 max pool, stride 2');
+  await expect(table.getByTestId('table1-conv2_x')).toContainText('[3×3, 64; 3×3, 64] × 3');
+  await expect(table.getByTestId('table1-conv5_x')).toContainText('7×7');
+  await expect(panel.getByTestId('table1-params')).toHaveText('21,797,672');
+  await expect(panel.getByTestId('table1-macs')).toHaveText('3.66·10⁹');
+  await panel.getByRole('radio', { name: '50' }).check({ force: true });
+  await expect(table.getByTestId('table1-conv4_x')).toContainText('[1×1, 256, stride 2; 3×3, 256; 1×1, 1024] × 6');
+  await expect(panel.getByTestId('table1-params')).toHaveText('25,557,032');
+  await expect(panel.getByTestId('table1-macs')).toHaveText('3.86·10⁹');
+  await panel.getByRole('radio', { name: 'on the 3×3 (torchvision)' }).check({ force: true });
+  await expect(table.getByTestId('table1-conv4_x')).toContainText('[1×1, 256; 3×3, 256, stride 2; 1×1, 1024] × 6');
+  await expect(panel.getByTestId('table1-macs')).toHaveText('4.09·10⁹');
+  await panel.getByRole('radio', { name: 'Plain' }).check({ force: true });
+  await expect(panel.getByTestId('table1-params')).toHaveText('22,780,456'); // without the four projections
+  await expect(table.getByTestId('table1-conv2_x')).not.toContainText('projection');
+});

@@ -37,6 +37,13 @@ describe('the tuning cache key', () => {
     expect(modelName({ arch: 'residual', depth: 20 })).toBe('resnet20');
     expect(modelName({ arch: 'plain', depth: 8, width: 4 })).toBe('plain8-w4');
     expect(modelName({ arch: 'residual', depth: 20, shortcut: 'B', batchNorm: false })).toBe('resnet20-B-nobn');
+    expect(modelName({ arch: 'residual', depth: 11, block: 'bottleneck' })).toBe('resnet11-bottleneck');
+    // The ImageNet family against its own defaults (width 64, projections, 1000 classes, by-depth blocks).
+    expect(modelName({ arch: 'residual', depth: 50, family: 'imagenet' })).toBe('resnet50-imagenet');
+    expect(modelName({ arch: 'plain', depth: 18, family: 'imagenet', width: 8, classes: 10, stem: 'cifar' })).toBe(
+      'plain18-imagenet-w8-c10-cifarstem',
+    );
+    expect(modelName({ arch: 'residual', depth: 101, family: 'imagenet', strideAt: '1x1' })).toBe('resnet101-imagenet-stride1x1');
   });
 });
 

@@ -3,6 +3,7 @@ import { BottleneckPanel } from './BottleneckPanel';
 import { DeepNetPanel } from './DeepNetPanel';
 import { SmallDataPanel } from './SmallDataPanel';
 import { SweepPanel } from './SweepPanel';
+import { Table1Panel } from './Table1Panel';
 
 export function Story() {
   return (
@@ -12,6 +13,7 @@ export function Story() {
         <DeepNetPanel />
         <BottleneckPanel />
       </div>
+      <Table1Panel />
       <SmallDataPanel />
     </div>
   );
