@@ -20,11 +20,16 @@ export interface BackwardOptions {
   checkpoints?: readonly number[];
   /** 'input': the gradient of the loss with respect to the images (saliency) instead of the parameters'. */
   wrt?: 'params' | 'input';
+  /**
+   * wrt 'params': only these parameters get gradients; the others are constants, and the backward pass stops where
+   * nothing upstream needs one (head-only fine-tuning: fc's gradients, no backward through the backbone). Absent: all.
+   */
+  params?: ReadonlySet<number>;
 }
 
 /**
  * Appends the backward pass for the graph's loss node to the builder's graph. Returns parameter tensor id ->
- * gradient tensor id. Inputs that no parameter influences (the images) get no gradient computed. With
+ * gradient tensor id (every parameter, or those of `params`). Inputs that no parameter influences (the images) get no gradient computed. With
  * `wrt: 'input'`, the other way round: input tensor id -> its gradient, and no parameter gradients.
  */
 export function appendBackward(b: GraphBuilder, opts: BackwardOptions = {}): Map<number, number> {
@@ -36,7 +41,8 @@ export function appendBackward(b: GraphBuilder, opts: BackwardOptions = {}): Map
 
   // Which tensors depend on a parameter (only those need gradients).
   // wrt 'input' (saliency): the gradient of the loss with respect to the images only, no parameter gradients.
-  const requires = new Set(g.tensors.filter((t) => t.role === (wrtInput ? 'input' : 'param')).map((t) => t.id));
+  const trained = (id: number) => wrtInput || !opts.params || opts.params.has(id);
+  const requires = new Set(g.tensors.filter((t) => t.role === (wrtInput ? 'input' : 'param') && trained(t.id)).map((t) => t.id));
   for (const n of forward) if (n.inputs.some((i) => requires.has(i))) n.outputs.forEach((o) => requires.add(o));
 
   // A parameter's gradient lands in its own persistent buffer, written by one node: parameters feed one node each.
@@ -127,7 +133,7 @@ export function appendBackward(b: GraphBuilder, opts: BackwardOptions = {}): Map
   }
   const params = new Map<number, number>();
   for (const t of g.tensors) {
-    if (t.role !== 'param') continue;
+    if (t.role !== 'param' || !trained(t.id)) continue;
     const d = gradOf.get(t.id);
     if (d === undefined) throw new Error(`parameter ${t.name} does not influence the loss`);
     if (g.tensors[d].role !== 'gradient') throw new Error(`internal: the gradient of ${t.name} is not written to its own buffer`);

@@ -15,6 +15,7 @@ import { encodeStep, TRAIN_PHASES, type StepKind } from './step';
 import { stepCost, type StepCost } from './costModel';
 import { TUNINGS, type Profile, type Tuning } from '../gpu/tuning';
 import { IMAGE_FLOATS, StepTargets, type StepTarget } from './targets';
+import { trainingBnMode } from '../model/freeze';
 import { ResponseProbe, type Responses } from './responses';
 import { BnReestimator } from './bnReestimate';
 import { bnHistograms, type ChannelStats, type Histogram } from './bnHistogram';
@@ -37,16 +38,20 @@ export class Network {
     batchSize: number,
     template: NetGraph,
     recomputeEvery: number,
+    trainFrom: string | undefined,
   ) {
     this.config = cfg;
     this.batchSize = batchSize;
     this.state = new NetworkArenas(gpu, template);
     this.readback = new ReadbackPool(gpu);
-    this.targets = new StepTargets(gpu, cfg, batchSize, template, this.state, recomputeEvery);
+    this.targets = new StepTargets(gpu, cfg, batchSize, template, this.state, recomputeEvery, trainFrom);
   }
 
   /** `recomputeEvery`: activation recomputation, keeping every this many blocks' output (0 or absent: off). */
-  /** `trainFrom`: SGD updates only the parameters from this one on (state-dict order; 'fc.weight': the head). */
+  /**
+   * `trainFrom`: SGD updates only the parameters from this one on (state-dict order; 'fc.weight': the head); the
+   * layers before it are frozen, BatchNorm included (eval mode: its running statistics are used and not updated).
+   */
   static async create(
     gpu: Gpu,
     config: ModelConfig,
@@ -55,8 +60,8 @@ export class Network {
     const cfg = resolveConfig(config);
     if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)
       throw new Error(`batch size must be a positive integer, not ${opts.batchSize}`);
-    const template = buildNetGraph(cfg, opts.batchSize, 'train');
-    const net = new Network(gpu, cfg, opts.batchSize, template, opts.recomputeEvery ?? 0);
+    const template = buildNetGraph(cfg, opts.batchSize, trainingBnMode('train', opts.trainFrom));
+    const net = new Network(gpu, cfg, opts.batchSize, template, opts.recomputeEvery ?? 0, opts.trainFrom);
     try {
       net.setState(initialState(template.b.graph, template.stateOrder, opts.seed));
       net.sgd = await Sgd.create(gpu, net.state, opts.trainFrom);

@@ -9,6 +9,7 @@ import { compileGraph, type CompiledGraph } from '../graph/executor';
 import type { Tensor } from '../graph/ir';
 import type { ResolvedConfig } from '../model/config';
 import { buildNetGraph, checkpointsEvery, type NetGraph, type NetGraphOptions } from '../model/resnet';
+import { trainedParams, trainingBnMode } from '../model/freeze';
 import { arenaRef, type NetworkArenas } from './arenas';
 
 /** Floats of one CIFAR image, [3, 32, 32]. */
@@ -42,6 +43,8 @@ export class StepTargets {
     private readonly arenas: NetworkArenas,
     /** Activation recomputation in training graphs: keep every this many blocks' output (0: off). */
     private readonly recomputeEvery = 0,
+    /** Fine-tuning from this parameter on (state-dict order; see trainedParams): the rest is frozen, BN included. */
+    private readonly trainFrom?: string,
   ) {}
 
   /**
@@ -58,9 +61,13 @@ export class StepTargets {
       ? buildNetGraph(this.config, batch, mode, variant)
       : mode === 'train' && batch === this.batchSize && this.built.size === 0
         ? this.template
-        : buildNetGraph(this.config, batch, mode);
+        : buildNetGraph(this.config, batch, trainingBnMode(mode, this.trainFrom));
     // Analysis variants are small forward/backward passes: no recomputation there.
-    if (mode === 'train') appendBackward(net.b, { checkpoints: variant ? [] : checkpointsEvery(net, this.recomputeEvery) });
+    if (mode === 'train')
+      appendBackward(net.b, {
+        checkpoints: variant ? [] : checkpointsEvery(net, this.recomputeEvery),
+        params: this.trainFrom === undefined ? undefined : trainedParams(net, this.trainFrom),
+      });
     if (variant?.saliency) net.inputGrad = appendBackward(net.b, { wrt: 'input' }).get(net.images);
     const label = `${mode}${batch}`;
     const images = createStorage(this.gpu, `${label}.images`, batch * IMAGE_FLOATS * 4);

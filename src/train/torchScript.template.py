@@ -646,10 +646,11 @@ def load_checkpoint(model, path, optimizer=None):
 
 def save_checkpoint(model, optimizer, path, step, epoch):
     tensors = {k: v for k, v in model.state_dict().items() if not k.endswith('num_batches_tracked')}
+    # Every parameter's momentum, as the app keeps it: zeros where torch holds none (a frozen parameter of a
+    # head-only fine-tune, or before the first step; a zero buffer steps as torch's first step does).
     for name, p in model.named_parameters():
         buf = optimizer.state.get(p, {}).get('momentum_buffer')
-        if buf is not None:
-            tensors[MOMENTUM_PREFIX + name] = buf
+        tensors[MOMENTUM_PREFIX + name] = torch.zeros_like(p) if buf is None else buf
     write_safetensors(path, tensors, {'format': CHECKPOINT_FORMAT, 'runConfig': json.dumps(RUN_CONFIG), 'step': str(step), 'epoch': str(epoch), 'name': RUN_NAME})
     print(f'saved {path} at step {step}', file=sys.stderr, flush=True)
 
@@ -799,7 +800,8 @@ def main():
     model = build_model(seed=c['seed']).to(device)  # the app's initial weights (a checkpoint overwrites them)
     if a.float64:
         model, data.dtype = model.double(), torch.float64
-    if c.get('fineTune', {}).get('train') == 'head':  # the app trains only the classifier (trainFrom 'fc.weight')
+    head_only = c.get('fineTune', {}).get('train') == 'head'
+    if head_only:  # the app trains only the classifier (trainFrom 'fc.weight')
         for name, q in model.named_parameters():
             q.requires_grad_(name.startswith('fc.'))
     opt = torch.optim.SGD(model.parameters(), lr=c['lr'], momentum=c['momentum'], weight_decay=c['weightDecay'])
@@ -838,6 +840,10 @@ def main():
         for g in opt.param_groups:
             g['lr'] = lr
         net.train()
+        if head_only:  # the frozen backbone's BatchNorm too: its running statistics normalise and stay as loaded
+            for m in model.modules():
+                if isinstance(m, BatchNorm):
+                    m.eval()
         x, t = data.take(step, rank * per, (rank + 1) * per)
         y = net(x)
         loss = F.cross_entropy(y, t)

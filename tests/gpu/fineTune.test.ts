@@ -1,5 +1,6 @@
 // Fine-tuning on the GPU: a 3-class net loads a 10-class net's tensors by name (its head keeps its own fresh
-// initialisation), and with head-only training a step changes fc and nothing else that SGD updates.
+// initialisation), and with head-only training a step changes fc and nothing else: not the backbone's weights, and
+// not its BatchNorm statistics (frozen: the step's forward is the eval-mode forward of the loaded state).
 import { beforeAll, expect, test } from 'vitest';
 import { buildNetwork, createEngine, type Engine } from '../../src/index';
 import { loadByName } from '../../src/train/fineTune';
@@ -35,8 +36,16 @@ test('load by name re-initialises the head; head-only SGD updates only fc', asyn
     const rng = new Rng(5);
     const images = new Float32Array(n * 3 * 32 * 32).map(() => rng.normal());
     const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
-    await dst.trainStep(images, labels, { lr: 0.1, momentum: 0.9, weightDecay: 1e-4 });
+    const evalBefore = await dst.forward(images, labels, { bnMode: 'eval' });
+    const step = await dst.trainStep(images, labels, { lr: 0.1, momentum: 0.9, weightDecay: 1e-4 });
+    expect(step.loss).toBe(evalBefore.loss); // the same kernels on the same state: the running statistics, not the batch's
     const after = await dst.getState();
+    const stats = dst
+      .stateShapes()
+      .filter((t) => t.kind !== 'param')
+      .map((t) => t.name);
+    expect(stats.length).toBeGreaterThan(0);
+    for (const name of stats) expect(after[name], `${name} (frozen)`).toEqual(loaded[name]);
     const params = dst
       .stateShapes()
       .filter((t) => t.kind === 'param')

@@ -5,6 +5,10 @@ import { loadByName } from '../../src/train/fineTune';
 import { pickIds, remapLabels } from '../../src/train/subset';
 import { stateLayout } from '../../src/model/stateLayout';
 import type { StateTensor } from '../../src/runtime/arenas';
+import { resolveConfig } from '../../src/model/config';
+import { buildNetGraph } from '../../src/model/resnet';
+import { appendBackward } from '../../src/graph/autodiff';
+import { trainedParams, trainingBnMode } from '../../src/model/freeze';
 
 describe('training subsets', () => {
   const labels = Uint8Array.from({ length: 100 }, (_, i) => (i * 7) % 10);
@@ -61,4 +65,21 @@ describe('load by name', () => {
     expect(m.fresh).toEqual(['bn1.running_mean']);
     expect(m.state['fc.weight']).toBe(src['fc.weight'].data);
   });
+});
+
+test('head-only fine-tuning: the training graph normalises with the running statistics, updates none, and stops at fc', () => {
+  const cfg = resolveConfig({ arch: 'residual', depth: 8, width: 4, classes: 3 });
+  const net = buildNetGraph(cfg, 2, trainingBnMode('train', 'fc.weight'));
+  const grads = appendBackward(net.b, { params: trainedParams(net, 'fc.weight') });
+  const g = net.b.graph;
+  expect([...grads.keys()].map((id) => g.tensors[id].name)).toEqual(['fc.weight', 'fc.bias']);
+  expect(g.nodes.filter((n) => n.phase === 'running')).toEqual([]); // no running-statistics updates
+  expect(
+    g.nodes.filter((n) => n.kind === 'batchNorm').every((n) => n.kind === 'batchNorm' && (n.attrs as { mode: string }).mode === 'eval'),
+  ).toBe(true);
+  // The backward pass is fc's weight and bias gradients only: nothing flows back into the frozen backbone.
+  expect(g.nodes.filter((n) => n.phase === 'backward').map((n) => n.kind)).toEqual(['linearGradWeight', 'biasGrad']);
+  expect(trainingBnMode('train')).toBe('train');
+  expect(() => trainedParams(net, 'layer1.0.conv1.weight')).toThrow(/a BatchNorm after it would be frozen/);
+  expect(() => trainedParams(net, 'fc.nothing')).toThrow(/no such parameter/);
 });

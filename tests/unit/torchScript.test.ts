@@ -120,7 +120,13 @@ def fake(root):
     mk = lambda n: (torch.randint(0, 256, (n, 3072), generator=g, dtype=torch.uint8), torch.randint(0, 10, (n,), generator=g, dtype=torch.uint8))
     return {'train': mk(12), 'test': mk(4)}, 'random images'
 mod.load_cifar10 = fake
-sys.argv = ['x', '--steps', '3', '--device', 'cpu', '--out', f'{sys.argv[1]}/from-torch.safetensors']
+root = sys.argv[1]
+sys.argv = ['x', '--steps', '3', '--device', 'cpu', '--out', f'{root}/from-torch.safetensors']
+with contextlib.redirect_stdout(io.StringIO()):
+    mod.main()
+# A head-only fine-tune of that checkpoint (on 10 classes: every tensor loads, fc too, at step 0): two steps.
+mod.RUN_CONFIG['fineTune'] = {'from': 'resnet-8 run', 'train': 'head'}
+sys.argv = ['x', '--checkpoint', f'{root}/from-torch.safetensors', '--steps', '2', '--device', 'cpu', '--out', f'{root}/head-only.safetensors']
 with contextlib.redirect_stdout(io.StringIO()):
     mod.main()
 # The script as a program: its --help (argparse exits after printing it).
@@ -168,6 +174,14 @@ describe.skipIf(!python)('Export as PyTorch script', () => {
         .map((e) => e.name)
         .sort(),
     );
+    // Head-only: fc moved; every other parameter and every BatchNorm statistic is as loaded (frozen, as in the app).
+    const head = readCheckpoint(new Uint8Array(readFileSync(join(dir, 'head-only.safetensors'))));
+    expect(head.meta).toMatchObject({ step: 2, config: { fineTune: { train: 'head' } } });
+    for (const [name, v] of Object.entries(back.state)) {
+      if (name.startsWith('fc.')) expect(head.state[name], name).not.toEqual(v);
+      else expect(head.state[name], `${name} (frozen)`).toEqual(v);
+    }
+    expect(Object.keys(back.state).some((n) => n.endsWith('running_var'))).toBe(true);
     // The last script as a program: argparse's --help with the usage the docstring gives.
     expect(help).toContain('--checkpoint');
     expect(help).toContain('torchrun --nproc_per_node N resnet_8_run.py');
