@@ -3,7 +3,8 @@
 // (scripts/device-pack.mjs) writes its PyTorch networks with it.
 import { writeFileSync } from 'node:fs';
 import { torchScript, torchScriptFileName } from '../train/torchScript';
-import { helpText, parseArgs, type Specs } from './args';
+import { helpText, parseArgs, UsageError, type Specs } from './args';
+import { ConfigError } from '../model/config';
 import { runConfigOf, TRAIN_SPECS } from './train';
 
 const SKIP = new Set(['data', 'checkpoint', 'out', 'adapter', 'progress']);
@@ -28,7 +29,12 @@ export function torchScriptRequest(argv: readonly string[]): TorchScriptRequest 
   if (p.help) return 'help';
   const config = runConfigOf(p, 'torch-script');
   const name = (p.name as string | undefined) ?? `${config.model.arch === 'plain' ? 'plain' : 'resnet'}-${config.model.depth}`;
-  return { name, out: (p.out as string | undefined) ?? torchScriptFileName(name), text: torchScript(name, config) };
+  try {
+    return { name, out: (p.out as string | undefined) ?? torchScriptFileName(name), text: torchScript(name, config) };
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(`torch-script: ${e.message}`);
+    throw e;
+  }
 }
 
 export function runTorchScript(req: TorchScriptRequest): Promise<number> {

@@ -204,6 +204,32 @@ test("torch-script: the train options as the exported script's run config, writt
   };
   expect(config).toMatchObject({ model: { arch: 'plain', depth: 56, shortcut: 'B' }, seed: 9, batchSize: 256 });
   expect(() => torchScriptRequest(['--depth', '21'])).toThrow(/torch-script: .*6n\+2/);
+  expect(() => torchScriptRequest(['--family', 'imagenet', '--depth', '18'])).toThrow(
+    /torch-script: the PyTorch export covers the CIFAR family so far/,
+  );
+});
+
+test("train --family imagenet: Table 1's depths with the family's defaults, CIFAR-10's 10 classes; other depths refused", () => {
+  const r = trainRequest(['--family', 'imagenet', '--depth', '50', '--stride-at', '1x1', '--data', 'package.json']);
+  if (r === 'help') throw new Error('no help asked for');
+  expect(r.config.model).toEqual({
+    arch: 'residual',
+    depth: 50,
+    family: 'imagenet',
+    stem: 'imagenet',
+    strideAt: '1x1',
+    classes: 10,
+    width: 64,
+    shortcut: 'B',
+    batchNorm: true,
+  });
+  expect(() => trainRequest(['--family', 'imagenet', '--depth', '20', '--data', 'package.json'])).toThrow(
+    /the ImageNet family has depths 18, 34, 50, 101, 152/,
+  );
+  // The CIFAR family as before: width 16, option A, basic blocks.
+  const c = trainRequest(['--depth', '20', '--data', 'package.json']);
+  if (c === 'help') throw new Error('no help asked for');
+  expect(c.config.model).toEqual({ arch: 'residual', depth: 20, width: 16, shortcut: 'A', batchNorm: true, block: 'basic' });
 });
 
 test('counts: one JSON line per network; ResNet-50 at 224 as torchvision counts it, the CIFAR nets by their depth', async () => {

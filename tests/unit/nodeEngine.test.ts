@@ -232,6 +232,45 @@ describe('train CLI', () => {
     expect(ckpt.momentum).toBeDefined();
   }, 180_000);
 
+  // The ImageNet family headless at reduced width on 32x32 images: ResNet-18 with the 7x7 stem and max-pool, and
+  // ResNet-50 (v1.5 bottlenecks): two steps each, finite losses, a checkpoint with torchvision's names the app loads.
+  test.each([
+    ['resnet-18', ['--depth', '18', '--width', '8']],
+    ['resnet-50', ['--depth', '50', '--width', '4']],
+  ])(
+    '--family imagenet %s: 2 steps, a checkpoint with torchvision names',
+    async (name, model) => {
+      const data = join(dir, 'imagenet-family.tar.gz');
+      writeFileSync(data, syntheticTarball(16, 8));
+      const out = join(dir, `imagenet-${name}`);
+      const args = [
+        'train',
+        '--family',
+        'imagenet',
+        ...model,
+        '--batch',
+        '4',
+        '--steps',
+        '2',
+        '--data',
+        data,
+        '--out',
+        out,
+        '--no-progress',
+      ];
+      const { code, stdout, stderr } = await node([bundle, ...args]);
+      expect(code, stderr).toBe(0);
+      const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as { steps: number; trainLoss: number; files: { checkpoint: string } };
+      expect(summary.steps).toBe(2);
+      expect(Number.isFinite(summary.trainLoss)).toBe(true);
+      const ckpt = readCheckpoint(new Uint8Array(readFileSync(summary.files.checkpoint)));
+      expect(ckpt.meta.config.model).toMatchObject({ family: 'imagenet', depth: Number(name.slice(7)), classes: 10 });
+      expect(Object.keys(ckpt.state)).toContain('layer2.0.downsample.0.weight');
+      expect(ckpt.state['conv1.weight']).toHaveLength(Number(model[3]) * 3 * 7 * 7); // the 7x7 stem
+    },
+    180_000,
+  );
+
   // Debian 12's lavapipe, named as the driver: Dawn finds no adapter on it ("shaderUniform*ArrayDynamicIndexing
   // required"), and the CLI must go on by itself on Chromium's SwiftShader, saying so.
   const lavapipe = '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json';
