@@ -201,3 +201,23 @@ test('Table 1 is drawn from the definition: ResNet-34 by default, ResNet-50 as t
   await expect(panel.getByTestId('table1-params')).toHaveText('22,780,456'); // without the four projections
   await expect(table.getByTestId('table1-conv2_x')).not.toContainText('projection');
 });
+
+test('the ImageNet family in the form: ResNet-18 (width 4) and bottleneck ResNet-50 (width 2, CIFAR stem) train to done', async ({
+  page,
+}) => {
+  await openWithData(page, tinyUrl({ family: 'imagenet', depth: '18', shortcut: 'B', steps: '2' }));
+  const form = page.getByRole('region', { name: 'Configure a run' });
+  await expect(form.getByRole('radio', { name: 'ImageNet nets (Table 1)' })).toBeChecked();
+  await expect(page.locator('#cfg-depth option')).toHaveText(['18', '34', '50', '101', '152']);
+  await expect(form.getByRole('radio', { name: '7×7 + max pool' })).toBeChecked();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(badge(page, 'resnet-18')).toHaveText('done', { timeout: 300_000 });
+  // Depth 50 brings bottlenecks (the stride option comes alive); the CIFAR stem keeps 32x32 maps in stage 1.
+  await page.locator('#cfg-depth').selectOption('50');
+  await page.locator('#cfg-width').fill('2');
+  await form.getByRole('radio', { name: '3×3', exact: true }).check({ force: true });
+  await expect(form.getByRole('radio', { name: 'on the 1×1' })).toBeEnabled();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(badge(page, 'resnet-50')).toHaveText('done', { timeout: 300_000 });
+  await expect(runRow(page, 'resnet-50').getByTestId('run-loss')).toHaveText(/^\d+\.\d{3}$/);
+});

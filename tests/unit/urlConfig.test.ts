@@ -1,7 +1,7 @@
 // A run configuration from a link: absurd values are clamped or ignored, each with a note the app shows in an
 // alert, and whatever the link says, the form that comes out can be trained (formProblems finds nothing).
 import { describe, expect, test } from 'vitest';
-import { MAX_STEPS, PAPER_RECIPE, QUICK_LOOK, formProblems } from '../../src/ui/lib/formConfig';
+import { MAX_STEPS, PAPER_RECIPE, QUICK_LOOK, formProblems, fromRunConfig, toRunConfig, withFamily } from '../../src/ui/lib/formConfig';
 import { queryFromForm, readFormQuery } from '../../src/ui/lib/urlConfig';
 
 const read = (query: string) => readFormQuery(query, PAPER_RECIPE);
@@ -87,6 +87,42 @@ describe('readFormQuery', () => {
     const { form, notes } = read(query);
     expect(notes).toHaveLength(17);
     expect(formProblems(form)).toEqual([]);
+  });
+});
+
+describe('the ImageNet family in the form', () => {
+  test('a link with family=imagenet: Table 1 depths (the block follows), the stem and stride kept, round-trips', () => {
+    const { form, notes } = read('arch=residual&family=imagenet&depth=50&width=8&stem=cifar&strideAt=1x1&batch=4&steps=2');
+    expect(notes).toEqual([]);
+    expect(form).toMatchObject({ family: 'imagenet', depth: 50, block: 'bottleneck', width: 8, stem: 'cifar', strideAt: '1x1' });
+    expect(read(queryFromForm(form)).form).toEqual(form);
+    expect(toRunConfig(form).model).toEqual({
+      arch: 'residual',
+      depth: 50,
+      width: 8,
+      shortcut: 'A',
+      batchNorm: true,
+      family: 'imagenet',
+      classes: 10,
+      stem: 'cifar',
+      strideAt: '1x1',
+    });
+    expect(fromRunConfig(toRunConfig(form))).toEqual(form);
+    expect(formProblems(form)).toEqual([]);
+    // A depth Table 1 lacks: the nearest of its depths, said.
+    const odd = read('family=imagenet&depth=20');
+    expect(odd.form).toMatchObject({ depth: 18, block: 'basic' });
+    expect(odd.notes).toEqual(['depth "20" is not one of Table 1\'s (18, 34, 50, 101, 152): using 18.']);
+  });
+
+  test('switching family: to ResNet-18 with projections, and back to a CIFAR depth', () => {
+    const toImageNet = { ...PAPER_RECIPE, ...withFamily(PAPER_RECIPE, 'imagenet') };
+    expect(toImageNet).toMatchObject({ family: 'imagenet', depth: 18, block: 'basic', shortcut: 'B' });
+    expect(formProblems(toImageNet)).toEqual([]);
+    const back = { ...toImageNet, depth: 152, block: 'bottleneck' as const, ...withFamily({ ...toImageNet, depth: 152 }, 'cifar') };
+    expect(back.family).toBeUndefined();
+    expect(formProblems(back)).toEqual([]);
+    expect(formProblems({ ...toImageNet, depth: 20 })).toEqual(["Depth must be one of Table 1's: 18, 34, 50, 101, 152."]);
   });
 });
 

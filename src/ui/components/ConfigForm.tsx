@@ -2,7 +2,17 @@
 // block type, optimiser and length, seed; presets. Every change goes to the URL (see urlSync.ts).
 import { useMemo } from 'react';
 import { countFlops, countParams, formatCount } from '../../model/counts';
-import { depthOptions, formProblems, PRESETS, QUICK_LOOK, snapDepth, type FormConfig } from '../lib/formConfig';
+import {
+  formDepths,
+  formModel,
+  formProblems,
+  imagenetBlock,
+  PRESETS,
+  QUICK_LOOK,
+  snapDepth,
+  withFamily,
+  type FormConfig,
+} from '../lib/formConfig';
 import { durationText, estimateText, runMacs, stepsOf } from '../lib/duration';
 import { fitTwins, FIT_SECONDS } from '../lib/deviceFit';
 import { useDeviceSpeed } from './useDeviceSpeed';
@@ -13,12 +23,12 @@ import { NumberField, NumberInput, Panel, Segmented } from './controls';
 function useCounts(f: FormConfig) {
   return useMemo(() => {
     try {
-      const model = { arch: f.arch, depth: f.depth, width: f.width, shortcut: f.shortcut, batchNorm: f.bn, block: f.block };
+      const model = formModel(f);
       return { params: countParams(model).trainable, flops: countFlops(model) };
     } catch {
       return undefined;
     }
-  }, [f.arch, f.depth, f.width, f.shortcut, f.bn, f.block]);
+  }, [f]);
 }
 
 export function ConfigForm() {
@@ -47,6 +57,21 @@ export function ConfigForm() {
       <div className="form-grid">
         <div className="span2">
           <Segmented
+            label="Family"
+            value={f.family ?? 'cifar'}
+            options={[
+              {
+                value: 'cifar',
+                label: 'CIFAR nets (6n+2)',
+                title: 'The paper’s CIFAR-10 networks: a 3×3 stem, three stages of width, 2×, 4× filters',
+              },
+              { value: 'imagenet', label: 'ImageNet nets (Table 1)', title: 'ResNet-18/34/50/101/152: four stages, torchvision’s names' },
+            ]}
+            onChange={(family) => setForm(withFamily(f, family))}
+          />
+        </div>
+        <div className="span2">
+          <Segmented
             label="Architecture"
             value={f.arch}
             options={[
@@ -61,8 +86,15 @@ export function ConfigForm() {
           <label className="field-label" htmlFor="cfg-depth">
             Depth
           </label>
-          <select id="cfg-depth" value={f.depth} onChange={(e) => setForm({ depth: Number(e.target.value) })}>
-            {depthOptions(f.block).map((d) => (
+          <select
+            id="cfg-depth"
+            value={f.depth}
+            onChange={(e) => {
+              const depth = Number(e.target.value);
+              setForm(f.family === 'imagenet' ? { depth, block: imagenetBlock(depth) } : { depth });
+            }}
+          >
+            {formDepths(f).map((d) => (
               <option key={d} value={d}>
                 {d}
               </option>
@@ -77,7 +109,11 @@ export function ConfigForm() {
           min={1}
           max={256}
           onChange={(width) => setForm({ width })}
-          hint="Filters of the first stage; the stages have width, 2×width, 4×width"
+          hint={
+            f.family === 'imagenet'
+              ? 'Filters of the first stage (Table 1: 64); the stages have width, 2×, 4×, 8×'
+              : 'Filters of the first stage; the stages have width, 2×width, 4×width'
+          }
         />
 
         <div className="counts span2" aria-live="polite">
@@ -107,17 +143,21 @@ export function ConfigForm() {
           disabled={f.arch === 'plain'}
         />
         <OnOff label="Batch normalisation" value={f.bn} onChange={(bn) => setForm({ bn })} />
-        <div className="span2">
-          <Segmented
-            label="Block"
-            value={f.block}
-            options={[
-              { value: 'basic', label: 'Basic (6n+2)' },
-              { value: 'bottleneck', label: 'Bottleneck (9n+2)' },
-            ]}
-            onChange={(block) => setForm({ block, depth: snapDepth(f.depth, block) })}
-          />
-        </div>
+        {f.family === 'imagenet' ? (
+          <ImageNetOptions f={f} setForm={setForm} />
+        ) : (
+          <div className="span2">
+            <Segmented
+              label="Block"
+              value={f.block}
+              options={[
+                { value: 'basic', label: 'Basic (6n+2)' },
+                { value: 'bottleneck', label: 'Bottleneck (9n+2)' },
+              ]}
+              onChange={(block) => setForm({ block, depth: snapDepth(f.depth, block) })}
+            />
+          </div>
+        )}
 
         <NumberField
           id="cfg-batch"
@@ -289,5 +329,36 @@ function OnOff({ label, value, onChange }: { label: string; value: boolean; onCh
       ]}
       onChange={(v) => onChange(v === 'on')}
     />
+  );
+}
+
+/** The ImageNet family's own choices: the stem for 32x32 images, and where a downsampling bottleneck strides. */
+function ImageNetOptions({ f, setForm }: { f: FormConfig; setForm: (p: Partial<FormConfig>) => void }) {
+  return (
+    <>
+      <Segmented
+        label="Stem"
+        value={f.stem ?? 'imagenet'}
+        options={[
+          {
+            value: 'imagenet',
+            label: '7×7 + max pool',
+            title: 'Table 1: a 7×7 stride-2 convolution and a 3×3 stride-2 max pool (32×32 images end at 1×1)',
+          },
+          { value: 'cifar', label: '3×3', title: 'A 3×3 stride-1 convolution, no pool: the CIFAR reproductions of ResNet-18' },
+        ]}
+        onChange={(stem) => setForm({ stem: stem === 'cifar' ? 'cifar' : undefined })}
+      />
+      <Segmented
+        label="Bottleneck stride"
+        value={f.strideAt ?? '3x3'}
+        options={[
+          { value: '3x3', label: 'on the 3×3', title: 'torchvision’s “ResNet v1.5”, whose weights users have' },
+          { value: '1x1', label: 'on the 1×1', title: 'The paper: the first 1×1 convolution of a downsampling bottleneck strides' },
+        ]}
+        onChange={(strideAt) => setForm({ strideAt: strideAt === '1x1' ? '1x1' : undefined })}
+        disabled={f.block !== 'bottleneck'}
+      />
+    </>
   );
 }

@@ -3,6 +3,7 @@ import type { FormConfig } from './formConfig';
 
 const LABEL: Record<keyof FormConfig, string> = {
   arch: 'network',
+  family: 'family',
   depth: 'depth',
   width: 'width',
   shortcut: 'shortcut',
@@ -22,6 +23,8 @@ const LABEL: Record<keyof FormConfig, string> = {
   evalImages: 'test images per evaluation',
   recompute: 'recomputation',
   trainImages: 'training images',
+  stem: 'stem',
+  strideAt: 'bottleneck stride',
 };
 
 function shown(k: keyof FormConfig, f: FormConfig): string {
@@ -29,6 +32,9 @@ function shown(k: keyof FormConfig, f: FormConfig): string {
   if (k === 'length') return `${f.length} ${f.lengthUnit}`;
   if (k === 'trainImages') return v === undefined ? 'all' : String(v);
   if (k === 'recompute') return v === undefined || v === 0 ? 'off' : String(v);
+  if (k === 'family') return v === undefined ? 'CIFAR' : 'ImageNet';
+  if (k === 'stem') return f.family !== 'imagenet' ? '3x3' : v === undefined ? '7x7 + max pool' : '3x3';
+  if (k === 'strideAt') return f.family !== 'imagenet' ? '-' : v === undefined ? 'on the 3x3' : 'on the 1x1';
   if (k === 'evalImages') return v === 0 ? 'all' : String(v);
   if (typeof v === 'boolean') return v ? 'on' : 'off';
   return String(v);

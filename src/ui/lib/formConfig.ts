@@ -9,6 +9,8 @@ export type LengthUnit = 'steps' | 'epochs';
 
 export interface FormConfig {
   arch: Arch;
+  /** The paper's ImageNet networks (Table 1) where 'imagenet'; absent: the CIFAR family. */
+  family?: 'imagenet';
   depth: number;
   width: number;
   shortcut: 'A' | 'B';
@@ -32,6 +34,10 @@ export interface FormConfig {
   recompute?: 'auto' | number;
   /** Training images used (RunConfig.trainImages); absent: all. */
   trainImages?: number;
+  /** ImageNet family: 'cifar' for the 3x3 stride-1 stem without max-pool; absent: the 7x7 stride-2 stem and max-pool. */
+  stem?: 'cifar';
+  /** ImageNet family: '1x1' strides a downsampling bottleneck on its first 1x1 (the paper); absent: its 3x3 (torchvision). */
+  strideAt?: '1x1';
 }
 
 export const PAPER_RECIPE: FormConfig = {
@@ -112,6 +118,25 @@ const wholeIn = (v: number, [lo, hi]: readonly [number, number]) => Number.isInt
 /** Blocks per stage add `per` layers: 6 for basic blocks (6n+2), 9 for bottleneck blocks (9n+2). */
 export const layersPerN = (block: Block) => (block === 'bottleneck' ? 9 : 6);
 
+/** Table 1's depths (the ImageNet family; the block follows from the depth). */
+export const IMAGENET_FORM_DEPTHS = [18, 34, 50, 101, 152];
+
+/** The block of an ImageNet-family depth: bottlenecks from 50 layers on. */
+export const imagenetBlock = (depth: number): Block => (depth >= 50 ? 'bottleneck' : 'basic');
+
+/** The depths the form offers: Table 1's for the ImageNet family, else depthOptions of the block. */
+export const formDepths = (f: Pick<FormConfig, 'family' | 'block'>): number[] =>
+  f.family === 'imagenet' ? IMAGENET_FORM_DEPTHS : depthOptions(f.block);
+
+/** The form switched to a family: Table 1's ResNet-18 at the form's width, or the CIFAR family at a valid depth. */
+export function withFamily(f: FormConfig, family: 'cifar' | 'imagenet'): Partial<FormConfig> {
+  if (family === 'imagenet') {
+    const depth = IMAGENET_FORM_DEPTHS.includes(f.depth) ? f.depth : 18;
+    return { family: 'imagenet', depth, block: imagenetBlock(depth), shortcut: 'B' };
+  }
+  return { family: undefined, stem: undefined, strideAt: undefined, depth: snapDepth(f.depth, f.block) };
+}
+
 /** The depths offered for a block type: 8..110 and the paper's 1202 for basic blocks, 11..164 for bottlenecks. */
 export function depthOptions(block: Block): number[] {
   const per = layersPerN(block);
@@ -137,9 +162,16 @@ export function snapDepth(depth: number, block: Block): number {
   return opts.reduce((best, d) => (Math.abs(d - depth) < Math.abs(best - depth) ? d : best), opts[0]);
 }
 
+/** The network of the form (the ImageNet family with CIFAR-10's 10 classes: the data the app trains on). */
+export function formModel(f: FormConfig): RunConfig['model'] {
+  const common = { arch: f.arch, depth: f.depth, width: f.width, shortcut: f.shortcut, batchNorm: f.bn };
+  if (f.family !== 'imagenet') return { ...common, block: f.block };
+  return { ...common, family: 'imagenet', classes: 10, stem: f.stem ?? 'imagenet', strideAt: f.strideAt ?? '3x3' };
+}
+
 export function toRunConfig(f: FormConfig): RunConfig {
   return {
-    model: { arch: f.arch, depth: f.depth, width: f.width, shortcut: f.shortcut, batchNorm: f.bn, block: f.block },
+    model: formModel(f),
     batchSize: f.batch,
     lr: f.lr,
     momentum: f.momentum,
@@ -162,13 +194,17 @@ export function toRunConfig(f: FormConfig): RunConfig {
 /** The form a RunConfig came from (for runs loaded from a checkpoint or restored from storage). */
 export function fromRunConfig(c: RunConfig): FormConfig {
   const m = c.model;
+  const imagenet = m.family === 'imagenet';
   return {
     arch: m.arch,
+    ...(imagenet ? { family: 'imagenet' as const } : {}),
+    ...(imagenet && m.stem === 'cifar' ? { stem: 'cifar' as const } : {}),
+    ...(imagenet && m.strideAt === '1x1' ? { strideAt: '1x1' as const } : {}),
     depth: m.depth,
-    width: m.width ?? 16,
-    shortcut: m.shortcut ?? 'A',
+    width: m.width ?? (imagenet ? 64 : 16),
+    shortcut: m.shortcut ?? (imagenet ? 'B' : 'A'),
     bn: m.batchNorm ?? true,
-    block: m.block ?? 'basic',
+    block: m.block ?? (imagenet ? imagenetBlock(m.depth) : 'basic'),
     batch: c.batchSize,
     lr: c.lr,
     schedule: c.schedule,
@@ -189,8 +225,9 @@ export function fromRunConfig(c: RunConfig): FormConfig {
 /** Problems with the form in words, or [] when it can be trained. */
 export function formProblems(f: FormConfig): string[] {
   const p: string[] = [];
-  const depths = depthOptions(f.block);
-  if (!depths.includes(f.depth)) p.push(`Depth must be ${depthRule(f.block)} for ${f.block} blocks.`);
+  if (f.family === 'imagenet') {
+    if (!IMAGENET_FORM_DEPTHS.includes(f.depth)) p.push(`Depth must be one of Table 1's: ${IMAGENET_FORM_DEPTHS.join(', ')}.`);
+  } else if (!depthOptions(f.block).includes(f.depth)) p.push(`Depth must be ${depthRule(f.block)} for ${f.block} blocks.`);
   const r = INT_RANGES;
   if (!wholeIn(f.width, r.width)) p.push('Width must be a whole number from 1 to 256.');
   if (!wholeIn(f.batch, r.batch)) p.push('Batch size must be a whole number from 1 to 4096.');

@@ -8,6 +8,7 @@ export const baseName = (f: Pick<FormConfig, 'arch' | 'depth'>) => `${f.arch ===
 
 type Field = Exclude<keyof FormConfig, 'arch' | 'depth'>;
 const LABELS: { [K in Field]: (f: FormConfig) => string } = {
+  family: (f) => (f.family === 'imagenet' ? 'imagenet' : 'cifar'),
   width: (f) => `w${f.width}`,
   shortcut: (f) => `opt-${f.shortcut}`,
   bn: (f) => (f.bn ? 'bn' : 'no-bn'),
@@ -26,6 +27,8 @@ const LABELS: { [K in Field]: (f: FormConfig) => string } = {
   evalImages: (f) => `eval ${f.evalImages} img`,
   recompute: (f) => (f.recompute ? `recompute ${f.recompute}` : 'no-recompute'),
   trainImages: (f) => (f.trainImages ? `${f.trainImages} img` : 'all img'),
+  stem: (f) => (f.stem === 'cifar' ? '3x3-stem' : '7x7-stem'),
+  strideAt: (f) => (f.strideAt === '1x1' ? 'stride-1x1' : 'stride-3x3'),
 };
 const FIELDS = Object.keys(LABELS) as Field[];
 

@@ -4,7 +4,17 @@
 // A link's values are held to the form's rules (formConfig.ts): a value that cannot be read, or is out of range with
 // no sensible nearest value, is ignored; a number out of range is clamped (depth: the nearest valid depth). Each
 // change is noted in words, for the alert the app shows when it opens such a link.
-import { INT_RANGES, MAX_EPOCHS, MAX_STEPS, PAPER_RECIPE, depthRule, snapDepth, type FormConfig } from './formConfig';
+import {
+  INT_RANGES,
+  MAX_EPOCHS,
+  MAX_STEPS,
+  PAPER_RECIPE,
+  IMAGENET_FORM_DEPTHS,
+  depthRule,
+  imagenetBlock,
+  snapDepth,
+  type FormConfig,
+} from './formConfig';
 
 const bool = (s: string): boolean | undefined =>
   ['1', 'true', 'on', 'yes'].includes(s.toLowerCase()) ? true : ['0', 'false', 'off', 'no'].includes(s.toLowerCase()) ? false : undefined;
@@ -67,9 +77,21 @@ export function readFormQuery(search: string, base: FormConfig = PAPER_RECIPE): 
   };
 
   f.arch = choice('arch', ['residual', 'plain'] as const, f.arch);
+  const family = choice('family', ['cifar', 'imagenet'] as const, f.family ?? 'cifar');
+  f.family = family === 'imagenet' ? 'imagenet' : undefined;
   f.block = choice('block', ['basic', 'bottleneck'] as const, f.block);
   const depth = num('depth', f.depth);
-  if (depth !== undefined) {
+  if (f.family === 'imagenet') {
+    // Table 1's depths; the block follows from the depth.
+    const d = depth ?? f.depth;
+    const snapped = IMAGENET_FORM_DEPTHS.reduce((best, x) => (Math.abs(x - d) < Math.abs(best - d) ? x : best), 18);
+    if (snapped !== d)
+      notes.push(`depth ${shown(String(d))} is not one of Table 1's (${IMAGENET_FORM_DEPTHS.join(', ')}): using ${snapped}.`);
+    f.depth = snapped;
+    f.block = imagenetBlock(snapped);
+    f.stem = choice('stem', ['imagenet', 'cifar'] as const, f.stem ?? 'imagenet') === 'cifar' ? 'cifar' : undefined;
+    f.strideAt = choice('strideAt', ['3x3', '1x1'] as const, f.strideAt ?? '3x3') === '1x1' ? '1x1' : undefined;
+  } else if (depth !== undefined) {
     f.depth = snapDepth(Math.round(depth), f.block);
     if (f.depth !== depth)
       notes.push(`depth ${shown(q.get('depth')!)} is not ${depthRule(f.block)} for ${f.block} blocks: using ${f.depth}.`);
@@ -115,7 +137,11 @@ export function queryFromForm(f: FormConfig, base: FormConfig = PAPER_RECIPE): s
   q.set('lr', String(f.lr));
   q.set(f.lengthUnit, String(f.length));
   q.set('seed', String(f.seed));
-  if (f.block !== base.block) q.set('block', f.block);
+  if (f.family === 'imagenet') {
+    q.set('family', 'imagenet');
+    if (f.stem) q.set('stem', f.stem);
+    if (f.strideAt) q.set('strideAt', f.strideAt);
+  } else if (f.block !== base.block) q.set('block', f.block);
   if (f.schedule !== base.schedule) q.set('schedule', f.schedule);
   if (f.momentum !== base.momentum) q.set('momentum', String(f.momentum));
   if (f.weightDecay !== base.weightDecay) q.set('wd', String(f.weightDecay));
