@@ -47,7 +47,7 @@ export function Table1Panel() {
       </p>
       <div className="form-grid">
         <Segmented
-          label="Depth"
+          label="Layers"
           value={depth}
           options={IMAGENET_DEPTHS.map((d) => ({ value: String(d), label: String(d) }))}
           onChange={setDepth}
@@ -62,7 +62,7 @@ export function Table1Panel() {
           onChange={setArch}
         />
         <Segmented
-          label="Bottleneck stride"
+          label="Downsampling stride"
           value={strideAt}
           options={[
             {
@@ -79,30 +79,32 @@ export function Table1Panel() {
           onChange={setStrideAt}
         />
       </div>
-      <table className="sweep-table" aria-label={`Table 1 for ${name}`} data-testid="table1">
-        <thead>
-          <tr>
-            <th>layer</th>
-            <th>output</th>
-            <th>{name}</th>
-            <th>params</th>
-            <th>mult-adds</th>
-          </tr>
-        </thead>
-        <tbody>
-          {t.rows.map((r) => (
-            <tr key={r.name} data-testid={`table1-${r.name}`}>
-              <td>{r.name}</td>
-              <td>{r.name === 'fc' ? '1×1' : `${r.output}×${r.output}`}</td>
-              <td>
-                <Layers row={r} />
-              </td>
-              <td>{formatCount(r.params)}</td>
-              <td>{formatCount(r.macs)}</td>
+      <div className="table-scroll" data-overflow-ok>
+        <table className="sweep-table" aria-label={`Table 1 for ${name}`} data-testid="table1">
+          <thead>
+            <tr>
+              <th>layer</th>
+              <th>output</th>
+              <th>{name}</th>
+              <th>params</th>
+              <th>mult-adds</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {t.rows.map((r) => (
+              <tr key={r.name} data-testid={`table1-${r.name}`}>
+                <td>{r.name}</td>
+                <td>{r.name === 'fc' ? '1×1' : `${r.output}×${r.output}`}</td>
+                <td>
+                  <Layers row={r} />
+                </td>
+                <td>{formatCount(r.params)}</td>
+                <td>{formatCount(r.macs)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <p>
         {name}: <b data-testid="table1-params">{t.params.toLocaleString('en-US')}</b> parameters (torchvision counts the same),{' '}
         <b data-testid="table1-macs">{(t.macs / 1e9).toFixed(2)}·10⁹</b> multiply-adds per {INPUT}×{INPUT} image (Table 1's "FLOPs").
