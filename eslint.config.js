@@ -93,9 +93,10 @@ export default tseslint.config(
                 '!**/train/metricsFormat',
                 '!**/train/torchScript',
                 '!**/model/counts',
+                '!**/model/stateDictModel',
               ],
               message:
-                'src/ui may import only train/protocol, the pure train/metricsFormat and train/torchScript, and model/counts (layer table in DESIGN.md).',
+                'src/ui may import only train/protocol, the pure train/metricsFormat and train/torchScript, and the pure model/counts and model/stateDictModel (layer table in DESIGN.md).',
             },
           ],
         },

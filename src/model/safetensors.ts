@@ -106,7 +106,7 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
   return out;
 }
 
-interface HeaderEntry {
+export interface HeaderEntry {
   name: string;
   dtype: Dtype;
   shape: number[];
@@ -139,11 +139,12 @@ function parseEntry(name: string, raw: unknown): HeaderEntry {
   return { name, dtype, shape: (shape as number[]).slice(), begin, end };
 }
 
-/**
- * Reads a safetensors file. Data is copied into fresh (aligned) typed arrays, so the result does not
- * share memory with `bytes` and any data offset (aligned or not) is read correctly.
- */
-export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
+/** The header of a safetensors file, checked entry by entry (not yet against the data that follows it). */
+export function readSafetensorsHeader(bytes: Uint8Array): {
+  metadata: Record<string, string>;
+  entries: HeaderEntry[];
+  headerBytes: number;
+} {
   if (bytes.length === 0) throw new CheckpointError('not a safetensors file: the file is empty (0 bytes)');
   if (bytes.length < 8) throw new CheckpointError(`not a safetensors file: ${bytes.length} bytes, too short for the 8-byte header length`);
   const n64 = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
@@ -179,6 +180,15 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
       entries.push(parseEntry(name, raw));
     }
   }
+  return { metadata, entries, headerBytes: n };
+}
+
+/**
+ * Reads a safetensors file. Data is copied into fresh (aligned) typed arrays, so the result does not
+ * share memory with `bytes` and any data offset (aligned or not) is read correctly.
+ */
+export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
+  const { metadata, entries, headerBytes: n } = readSafetensorsHeader(bytes);
   const dataStart = 8 + n;
   const bufferLen = bytes.length - dataStart;
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);

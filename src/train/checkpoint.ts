@@ -8,7 +8,9 @@
 // In PyTorch: sd = safetensors.torch.load_file(path); model.load_state_dict({k: v for k, v in sd.items()
 // if not k.startswith('optimizer.')}, strict=False)  (strict=False only for the num_batches_tracked buffers).
 import { CheckpointError, checkStateAgainstLayout, decodeSafetensors, encodeSafetensors, type Tensor } from '../model/safetensors';
-import { stateLayout } from '../model/stateLayout';
+import type { ModelConfig } from '../model/config';
+import { modelOfStateDict } from '../model/stateDictModel';
+import { stateLayout, type StateEntry } from '../model/stateLayout';
 import type { Network } from '../runtime/network';
 import type { RunConfig } from './protocol';
 import { checkRunConfig } from './runConfig';
@@ -37,9 +39,19 @@ export interface LoadedCheckpoint {
  */
 export async function saveCheckpoint(network: Network, meta: CheckpointMeta): Promise<Uint8Array> {
   const [state, momentum] = await Promise.all([network.getState(), network.getMomentum()]);
-  const shapes = new Map(network.stateShapes().map((s) => [s.name, s.shape]));
+  return encodeCheckpoint(meta, state, momentum);
+}
+
+/** The checkpoint file of a state (every tensor of the config's layout) and the momentum of its parameters. */
+export function encodeCheckpoint(
+  meta: CheckpointMeta,
+  state: Record<string, Float32Array>,
+  momentum: Record<string, Float32Array>,
+): Uint8Array {
+  const layout = stateLayout(meta.config.model);
+  const shapes = new Map(layout.map((e) => [e.name, e.shape]));
   const tensors: Record<string, Tensor> = {};
-  for (const e of stateLayout(meta.config.model)) tensors[e.name] = { dtype: 'F32', shape: e.shape, data: state[e.name] };
+  for (const e of layout) tensors[e.name] = { dtype: 'F32', shape: e.shape, data: state[e.name] };
   for (const [name, data] of Object.entries(momentum)) tensors[MOMENTUM_PREFIX + name] = { dtype: 'F32', shape: shapes.get(name)!, data };
   return encodeSafetensors(tensors, {
     format: CHECKPOINT_FORMAT,
@@ -56,9 +68,19 @@ export function checkpointFileName(name: string, step: number): string {
   return `${base}-step${step}.safetensors`;
 }
 
-/** Decodes and validates a checkpoint; every problem is a CheckpointError whose message names it. */
-export function readCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
+/**
+ * Decodes and validates a checkpoint; every problem is a CheckpointError whose message names it. `bare`: how to
+ * train a bare state dict (a file with no format entry, e.g. torchvision's weights saved as safetensors): given
+ * the network its names and shapes say it is (stateDictModel.ts), the run settings to build it with; without
+ * `bare`, such a file is refused.
+ */
+export function readCheckpoint(bytes: Uint8Array, bare?: (model: ModelConfig) => RunConfig): LoadedCheckpoint {
   const { tensors, metadata } = decodeSafetensors(bytes);
+  if (metadata.format === undefined && bare) {
+    const config = bare(modelOfStateDict(tensors));
+    checkRunConfig(config);
+    return { meta: { config, step: 0, epoch: 0, name: '' }, state: stateOf(tensors, stateLayout(config.model)) };
+  }
   if (metadata.format !== CHECKPOINT_FORMAT) {
     const found = metadata.format ? `its format is '${metadata.format}'` : 'it has no format entry in its metadata';
     throw new CheckpointError(
@@ -86,9 +108,7 @@ export function readCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
     if (name.startsWith(MOMENTUM_PREFIX)) mom[name.slice(MOMENTUM_PREFIX.length)] = t;
     else model[name] = t;
   }
-  checkStateAgainstLayout(model, layout);
-  const state: Record<string, Float32Array> = {};
-  for (const e of layout) state[e.name] = model[e.name].data as Float32Array;
+  const state = stateOf(model, layout);
 
   let momentum: Record<string, Float32Array> | undefined;
   if (Object.keys(mom).length > 0) {
@@ -101,13 +121,24 @@ export function readCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
     momentum = {};
     for (const e of params) momentum[e.name] = mom[e.name].data as Float32Array;
   }
-  const finite = (name: string, data: Float32Array) => {
-    if (!data.every(Number.isFinite))
-      throw new CheckpointError(`tensor '${name}' holds NaN or infinite values: the run had diverged when it was saved`);
-  };
-  for (const [name, data] of Object.entries(state)) finite(name, data);
   for (const [name, data] of Object.entries(momentum ?? {})) finite(MOMENTUM_PREFIX + name, data);
   return { meta: { config, step, epoch, name: metadata.name ?? '' }, state, momentum };
+}
+
+function finite(name: string, data: Float32Array): void {
+  if (!data.every(Number.isFinite))
+    throw new CheckpointError(`tensor '${name}' holds NaN or infinite values: the run had diverged when it was saved`);
+}
+
+/** The layout's tensors of a file, checked against it (names, shapes, F32, finite). */
+function stateOf(tensors: Record<string, Tensor>, layout: readonly StateEntry[]): Record<string, Float32Array> {
+  checkStateAgainstLayout(tensors, layout);
+  const state: Record<string, Float32Array> = {};
+  for (const e of layout) {
+    state[e.name] = tensors[e.name].data as Float32Array;
+    finite(e.name, state[e.name]);
+  }
+  return state;
 }
 
 /** Puts a checkpoint's tensors into a network built from its config (zero momentum when the file has none). */

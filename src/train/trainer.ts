@@ -191,7 +191,7 @@ export class Trainer {
         return this.jobs.background(r, this.jobs.save(r, cmd.requestId), cmd.requestId);
       }
       case 'load':
-        return this.load(cmd.runId, cmd.name, cmd.bytes);
+        return this.load(cmd.runId, cmd.name, cmd.bytes, cmd.bare);
       case 'rename':
         this.runs.get(cmd.runId).name = cmd.name;
         return;
@@ -304,7 +304,7 @@ export class Trainer {
         const values = await src.getState();
         source = Object.fromEntries(src.stateShapes().map((t) => [t.name, { shape: t.shape, data: values[t.name] }]));
       } else {
-        const ckpt = readCheckpoint(new Uint8Array(from.bytes));
+        const ckpt = readCheckpoint(new Uint8Array(from.bytes), (model) => ({ ...config, classes: undefined, model }));
         source = Object.fromEntries(stateLayout(ckpt.meta.config.model).map((e) => [e.name, { shape: e.shape, data: ckpt.state[e.name] }]));
       }
       if (cmd.images) {
@@ -342,10 +342,10 @@ export class Trainer {
     if (start) await Promise.all([run, ...(twin ? [twin] : [])].map((r) => this.life.start(r)));
   }
 
-  private async load(runId: RunId, name: string, bytes: ArrayBuffer): Promise<void> {
+  private async load(runId: RunId, name: string, bytes: ArrayBuffer, bare?: RunConfig): Promise<void> {
     let ckpt;
     try {
-      ckpt = readCheckpoint(new Uint8Array(bytes));
+      ckpt = readCheckpoint(new Uint8Array(bytes), bare && ((model) => ({ ...bare, model })));
     } catch (e) {
       this.post(blankRunState(runId, 'error'));
       throw e;

@@ -4,7 +4,7 @@ import type { Command, DataSource, RunConfig, RunState, WorkerEvent } from '../t
 import { toRunConfig, fromRunConfig, type FormConfig } from './lib/formConfig';
 import { download } from './lib/exportRun';
 import { checkRunName, nameRun } from './lib/runNaming';
-import { readRunConfig } from './lib/readRunConfig';
+import { bareModel, readRunConfig } from './lib/readRunConfig';
 import { initCommand } from './lib/tuningParam';
 import { SaveRequests, type SaveWhy } from './lib/saveRequests';
 import { deleteCheckpoints, loadCheckpoint } from './lib/persist';
@@ -295,16 +295,23 @@ export async function saveWeights(runId: string): Promise<void> {
     });
 }
 
-/** A checkpoint file becomes a new paused run; if the worker cannot load it, the run is dropped again (pendingLoad). */
+/**
+ * A checkpoint file becomes a new paused run; if the worker cannot load it, the run is dropped again (pendingLoad).
+ * A bare state dict (torchvision's weights, no run settings in it) trains with the form's settings; its network
+ * is what its tensors say (the worker reads them again and refuses a file that does not fit, naming the tensor).
+ */
 export async function loadCheckpointFile(file: File): Promise<void> {
   const bytes = await file.arrayBuffer();
   const id = newRunId();
   const meta = readRunConfig(bytes);
-  const form = meta ? fromRunConfig(meta) : undefined;
-  const name = form ? nameRun(form, existing()) : file.name.replace(/\.safetensors$/i, '');
-  addRun(id, name, form, { pendingLoad: true });
+  const bare = meta ? undefined : { ...toRunConfig(get().form), classes: undefined, fineTune: undefined };
+  const model = bare && bareModel(bytes);
+  const config = meta ?? (model && { ...bare, model });
+  const form = config ? fromRunConfig(config) : undefined;
+  const name = meta && form ? nameRun(form, existing()) : file.name.replace(/\.safetensors$/i, '');
+  addRun(id, name, form, { pendingLoad: true, ...(config ? { config } : {}) });
   get().select(id);
-  send({ type: 'load', runId: id, name, bytes });
+  send({ type: 'load', runId: id, name, bytes, ...(bare ? { bare } : {}) });
 }
 
 /**
