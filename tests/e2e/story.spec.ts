@@ -4,6 +4,7 @@ import { expect, test } from '@playwright/test';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { badge, openWithData, runRow, tinyUrl, waitForStep } from './helpers';
 
 test('a tiny depth sweep (depths 8 and 14) completes and plots both families', async ({ page }) => {
@@ -220,4 +221,32 @@ test('the ImageNet family in the form: ResNet-18 (width 4) and bottleneck ResNet
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(badge(page, 'resnet-50')).toHaveText('done', { timeout: 300_000 });
   await expect(runRow(page, 'resnet-50').getByTestId('run-loss')).toHaveText(/^\d+\.\d{3}$/);
+});
+
+test('transfer from torchvision: a seeded torchvision ResNet-18 state dict loads and fine-tunes its head on three classes', async ({
+  page,
+}) => {
+  // torchvision writes the file itself (scripts/torchvision_weights.py: a bare state dict, the stand-in for
+  // pretrained weights); CI installs python3-torchvision, elsewhere its absence skips with the reason.
+  const python = ['/usr/bin/python3', 'python3'].find(
+    (py) => spawnSync(py, ['-c', 'import torchvision'], { stdio: 'ignore' }).status === 0,
+  );
+  if (!python && process.env.CI) throw new Error('CI run: no python3 with torchvision (apt-get install python3-torchvision)');
+  test.skip(!python, 'no python3 with torchvision (Debian: apt-get install python3-torchvision)');
+  const file = join(await mkdtemp(join(tmpdir(), 'tv-')), 'torchvision-resnet18.safetensors');
+  const made = spawnSync(python!, ['scripts/torchvision_weights.py', 'export', 'resnet18', file, '--seed', '5'], { encoding: 'utf8' });
+  expect(made.status, made.stderr).toBe(0);
+
+  await openWithData(page, tinyUrl({ steps: '2', evalImages: '16' }));
+  await page.getByLabel('Checkpoint file').setInputFiles(file);
+  // Named after the file; its network read off the tensors: ResNet-18 of the ImageNet family, 1000 classes.
+  await expect(badge(page, 'torchvision-resnet18')).toHaveText('paused', { timeout: 120_000 });
+  await expect(page.locator('#ft-source')).toHaveValue(/.+/);
+  await expect(page.locator('#ft-source option:checked')).toHaveText('torchvision-resnet18 (step 0)');
+  await page.getByRole('button', { name: 'Fine-tune from checkpoint' }).click();
+  await expect(badge(page, 'torchvision-resnet18 fine-tune head 3 classes')).toHaveText('done', { timeout: 400_000 });
+  await expect(badge(page, 'torchvision-resnet18 scratch 3 classes')).toHaveText('done', { timeout: 400_000 });
+  await expect(runRow(page, 'torchvision-resnet18 fine-tune head 3 classes').getByTestId('run-test-acc')).toHaveText(/%$/, {
+    timeout: 120_000,
+  });
 });
