@@ -10,11 +10,13 @@ usage:
   ... export resnet18 out.safetensors --seed 3 [--num-classes 10]
       a seeded random initialisation instead (no download), with the BatchNorm affine parameters and running
       statistics drawn too, so that an eval-mode forward depends on every tensor (the tests' stand-in).
-  ... logits resnet18 FILE [--size 64] [--count 2] [--seed 20150]
+  ... logits resnet18 FILE [--size 64] [--count 2] [--seed 20150] [--images-bin F.bin]
       loads FILE (a bare state dict, or a checkpoint the app saved: its optimizer.* tensors are dropped) into
       torchvision.models.resnet18(num_classes = fc.weight's rows) with load_state_dict(strict=True; only
       num_batches_tracked may be missing) and prints one JSON object: eval-mode float64 logits of `count` images of
-      size x size from scripts/torchvision_golden.py's hash (tests/support/torchvisionFill.ts's filledImages).
+      size x size from scripts/torchvision_golden.py's hash (tests/support/torchvisionFill.ts's filledImages), or
+      of the raw uint8 images of --images-bin (R, G, B planes, N x 3 x size x size, as `engine.mjs predict` reads
+      them), normalised with ImageNet's mean and std as torchvision's weights expect.
 
 Needs Debian's python3-torchvision (CPU). No safetensors package: the format is 8 bytes of header length, a JSON
 header, then the raw little-endian data.
@@ -93,8 +95,16 @@ def logits(args):
         sys.exit(f'{args.file} does not load into torchvision {args.model}: missing {missing}, unexpected {unexpected}')
     model = model.double().eval()
     s = args.size
-    x = torch.tensor([1.5 * hash_uniform(args.seed, 100_000, i) for i in range(args.count * 3 * s * s)],
-                     dtype=torch.float32).double().reshape(args.count, 3, s, s)
+    if args.images_bin:
+        with open(args.images_bin, 'rb') as f:
+            raw = torch.frombuffer(bytearray(f.read()), dtype=torch.uint8)
+        x = raw.double().reshape(-1, 3, s, s) / 255
+        mean = torch.tensor([0.485, 0.456, 0.406], dtype=torch.float64).reshape(1, 3, 1, 1)
+        std = torch.tensor([0.229, 0.224, 0.225], dtype=torch.float64).reshape(1, 3, 1, 1)
+        x = (x - mean) / std
+    else:
+        x = torch.tensor([1.5 * hash_uniform(args.seed, 100_000, i) for i in range(args.count * 3 * s * s)],
+                         dtype=torch.float32).double().reshape(args.count, 3, s, s)
     with torch.no_grad():
         y = model(x)
     print(json.dumps({'model': args.model, 'classes': y.shape[1], 'logits': y.flatten().tolist()}))
@@ -115,6 +125,7 @@ def main():
     lg.add_argument('--size', type=int, default=64)
     lg.add_argument('--count', type=int, default=2)
     lg.add_argument('--seed', type=int, default=20150)
+    lg.add_argument('--images-bin', help='raw uint8 images (N x 3 x size x size) instead of the hash ones')
     args = p.parse_args()
     export(args) if args.cmd == 'export' else logits(args)
 

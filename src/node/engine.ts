@@ -1,6 +1,6 @@
 // The engine for Node, built into one ES module (`npm run build:node` -> dist-node/engine.mjs, WGSL inlined) that
 // imports only 'webgpu' and node: built-ins. As a library: installDawn() then the same API as src/index.ts.
-// As a program: `node dist-node/engine.mjs train|bench|soak|torch-script|counts [options]`; it first starts itself again with the Vulkan
+// As a program: `node dist-node/engine.mjs train|bench|soak|torch-script|counts|predict [options]`; it first starts itself again with the Vulkan
 // environment when the machine needs one (src/node/vulkan.ts). Nothing in the browser build imports this folder.
 import { DawnError, describeAdapter, installDawn } from './dawn'; // first: the WebGPU globals must exist before the engine's modules are evaluated
 import { realpathSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { benchRequest, runBench, BENCH_HELP } from './bench';
 import { soakRequest, runSoak, SOAK_HELP } from './soak';
 import { torchScriptRequest, runTorchScript, TORCH_SCRIPT_HELP } from './torchScriptCmd';
 import { countsRequest, runCounts, COUNTS_HELP } from './countsCmd';
+import { predictRequest, runPredict, PREDICT_HELP } from './predictCmd';
 import { UsageError } from './args';
 import { relaunchWhenNoAdapter, relaunchWithVulkan } from './vulkan';
 
@@ -49,6 +50,7 @@ const COMMANDS: Record<string, Command<unknown>> = {
     gpu: false,
   }),
   counts: command({ parse: countsRequest, run: runCounts, help: COUNTS_HELP, adapter: () => undefined, gpu: false }),
+  predict: command({ parse: predictRequest, run: runPredict, help: PREDICT_HELP, adapter: (r) => r.adapter }),
 };
 
 const USAGE = `usage: node engine.mjs <command> [options]
@@ -58,6 +60,7 @@ commands:
   soak    a long run that checks GPU memory, heap and step time stay flat
   torch-script  the run's network and recipe as a self-contained PyTorch script (.py)
   counts  a network's parameters, multiply-adds and Table 1 rows as one JSON line (no GPU)
+  predict a checkpoint's (or torchvision state dict's) logits on raw images, one JSON line per image
 `;
 
 /** Whether Dawn finds an adapter in this process's Vulkan environment (a probe before the command's own request). */

@@ -14,7 +14,7 @@ import { profileTrainStep } from './profile';
 import { encodeStep, TRAIN_PHASES, type StepKind } from './step';
 import { stepCost, type StepCost } from './costModel';
 import { TUNINGS, type Profile, type Tuning } from '../gpu/tuning';
-import { IMAGE_FLOATS, StepTargets, type StepTarget } from './targets';
+import { imageFloats, StepTargets, type StepTarget } from './targets';
 import { trainingBnMode } from '../model/freeze';
 import { ResponseProbe, type Responses } from './responses';
 import { BnReestimator } from './bnReestimate';
@@ -26,6 +26,8 @@ import type { BufferRef } from '../kernels/kernel';
 export class Network {
   readonly config: ResolvedConfig;
   readonly batchSize: number;
+  /** Height = width of the images it takes (CIFAR: 32). */
+  readonly imageSize: number;
   private readonly state: NetworkArenas;
   private readonly targets: StepTargets;
   private sgd!: Sgd;
@@ -39,12 +41,14 @@ export class Network {
     template: NetGraph,
     recomputeEvery: number,
     trainFrom: string | undefined,
+    imageSize: number,
   ) {
     this.config = cfg;
     this.batchSize = batchSize;
+    this.imageSize = imageSize;
     this.state = new NetworkArenas(gpu, template);
     this.readback = new ReadbackPool(gpu);
-    this.targets = new StepTargets(gpu, cfg, batchSize, template, this.state, recomputeEvery, trainFrom);
+    this.targets = new StepTargets(gpu, cfg, batchSize, template, this.state, recomputeEvery, trainFrom, imageSize);
   }
 
   /** `recomputeEvery`: activation recomputation, keeping every this many blocks' output (0 or absent: off). */
@@ -55,13 +59,14 @@ export class Network {
   static async create(
     gpu: Gpu,
     config: ModelConfig,
-    opts: { batchSize: number; seed: number; recomputeEvery?: number; trainFrom?: string },
+    opts: { batchSize: number; seed: number; recomputeEvery?: number; trainFrom?: string; imageSize?: number },
   ): Promise<Network> {
     const cfg = resolveConfig(config);
     if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)
       throw new Error(`batch size must be a positive integer, not ${opts.batchSize}`);
-    const template = buildNetGraph(cfg, opts.batchSize, trainingBnMode('train', opts.trainFrom));
-    const net = new Network(gpu, cfg, opts.batchSize, template, opts.recomputeEvery ?? 0, opts.trainFrom);
+    const imageSize = opts.imageSize ?? 32;
+    const template = buildNetGraph(cfg, opts.batchSize, trainingBnMode('train', opts.trainFrom), { imageSize });
+    const net = new Network(gpu, cfg, opts.batchSize, template, opts.recomputeEvery ?? 0, opts.trainFrom, imageSize);
     try {
       net.setState(initialState(template.b.graph, template.stateOrder, opts.seed));
       net.sgd = await Sgd.create(gpu, net.state, opts.trainFrom);
@@ -286,9 +291,10 @@ export class Network {
   }
 
   private upload(b: StepTarget, images: Float32Array, labels: Int32Array) {
-    if (images.length !== labels.length * IMAGE_FLOATS) {
+    const per = imageFloats(this.imageSize);
+    if (images.length !== labels.length * per) {
       throw new Error(
-        `images hold ${images.length} floats; ${labels.length} labels need ${labels.length * IMAGE_FLOATS} (N x 3 x 32 x 32)`,
+        `images hold ${images.length} floats; ${labels.length} labels need ${labels.length * per} (N x 3 x ${this.imageSize} x ${this.imageSize})`,
       );
     }
     for (const l of labels)

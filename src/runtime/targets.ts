@@ -12,14 +12,14 @@ import { buildNetGraph, checkpointsEvery, type NetGraph, type NetGraphOptions } 
 import { trainedParams, trainingBnMode } from '../model/freeze';
 import { arenaRef, type NetworkArenas } from './arenas';
 
-/** Floats of one CIFAR image, [3, 32, 32]. */
-export const IMAGE_FLOATS = 3 * 32 * 32;
+/** Floats of one square image of `size` pixels, [3, size, size] (CIFAR: 32). */
+export const imageFloats = (size: number) => 3 * size * size;
 
 /** A compiled graph and its input/output buffers, for one (BN mode, batch size). */
 export interface StepTarget {
   mode: 'train' | 'eval';
   batch: number;
-  /** [batch, 3, 32, 32] float32: the trainer's augmentation kernel writes here. */
+  /** [batch, 3, S, S] float32 (S: the network's image size): the trainer's augmentation kernel writes here. */
   images: GPUBuffer;
   /** [batch] int32 labels. */
   labels: GPUBuffer;
@@ -45,6 +45,8 @@ export class StepTargets {
     private readonly recomputeEvery = 0,
     /** Fine-tuning from this parameter on (state-dict order; see trainedParams): the rest is frozen, BN included. */
     private readonly trainFrom?: string,
+    /** Height = width of the input images. */
+    private readonly imageSize = 32,
   ) {}
 
   /**
@@ -58,10 +60,10 @@ export class StepTargets {
     const hit = this.built.get(key);
     if (hit) return hit;
     const net = variant
-      ? buildNetGraph(this.config, batch, mode, variant)
+      ? buildNetGraph(this.config, batch, mode, { ...variant, imageSize: this.imageSize })
       : mode === 'train' && batch === this.batchSize && this.built.size === 0
         ? this.template
-        : buildNetGraph(this.config, batch, trainingBnMode(mode, this.trainFrom));
+        : buildNetGraph(this.config, batch, trainingBnMode(mode, this.trainFrom), { imageSize: this.imageSize });
     // Analysis variants are small forward/backward passes: no recomputation there.
     if (mode === 'train')
       appendBackward(net.b, {
@@ -70,7 +72,7 @@ export class StepTargets {
       });
     if (variant?.saliency) net.inputGrad = appendBackward(net.b, { wrt: 'input' }).get(net.images);
     const label = `${mode}${batch}`;
-    const images = createStorage(this.gpu, `${label}.images`, batch * IMAGE_FLOATS * 4);
+    const images = createStorage(this.gpu, `${label}.images`, batch * imageFloats(this.imageSize) * 4);
     const labels = createStorage(this.gpu, `${label}.labels`, batch * 4);
     const metrics = createStorage(this.gpu, `${label}.metrics`, 16);
     const gradOwner = new Map<number, string>();

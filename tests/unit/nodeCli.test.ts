@@ -8,6 +8,7 @@ import { trainRequest, type TrainRequest } from '../../src/node/train';
 import { benchRequest } from '../../src/node/bench';
 import { torchScriptRequest } from '../../src/node/torchScriptCmd';
 import { countsRequest, runCounts } from '../../src/node/countsCmd';
+import { predictRequest } from '../../src/node/predictCmd';
 import { UsageError } from '../../src/node/args';
 import { progressLine } from '../../src/node/progress';
 import { PAPER_RECIPE, toRunConfig } from '../../src/ui/lib/formConfig';
@@ -283,4 +284,24 @@ test('counts: one JSON line per network; ResNet-50 at 224 as torchvision counts 
 test('progress line: steps, epoch, loss, accuracy, images/s and time left', () => {
   const line = progressLine({ step: 120, total: 1170, epoch: 0.3077, loss: 1.83249, acc: 0.34375, rate: 412.4, etaMs: 151_000 });
   expect(line).toBe('[##------------------]   120/1170 steps  ep 0.31  loss 1.832  acc 34.4%  412 img/s  ETA 02:31');
+});
+
+test('predict options: what is required, files that exist, --mean with --std; a ResNet-18 request', () => {
+  expect(() => predictRequest(['--checkpoint', 'package.json', '--images', 'package.json'])).toThrow(/--model is required/);
+  expect(() => predictRequest(['--model', 'vgg16', '--checkpoint', 'package.json', '--images', 'package.json'])).toThrow(
+    /--model takes resnetD or plainD/,
+  );
+  expect(() => predictRequest(['--model', 'resnet18', '--checkpoint', 'nope.safetensors', '--images', 'package.json'])).toThrow(
+    /--checkpoint nope\.safetensors: no such file/,
+  );
+  const base = ['--model', 'resnet18', '--checkpoint', 'package.json', '--images', 'package.json'];
+  expect(() => predictRequest([...base, '--mean', '0.5,0.5,0.5'])).toThrow(/--mean and --std go together/);
+  expect(() => predictRequest([...base, '--mean', '0.5,0.5', '--std', '1,1,1'])).toThrow(/three numbers r,g,b, not '0\.5,0\.5'/);
+  expect(predictRequest([...base, '--input-size', '64'])).toMatchObject({
+    model: { name: 'resnet18', arch: 'residual', depth: 18, family: 'imagenet' },
+    inputSize: 64,
+    batch: 16,
+    bnMode: 'eval',
+  });
+  expect(predictRequest(['--model', 'plain20', ...base.slice(2)])).toMatchObject({ model: { family: 'cifar', arch: 'plain', depth: 20 } });
 });

@@ -7,7 +7,7 @@
 // First: WebGPU's globals (readCheckpoint's imports reach src/gpu/buffers.ts, which reads GPUBufferUsage on load).
 import '../../src/node/dawn';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -269,6 +269,57 @@ describe('train CLI', () => {
       expect(ckpt.state['conv1.weight']).toHaveLength(Number(model[3]) * 3 * 7 * 7); // the 7x7 stem
     },
     180_000,
+  );
+
+  // predict on torchvision's own weights (scripts/torchvision_weights.py writes a seeded ResNet-18 as a bare state
+  // dict and computes torchvision's float64 logits of the same raw images): the GPU's float32 logits equal them.
+  const tvPython = ['/usr/bin/python3', 'python3'].find(
+    (py) => spawnSync(py, ['-c', 'import torchvision'], { stdio: 'ignore', timeout: 60_000 }).status === 0,
+  );
+  if (!tvPython && CI) throw new Error('CI run: no python3 with torchvision (apt-get install python3-torchvision)');
+  test.skipIf(!tvPython)(
+    "predict: a torchvision ResNet-18 state dict's logits on raw 64x64 images are torchvision's",
+    async () => {
+      const weights = join(dir, 'tv-resnet18.safetensors');
+      const py = (...a: string[]) => {
+        const r = spawnSync(tvPython!, ['scripts/torchvision_weights.py', ...a], { encoding: 'utf8', timeout: 240_000 });
+        expect(r.status, r.stderr).toBe(0);
+        return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { logits: number[] };
+      };
+      py('export', 'resnet18', weights, '--seed', '9', '--num-classes', '10');
+      const images = join(dir, 'raw64.bin');
+      const rng = new Rng(4);
+      writeFileSync(
+        images,
+        Uint8Array.from({ length: 3 * 3 * 64 * 64 }, () => Math.floor(rng.next() * 256)),
+      );
+      const want = py('logits', 'resnet18', weights, '--size', '64', '--images-bin', images).logits;
+      const args = ['predict', '--model', 'resnet18', '--checkpoint', weights, '--images', images, '--input-size', '64', '--batch', '2'];
+      const { code, stdout, stderr } = await node([bundle, ...args, '--classes', '10']);
+      expect(code, stderr).toBe(0);
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { image: number; class: number; logits: number[] });
+      expect(lines.map((l) => l.image)).toEqual([0, 1, 2]);
+      const got = lines.flatMap((l) => l.logits);
+      const scale = Math.max(...want.map(Math.abs));
+      const err = Math.max(...want.map((w, i) => Math.abs(got[i] - w)));
+      console.log(`predict vs torchvision: max |diff| = ${err.toExponential(2)} (logits up to ${scale.toFixed(2)})`);
+      expect(scale).toBeGreaterThan(0.1);
+      expect(err / scale).toBeLessThan(1e-4); // float32 through 18 layers against float64
+      for (const l of lines) expect(l.class).toBe(l.logits.indexOf(Math.max(...l.logits)));
+      // Another network than the file holds, another head, or images of another size: exit 1, saying which.
+      const wrongModel = await node([bundle, ...args.map((a) => (a === 'resnet18' ? 'resnet34' : a))]);
+      expect(wrongModel.code).toBe(1);
+      expect(wrongModel.stderr).toMatch(/holds a resnet18 \(ImageNet family, 10 classes\), not the --model resnet34/);
+      const wrongHead = await node([bundle, ...args, '--classes', '1000']);
+      expect(wrongHead.stderr).toMatch(/head has 10 classes \('fc\.weight' is \[10, \.\.\.\]\), not --classes 1000/);
+      const wrongSize = await node([bundle, ...args.map((a) => (a === '64' ? '48' : a))]);
+      expect(wrongSize.code).toBe(1);
+      expect(wrongSize.stderr).toMatch(/36864 bytes is not a whole number of 48x48 RGB images \(6912 bytes each\)/);
+    },
+    300_000,
   );
 
   // Debian 12's lavapipe, named as the driver: Dawn finds no adapter on it ("shaderUniform*ArrayDynamicIndexing
