@@ -110,11 +110,7 @@ export type Command =
   | { type: 'predict'; runId: RunId; count: number; bnMode: 'eval' | 'train' }
   /** A checkpoint of the run now: answered by a 'checkpoint' event, or an 'error', carrying the same requestId. */
   | { type: 'save'; runId: RunId; requestId: string }
-  /**
-   * A safetensors checkpoint (with its RunConfig in the metadata) becomes a new run, paused. `bare`: the settings
-   * for a bare state dict (no app metadata, e.g. torchvision's weights): its network comes from its tensors' names
-   * and shapes (model/stateDictModel.ts), the rest from these (their `model` is ignored).
-   */
+  /** A checkpoint becomes a paused run. `bare`: settings for a bare state dict (its network: model/stateDictModel.ts). */
   | { type: 'load'; runId: RunId; name: string; bytes: ArrayBuffer; bare?: RunConfig }
   /** The run's name from now on (its checkpoints' metadata and file names follow it). */
   | { type: 'rename'; runId: RunId; name: string }
