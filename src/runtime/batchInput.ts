@@ -1,9 +1,12 @@
 // The input side of a step on the device: the augment kernel gathers a batch of uint8 CIFAR records by image id,
-// crops, flips and normalises them into a step target's image and label buffers. The trainer (src/train) drives
+// crops, flips and normalises them into a step target's image and label buffers; for a network of a larger input
+// size (transfer at 64, 96, 128 or 224 pixels), into a 32x32 batch of its own that the bilinear kernel enlarges. The trainer (src/train) drives
 // batches through this, so it records no kernel itself.
 import type { Gpu } from '../gpu/gpu';
 import { augment, setAugmentStep } from '../kernels/augment';
 import { record, type Dispatch } from '../kernels/kernel';
+import { upsample } from '../kernels/upsample';
+import { createStorage } from '../gpu/buffers';
 import type { AugmentOptions } from '../geometry';
 import type { StepTarget } from './targets';
 
@@ -30,6 +33,8 @@ export async function createBatchInput(
   indices: GPUBuffer,
   target: StepTarget,
 ): Promise<BatchInput> {
+  const size = target.imageSize;
+  const small = size === 32 ? undefined : createStorage(gpu, `${label}.small`, o.batch * 3 * 32 * 32 * 4);
   const dispatch: Dispatch = await augment(
     gpu,
     label,
@@ -37,16 +42,21 @@ export async function createBatchInput(
     { buffer: source.images },
     { buffer: source.labels },
     { buffer: indices },
-    { buffer: target.images },
+    { buffer: small ?? target.images },
     { buffer: target.labels },
   );
+  const dispatches = [dispatch];
+  if (small) dispatches.push(await upsample(gpu, `${label}.enlarge`, o.batch * 3, 32, size, { buffer: small }, { buffer: target.images }));
   return {
     setStep: (seed, step) => setAugmentStep(gpu, dispatch, seed, step),
     encode(enc) {
       const pass = enc.beginComputePass({ label });
-      record(pass, [dispatch]);
+      record(pass, dispatches);
       pass.end();
     },
-    destroy: () => dispatch.uniforms?.destroy(),
+    destroy: () => {
+      dispatches.forEach((d) => d.uniforms?.destroy());
+      small?.destroy();
+    },
   };
 }

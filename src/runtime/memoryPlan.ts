@@ -29,10 +29,13 @@ function macs(g: Graph, n: Node): number {
   return numel(g.tensors[n.outputs[0]].shape) * (n.kind === 'conv2d' ? w[1] * w[2] * w[3] : w[1]);
 }
 
-/** Plans the training graph at `batch` with the output of every `every`-th block kept (0: no recomputation). */
-export function planTraining(model: ModelConfig, batch: number, every: number, tuning?: TuningSource): TrainingPlan {
+/**
+ * Plans the training graph at `batch` with the output of every `every`-th block kept (0: no recomputation), on
+ * images of `imageSize` pixels.
+ */
+export function planTraining(model: ModelConfig, batch: number, every: number, tuning?: TuningSource, imageSize = 32): TrainingPlan {
   const cfg = resolveConfig(model);
-  const net = buildNetGraph(cfg, batch, 'train');
+  const net = buildNetGraph(cfg, batch, 'train', { imageSize });
   const forward = new Set(net.b.graph.nodes.map((n) => n.id));
   appendBackward(net.b, { checkpoints: checkpointsEvery(net, every) });
   const g = net.b.graph;
@@ -55,6 +58,30 @@ export function planTraining(model: ModelConfig, batch: number, every: number, t
   };
 }
 
+/** The largest batch of at most `batch` whose plan (segments of `every` blocks) fits `budgetBytes`; 0 if none does. */
+export function largestBatch(
+  model: ModelConfig,
+  batch: number,
+  every: number,
+  budgetBytes: number,
+  tuning?: TuningSource,
+  imageSize = 32,
+): number {
+  const fits = (b: number) => {
+    const p = planTraining(model, b, every, tuning, imageSize);
+    return p.activationBytes + p.persistentBytes <= budgetBytes;
+  };
+  if (fits(batch)) return batch;
+  let lo = 0; // fits (0: nothing known to)
+  let hi = batch; // does not fit
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Blocks in the whole net (3 stages of n). */
 export const blockCount = (model: ModelConfig) => stageBlocks(resolveConfig(model)).reduce((a, b) => a + b, 0);
 
@@ -71,9 +98,10 @@ export function chooseRecompute(
   setting: 'auto' | number | undefined,
   budgetBytes: number,
   tuning?: TuningSource,
+  imageSize = 32,
 ): number {
   if (setting === undefined) return 0;
   if (setting !== 'auto') return Math.max(0, Math.floor(setting));
-  const plain = planTraining(model, batch, 0, tuning);
+  const plain = planTraining(model, batch, 0, tuning, imageSize);
   return plain.activationBytes + plain.persistentBytes <= budgetBytes ? 0 : sqrtEvery(model);
 }

@@ -19,6 +19,8 @@ export const imageFloats = (size: number) => 3 * size * size;
 export interface StepTarget {
   mode: 'train' | 'eval';
   batch: number;
+  /** S: the images' height = width. */
+  imageSize: number;
   /** [batch, 3, S, S] float32 (S: the network's image size): the trainer's augmentation kernel writes here. */
   images: GPUBuffer;
   /** [batch] int32 labels. */
@@ -117,7 +119,17 @@ export class StepTargets {
         persistent,
         new Set([net.logits, ...probed, ...(net.inputGrad === undefined ? [] : [net.inputGrad])]),
       );
-      const b: StepTarget = { mode, batch, images, labels, metrics, logits: compiled.refs.get(net.logits)!, net, compiled };
+      const b: StepTarget = {
+        mode,
+        batch,
+        imageSize: this.imageSize,
+        images,
+        labels,
+        metrics,
+        logits: compiled.refs.get(net.logits)!,
+        net,
+        compiled,
+      };
       this.built.set(key, b);
       return b;
     } catch (e) {

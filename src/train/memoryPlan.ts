@@ -1,7 +1,7 @@
 // The worker's side of activation recomputation: how much memory a config's training step plans, with and
 // without recomputation, and which segment length a run of it uses ('auto' decides from the adapter's limits).
 import type { Gpu } from '../gpu/gpu';
-import { chooseRecompute, planTraining, sqrtEvery, type TrainingPlan } from '../runtime/memoryPlan';
+import { chooseRecompute, largestBatch, planTraining, sqrtEvery, type TrainingPlan } from '../runtime/memoryPlan';
 import type { MemoryPlanFigures, RunConfig, WorkerEvent } from './protocol';
 
 /**
@@ -12,7 +12,7 @@ export const recomputeBudget = (gpu: Gpu) => 4 * gpu.limits.maxBufferSize;
 
 /** Blocks per recomputed segment for a run of `config` on `gpu` (0: off). */
 export function recomputeEveryFor(config: RunConfig, gpu: Gpu): number {
-  return chooseRecompute(config.model, config.batchSize, config.recompute, recomputeBudget(gpu), gpu);
+  return chooseRecompute(config.model, config.batchSize, config.recompute, recomputeBudget(gpu), gpu, config.imageSize);
 }
 
 const figures = (p: TrainingPlan): MemoryPlanFigures => ({
@@ -26,12 +26,18 @@ const figures = (p: TrainingPlan): MemoryPlanFigures => ({
 export function memoryPlanEvent(requestId: string, config: RunConfig, gpu: Gpu): Extract<WorkerEvent, { type: 'memoryPlan' }> {
   const used = recomputeEveryFor(config, gpu);
   const every = used > 0 ? used : typeof config.recompute === 'number' && config.recompute > 0 ? config.recompute : sqrtEvery(config.model);
+  const size = config.imageSize ?? 32;
+  const budget = recomputeBudget(gpu);
   return {
     type: 'memoryPlan',
     requestId,
-    without: figures(planTraining(config.model, config.batchSize, 0, gpu)),
-    with: figures(planTraining(config.model, config.batchSize, every, gpu)),
+    without: figures(planTraining(config.model, config.batchSize, 0, gpu, size)),
+    with: figures(planTraining(config.model, config.batchSize, every, gpu, size)),
     usedEvery: used,
-    budgetBytes: recomputeBudget(gpu),
+    budgetBytes: budget,
+    largestBatch: {
+      without: largestBatch(config.model, config.batchSize, 0, budget, gpu, size),
+      with: largestBatch(config.model, config.batchSize, every, budget, gpu, size),
+    },
   };
 }

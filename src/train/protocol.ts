@@ -2,11 +2,13 @@
 // This file is the whole contract: the UI imports nothing else from src/train, and holds no GPU objects.
 import type { ModelConfig } from '../model/config';
 import type { GpuFacts, TuningInfo, TuningMode } from './protocolTuning';
+import type { MemoryPlanEvent } from './protocolMemory';
 
 export type RunId = string;
 
 /** Everything that defines a training run; the same config and seed give the same loss curve. */
 export type { GpuFacts, TuningInfo, TuningMode, TuneResult } from './protocolTuning';
+export type { MemoryPlanEvent, MemoryPlanFigures } from './protocolMemory';
 
 export interface RunConfig {
   model: ModelConfig;
@@ -40,13 +42,12 @@ export interface RunConfig {
    * adapter; 0 or absent: off.
    */
   recompute?: 'auto' | number;
-  /**
-   * Train on this many images of the training split (after the validation hold-out), the same number from each
-   * class, taken in the split's (shuffled) order; absent: all.
-   */
+  /** Train on this many images of the training split (after the validation hold-out), as many of each class; absent: all. */
   trainImages?: number;
   /** A labelled subset of CIFAR-10: these class ids become labels 0..k-1 (model.classes must be k); absent: all ten. */
   classes?: number[];
+  /** Input height = width (default 32); the 32x32 images are enlarged to it (bilinear). */
+  imageSize?: number;
   /** A fine-tuned run: its weights came from `from` (loaded by name, the head re-initialised); 'head': SGD updates fc only. */
   fineTune?: { from: string; train: 'head' | 'all' };
 }
@@ -67,17 +68,6 @@ export interface LabelledImages {
 
 /** The weights a fine-tune run starts from: a run in this worker, or a checkpoint file. */
 export type WeightsSource = { kind: 'run'; runId: RunId } | { kind: 'file'; bytes: ArrayBuffer };
-
-/** One planned training step (see 'planMemory'). */
-export interface MemoryPlanFigures {
-  /** Blocks per recomputed segment (0: no recomputation). */
-  every: number;
-  activationBytes: number;
-  /** Parameters, gradients, momentum and BN statistics. */
-  persistentBytes: number;
-  /** Extra forward multiply-adds of the recomputation, in % of one forward pass. */
-  extraForwardPct: number;
-}
 
 /** Where { kind: 'server' } loads CIFAR-10 from: the page's own server (vite.config.ts serves it). */
 export const SERVER_DATA_URL = '/data/cifar10.tar.gz';
@@ -297,8 +287,7 @@ export type WorkerEvent =
       gpuBytes: number;
     }
   | { type: 'metrics'; points: MetricPoint[] }
-  /** without: no recomputation; with: segments of `with.every` blocks (the config's choice, else ~sqrt(blocks)); used: what a run of this config would do. */
-  | { type: 'memoryPlan'; requestId: string; without: MemoryPlanFigures; with: MemoryPlanFigures; usedEvery: number; budgetBytes: number }
+  | MemoryPlanEvent
   | { type: 'layerNorms'; points: LayerNorms[] }
   | { type: 'evaluation'; points: EvalPoint[] }
   | {

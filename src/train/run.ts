@@ -122,6 +122,7 @@ export class Run {
       seed: config.seed,
       recomputeEvery: recomputeEveryFor(config, gpu),
       trainFrom,
+      imageSize: config.imageSize,
     });
     const owned: { destroy(): void }[] = [];
     try {

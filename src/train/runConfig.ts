@@ -32,6 +32,8 @@ export function checkRunConfig(c: RunConfig): void {
     if ((c.model.classes ?? 10) !== k)
       bad(`a run on ${k} classes needs a ${k}-way classifier (model.classes = ${k}), not ${c.model.classes ?? 10}`);
   }
+  if (c.imageSize !== undefined && !(Number.isInteger(c.imageSize) && c.imageSize >= 32 && c.imageSize <= 512))
+    bad(`input size must be a whole number of pixels in 32..512 (the 32x32 images are enlarged to it), not ${c.imageSize}`);
   if (c.fineTune !== undefined && c.fineTune.train !== 'head' && c.fineTune.train !== 'all')
     bad(`fine-tuning trains 'head' or 'all', not '${String(c.fineTune.train)}'`);
   if (c.recompute !== undefined && c.recompute !== 'auto' && !(Number.isInteger(c.recompute) && c.recompute >= 0))

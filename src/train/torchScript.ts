@@ -22,6 +22,8 @@ export function torchScript(name: string, config: RunConfig): string {
     throw new ConfigError(
       'the PyTorch export covers the CIFAR family so far: ResNet-18/34/50/101/152 export is not written yet (torchvision.models.resnet holds the same names)',
     );
+  if ((config.imageSize ?? 32) !== 32)
+    throw new ConfigError(`the PyTorch export trains at 32x32 so far, not at the run's ${config.imageSize}x${config.imageSize} inputs`);
   const json = JSON.stringify(config);
   if (json.includes("'''")) throw new Error('torchScript: the run config cannot be embedded');
   const file = torchScriptFileName(name);

@@ -210,38 +210,51 @@ export class Trainer {
         return this.post(memoryPlanEvent(cmd.requestId, cmd.config, await this.device.ensureGpu(false)));
       }
       case 'labResponses': {
-        const r = this.runs.get(cmd.runId);
+        const r = this.labRun(cmd.runId);
         return this.jobs.background(r, this.lab.responses(r, cmd.images));
       }
       case 'labLesion': {
-        const r = this.runs.get(cmd.runId);
+        const r = this.labRun(cmd.runId);
         return this.jobs.background(r, this.lab.lesion(r, cmd.images));
       }
       case 'labLandscape': {
-        const r = this.runs.get(cmd.runId);
+        const r = this.labRun(cmd.runId);
         return this.jobs.background(r, this.lab.landscape(r, cmd.mode, cmd.size, cmd.batches));
       }
       case 'labSaliency': {
-        const r = this.runs.get(cmd.runId);
+        const r = this.labRun(cmd.runId);
         return this.jobs.background(r, this.lab.saliency(r, cmd.index));
       }
       case 'labCancel':
         return this.lab.cancel(cmd.runId);
       case 'labProfile': {
-        const r = this.runs.get(cmd.runId);
+        const r = this.labRun(cmd.runId);
         return this.jobs.background(r, this.lab.profile(r));
       }
       case 'labHistogram': {
-        const r = this.runs.get(cmd.runId);
+        const r = this.labRun(cmd.runId);
         return this.jobs.background(r, this.lab.histogram(r, cmd.layer, cmd.bins, cmd.images));
       }
       case 'labReestimateBn': {
-        const r = this.runs.get(cmd.runId);
+        const r = this.labRun(cmd.runId);
         return this.jobs.background(r, this.lab.reestimateBn(r, cmd.batches, cmd.images));
       }
       default:
         return cmd satisfies never;
     }
+  }
+
+  /** A run for the analysis lab, whose probes, maps and scratch copies are built for 32x32 inputs. */
+  private labRun(runId: RunId): Run {
+    const r = this.runs.get(runId);
+    const size = r.config.imageSize ?? 32;
+    if (size !== 32)
+      throw new TrainerError(
+        'bad-config',
+        `'${r.name}' takes ${size}x${size} inputs; the analysis lab's tools work on runs at 32x32.`,
+        'Use the lab on a run at input size 32.',
+      );
+    return r;
   }
 
   /** `data`: the images to train on (the user's own, for fine-tuning); default: the loaded CIFAR-10. */

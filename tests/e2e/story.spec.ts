@@ -223,7 +223,7 @@ test('the ImageNet family in the form: ResNet-18 (width 4) and bottleneck ResNet
   await expect(runRow(page, 'resnet-50').getByTestId('run-loss')).toHaveText(/^\d+\.\d{3}$/);
 });
 
-test('transfer from torchvision: a seeded torchvision ResNet-18 state dict loads and fine-tunes its head on three classes', async ({
+test('transfer from torchvision: a seeded torchvision ResNet-18 state dict loads and fine-tunes its head on three classes at 64x64', async ({
   page,
 }) => {
   // torchvision writes the file itself (scripts/torchvision_weights.py: a bare state dict, the stand-in for
@@ -243,10 +243,12 @@ test('transfer from torchvision: a seeded torchvision ResNet-18 state dict loads
   await expect(badge(page, 'torchvision-resnet18')).toHaveText('paused', { timeout: 120_000 });
   await expect(page.locator('#ft-source')).toHaveValue(/.+/);
   await expect(page.locator('#ft-source option:checked')).toHaveText('torchvision-resnet18 (step 0)');
+  // At 64x64 inputs, as an ImageNet net expects larger images: the 32x32 batches are enlarged on the GPU.
+  await page.locator('#ft-input-size').selectOption('64');
   await page.getByRole('button', { name: 'Fine-tune from checkpoint' }).click();
-  await expect(badge(page, 'torchvision-resnet18 fine-tune head 3 classes')).toHaveText('done', { timeout: 400_000 });
-  await expect(badge(page, 'torchvision-resnet18 scratch 3 classes')).toHaveText('done', { timeout: 400_000 });
-  await expect(runRow(page, 'torchvision-resnet18 fine-tune head 3 classes').getByTestId('run-test-acc')).toHaveText(/%$/, {
+  await expect(badge(page, 'torchvision-resnet18 fine-tune head 3 classes 64px')).toHaveText('done', { timeout: 400_000 });
+  await expect(badge(page, 'torchvision-resnet18 scratch 3 classes 64px')).toHaveText('done', { timeout: 400_000 });
+  await expect(runRow(page, 'torchvision-resnet18 fine-tune head 3 classes 64px').getByTestId('run-test-acc')).toHaveText(/%$/, {
     timeout: 120_000,
   });
 });

@@ -18,7 +18,7 @@ import { fitTwins, FIT_SECONDS } from '../lib/deviceFit';
 import { useDeviceSpeed } from './useDeviceSpeed';
 import { measureSpeed } from '../actions';
 import { useApp } from '../store';
-import { NumberField, NumberInput, Panel, Segmented } from './controls';
+import { InputSizeSelect, NumberField, NumberInput, Panel, Segmented } from './controls';
 
 function useCounts(f: FormConfig) {
   return useMemo(() => {
@@ -359,6 +359,7 @@ function ImageNetOptions({ f, setForm }: { f: FormConfig; setForm: (p: Partial<F
         onChange={(strideAt) => setForm({ strideAt: strideAt === '1x1' ? '1x1' : undefined })}
         disabled={f.block !== 'bottleneck'}
       />
+      <InputSizeSelect id="cfg-input-size" value={f.imageSize ?? 32} onChange={(s) => setForm({ imageSize: s === 32 ? undefined : s })} />
     </>
   );
 }

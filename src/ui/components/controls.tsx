@@ -1,5 +1,6 @@
 // Small form primitives: a segmented radio group and a number field that tolerates half-typed input.
 import { useId, useState, type ReactNode } from 'react';
+import { INPUT_SIZES } from '../lib/formConfig';
 
 export function Panel({
   title,
@@ -136,6 +137,25 @@ export function NumberField({ label, ...p }: NumberProps & { label: string }) {
         {label}
       </label>
       <NumberInput {...p} id={id} />
+    </div>
+  );
+}
+
+/** The input size of a run (RunConfig.imageSize): CIFAR's 32x32 images are enlarged to it on the GPU (bilinear). */
+export function InputSizeSelect({ id, value, onChange }: { id: string; value: number; onChange: (size: number) => void }) {
+  return (
+    <div className="field">
+      <label className="field-label" htmlFor={id}>
+        Input size
+      </label>
+      <select id={id} value={value} onChange={(e) => onChange(Number(e.target.value))}>
+        {INPUT_SIZES.map((s) => (
+          <option key={s} value={s}>
+            {s}×{s}
+          </option>
+        ))}
+      </select>
+      <span className="hint">The 32×32 images are enlarged to it (bilinear), as pretrained ImageNet nets expect larger inputs.</span>
     </div>
   );
 }

@@ -25,6 +25,7 @@ const LABEL: Record<keyof FormConfig, string> = {
   trainImages: 'training images',
   stem: 'stem',
   strideAt: 'bottleneck stride',
+  imageSize: 'input size',
 };
 
 function shown(k: keyof FormConfig, f: FormConfig): string {
@@ -35,6 +36,7 @@ function shown(k: keyof FormConfig, f: FormConfig): string {
   if (k === 'family') return v === undefined ? 'CIFAR' : 'ImageNet';
   if (k === 'stem') return f.family !== 'imagenet' ? '3x3' : v === undefined ? '7x7 + max pool' : '3x3';
   if (k === 'strideAt') return f.family !== 'imagenet' ? '-' : v === undefined ? 'on the 3x3' : 'on the 1x1';
+  if (k === 'imageSize') return `${f.imageSize ?? 32}×${f.imageSize ?? 32}`;
   if (k === 'evalImages') return v === 0 ? 'all' : String(v);
   if (typeof v === 'boolean') return v ? 'on' : 'off';
   return String(v);

@@ -38,7 +38,12 @@ export interface FormConfig {
   stem?: 'cifar';
   /** ImageNet family: '1x1' strides a downsampling bottleneck on its first 1x1 (the paper); absent: its 3x3 (torchvision). */
   strideAt?: '1x1';
+  /** ImageNet family: input height = width (RunConfig.imageSize: the 32x32 images enlarged to it); absent: 32. */
+  imageSize?: number;
 }
+
+/** The input sizes offered for transfer (the ImageNet family's nets expect larger images than CIFAR's). */
+export const INPUT_SIZES = [32, 64, 96, 128, 224];
 
 export const PAPER_RECIPE: FormConfig = {
   arch: 'residual',
@@ -134,7 +139,7 @@ export function withFamily(f: FormConfig, family: 'cifar' | 'imagenet'): Partial
     const depth = IMAGENET_FORM_DEPTHS.includes(f.depth) ? f.depth : 18;
     return { family: 'imagenet', depth, block: imagenetBlock(depth), shortcut: 'B' };
   }
-  return { family: undefined, stem: undefined, strideAt: undefined, depth: snapDepth(f.depth, f.block) };
+  return { family: undefined, stem: undefined, strideAt: undefined, imageSize: undefined, depth: snapDepth(f.depth, f.block) };
 }
 
 /** The depths offered for a block type: 8..110 and the paper's 1202 for basic blocks, 11..164 for bottlenecks. */
@@ -188,6 +193,7 @@ export function toRunConfig(f: FormConfig): RunConfig {
     evalBnModes: f.bn ? ['eval', 'train'] : ['eval'],
     ...(f.recompute !== undefined && f.recompute !== 0 ? { recompute: f.recompute } : {}),
     ...(f.trainImages ? { trainImages: f.trainImages } : {}),
+    ...(f.family === 'imagenet' && f.imageSize && f.imageSize !== 32 ? { imageSize: f.imageSize } : {}),
   };
 }
 
@@ -200,6 +206,7 @@ export function fromRunConfig(c: RunConfig): FormConfig {
     ...(imagenet ? { family: 'imagenet' as const } : {}),
     ...(imagenet && m.stem === 'cifar' ? { stem: 'cifar' as const } : {}),
     ...(imagenet && m.strideAt === '1x1' ? { strideAt: '1x1' as const } : {}),
+    ...(imagenet && c.imageSize && c.imageSize !== 32 ? { imageSize: c.imageSize } : {}),
     depth: m.depth,
     width: m.width ?? (imagenet ? 64 : 16),
     shortcut: m.shortcut ?? (imagenet ? 'B' : 'A'),

@@ -29,6 +29,7 @@ const LABELS: { [K in Field]: (f: FormConfig) => string } = {
   trainImages: (f) => (f.trainImages ? `${f.trainImages} img` : 'all img'),
   stem: (f) => (f.stem === 'cifar' ? '3x3-stem' : '7x7-stem'),
   strideAt: (f) => (f.strideAt === '1x1' ? 'stride-1x1' : 'stride-3x3'),
+  imageSize: (f) => `${f.imageSize ?? 32}px`,
 };
 const FIELDS = Object.keys(LABELS) as Field[];
 

@@ -91,6 +91,8 @@ export function readFormQuery(search: string, base: FormConfig = PAPER_RECIPE): 
     f.block = imagenetBlock(snapped);
     f.stem = choice('stem', ['imagenet', 'cifar'] as const, f.stem ?? 'imagenet') === 'cifar' ? 'cifar' : undefined;
     f.strideAt = choice('strideAt', ['3x3', '1x1'] as const, f.strideAt ?? '3x3') === '1x1' ? '1x1' : undefined;
+    const size = Number(choice('size', ['32', '64', '96', '128', '224'] as const, String(f.imageSize ?? 32)));
+    f.imageSize = size === 32 ? undefined : size;
   } else if (depth !== undefined) {
     f.depth = snapDepth(Math.round(depth), f.block);
     if (f.depth !== depth)
@@ -141,6 +143,7 @@ export function queryFromForm(f: FormConfig, base: FormConfig = PAPER_RECIPE): s
     q.set('family', 'imagenet');
     if (f.stem) q.set('stem', f.stem);
     if (f.strideAt) q.set('strideAt', f.strideAt);
+    if (f.imageSize) q.set('size', String(f.imageSize));
   } else if (f.block !== base.block) q.set('block', f.block);
   if (f.schedule !== base.schedule) q.set('schedule', f.schedule);
   if (f.momentum !== base.momentum) q.set('momentum', String(f.momentum));

@@ -327,6 +327,7 @@ self.onmessage = async (e: MessageEvent<Command>) => {
         with: fig(Math.round(Math.sqrt(d / 2)), Math.sqrt(d) * 4 * per),
         usedEvery: 0,
         budgetBytes: 2 ** 32,
+        largestBatch: { without: c.config.batchSize, with: c.config.batchSize },
       });
       break;
     }

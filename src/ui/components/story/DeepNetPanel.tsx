@@ -4,7 +4,7 @@ import { useEffect } from 'react';
 import { toRunConfig, RESNET1202_RECIPE, type FormConfig } from '../../lib/formConfig';
 import { useApp } from '../../store';
 import { Panel } from '../controls';
-import { planKey, requestPlan, usePlans } from './memoryPlans';
+import { planKey, requestPlan, usePlans, type MemoryPlan } from './memoryPlans';
 
 const mib = (b: number) => `${(b / 2 ** 20).toLocaleString('en-US', { maximumFractionDigits: 0 })} MiB`;
 
@@ -77,7 +77,8 @@ export function DeepNetPanel() {
       ) : (
         <div className="mem-plan" data-testid="memory-plan">
           <p>
-            {form.arch === 'plain' ? 'plain' : 'resnet'}-{form.depth} at batch {form.batch}:
+            {form.arch === 'plain' ? 'plain' : 'resnet'}-{form.depth} at batch {form.batch}
+            {config.imageSize ? `, ${config.imageSize}×${config.imageSize} inputs` : ''}:
           </p>
           <Meter
             label="Without recomputation"
@@ -98,11 +99,25 @@ export function DeepNetPanel() {
             A run of this config {plan.usedEvery > 0 ? `recomputes every ${plan.usedEvery} blocks` : 'keeps every activation'} (memory
             budget {mib(plan.budgetBytes)}, from the adapter’s largest buffer).
           </p>
+          <FitLine plan={plan} batch={form.batch} />
         </div>
       )}
       <button type="button" className="chip" onClick={() => setForm(RESNET1202_RECIPE)}>
         Use ResNet-1202
       </button>
     </Panel>
+  );
+}
+
+/** When the plan does not fit the budget: the largest batch that does, without and with recomputation. */
+function FitLine({ plan, batch }: { plan: MemoryPlan; batch: number }) {
+  const { without, with: withRe } = plan.largestBatch;
+  if (without >= batch) return null;
+  const fit = (n: number) => (n > 0 ? `batch ${n}` : 'not even batch 1');
+  return (
+    <p role="status" data-testid="memory-fit">
+      Batch {batch} does not fit this GPU’s budget of {mib(plan.budgetBytes)}: without recomputation, {fit(without)} fits; with it,{' '}
+      {withRe >= batch ? `batch ${batch} fits` : fit(withRe)}.
+    </p>
   );
 }

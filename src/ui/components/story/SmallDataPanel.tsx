@@ -8,7 +8,7 @@ import { startConfigured } from '../../actions';
 import { fromRunConfig, toRunConfig } from '../../lib/formConfig';
 import { loadCheckpoint } from '../../lib/persist';
 import { useApp } from '../../store';
-import { Panel, Segmented } from '../controls';
+import { InputSizeSelect, Panel, Segmented } from '../controls';
 import { overfitGap } from '../../lib/evidence';
 
 const SIZES = [500, 1000, 5000];
@@ -58,6 +58,7 @@ function FineTune() {
   const [sourceId, setSourceId] = useState<string>('');
   const [classes, setClasses] = useState<number[]>([0, 1, 2]);
   const [train, setTrain] = useState<'head' | 'all'>('head');
+  const [imageSize, setImageSize] = useState(32);
   const [busy, setBusy] = useState(false);
   const [folder, setFolder] = useState<(LabelledImages & { skipped: number }) | undefined>();
   const [decoding, setDecoding] = useState(false);
@@ -94,11 +95,12 @@ function FineTune() {
       const base: RunConfig = {
         ...train0,
         model: { ...source.config.model, classes: k },
+        imageSize: imageSize === 32 ? undefined : imageSize,
         ...(folder
           ? { batchSize: Math.max(1, Math.min(train0.batchSize, Math.floor(folder.labels.length * 0.75))), trainImages: undefined }
           : { classes: [...classes].sort((a, b) => a - b) }),
       };
-      const tag = folder ? `${k} folders` : `${k} classes`;
+      const tag = `${folder ? `${k} folders` : `${k} classes`}${imageSize === 32 ? '' : ` ${imageSize}px`}`;
       const fine: RunConfig = { ...base, fineTune: { from: source.name, train } };
       const f = fromRunConfig(base);
       const images = folder ? { classNames: folder.classNames, images: folder.images, labels: folder.labels } : undefined;
@@ -165,6 +167,7 @@ function FineTune() {
             </label>
           ))}
         </fieldset>
+        <InputSizeSelect id="ft-input-size" value={imageSize} onChange={setImageSize} />
         <div className="span2">
           <Segmented
             label="Train"

@@ -12,7 +12,7 @@ interface PlansState {
 export const usePlans = create<PlansState>()(() => ({ plans: {} }));
 
 /** The key of a config's plan: what changes the planned memory. */
-export const planKey = (c: RunConfig) => JSON.stringify([c.model, c.batchSize, c.recompute ?? 0]);
+export const planKey = (c: RunConfig) => JSON.stringify([c.model, c.batchSize, c.recompute ?? 0, c.imageSize ?? 32]);
 
 const asked = new Set<string>();
 eventListeners.add((e) => {
