@@ -145,26 +145,34 @@ class ShortcutA(nn.Module):
 
 
 class Block(nn.Module):
+    """A basic (two 3x3) or bottleneck (1x1, 3x3, 1x1 x4) block. ImageNet family: torchvision's module names
+    (the projection is `downsample`, so a state dict loads into torchvision.models.resnetD and back) and the
+    bottleneck's stride on its 3x3 (torchvision's v1.5) or its first 1x1 (the paper), as model['strideAt'] says."""
+
     def __init__(self, cin, planes, stride, m):
         super().__init__()
         self.residual = m['arch'] == 'residual'
         bottleneck = m['block'] == 'bottleneck'
         bn = m['batchNorm']
         cout = planes * 4 if bottleneck else planes
-        convs = [(cin, planes, 1, 1), (planes, planes, 3, stride), (planes, cout, 1, 1)] if bottleneck else [(cin, planes, 3, stride), (planes, cout, 3, 1)]
+        first = m.get('strideAt') == '1x1'
+        convs = ([(cin, planes, 1, stride if first else 1), (planes, planes, 3, 1 if first else stride), (planes, cout, 1, 1)]
+                 if bottleneck else [(cin, planes, 3, stride), (planes, cout, 3, 1)])
         self.depth = len(convs)
         for i, (a, b, k, s) in enumerate(convs, 1):
             setattr(self, f'conv{i}', nn.Conv2d(a, b, k, s, (k - 1) // 2, bias=not bn))
             setattr(self, f'bn{i}', BatchNorm(b) if bn else nn.Identity())
-        self.shortcut = nn.Sequential()
+        self._shortcut = 'downsample' if m.get('family') == 'imagenet' else 'shortcut'
+        shortcut = nn.Sequential()
         if self.residual and (stride != 1 or cin != cout):
             if m['shortcut'] == 'A':
-                self.shortcut = ShortcutA(stride, (cout - cin) // 2)
+                shortcut = ShortcutA(stride, (cout - cin) // 2)
             else:
                 layers = [nn.Conv2d(cin, cout, 1, stride, bias=not bn)]
                 if bn:
                     layers.append(BatchNorm(cout))
-                self.shortcut = nn.Sequential(*layers)
+                shortcut = nn.Sequential(*layers)
+        setattr(self, self._shortcut, shortcut)
 
     def forward(self, x):
         y = x
@@ -172,7 +180,7 @@ class Block(nn.Module):
             y = getattr(self, f'bn{i}')(getattr(self, f'conv{i}')(y))
             if i < self.depth:
                 y = F.relu(y)
-        return F.relu(y + self.shortcut(x)) if self.residual else F.relu(y)
+        return F.relu(y + getattr(self, self._shortcut)(x)) if self.residual else F.relu(y)
 
 
 class CifarNet(nn.Module):
@@ -205,9 +213,45 @@ class CifarNet(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(y, 1), 1))
 
 
+IMAGENET_BLOCKS = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3]}
+
+
+class ImageNetNet(nn.Module):
+    """The paper's ImageNet ResNets (Table 1: ResNet-18/34/50/101/152) and their plain twins, module for module as
+    torchvision.models.resnet names them: the 7x7 stride-2 stem and 3x3 stride-2 max-pool (or, with stem 'cifar', a
+    3x3 stride-1 conv without pool), four stages of width, 2x, 4x, 8x planes, projection shortcuts where the shape
+    changes, global average pooling, fc."""
+
+    def __init__(self, m):
+        super().__init__()
+        d = m['depth']
+        m = {'width': 64, 'shortcut': 'B', 'batchNorm': True, 'classes': 1000, 'block': 'bottleneck' if d >= 50 else 'basic',
+             'stem': 'imagenet', 'strideAt': '3x3', **m}
+        if d not in IMAGENET_BLOCKS:
+            raise ValueError(f'the ImageNet family has depths 18, 34, 50, 101, 152, not {d}')
+        w, bn, big = m['width'], m['batchNorm'], m['stem'] == 'imagenet'
+        self.conv1 = nn.Conv2d(3, w, 7, 2, 3, bias=not bn) if big else nn.Conv2d(3, w, 3, 1, 1, bias=not bn)
+        self.bn1 = BatchNorm(w) if bn else nn.Identity()
+        self.maxpool = nn.MaxPool2d(3, 2, 1) if big else nn.Identity()
+        cin = w
+        for s, n in enumerate(IMAGENET_BLOCKS[d], 1):
+            blocks = []
+            for i in range(n):
+                blocks.append(Block(cin, w << (s - 1), 2 if s > 1 and i == 0 else 1, m))
+                cin = (w << (s - 1)) * (4 if m['block'] == 'bottleneck' else 1)
+            setattr(self, f'layer{s}', nn.Sequential(*blocks))
+        self.fc = nn.Linear(cin, m['classes'])
+
+    def forward(self, x):
+        y = self.maxpool(F.relu(self.bn1(self.conv1(x))))
+        y = self.layer4(self.layer3(self.layer2(self.layer1(y))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(y, 1), 1))
+
+
 def build_model(model_config=None, seed=None):
     """The network; with `seed`, its initial weights are the app's for that seed (app_init), else torch's."""
-    model = CifarNet(model_config or RUN_CONFIG['model'])
+    m = model_config or RUN_CONFIG['model']
+    model = ImageNetNet(m) if m.get('family') == 'imagenet' else CifarNet(m)
     if seed is not None:
         app_init(model, seed)
     return model

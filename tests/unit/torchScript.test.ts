@@ -60,10 +60,10 @@ function prepare(tag: string, model: ModelConfig, name: string): { logits: numbe
   const state = initialState(net.b.graph, net.stateOrder, 11);
   const rng = new Rng(5);
   for (const [k, a] of Object.entries(state)) {
-    if (k.endsWith('running_mean') || (k.includes('bn') && k.endsWith('.bias')) || k.includes('shortcut.1.bias'))
+    if (k.endsWith('running_mean') || (k.includes('bn') && k.endsWith('.bias')) || /(shortcut|downsample)\.1\.bias/.test(k))
       a.forEach((_, i) => (a[i] = 0.2 * rng.normal()));
     else if (k.endsWith('running_var')) a.forEach((_, i) => (a[i] = rng.uniform(0.5, 1.5)));
-    else if (!k.includes('conv') && !k.startsWith('fc') && !k.includes('shortcut.0') && k.endsWith('.weight'))
+    else if (!k.includes('conv') && !k.startsWith('fc') && !/(shortcut|downsample)\.0/.test(k) && k.endsWith('.weight'))
       a.forEach((_, i) => (a[i] = rng.uniform(0.7, 1.3)));
   }
   const tensors: Record<string, Tensor> = {};
@@ -141,11 +141,19 @@ print(json.dumps({'logits': out, 'help': help_text.getvalue()}))
 `;
 
 describe.skipIf(!python)('Export as PyTorch script', () => {
-  test('ResNet-8 (A), plain-8 without BN and bottleneck ResNet-11 (B): the script reproduces our eval-mode logits to 1e-4; its training loop writes a checkpoint the app loads; it runs as a program', () => {
+  test('ResNet-8 (A), plain-8 without BN, bottleneck ResNet-11 (B), ResNet-18/-50 and plain-34 of the ImageNet family: the script reproduces our eval-mode logits to 1e-4; its training loop writes a checkpoint the app loads; it runs as a program', () => {
     const cases = {
       resnet8: prepare('resnet8', { arch: 'residual', depth: 8 }, 'resnet-8 run'),
       plain8: prepare('plain8', { arch: 'plain', depth: 8, batchNorm: false }, 'plain-8'),
       bottleneck11: prepare('bottleneck11', { arch: 'residual', depth: 11, block: 'bottleneck', shortcut: 'B', width: 8 }, '11-bottleneck'),
+      // The ImageNet family (torchvision's module names): the 7x7 stem and max-pool, the paper's 1x1 stride, a plain twin.
+      resnet18: prepare('resnet18', { family: 'imagenet', arch: 'residual', depth: 18, width: 4, classes: 10 }, 'resnet-18'),
+      resnet50: prepare(
+        'resnet50',
+        { family: 'imagenet', arch: 'residual', depth: 50, width: 2, classes: 10, strideAt: '1x1' },
+        'resnet-50',
+      ),
+      plain34: prepare('plain34', { family: 'imagenet', arch: 'plain', depth: 34, width: 2, classes: 10, stem: 'cifar' }, 'plain-34'),
     };
     const r = spawnSync(
       python!,
