@@ -41,3 +41,26 @@ export function memoryPlanEvent(requestId: string, config: RunConfig, gpu: Gpu):
     },
   };
 }
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/**
+ * What a run that ran out of GPU memory is told to do: what its step plans at its batch and input size, with and
+ * without recomputation, and the largest batches whose plans fit `budgetBytes` (the planner's budget; the device
+ * said it cannot hold even this run, so that is an upper bound).
+ */
+export function outOfMemoryAdvice(config: RunConfig, budgetBytes: number): string {
+  const size = config.imageSize ?? 32;
+  const every = sqrtEvery(config.model);
+  const total = (p: TrainingPlan) => p.activationBytes + p.persistentBytes;
+  const plain = total(planTraining(config.model, config.batchSize, 0, undefined, size));
+  const re = total(planTraining(config.model, config.batchSize, every, undefined, size));
+  const fit = (e: number) => largestBatch(config.model, config.batchSize, e, budgetBytes, undefined, size);
+  const [a, b] = [fit(0), fit(every)];
+  const fits = (n: number) => (n > 0 ? `batch ${n}` : 'no batch');
+  return (
+    `At batch ${config.batchSize}${size === 32 ? '' : ` and ${size}x${size} inputs`} this run plans ${mib(plain)} ` +
+    `(${mib(re)} with recomputation every ${every} blocks). Within the planner's budget of ${mib(budgetBytes)}, ${fits(a)} fits ` +
+    `without recomputation and ${fits(b)} with it; try one of those, turn recomputation on, or delete other runs.`
+  );
+}

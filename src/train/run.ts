@@ -21,7 +21,7 @@ import { Evaluator } from './evaluate';
 import { SnapshotKeeper, type Snapshot } from './snapshot';
 import { TrainerError } from './errors';
 import { checkRunConfig } from './runConfig';
-import { recomputeEveryFor } from './memoryPlan';
+import { outOfMemoryAdvice, recomputeBudget, recomputeEveryFor } from './memoryPlan';
 import { restrictSplits } from './subset';
 
 /** Slots of the metrics history; a readback is forced at the latest every HISTORY steps. */
@@ -191,7 +191,7 @@ export class Run {
         ? new TrainerError(
             'out-of-memory',
             `Not enough GPU memory for '${name}': ${oom.message}`,
-            'Use a smaller batch size or network, or delete other runs.',
+            outOfMemoryAdvice(config, recomputeBudget(gpu)),
           )
         : new TrainerError(
             'internal',

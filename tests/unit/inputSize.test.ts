@@ -7,6 +7,7 @@ import { fromRunConfig, PAPER_RECIPE, toRunConfig, withFamily, type FormConfig }
 import { queryFromForm, readFormQuery } from '../../src/ui/lib/urlConfig';
 import { torchScript } from '../../src/train/torchScript';
 import type { ModelConfig } from '../../src/model/config';
+import { outOfMemoryAdvice } from '../../src/train/memoryPlan';
 
 const resnet50: ModelConfig = { family: 'imagenet', arch: 'residual', depth: 50, classes: 10 };
 const imagenetForm: FormConfig = {
@@ -64,4 +65,20 @@ describe('input size', () => {
     // Recomputation (segments of 4 blocks) fits a larger batch in the same budget.
     expect(largestBatch(resnet50, 16, 4, budget, undefined, 224)).toBeGreaterThan(5);
   });
+});
+
+test("out of GPU memory: the advice gives the run's plan and the batches that fit the planner's budget", () => {
+  const c = toRunConfig({ ...imagenetForm, batch: 16 });
+  const total = (b: number, every: number) => {
+    const p = planTraining(resnet50, b, every, undefined, 224);
+    return p.activationBytes + p.persistentBytes;
+  };
+  const advice = outOfMemoryAdvice({ ...c, model: resnet50 }, total(6, 0));
+  expect(advice).toMatch(
+    new RegExp(
+      `^At batch 16 and 224x224 inputs this run plans ${(total(16, 0) / 2 ** 20).toFixed(1)} MiB \\(${(total(16, 4) / 2 ** 20).toFixed(1)} MiB with recomputation every 4 blocks\\)\\. ` +
+        `Within the planner's budget of ${(total(6, 0) / 2 ** 20).toFixed(1)} MiB, batch 6 fits without recomputation and batch \\d+ with it`,
+    ),
+  );
+  expect(outOfMemoryAdvice({ ...c, model: resnet50 }, 1000)).toMatch(/no batch fits without recomputation and no batch with it/);
 });
