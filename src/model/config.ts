@@ -96,6 +96,3 @@ export function resolveConfig(c: ModelConfig): ResolvedConfig {
 /** Blocks of each stage, input to output. */
 export const stageBlocks = (r: ResolvedConfig): readonly number[] =>
   r.family === 'imagenet' ? IMAGENET_BLOCKS[r.depth] : Array(3).fill((r.depth - 2) / (r.block === 'bottleneck' ? 9 : 6));
-
-/** Blocks per stage (the CIFAR family: every stage has n). */
-export const blocksPerStage = (r: ResolvedConfig) => stageBlocks(r)[0];

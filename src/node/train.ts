@@ -55,6 +55,7 @@ export const TRAIN_SPECS: Specs = {
     help: "ImageNet family: where a downsampling bottleneck strides (torchvision's v1.5, or the paper's 1x1)",
     default: '3x3',
   },
+  'input-size': { kind: 'int', help: "the network's input height = width: the 32x32 images enlarged to it (bilinear)", default: 32 },
   epochs: { kind: 'number', help: 'length of the run in epochs over the training split' },
   steps: {
     kind: 'int',
@@ -174,6 +175,7 @@ export function runConfigOf(p: Parsed, command: string): RunConfig {
     evalEvery: p['eval-every'] as number,
     evalImages: p['eval-images'] as number,
     evalBnModes: bn ? ((p['eval-bn'] as string).split(',') as ('eval' | 'train')[]) : ['eval'],
+    ...(p['input-size'] !== 32 ? { imageSize: p['input-size'] as number } : {}),
   };
   try {
     checkRunConfig(config);

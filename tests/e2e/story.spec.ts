@@ -251,4 +251,9 @@ test('transfer from torchvision: a seeded torchvision ResNet-18 state dict loads
   await expect(runRow(page, 'torchvision-resnet18 fine-tune head 3 classes 64px').getByTestId('run-test-acc')).toHaveText(/%$/, {
     timeout: 120_000,
   });
+  // Head only: BatchNorm is frozen, so the BN panel says both modes measure the same network.
+  await page.getByRole('button', { name: 'Select run torchvision-resnet18 fine-tune head 3 classes 64px' }).click();
+  await expect(page.getByTestId('bn-frozen')).toContainText('BatchNorm layers are frozen');
+  await page.getByRole('button', { name: 'Select run torchvision-resnet18 scratch 3 classes 64px' }).click();
+  await expect(page.getByTestId('bn-frozen')).toHaveCount(0);
 });

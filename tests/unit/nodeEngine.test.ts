@@ -237,6 +237,7 @@ describe('train CLI', () => {
   test.each([
     ['resnet-18', ['--depth', '18', '--width', '8']],
     ['resnet-50', ['--depth', '50', '--width', '4']],
+    ['resnet-18 at 64x64', ['--depth', '18', '--width', '8', '--input-size', '64']],
   ])(
     '--family imagenet %s: 2 steps, a checkpoint with torchvision names',
     async (name, model) => {
@@ -264,7 +265,8 @@ describe('train CLI', () => {
       expect(summary.steps).toBe(2);
       expect(Number.isFinite(summary.trainLoss)).toBe(true);
       const ckpt = readCheckpoint(new Uint8Array(readFileSync(summary.files.checkpoint)));
-      expect(ckpt.meta.config.model).toMatchObject({ family: 'imagenet', depth: Number(name.slice(7)), classes: 10 });
+      expect(ckpt.meta.config.model).toMatchObject({ family: 'imagenet', depth: parseInt(name.slice(7)), classes: 10 });
+      expect(ckpt.meta.config.imageSize).toBe(model.includes('--input-size') ? 64 : undefined);
       expect(Object.keys(ckpt.state)).toContain('layer2.0.downsample.0.weight');
       expect(ckpt.state['conv1.weight']).toHaveLength(Number(model[3]) * 3 * 7 * 7); // the 7x7 stem
     },

@@ -75,6 +75,12 @@ export function BnModePanel() {
         ))}
       </div>
       <p className="muted small">Every test point carries its mode: solid lines in the error chart are BN eval, dotted BN train.</p>
+      {run?.config?.fineTune?.train === 'head' && (
+        <p className="small" data-testid="bn-frozen">
+          This run fine-tunes its head only: its BatchNorm layers are frozen, using the loaded running statistics in training as at test
+          time, so both modes measure the same network.
+        </p>
+      )}
     </section>
   );
 }

@@ -1,5 +1,6 @@
 // The run form as the user sees it, its presets, and its conversion to the worker's RunConfig.
 // Pure data: no React, no store.
+import { IMAGENET_DEPTHS } from '../../model/counts';
 import type { RunConfig } from '../../train/protocol';
 
 export type Arch = 'residual' | 'plain';
@@ -124,13 +125,13 @@ const wholeIn = (v: number, [lo, hi]: readonly [number, number]) => Number.isInt
 export const layersPerN = (block: Block) => (block === 'bottleneck' ? 9 : 6);
 
 /** Table 1's depths (the ImageNet family; the block follows from the depth). */
-export const IMAGENET_FORM_DEPTHS = [18, 34, 50, 101, 152];
+export const IMAGENET_FORM_DEPTHS: readonly number[] = IMAGENET_DEPTHS;
 
 /** The block of an ImageNet-family depth: bottlenecks from 50 layers on. */
 export const imagenetBlock = (depth: number): Block => (depth >= 50 ? 'bottleneck' : 'basic');
 
 /** The depths the form offers: Table 1's for the ImageNet family, else depthOptions of the block. */
-export const formDepths = (f: Pick<FormConfig, 'family' | 'block'>): number[] =>
+export const formDepths = (f: Pick<FormConfig, 'family' | 'block'>): readonly number[] =>
   f.family === 'imagenet' ? IMAGENET_FORM_DEPTHS : depthOptions(f.block);
 
 /** The form switched to a family: Table 1's ResNet-18 at the form's width, or the CIFAR family at a valid depth. */
