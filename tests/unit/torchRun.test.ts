@@ -17,7 +17,9 @@ import { join, resolve } from 'node:path';
 import { build } from 'vite';
 import { describeWith } from '../support/ci';
 import { findTorchPython, NO_TORCH } from '../support/torchPython';
-import { readCheckpoint, type LoadedCheckpoint } from '../../src/train/checkpoint';
+import { encodeCheckpoint, readCheckpoint, type LoadedCheckpoint } from '../../src/train/checkpoint';
+import { torchScript } from '../../src/train/torchScript';
+import type { RunConfig } from '../../src/train/protocol';
 import { EpochSampler } from '../../src/train/sampler';
 import { augmentDraw } from '../../src/reference/augment';
 import { pickIds } from '../../src/train/subset';
@@ -296,6 +298,39 @@ print(json.dumps(out))`;
     expect(load('torch40.safetensors').meta).toMatchObject({ step: 40, name: NAME });
     expect(bSum.test[0].accuracy).toBe(tEnd.testAcc);
     expect(Math.abs(bSum.test[0].loss - tEnd.testLoss)).toBeLessThan(1e-5);
+  }, 300_000);
+
+  test('a head-only fine-tune takes the same steps in the script as in the engine: fc moves alike, the rest stays as loaded', async () => {
+    // The engine's step-20 weights as a fine-tune source: a run at step 0 that trains fc only (BN frozen), 5 steps.
+    const src = load(first.files.checkpoint.slice(dir.length + 1));
+    const config: RunConfig = { ...src.meta.config, fineTune: { from: NAME, train: 'head' }, steps: 5 };
+    const start = join(dir, 'head-start.safetensors');
+    writeFileSync(start, encodeCheckpoint({ config, step: 0, epoch: 0, name: 'r8 head' }, src.state, {}));
+    const headScript = join(dir, 'r8_head.py');
+    writeFileSync(headScript, torchScript('r8 head', config));
+    const common = ['--checkpoint', start, '--data', archive, '--eval-images', '10'];
+    const t = await run(python!, [headScript, ...common, '--log-every', '1', '--out', join(dir, 'head-torch.safetensors')]);
+    ok(t, 'script head-only');
+    const e = await engine(['train', ...common, '--out', join(dir, 'head-engine'), '--no-progress']);
+    ok(e, 'engine head-only');
+    const eSum = JSON.parse(e.stdout.trim().split('\n').at(-1)!) as Summary;
+    expect(eSum.steps).toBe(5);
+    const torchSteps = lines(t).filter((l) => 'trainLoss' in l) as { step: number; trainLoss: number }[];
+    const ours = (JSON.parse(readFileSync(eSum.files.json, 'utf8')) as { metrics: { step: number; trainLoss: number }[] }).metrics;
+    expect(torchSteps.map((l) => l.step)).toEqual([1, 2, 3, 4, 5]);
+    const gaps = torchSteps.map((l, i) => Math.abs(l.trainLoss - ours[i].trainLoss));
+    console.log(`head-only fine-tune, |torch - engine| training loss per step: ${gaps.map((g) => g.toExponential(1)).join(' ')}`);
+    expect(Math.max(...gaps)).toBeLessThan(1e-5); // only fc learns: a linear layer on the same frozen features
+    const ck = { torch: load('head-torch.safetensors'), engine: readCheckpoint(new Uint8Array(readFileSync(eSum.files.checkpoint))) };
+    for (const [who, c] of Object.entries(ck))
+      for (const [name, v] of Object.entries(src.state)) {
+        if (name.startsWith('fc.')) expect(c.state[name], `${who}: ${name} trained`).not.toEqual(v);
+        else expect(c.state[name], `${who}: ${name} frozen`).toEqual(v);
+      }
+    const fcMove = Math.max(...ck.engine.state['fc.weight'].map((x, i) => Math.abs(x - src.state['fc.weight'][i])));
+    const fcGap = Math.max(...ck.engine.state['fc.weight'].map((x, i) => Math.abs(x - ck.torch.state['fc.weight'][i])));
+    console.log(`fc.weight moved up to ${fcMove.toExponential(2)}; torch vs engine ${fcGap.toExponential(2)}`);
+    expect(fcGap).toBeLessThan(1e-3 * fcMove);
   }, 300_000);
 
   test('two processes under torchrun: with synchronised BatchNorm one step on 2x8 images is the step on 16; without, it is not', async () => {
