@@ -43,6 +43,18 @@ export const COUNTS_HELP = helpText(
     "size, stages the rows of the paper's Table 1 (output size, blocks, one block's layers, params and macs).",
 );
 
+/** What `--model resnetD` / `plainD` names: D = 18/34/50/101/152 the ImageNet family, any other depth the CIFAR one. */
+export function modelName(name: string, command: string): { arch: 'residual' | 'plain'; depth: number; family: 'imagenet' | 'cifar' } {
+  const m = /^(resnet|plain)(\d+)$/.exec(name);
+  if (!m) throw new UsageError(`${command}: --model takes resnetD or plainD (resnet18, resnet50, plain34, resnet56), not '${name}'`);
+  const depth = Number(m[2]);
+  return {
+    arch: m[1] === 'plain' ? 'plain' : 'residual',
+    depth,
+    family: (IMAGENET_DEPTHS as readonly number[]).includes(depth) ? 'imagenet' : 'cifar',
+  };
+}
+
 export interface CountsRequest {
   model: string;
   config: ResolvedConfig;
@@ -53,12 +65,9 @@ export function countsRequest(argv: readonly string[]): CountsRequest | 'help' {
   const p = parseArgs(argv, COUNTS_SPECS, 'counts');
   if (p.help) return 'help';
   const name = String(p.model);
-  const m = /^(resnet|plain)(\d+)$/.exec(name);
-  if (!m) throw new UsageError(`counts: --model takes resnetD or plainD (resnet50, plain34, resnet56), not '${name}'`);
-  const depth = Number(m[2]);
-  const family =
-    (p.family as 'imagenet' | 'cifar' | undefined) ?? ((IMAGENET_DEPTHS as readonly number[]).includes(depth) ? 'imagenet' : 'cifar');
-  const model: ModelConfig = { arch: m[1] === 'plain' ? 'plain' : 'residual', depth, family };
+  const named = modelName(name, 'counts');
+  const family = (p.family as 'imagenet' | 'cifar' | undefined) ?? named.family;
+  const model: ModelConfig = { arch: named.arch, depth: named.depth, family };
   if (p.classes !== undefined) model.classes = p.classes as number;
   if (p.width !== undefined) model.width = p.width as number;
   if (p.shortcut !== undefined) model.shortcut = p.shortcut as 'A' | 'B';

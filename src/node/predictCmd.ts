@@ -14,6 +14,7 @@ import { Network } from '../runtime/network';
 import { readCheckpoint } from '../train/checkpoint';
 import type { RunConfig } from '../train/protocol';
 import { helpText, parseArgs, UsageError, type Specs } from './args';
+import { modelName } from './countsCmd';
 import { installDawn, NO_ADAPTER } from './dawn';
 
 type Rgb = [number, number, number];
@@ -69,10 +70,7 @@ export function predictRequest(argv: readonly string[]): PredictRequest | 'help'
   for (const need of ['model', 'checkpoint', 'images'] as const)
     if (p[need] === undefined) throw new UsageError(`predict: --${need} is required (--help for the options)`);
   const name = String(p.model);
-  const m = /^(resnet|plain)(\d+)$/.exec(name);
-  if (!m) throw new UsageError(`predict: --model takes resnetD or plainD (resnet18, resnet50, plain34, resnet20), not '${name}'`);
-  const depth = Number(m[2]);
-  const family = (IMAGENET_DEPTHS as readonly number[]).includes(depth) ? 'imagenet' : 'cifar';
+  const named = modelName(name, 'predict');
   for (const f of ['checkpoint', 'images'] as const) {
     const path = String(p[f]);
     if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`predict: --${f} ${path}: no such file`);
@@ -83,7 +81,7 @@ export function predictRequest(argv: readonly string[]): PredictRequest | 'help'
   const size = p['input-size'] as number | undefined;
   if (size !== undefined && !(size >= 1 && size <= 1024)) throw new UsageError(`predict: --input-size must be in 1..1024, not ${size}`);
   return {
-    model: { name, arch: m[1] === 'plain' ? 'plain' : 'residual', depth, family },
+    model: { name, ...named },
     classes: p.classes as number | undefined,
     checkpoint: String(p.checkpoint),
     images: String(p.images),

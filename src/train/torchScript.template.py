@@ -183,6 +183,19 @@ class Block(nn.Module):
         return F.relu(y + getattr(self, self._shortcut)(x)) if self.residual else F.relu(y)
 
 
+def add_stages(net, m, blocks_per_stage):
+    """layer1, layer2, ... of `net`: stage s has width << (s - 1) planes and strides 2 in its first block (from
+    stage 2 on). Returns the channels of the last stage's output."""
+    cin, w = m['width'], m['width']
+    for s, n in enumerate(blocks_per_stage, 1):
+        blocks = []
+        for i in range(n):
+            blocks.append(Block(cin, w << (s - 1), 2 if s > 1 and i == 0 else 1, m))
+            cin = (w << (s - 1)) * (4 if m['block'] == 'bottleneck' else 1)
+        setattr(net, f'layer{s}', nn.Sequential(*blocks))
+    return cin
+
+
 class CifarNet(nn.Module):
     """The paper's CIFAR ResNet or plain net (He et al. 2015, 4.2): 3x3 stem, 3 stages of n blocks, pool, fc."""
 
@@ -195,14 +208,7 @@ class CifarNet(nn.Module):
         n, w, bn = (m['depth'] - 2) // per, m['width'], m['batchNorm']
         self.conv1 = nn.Conv2d(3, w, 3, 1, 1, bias=not bn)
         self.bn1 = BatchNorm(w) if bn else nn.Identity()
-        cin = w
-        for s in (1, 2, 3):
-            blocks = []
-            for i in range(n):
-                blocks.append(Block(cin, w << (s - 1), 2 if s > 1 and i == 0 else 1, m))
-                cin = (w << (s - 1)) * (4 if m['block'] == 'bottleneck' else 1)
-            setattr(self, f'layer{s}', nn.Sequential(*blocks))
-        self.fc = nn.Linear(cin, m['classes'])
+        self.fc = nn.Linear(add_stages(self, m, [n] * 3), m['classes'])
         for mod in self.modules():  # He normal for every weight (the app's rule; app_init draws the app's values)
             if isinstance(mod, (nn.Conv2d, nn.Linear)):
                 nn.init.kaiming_normal_(mod.weight, mode='fan_in', nonlinearity='relu')
@@ -233,14 +239,7 @@ class ImageNetNet(nn.Module):
         self.conv1 = nn.Conv2d(3, w, 7, 2, 3, bias=not bn) if big else nn.Conv2d(3, w, 3, 1, 1, bias=not bn)
         self.bn1 = BatchNorm(w) if bn else nn.Identity()
         self.maxpool = nn.MaxPool2d(3, 2, 1) if big else nn.Identity()
-        cin = w
-        for s, n in enumerate(IMAGENET_BLOCKS[d], 1):
-            blocks = []
-            for i in range(n):
-                blocks.append(Block(cin, w << (s - 1), 2 if s > 1 and i == 0 else 1, m))
-                cin = (w << (s - 1)) * (4 if m['block'] == 'bottleneck' else 1)
-            setattr(self, f'layer{s}', nn.Sequential(*blocks))
-        self.fc = nn.Linear(cin, m['classes'])
+        self.fc = nn.Linear(add_stages(self, m, IMAGENET_BLOCKS[d]), m['classes'])
 
     def forward(self, x):
         y = self.maxpool(F.relu(self.bn1(self.conv1(x))))

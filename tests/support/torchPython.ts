@@ -11,3 +11,12 @@ export function findTorchPython(): string | undefined {
 }
 
 export const NO_TORCH = 'no python3 with torch found (Debian: apt-get install python3-torch; or set TORCH_PYTHON)';
+
+/** The Python that has torch and torchvision (scripts/torchvision_weights.py), if any. */
+export function findTorchvisionPython(): string | undefined {
+  const py = findTorchPython();
+  return py && spawnSync(py, ['-c', 'import torchvision'], { stdio: 'ignore', timeout: 60_000 }).status === 0 ? py : undefined;
+}
+
+export const NO_TORCHVISION =
+  'no python3 with torch and torchvision found (Debian: apt-get install python3-torchvision; or set TORCH_PYTHON)';

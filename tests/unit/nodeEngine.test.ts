@@ -19,6 +19,7 @@ import { appendBackward } from '../../src/graph/autodiff';
 import { interpret, type Values } from '../../src/graph/interpret';
 import { sgdStep, type SgdHyper } from '../../src/reference/sgd';
 import { CI } from '../support/ci';
+import { findTorchvisionPython, NO_TORCHVISION } from '../support/torchPython';
 import { Rng } from '../../src/util/rng';
 import { decodeSafetensors } from '../../src/model/safetensors';
 import { readCheckpoint } from '../../src/train/checkpoint';
@@ -275,10 +276,8 @@ describe('train CLI', () => {
 
   // predict on torchvision's own weights (scripts/torchvision_weights.py writes a seeded ResNet-18 as a bare state
   // dict and computes torchvision's float64 logits of the same raw images): the GPU's float32 logits equal them.
-  const tvPython = ['/usr/bin/python3', 'python3'].find(
-    (py) => spawnSync(py, ['-c', 'import torchvision'], { stdio: 'ignore', timeout: 60_000 }).status === 0,
-  );
-  if (!tvPython && CI) throw new Error('CI run: no python3 with torchvision (apt-get install python3-torchvision)');
+  const tvPython = findTorchvisionPython();
+  if (!tvPython && CI) throw new Error(`CI run: ${NO_TORCHVISION}`);
   test.skipIf(!tvPython)(
     "predict: a torchvision ResNet-18 state dict's logits on raw 64x64 images are torchvision's",
     async () => {

@@ -16,15 +16,10 @@ import { encodeCheckpoint, readCheckpoint } from '../../src/train/checkpoint';
 import type { RunConfig } from '../../src/train/protocol';
 import { stateLayout } from '../../src/model/stateLayout';
 import { filledImages, filledState } from '../support/torchvisionFill';
-import { findTorchPython, NO_TORCH } from '../support/torchPython';
+import { findTorchvisionPython, NO_TORCHVISION } from '../support/torchPython';
 import { CI } from '../support/ci';
 
-const torchPython = findTorchPython();
-const python =
-  torchPython && spawnSync(torchPython, ['-c', 'import torchvision'], { stdio: 'ignore', timeout: 60_000 }).status === 0
-    ? torchPython
-    : undefined;
-const NO_TORCHVISION = torchPython ? 'torch has no torchvision (Debian: apt-get install python3-torchvision)' : NO_TORCH;
+const python = findTorchvisionPython();
 if (!python && CI) throw new Error(`CI run: ${NO_TORCHVISION}. Under CI this is a failure, not a skip.`);
 if (!python) console.warn(`SKIP torchvisionWeights: ${NO_TORCHVISION}`);
 
